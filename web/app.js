@@ -1,0 +1,114 @@
+// The page: wires the core, the database and the DOM. Policy lives in the core; this file only
+// carries events in and results out. User-provided text is only ever set with textContent.
+import { loadCore } from './core.js';
+import { announcePresence, connectDatabase, loadDatabaseConfig, watchConnection, watchPresence } from './database.js';
+import { HashCancelled, hashFile } from './file-hasher.js';
+
+const $ = (id) => document.getElementById(id);
+
+// ?user=alice. Ids become database keys, so only a safe alphabet is accepted.
+function currentUser() {
+  const requested = new URLSearchParams(location.search).get('user');
+  if (requested && /^[A-Za-z0-9_-]{1,32}$/.test(requested)) return requested;
+  if (requested) showError(`"${requested}" is not a valid user name (letters, digits, - and _, up to 32); using a random one.`);
+  let id = localStorage.getItem('wt-user');
+  if (!id) {
+    id = `guest-${crypto.randomUUID().slice(0, 8)}`;
+    localStorage.setItem('wt-user', id);
+  }
+  return id;
+}
+
+function showError(text) {
+  $('error').textContent = text;
+  $('error').hidden = false;
+}
+
+function renderPeople(people, me) {
+  const list = $('people');
+  list.replaceChildren(...people.map((p) => {
+    const li = document.createElement('li');
+    li.textContent = p.name;
+    li.dataset.user = p.id;
+    li.dataset.self = String(p.id === me);
+    return li;
+  }));
+}
+
+function setupHashing(core) {
+  const input = $('file-input');
+  const cancel = $('hash-cancel');
+  let controller = null;
+
+  async function start(file) {
+    controller?.abort();
+    const mine = (controller = new AbortController());
+    $('hash-file').textContent = `${file.name} — ${core.formatBytes(file.size)}`;
+    $('hash-result').textContent = '';
+    $('hash-progress').textContent = '';
+    $('hash-bar').hidden = false;
+    $('hash-bar').value = 0;
+    cancel.hidden = false;
+    try {
+      const hex = await hashFile(core, file, {
+        signal: mine.signal,
+        onProgress: (text, done) => {
+          $('hash-progress').textContent = text;
+          $('hash-bar').value = file.size ? done / file.size : 1;
+        },
+      });
+      $('hash-result').textContent = `SHA-256 ${hex}`;
+      $('hash-result').dataset.sha256 = hex;
+    } catch (e) {
+      if (e instanceof HashCancelled) $('hash-progress').textContent = 'Cancelled.';
+      else if (e?.name === 'NotReadableError' || e?.name === 'NotFoundError') $('hash-progress').textContent = 'The file could not be read (was it moved or deleted?).';
+      else throw e;
+    } finally {
+      if (controller === mine) {
+        controller = null;
+        cancel.hidden = true;
+      }
+    }
+  }
+
+  input.addEventListener('change', () => input.files[0] && start(input.files[0]).catch((e) => showError(String(e))));
+  cancel.addEventListener('click', () => controller?.abort());
+  const zone = $('drop-zone');
+  zone.addEventListener('dragover', (e) => { e.preventDefault(); zone.classList.add('over'); });
+  zone.addEventListener('dragleave', () => zone.classList.remove('over'));
+  zone.addEventListener('drop', (e) => {
+    e.preventDefault();
+    zone.classList.remove('over');
+    const file = e.dataTransfer?.files?.[0];
+    if (file) start(file).catch((err) => showError(String(err)));
+  });
+}
+
+async function main() {
+  const user = currentUser();
+  $('user-name').textContent = user;
+
+  const corePromise = loadCore().then((core) => {
+    $('core-version').textContent = core.version();
+    $('core-version').dataset.state = 'ok';
+    setupHashing(core);
+    return core;
+  }, (e) => {
+    $('core-version').textContent = 'failed to load';
+    $('core-version').dataset.state = 'error';
+    showError(`The WebAssembly core did not load: ${e.message ?? e}`);
+  });
+
+  const config = await loadDatabaseConfig();
+  const db = connectDatabase(config);
+  watchConnection(db, (connected) => {
+    $('db-status').textContent = connected ? `connected to ${config.label}` : `offline — reconnecting to ${config.label}…`;
+    $('db-status').dataset.state = connected ? 'ok' : 'offline';
+  });
+  announcePresence(db, user, user);
+  watchPresence(db, (people) => renderPeople(people, user));
+  await corePromise;
+  document.body.dataset.ready = 'true';
+}
+
+main().catch((e) => showError(`Something went wrong: ${e.message ?? e}`));

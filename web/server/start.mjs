@@ -1,0 +1,25 @@
+// `npm start`: builds what is missing, starts the database (embedded unless configured otherwise)
+// and the page server on localhost, and prints the two URLs to open as two users.
+import { buildAll } from './build.mjs';
+import { openDatabase } from './database-config.mjs';
+import { withSetupErrors } from './setup.mjs';
+import { startStaticServer } from './static-server.mjs';
+
+await withSetupErrors(async () => {
+  await buildAll({ native: false });
+  const db = await openDatabase();
+  const web = await startStaticServer({ clientConfig: db.client, port: Number(process.env.PORT || 8080) })
+    .catch(() => startStaticServer({ clientConfig: db.client, port: 0 }));  // 8080 taken: any free port
+  console.log(`\nWatch Together is running (database: ${db.client.label}).`);
+  console.log('Open these two URLs, one per person (two browser windows or two machines):');
+  console.log(`  ${web.url}/?user=alice`);
+  console.log(`  ${web.url}/?user=bob`);
+  console.log('Press Ctrl+C to stop.');
+  const stop = async () => {
+    await web.close();
+    await db.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+});

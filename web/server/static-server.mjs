@@ -1,0 +1,79 @@
+// Serves the page on http://localhost (a secure context: crypto.subtle, MSE, wasm streaming).
+// Routes: / and /index.html, /app.js (bundle), /core/* (wasm core), /config.json (which database),
+// /bench.html + /bench.js for `npm run bench`, and any other file under web/.
+import { createReadStream, statSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { extname, join, normalize, sep } from 'node:path';
+import { ROOT } from './setup.mjs';
+
+const TYPES = {
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json', '.wasm': 'application/wasm', '.map': 'application/json',
+  '.svg': 'image/svg+xml', '.png': 'image/png', '.ico': 'image/x-icon',
+};
+
+// URL prefix → directory. A request is resolved inside its directory only (no ../ escapes).
+const MOUNTS = [
+  ['/core/', join(ROOT, 'build/wasm')],
+  ['/bundle/', join(ROOT, 'build/web')],
+  ['/', join(ROOT, 'web')],
+];
+const ALIASES = { '/': '/index.html', '/app.js': '/bundle/app.js', '/bench.js': '/bundle/bench.js', '/bench.html': '/bench/bench.html' };
+
+function resolve(pathname) {
+  if (pathname.startsWith('/bench/')) return safeJoin(join(ROOT, 'e2e'), pathname);
+  for (const [prefix, dir] of MOUNTS) {
+    if (pathname.startsWith(prefix)) return safeJoin(dir, pathname.slice(prefix.length));
+  }
+  return null;
+}
+
+function safeJoin(dir, rel) {
+  const p = normalize(join(dir, rel));
+  return p === dir || p.startsWith(dir + sep) ? p : null;
+}
+
+export function startStaticServer({ clientConfig, host = '127.0.0.1', port = 0 }) {
+  const server = createServer((req, res) => {
+    let pathname;
+    try {
+      pathname = decodeURIComponent(new URL(req.url, 'http://localhost').pathname);
+    } catch {
+      res.writeHead(400).end('bad request');
+      return;
+    }
+    pathname = ALIASES[pathname] ?? pathname;
+    if (pathname === '/config.json') {
+      res.writeHead(200, { 'content-type': TYPES['.json'], 'cache-control': 'no-store' });
+      res.end(JSON.stringify(clientConfig));
+      return;
+    }
+    const file = pathname.startsWith('/server/') ? null : resolve(pathname);  // never serve the Node side
+    let st;
+    try {
+      st = file && statSync(file);
+    } catch {
+      st = null;
+    }
+    if (!st || !st.isFile()) {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+      return;
+    }
+    res.writeHead(200, {
+      'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
+      'content-length': st.size,
+      'cache-control': 'no-cache',
+      'x-content-type-options': 'nosniff',
+    });
+    createReadStream(file).pipe(res);
+  });
+  return new Promise((ok, fail) => {
+    server.once('error', fail);
+    server.listen(port, host, () => ok({
+      port: server.address().port,
+      url: `http://localhost:${server.address().port}`,
+      close: () => new Promise((done) => { server.closeAllConnections?.(); server.close(() => done()); }),
+    }));
+  });
+}

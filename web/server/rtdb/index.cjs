@@ -1,0 +1,222 @@
+'use strict';
+// Embedded Realtime-Database-compatible server for dev and tests: firebase-server@1.1.0 plus the
+// protocol actions it lacks but the modular SDK (v12) uses — `g` (get) and the onDisconnect
+// family `o` / `om` / `oc` / `on`. Without them `get()` and `onDisconnect()` hang forever.
+//
+// firebase-server keeps its per-connection state (auth token, send helper) in closures inside
+// handleConnection(), with no hook for extra actions. So a small subclass adds a second
+// 'message' listener on the same WebSocket: firebase-server ignores actions it does not know,
+// and we ignore the ones it handles. Our writes go to the same data (the server's internal
+// firebase@8 ref, so its listeners fire and push to clients) and the same targaryen rules
+// database (so rules see them).
+
+const FirebaseServer = require('firebase-server');
+
+const TIMESTAMP = { '.sv': 'timestamp' };
+
+// Replace every {'.sv':'timestamp'} with `now`, as firebase-server does for ordinary writes.
+function resolveServerValues(value, now) {
+  if (value === null || typeof value !== 'object') return value;
+  if (value['.sv'] === TIMESTAMP['.sv'] && Object.keys(value).length === 1) return now;
+  const out = Array.isArray(value) ? [] : {};
+  for (const [k, v] of Object.entries(value)) out[k] = resolveServerValues(v, now);
+  return out;
+}
+
+// Rebuild a get()'s query (the SDK's wire form, see queryParamsGetQueryObject in
+// @firebase/database) on the server's firebase@8 ref, so filters and limits are applied here as
+// the real database does: the SDK takes a get()'s answer as the query's result unfiltered.
+function applyQuery(ref, q) {
+  if (!q || Object.keys(q).length === 0) return ref;
+  let query = ref;
+  if (q.i === '.key') query = query.orderByKey();
+  else if (q.i === '.value') query = query.orderByValue();
+  else if (q.i && q.i !== '.priority') query = query.orderByChild(q.i);
+  // startAfter/endBefore without a key arrive with the sentinel names [MAX_NAME]/[MIN_NAME].
+  const key = (name) => (name === undefined || /^\[M(AX|IN)_NAME\]$/.test(name) ? undefined : name);
+  if ('sp' in q) query = q.sin === false ? query.startAfter(q.sp, key(q.sn)) : query.startAt(q.sp, key(q.sn));
+  if ('ep' in q) query = q.ein === false ? query.endBefore(q.ep, key(q.en)) : query.endAt(q.ep, key(q.en));
+  if ('l' in q) query = q.vf === 'r' ? query.limitToLast(q.l) : query.limitToFirst(q.l);
+  return query;
+}
+
+function normalize(path) {
+  return String(path || '').replace(/^\/+|\/+$/g, '');
+}
+
+// True when `path` is `base` or lies below it.
+function isAtOrBelow(path, base) {
+  return base === '' || path === base || path.startsWith(base + '/');
+}
+
+class EmbeddedServer extends FirebaseServer {
+  handleConnection(ws, req) {
+    // A client configured by databaseURL alone (no connectDatabaseEmulator) reconnects to the
+    // host named in the handshake (`h`), which firebase-server fills with its name. Echo the Host
+    // header the client dialled, so reconnects go back the same way (e.g. through a proxy).
+    const name = this.name;
+    this.name = (req && req.headers.host) || name;
+    try {
+      super.handleConnection(ws);
+    } finally {
+      this.name = name;
+    }
+    this.addMissingActions(ws);
+  }
+
+  addMissingActions(ws) {
+    const server = this;
+    let frameBuffer = '';
+    let authToken = null;
+    const onDisconnectOps = []; // {action: 'set'|'merge', path, data}, in registration order
+
+    function send(requestId, status, data) {
+      // Our replies are small; firebase-server's frame splitting is not needed here.
+      const payload = JSON.stringify({ t: 'd', d: { r: requestId, b: { s: status, d: data } } });
+      if (ws.readyState === ws.OPEN) ws.send(payload);
+    }
+
+    // Mirrors firebase-server's private authData(), for rules evaluation.
+    function auth() {
+      if (!authToken) return undefined;
+      try {
+        const t = server.tokenValidator.decode(authToken);
+        return 'd' in t ? t.d : { provider: t.provider_id, token: t, uid: t.user_id || t.sub };
+      } catch (e) {
+        return undefined;
+      }
+    }
+
+    const handlers = {
+      g(requestId, path, data, query) {
+        if (!server.targaryen.as(auth()).read(path).allowed) {
+          return send(requestId, 'permission_denied', 'Permission denied');
+        }
+        // firebase-server applies a set a few microtasks after receiving it; answer on a later
+        // macrotask so a get sent after a set sees that set.
+        setImmediate(() => {
+          let target;
+          try {
+            target = applyQuery(server.refAt(path), query);
+          } catch (e) {
+            return send(requestId, 'invalid_query', String(e.message || e));
+          }
+          server.getSnap(target).then((snap) => send(requestId, 'ok', snap.exportVal()));
+        });
+      },
+      o(requestId, path, data) {
+        register(requestId, { action: 'set', path, data });
+      },
+      on(requestId, path) {
+        register(requestId, { action: 'set', path, data: null });
+      },
+      om(requestId, path, data) {
+        register(requestId, { action: 'merge', path, data });
+      },
+      oc(requestId, path) {
+        for (let i = onDisconnectOps.length - 1; i >= 0; i--) {
+          if (isAtOrBelow(onDisconnectOps[i].path, path)) onDisconnectOps.splice(i, 1);
+        }
+        send(requestId, 'ok', null);
+      },
+    };
+
+    // Rules are checked when the operation is registered (as the real database does), against
+    // current data; the write itself happens at disconnect.
+    function register(requestId, op) {
+      const now = server.clock || Date.now();
+      const data = resolveServerValues(op.data, now);
+      const db = server.targaryen.as(auth());
+      const result = op.action === 'merge' ? db.update(op.path, data, now) : db.write(op.path, data, now);
+      if (!result.allowed) return send(requestId, 'permission_denied', 'Permission denied');
+      onDisconnectOps.push(op);
+      send(requestId, 'ok', null);
+    }
+
+    ws.on('message', (raw) => {
+      const text = raw.toString();
+      // A bare number is a keepalive ('0') or the frame count of a message split into frames.
+      if (frameBuffer === '' && /^\d+$/.test(text)) return;
+      let msg;
+      try {
+        msg = JSON.parse(frameBuffer + text);
+        frameBuffer = '';
+      } catch (e) {
+        frameBuffer += text;
+        return;
+      }
+      if (!msg || msg.t !== 'd' || !msg.d || !msg.d.b) return;
+      const { a: action, r: requestId, b: body } = msg.d;
+      if (action === 'auth' || action === 'gauth') authToken = body.cred;
+      const handler = Object.prototype.hasOwnProperty.call(handlers, action) && handlers[action];
+      if (handler) handler(requestId, normalize(body.p), body.d, body.q);
+    });
+
+    ws.on('close', () => {
+      for (const op of onDisconnectOps.splice(0)) server.applyWrite(op);
+    });
+  }
+
+  refAt(path) {
+    return path ? this.baseRef.child(path) : this.baseRef;
+  }
+
+  // A write made by the server itself (onDisconnect): rules were checked at registration, so it
+  // updates both stores unconditionally.
+  applyWrite({ action, path, data }) {
+    const now = this.clock || Date.now();
+    const value = resolveServerValues(data, now);
+    const root = this.targaryen.root;
+    const newRoot = action === 'merge' ? root.$merge(path || '/', value, now) : root.$set(path || '/', value, undefined, now);
+    this.targaryen = this.targaryen.with({ data: newRoot, now });
+    if (action === 'merge') this.refAt(path).update(value);
+    else this.refAt(path).set(value);
+  }
+}
+
+// Start the server on loopback (it has no auth of its own: never expose it). Port 0 picks a
+// free port. `rules` is the content of a database.rules.json, enforced through targaryen.
+async function startEmbeddedDatabase({ host = '127.0.0.1', port = 0, namespace = 'watch-together', rules, log = false } = {}) {
+  if (!/^(127(\.\d{1,3}){3}|::1|localhost)$/.test(host)) throw new Error(`refusing to bind to non-loopback host ${host}`);
+  if (log) require('debug').enable('firebase-server');
+  // Bind a plain HTTP server first so that port 0 works, then let firebase-server's ws attach.
+  const http = require('http').createServer((req, res) => {
+    res.writeHead(404);
+    res.end();
+  });
+  await new Promise((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(port, host, resolve);
+  });
+  const actualPort = http.address().port;
+  const hostPort = host.includes(':') ? `[${host}]:${actualPort}` : `${host}:${actualPort}`;
+  // The name is the handshake host for clients that send no Host header (see handleConnection).
+  const server = new EmbeddedServer({ server: http }, hostPort);
+  if (rules) server.setRules(rules);
+
+  let closed = null;
+  return {
+    host,
+    port: actualPort,
+    namespace,
+    url: `http://${hostPort}`,
+    emulatorHost: hostPort,
+    server, // the underlying FirebaseServer, e.g. for server.getValue() in tests
+    close() {
+      if (!closed) {
+        closed = (async () => {
+          // ws 7 terminates open client sockets on close; their onDisconnect ops are moot then.
+          await server.close();
+          await new Promise((resolve) => {
+            http.close(() => resolve());
+            http.closeAllConnections();
+          });
+          await server.app.delete().catch(() => {});
+        })();
+      }
+      return closed;
+    },
+  };
+}
+
+module.exports = { startEmbeddedDatabase };

@@ -3,6 +3,7 @@
 import { loadCore } from './core.js';
 import { announcePresence, connectDatabase, loadDatabaseConfig, watchConnection, watchPresence } from './database.js';
 import { HashCancelled, hashFile } from './file-hasher.js';
+import { WatchSessionsView } from './watch-sessions-view.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -106,8 +107,12 @@ async function main() {
     $('db-status').dataset.state = connected ? 'ok' : 'offline';
   });
   announcePresence(db, user, user);
-  watchPresence(db, (people) => renderPeople(people, user));
-  await corePromise;
+  const core = await corePromise;
+  const watch = core && new WatchSessionsView({ core, db, userId: user, root: $('watch-root'), showError });
+  watchPresence(db, (people) => {
+    renderPeople(people, user);
+    watch?.setPeople(people);
+  });
   document.body.dataset.ready = 'true';
 }
 

@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "hash/sha256.hpp"
+#include "sync/playback_state.hpp"
+#include "sync/playback_sync.hpp"
 #include "transfer/transfer_progress.hpp"
 #include "transfer/wire_frame.hpp"
 
@@ -119,7 +121,182 @@ class FrameCodec {
   std::vector<std::uint8_t> window_;
 };
 
+// ---- playback sync ----
+// Records cross as plain JS objects named like the database fields (see sync/playback_state.hpp),
+// so the glue writes what it gets and passes in what it reads.
+
+val record_to_js(const wt::PlaybackState& r) {
+  val o = val::object();
+  o.set("seq", r.seq);
+  o.set("state", std::string(wt::group_state_name(r.state)));
+  o.set("currentTime", r.position_s);
+  o.set("anchorAt", r.anchor_shared_ms);
+  o.set("rate", r.rate);
+  o.set("duration", r.duration_s);
+  o.set("lastUpdateBy", r.updated_by);
+  o.set("waitingFor", r.waiting_for);
+  o.set("isPlaying", r.is_playing());
+  return o;
+}
+
+// A record read from the database; anything missing or of the wrong type makes it invalid (false),
+// so a malformed record is ignored instead of moving the player.
+bool record_from_js(const val& o, wt::PlaybackState& r) {
+  if (o.isNull() || o.isUndefined() || o.typeOf().as<std::string>() != "object") return false;
+  auto number = [&](const char* key, double& out) {
+    const val v = o[key];
+    if (v.typeOf().as<std::string>() != "number") return false;
+    out = v.as<double>();
+    return out == out;  // not NaN
+  };
+  auto text = [&](const char* key, std::string& out, bool required) {
+    const val v = o[key];
+    if (v.typeOf().as<std::string>() != "string") return !required;
+    out = v.as<std::string>();
+    return true;
+  };
+  double seq = 0;
+  std::string state;
+  if (!number("seq", seq) || seq < 0 || seq > 4294967295.0) return false;
+  if (!text("state", state, true) || !wt::parse_group_state(state, &r.state)) return false;
+  if (!number("currentTime", r.position_s) || !number("anchorAt", r.anchor_shared_ms)) return false;
+  if (!number("rate", r.rate) || !(r.rate > 0)) r.rate = 1.0;
+  if (!number("duration", r.duration_s)) r.duration_s = 0;
+  if (!text("lastUpdateBy", r.updated_by, true)) return false;
+  text("waitingFor", r.waiting_for, false);
+  r.seq = std::uint32_t(seq);
+  return true;
+}
+
+val report_to_js(const wt::ViewerReport& r) {
+  val o = val::object();
+  o.set("userId", r.user_id);
+  o.set("name", r.display_name);
+  o.set("horizon", r.horizon_s);
+  o.set("fraction", r.fraction);
+  o.set("rtt", r.rtt_ms);
+  o.set("at", r.at_shared_ms);
+  return o;
+}
+
+bool report_from_js(const val& o, wt::ViewerReport& r) {
+  if (o.isNull() || o.isUndefined() || o.typeOf().as<std::string>() != "object") return false;
+  for (const char* key : {"horizon", "fraction", "at"})
+    if (o[key].typeOf().as<std::string>() != "number") return false;
+  if (o["userId"].typeOf().as<std::string>() != "string") return false;
+  r.user_id = o["userId"].as<std::string>();
+  r.display_name = o["name"].typeOf().as<std::string>() == "string" ? o["name"].as<std::string>() : r.user_id;
+  r.horizon_s = o["horizon"].as<double>();
+  r.fraction = o["fraction"].as<double>();
+  r.rtt_ms = o["rtt"].typeOf().as<std::string>() == "number" ? o["rtt"].as<double>() : 0;
+  r.at_shared_ms = o["at"].as<double>();
+  return true;
+}
+
+class Sync {
+ public:
+  Sync(std::string user_id, std::string display_name) : s_(std::move(user_id), std::move(display_name)) {}
+
+  void setMediaDuration(double d) { s_.set_media_duration(d); }
+  void onPlayEvent(double now, double pos) { s_.on_play_event(now, pos); }
+  void onPauseEvent(double now, double pos) { s_.on_pause_event(now, pos); }
+  void onSeekingEvent(double now, double pos) { s_.on_seeking_event(now, pos); }
+  void onPlayerReport(double now, double pos, bool paused, bool seeking, double rate) {
+    s_.on_player_report(now, pos, paused, seeking, rate);
+  }
+  // Returns false (and changes nothing) for a malformed record.
+  bool onRemoteState(double now, val record) {
+    wt::PlaybackState r;
+    if (record.isNull() || record.isUndefined()) {
+      s_.on_remote_state(now, r);  // no record in the database yet
+      return true;
+    }
+    if (!record_from_js(record, r)) return false;
+    s_.on_remote_state(now, r);
+    return true;
+  }
+  bool onViewerReport(double now, val report) {
+    wt::ViewerReport r;
+    if (!report_from_js(report, r)) return false;
+    s_.on_viewer_report(now, r);
+    return true;
+  }
+  void onViewerLeft(double now, std::string user_id) { s_.on_viewer_left(now, user_id); }
+  void setLocalHorizon(double now, double horizon_s, double fraction) { s_.set_local_horizon(now, horizon_s, fraction); }
+  void onVisibility(double now, bool visible) { s_.on_visibility(now, visible); }
+  void onReconnect(double now) { s_.on_reconnect(now); }
+  bool pollClockProbe(double now) { return s_.poll_clock_probe(now); }
+  void onClockSample(double t0, double server_ms, double t1) { s_.on_clock_sample(t0, server_ms, t1); }
+  void handleTimeout(double now) { s_.handle_timeout(now); }
+
+  // {kind: "play"|"pause"|"seek"|"rate", value} or null.
+  val pollCommand() {
+    const auto c = s_.poll_command();
+    if (!c) return val::null();
+    static const char* kNames[] = {"play", "pause", "seek", "rate"};
+    val o = val::object();
+    o.set("kind", std::string(kNames[int(c->kind)]));
+    o.set("value", c->value);
+    return o;
+  }
+  val pollPublish(double now) {
+    const auto r = s_.poll_publish(now);
+    return r ? record_to_js(*r) : val::null();
+  }
+  val pollViewerReport(double now) {
+    const auto r = s_.poll_viewer_report(now);
+    return r ? report_to_js(*r) : val::null();
+  }
+  double pollTimeout() const { return s_.poll_timeout(); }
+  double groupPosition(double now) const { return s_.group_position(now); }
+  double sharedNow(double now) const { return s_.clock().to_shared(now); }
+
+  val status(double now) const {
+    const wt::SyncStatus st = s_.status(now);
+    val o = val::object();
+    o.set("state", std::string(wt::group_state_name(st.state)));
+    o.set("text", st.text);
+    o.set("waitingFor", st.waiting_for);
+    o.set("waitingFraction", st.waiting_fraction);
+    o.set("position", st.position_s);
+    o.set("driftMs", st.drift_ms);
+    o.set("starting", st.starting);
+    o.set("clockSynced", st.clock_synced);
+    o.set("clockOffsetMs", s_.clock().offset_ms());
+    o.set("clockRttMs", s_.clock().rtt_ms());
+    return o;
+  }
+  val stats() const {
+    const wt::SyncStats& st = s_.stats();
+    val o = val::object();
+    o.set("userActions", st.user_actions);
+    o.set("published", st.published);
+    o.set("systemWrites", st.system_writes);
+    o.set("echoesAbsorbed", st.echoes_absorbed);
+    o.set("seeks", st.seeks);
+    o.set("correctiveSeeks", st.corrective_seeks);
+    o.set("rateChanges", st.rate_changes);
+    return o;
+  }
+  // Whether a record from the database would win over this one (for the write transaction).
+  static bool recordSupersedes(val a, val b) {
+    wt::PlaybackState ra, rb;
+    if (!record_from_js(a, ra)) return false;
+    if (!record_from_js(b, rb)) return true;
+    return wt::supersedes(ra, rb);
+  }
+
+ private:
+  wt::PlaybackSync s_;
+};
+
 std::string core_version() { return WT_CORE_VERSION; }
+
+// Whether two hex SHA-256 digests are the same file fingerprint (either case; malformed: false).
+bool same_digest(const std::string& a, const std::string& b) {
+  wt::Sha256Digest da, db;
+  return wt::from_hex(a, da) && wt::from_hex(b, db) && da == db;
+}
 std::string format_bytes(double bytes) { return wt::format_bytes(bytes > 0 ? std::uint64_t(bytes) : 0); }
 
 }  // namespace
@@ -128,6 +305,7 @@ EMSCRIPTEN_BINDINGS(watch_core) {
   using namespace emscripten;
   function("version", &core_version);
   function("formatBytes", &format_bytes);
+  function("sameDigest", &same_digest);
   constant("CHUNK_SIZE", unsigned(wt::kChunkSize));
 
   class_<Sha256Stream>("Sha256Stream")
@@ -159,6 +337,32 @@ EMSCRIPTEN_BINDINGS(watch_core) {
       .field("payloadOffset", &DecodedFrame::payloadOffset)
       .field("payloadLength", &DecodedFrame::payloadLength)
       .field("digestHex", &DecodedFrame::digestHex);
+
+  class_<Sync>("PlaybackSync")
+      .constructor<std::string, std::string>()
+      .function("setMediaDuration", &Sync::setMediaDuration)
+      .function("onPlayEvent", &Sync::onPlayEvent)
+      .function("onPauseEvent", &Sync::onPauseEvent)
+      .function("onSeekingEvent", &Sync::onSeekingEvent)
+      .function("onPlayerReport", &Sync::onPlayerReport)
+      .function("onRemoteState", &Sync::onRemoteState)
+      .function("onViewerReport", &Sync::onViewerReport)
+      .function("onViewerLeft", &Sync::onViewerLeft)
+      .function("setLocalHorizon", &Sync::setLocalHorizon)
+      .function("onVisibility", &Sync::onVisibility)
+      .function("onReconnect", &Sync::onReconnect)
+      .function("pollClockProbe", &Sync::pollClockProbe)
+      .function("onClockSample", &Sync::onClockSample)
+      .function("handleTimeout", &Sync::handleTimeout)
+      .function("pollCommand", &Sync::pollCommand)
+      .function("pollPublish", &Sync::pollPublish)
+      .function("pollViewerReport", &Sync::pollViewerReport)
+      .function("pollTimeout", &Sync::pollTimeout)
+      .function("groupPosition", &Sync::groupPosition)
+      .function("sharedNow", &Sync::sharedNow)
+      .function("status", &Sync::status)
+      .function("stats", &Sync::stats)
+      .class_function("recordSupersedes", &Sync::recordSupersedes);
 
   class_<FrameCodec>("FrameCodec")
       .constructor<>()

@@ -1,0 +1,259 @@
+// Synchronized playback for one viewer: a pure state machine in the style of quinn-proto. It has no
+// clock and no I/O: the glue passes `now` (local monotonic ms, e.g. performance.now()) into every
+// call, feeds it events, and carries out what it polls.
+//
+// Glue contract
+//   In:  the video element's DOM events 'play', 'pause', 'seeking' -> on_play_event / on_pause_event /
+//        on_seeking_event, ALL of them, whatever caused them (the app's buttons only call
+//        video.play()/pause()/currentTime=, never the core). The core tells the user's gestures from
+//        the echoes of its own commands: a command that changes the element's state leaves an
+//        expectation, and the matching event (same kind; for a seek, the same position) within
+//        1.5 s is absorbed. Only unexplained events are user actions. Exceptions, as the browser
+//        makes them: a 'pause' while the tab is hidden (background auto-pause) or at the end of the
+//        media is not a gesture.
+//        requestVideoFrameCallback (or timeupdate) -> on_player_report with what the element says.
+//        The /watch-playback/{id} record -> on_remote_state (a default PlaybackState, seq 0, when the
+//        record does not exist: until the database has been heard, nothing is published, so a
+//        reloading viewer never overwrites the group with position 0).
+//        viewers/{uid} -> on_viewer_report; clock probes -> poll_clock_probe / on_clock_sample.
+//   Out: after every input, drain poll_command(), poll_publish(now), poll_viewer_report(now) until
+//        all are empty, then arm one timer for poll_timeout() and call handle_timeout(now) then.
+//        Execute commands synchronously in order (the element's state must reflect a command before
+//        the next input).
+//
+// Rules it keeps
+//   - No echo: applying a remote record yields commands, never a publish. A user action yields one
+//     record (seq + 1); records go out at most every 250 ms and the last one is never dropped (a
+//     newer local record replaces an unsent one). The only other writes are Waiting/resume by the
+//     viewer whose download is short, once per transition.
+//   - Conflicts: the record with the higher (seq, updated_by) wins everywhere; a loser adopts the
+//     winner without writing again.
+//   - Start together: play is scheduled at a shared-clock instant at least 2 x the largest round trip
+//     ahead (min 300 ms); every player, including the one that clicked, waits for it. Players are
+//     started early by their measured start latency.
+//   - Drift: nothing within ±30 ms; beyond, playbackRate is nudged within 0.95..1.05 (proportional,
+//     hysteresis down to 8 ms); beyond 1 s (200 ms right after the tab becomes visible or a
+//     reconnect) one seek that lands slightly ahead, then the player waits paused for the group and
+//     starts on time. While the element seeks or starts, nothing is measured, so corrections never
+//     chase their own transients.
+//   - Download lag: when this viewer's playable horizon is less than 4 s ahead of the group, it
+//     writes Waiting with a stop scheduled ~lead ahead (so nobody seeks back), and when it has 12 s
+//     (or the whole file) it writes the resume, scheduled like a play; if another viewer still lacks
+//     12 s, it hands the wait over to that viewer instead. 4 s covers the worst propagation of the
+//     stop (250 ms window + one-way delays + lead, about 1 s) several times over, so the element
+//     never stalls on its own; the 8 s between the two margins means that a download slower than
+//     playback pauses the group at most once per 8 s of media it gains, not on every piece.
+//   - Late join, reload, reconnect, tab visible again: the viewer is placed at the group's current
+//     position at once (seek ahead, wait, start), never at 0.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "sync/clock_estimator.hpp"
+#include "sync/playback_state.hpp"
+
+namespace wt {
+
+enum class CommandKind : std::uint8_t { Play = 0, Pause = 1, Seek = 2, SetRate = 3 };
+
+struct PlayerCommand {
+  CommandKind kind = CommandKind::Play;
+  double value = 0;  // Seek: media seconds; SetRate: playbackRate; otherwise 0
+};
+
+struct SyncStatus {
+  GroupState state = GroupState::Idle;
+  std::string text;            // "Playing", "Waiting for Bob's download… 45%", ...
+  std::string waiting_for;     // user id, when waiting
+  double waiting_fraction = 0; // that viewer's download fraction, 0..1
+  double position_s = 0;       // group position now
+  double drift_ms = 0;         // this player minus the group, filtered (0 when not measured)
+  bool starting = false;       // a start is scheduled and not reached yet
+  bool clock_synced = false;
+};
+
+struct SyncStats {
+  std::uint32_t user_actions = 0;      // genuine gestures recognised
+  std::uint32_t published = 0;         // records handed out by poll_publish
+  std::uint32_t system_writes = 0;     // of which Waiting / resume / handover
+  std::uint32_t coalesced = 0;         // unsent local records replaced by a newer local one
+  std::uint32_t superseded = 0;        // unsent local records dropped because a remote one won
+  std::uint32_t echoes_absorbed = 0;   // player events recognised as our own commands
+  std::uint32_t seeks = 0;             // Seek commands issued
+  std::uint32_t corrective_seeks = 0;  // of which for drift of a playing element
+  std::uint32_t rate_changes = 0;      // SetRate commands issued
+};
+
+struct SyncConfig {
+  double publish_interval_ms = 250;   // at most one record per 250 ms
+  double min_lead_ms = 300;           // a scheduled start is at least this far ahead
+  double seek_lead_ms = 300;          // more when the others must seek first
+  double deadband_ms = 30;            // drift we leave alone
+  double nudge_stop_ms = 8;           // nudging stops below this (hysteresis)
+  double nudge_tau_ms = 2000;         // rate = 1 - drift / tau, i.e. drift halves in ~1.4 s
+  double max_nudge = 0.05;            // playbackRate stays within 1 ± 0.05
+  double min_nudge = 0.01;            // smaller changes take too long to matter
+  double rate_step = 0.005;           // rates are quantised so small wobbles do not spam SetRate
+  double rate_change_interval_ms = 250;
+  double seek_threshold_ms = 1000;    // beyond: one seek instead of nudging
+  double catch_up_threshold_ms = 200; // the same right after visible / reconnect
+  double rest_tolerance_s = 0.010;    // paused players closer than this to the group are left alone
+  double start_tolerance_ms = 30;     // a paused player this far behind just starts and nudges
+  double seek_margin_ms = 80;         // a catch-up seek lands this much ahead of the group
+  double max_hold_ms = 2000;          // a paused player further ahead than this seeks back instead
+  double enter_waiting_margin_s = 4;
+  double resume_margin_s = 12;
+  double report_interval_ms = 250;    // viewer reports at most this often
+  double report_heartbeat_ms = 5000;  // and at least this often while the download is incomplete
+  double report_stale_ms = 15000;     // other viewers' reports older than this are ignored
+  double expect_ttl_ms = 1500;        // how long a command's DOM event is expected
+  double seek_timeout_ms = 5000;      // a seek not seen to finish is given up
+  ClockEstimatorConfig clock;
+};
+
+class PlaybackSync {
+ public:
+  PlaybackSync(std::string user_id, std::string display_name, SyncConfig cfg = {});
+
+  // ---- inputs ----
+  void set_media_duration(double duration_s);
+  // DOM events of the video element (see the contract above); position = video.currentTime.
+  void on_play_event(double now, double position_s);
+  void on_pause_event(double now, double position_s);
+  void on_seeking_event(double now, double position_s);
+  // What the element says now (currentTime, paused, seeking, playbackRate).
+  void on_player_report(double now, double position_s, bool paused, bool seeking, double rate);
+  void on_remote_state(double now, const PlaybackState& state);
+  void on_viewer_report(double now, const ViewerReport& report);  // any viewer, self included
+  void on_viewer_left(double now, const std::string& user_id);
+  // This viewer's playable horizon (media seconds reachable without a stall from the group position,
+  // group_position(now)) and downloaded fraction 0..1 (1: the whole file, never waits).
+  void set_local_horizon(double now, double horizon_s, double fraction);
+  void on_visibility(double now, bool visible);
+  void on_reconnect(double now);
+  // Clock probes: when poll_clock_probe(now) is true, send one; report the answer.
+  bool poll_clock_probe(double now);
+  void on_clock_sample(double t0, double server_ms, double t1);
+  void on_peer_clock_sample(double t0, double peer_shared_ms, double t1, double peer_error_ms);
+  void handle_timeout(double now);
+
+  // ---- outputs ----
+  std::optional<PlayerCommand> poll_command();
+  std::optional<PlaybackState> poll_publish(double now);  // the record to write
+  std::optional<ViewerReport> poll_viewer_report(double now);
+  double poll_timeout() const;  // next local deadline (+infinity: none)
+
+  SyncStatus status(double now) const;
+  const PlaybackState& group_state() const { return cur_; }
+  double group_position(double now) const;  // where the group is now (media seconds)
+  const ClockEstimator& clock() const { return clock_; }
+  const SyncStats& stats() const { return stats_; }
+  const std::string& user_id() const { return id_; }
+
+ private:
+  enum class Action { Play, Pause, Seek };
+  struct Pending {
+    PlaybackState rec;
+    bool system = false;
+    double lead_ms = -1;  // >= 0: the anchor is set when sent, this far ahead (a scheduled start)
+  };
+  struct Expect {
+    CommandKind kind;
+    double position_s;
+    double at;
+  };
+
+  void evaluate(double now);
+  bool publish_ready() const;
+  void user_action(double now, Action a, double position_s);
+  void set_local_record(double now, PlaybackState rec, bool system, double lead_ms);
+  void adopt(const PlaybackState& rec);
+  void check_download(double now);
+  void control(double now);
+  void start_from_rest(double now, double shared);
+  void correct_drift(double now, double shared);
+  void seek_ahead(double now, double shared);
+
+  void cmd_play(double now);
+  void cmd_pause(double now);
+  void cmd_seek(double now, double position_s);
+  void cmd_rate(double now, double rate, bool force);
+  bool take_expectation(CommandKind kind, double position_s);
+
+  double element_position(double now) const;
+  double shared_now(double now) const { return clock_.to_shared(now); }
+  double lead_ms(bool others_must_seek) const;
+  double duration() const { return duration_s_ > 0 ? duration_s_ : cur_.duration_s; }
+  double seek_budget_ms() const { return seek_est_ms_ + 2 * seek_dev_ms_ + cfg_.seek_margin_ms; }
+  // The viewer (self included) lacking the most before position + margin; "" when none.
+  std::string most_lagging(double now, double position_s, double margin_s, bool include_self) const;
+  bool report_fresh(double now, const ViewerReport& r) const;
+  std::string name_of(const std::string& user_id) const;
+
+  std::string id_;
+  std::string name_;
+  SyncConfig cfg_;
+  ClockEstimator clock_;
+
+  PlaybackState cur_;           // the group record as this viewer holds it
+  bool remote_known_ = false;   // the database has been heard (record or its absence)
+  std::uint32_t max_seq_ = 0;
+  double duration_s_ = 0;
+
+  std::optional<Pending> pending_;
+  double last_publish_;
+
+  std::map<std::string, ViewerReport> viewers_;  // others' latest reports
+  bool horizon_known_ = false;
+  double horizon_s_ = 0;
+  double fraction_ = 0;
+  std::optional<ViewerReport> last_report_;
+  double last_report_at_;
+  bool report_forced_ = true;
+
+  // The video element as far as the core knows: from reports, events and its own commands.
+  bool el_known_ = false;
+  bool el_paused_ = true;
+  bool el_seeking_ = false;
+  double el_pos_ = 0;
+  double el_rate_ = 1;
+  double el_at_ = 0;        // local time el_pos_ refers to
+  double cmd_rate_ = 1;     // playbackRate last commanded
+  double last_rate_cmd_at_;
+  std::deque<Expect> expect_;
+  std::deque<PlayerCommand> commands_;
+
+  bool seek_in_flight_ = false;
+  double seek_target_ = 0;
+  double seek_issued_at_ = 0;
+  double seek_est_ms_ = 150;  // learned seek duration (mean, mean deviation)
+  double seek_dev_ms_ = 60;
+  int rest_seeks_ = 0;        // consecutive seeks that still left us behind
+
+  bool start_measuring_ = false;  // learning the element's start latency
+  double play_issued_at_ = 0;
+  double play_from_s_ = 0;
+  double start_latency_ms_ = 40;
+
+  bool settling_ = true;       // after a start or seek: drift not measured yet
+  int advancing_reports_ = 0;
+  double prev_report_pos_ = 0;
+  bool drift_valid_ = false;
+  double drift_ms_ = 0;
+  bool nudging_ = false;
+  int nudge_sign_ = 0;
+  bool catch_up_ = false;
+  bool visible_ = true;
+  bool bg_paused_ = false;  // paused by the browser while hidden
+
+  double control_deadline_;
+  double report_deadline_;
+  double last_now_;
+  SyncStats stats_;
+};
+
+}  // namespace wt

@@ -1,0 +1,120 @@
+// Carries events into the core's PlaybackSync and its outputs out: commands to the player, records
+// and reports to the database, clock probes. All decisions (when to play, how to correct drift,
+// when to wait for a download) are the core's; this file only moves data and keeps one timer.
+import { onValue, ref } from 'firebase/database';
+import {
+  probeServerClock, removeViewer, removeViewerOnDisconnect, watchRecord, watchViewers, writeRecord, writeViewerReport,
+} from './playback-record.js';
+import { VideoPlayer } from './video-player.js';
+
+export class SyncDriver {
+  // onStatus(status) gets the core's status after every step; onFrame(epochMs, mediaTime) measurements.
+  constructor({ core, db, sessionId, userId, displayName, video, onStatus = () => {}, onFrame, onError = () => {} }) {
+    Object.assign(this, { core, db, sessionId, userId, onStatus, onError });
+    this.sync = new core.PlaybackSync(userId, displayName);
+    this.timer = null;
+    this.closed = false;
+    this.probing = false;
+    this.writing = Promise.resolve();
+    this.knownViewers = new Set();
+    const now = () => performance.now();
+
+    this.player = new VideoPlayer(video, {
+      onPlay: (t, pos) => this.step(() => this.sync.onPlayEvent(t, pos)),
+      onPause: (t, pos) => this.step(() => this.sync.onPauseEvent(t, pos)),
+      onSeeking: (t, pos) => this.step(() => this.sync.onSeekingEvent(t, pos)),
+      onReport: (t, pos, paused, seeking, rate) => this.step(() => this.sync.onPlayerReport(t, pos, paused, seeking, rate)),
+      onDuration: (d) => this.step(() => this.sync.setMediaDuration(d)),
+      onFrame,
+      onError,
+    });
+    if (Number.isFinite(video.duration)) this.sync.setMediaDuration(video.duration);
+
+    this.unsubs = [
+      watchRecord(db, sessionId, (record) => this.step(() => {
+        if (!this.sync.onRemoteState(now(), record)) onError('Ignored a malformed playback record from the database.');
+      })),
+      watchViewers(db, sessionId, (reports) => this.step(() => {
+        const present = new Set();
+        for (const r of reports) {
+          present.add(r.userId);
+          this.sync.onViewerReport(now(), r);
+        }
+        for (const id of this.knownViewers) if (!present.has(id)) this.sync.onViewerLeft(now(), id);
+        this.knownViewers = present;
+      })),
+      onValue(ref(db, '.info/connected'), (snap) => {
+        if (snap.val() === true) {
+          removeViewerOnDisconnect(db, sessionId, userId).catch(() => {});
+          this.step(() => this.sync.onReconnect(now()));
+        }
+      }),
+    ];
+    this.onVisibility = () => this.step(() => this.sync.onVisibility(now(), document.visibilityState === 'visible'));
+    document.addEventListener('visibilitychange', this.onVisibility);
+    this.step(() => {});
+  }
+
+  // The whole file is here (a local copy): nothing to wait for.
+  setHorizon(horizonS, fraction) {
+    this.step(() => this.sync.setLocalHorizon(performance.now(), horizonS, fraction));
+  }
+
+  // Runs one input, then drains every output and re-arms the single timer.
+  step(input) {
+    if (this.closed) return;
+    input();
+    const t = performance.now();
+    for (let cmd = this.sync.pollCommand(); cmd; cmd = this.sync.pollCommand()) this.player.execute(cmd);
+    for (let rec = this.sync.pollPublish(t); rec; rec = this.sync.pollPublish(t)) this.publish(rec);
+    for (let rep = this.sync.pollViewerReport(t); rep; rep = this.sync.pollViewerReport(t)) {
+      writeViewerReport(this.db, this.sessionId, this.userId, rep).catch((e) => this.onError(`Could not report progress: ${e.message}`));
+    }
+    if (!this.probing && this.sync.pollClockProbe(t)) this.probe();
+    this.arm();
+    this.onStatus(this.sync.status(t));
+  }
+
+  // Writes go out one after another, in the order the core produced them.
+  publish(record) {
+    const supersedes = (a, b) => this.core.PlaybackSync.recordSupersedes(a, b);
+    this.writing = this.writing
+      .then(() => writeRecord(this.db, this.sessionId, record, supersedes))
+      .catch((e) => this.onError(`Could not save the playback state: ${e.message}`));
+  }
+
+  async probe() {
+    this.probing = true;
+    try {
+      const { t0, serverMs, t1 } = await probeServerClock(this.db, this.userId);
+      this.step(() => this.sync.onClockSample(t0, serverMs, t1));
+    } catch {
+      // An unanswered probe is given up by the core's own timeout; the next one is scheduled.
+    } finally {
+      this.probing = false;
+    }
+  }
+
+  arm() {
+    clearTimeout(this.timer);
+    const deadline = this.sync.pollTimeout();
+    if (!Number.isFinite(deadline)) return;
+    const delay = Math.max(0, deadline - performance.now());
+    this.timer = setTimeout(() => this.step(() => this.sync.handleTimeout(performance.now())), delay);
+  }
+
+  stats() {
+    return this.sync.stats();
+  }
+
+  async close() {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.timer);
+    document.removeEventListener('visibilitychange', this.onVisibility);
+    for (const unsub of this.unsubs) unsub();
+    this.player.stop();
+    this.sync.delete();
+    await removeViewer(this.db, this.sessionId, this.userId).catch(() => {});
+  }
+}

@@ -1,0 +1,69 @@
+// The one module that touches the <video> element for sync: DOM events and frame reports go out,
+// commands from the core come in and are carried out synchronously, in order.
+const REPORT_WHILE_IDLE_MS = 100;  // requestVideoFrameCallback is silent while paused or seeking
+
+export class VideoPlayer {
+  // handlers: onPlay(now, pos), onPause(now, pos), onSeeking(now, pos), onReport(now, pos, paused, seeking, rate),
+  //           onFrame(epochMs, mediaTime) for measurements (optional), onError(message)
+  constructor(video, handlers) {
+    this.video = video;
+    this.h = handlers;
+    this.stopped = false;
+    const now = () => performance.now();
+    this.listeners = {
+      play: () => this.h.onPlay(now(), video.currentTime),
+      pause: () => this.h.onPause(now(), video.currentTime),
+      seeking: () => this.h.onSeeking(now(), video.currentTime),
+      seeked: () => this.report(),
+      loadedmetadata: () => this.h.onDuration?.(video.duration),
+      error: () => this.h.onError?.(mediaErrorText(video.error)),
+    };
+    for (const [type, fn] of Object.entries(this.listeners)) video.addEventListener(type, fn);
+    this.idleTimer = setInterval(() => {
+      if (video.paused || video.seeking || !('requestVideoFrameCallback' in video)) this.report();
+    }, REPORT_WHILE_IDLE_MS);
+    if ('requestVideoFrameCallback' in video) {
+      const onFrame = (_, meta) => {
+        if (this.stopped) return;
+        // Where the element is now: the frame on screen plus the time since it was presented.
+        const t = performance.now();
+        const pos = video.paused ? meta.mediaTime : meta.mediaTime + Math.max(0, t - meta.expectedDisplayTime) / 1000 * video.playbackRate;
+        this.h.onReport(t, pos, video.paused, video.seeking, video.playbackRate);
+        this.h.onFrame?.(performance.timeOrigin + meta.expectedDisplayTime, meta.mediaTime);
+        video.requestVideoFrameCallback(onFrame);
+      };
+      video.requestVideoFrameCallback(onFrame);
+    }
+  }
+
+  report() {
+    const v = this.video;
+    this.h.onReport(performance.now(), v.currentTime, v.paused, v.seeking, v.playbackRate);
+  }
+
+  execute(cmd) {
+    const v = this.video;
+    switch (cmd.kind) {
+      case 'play':
+        v.play().catch((e) => this.h.onError?.(e.name === 'NotAllowedError'
+          ? 'The browser blocked playback until you interact with the page: click Play.' : `Playback failed: ${e.message}`));
+        break;
+      case 'pause': v.pause(); break;
+      case 'seek': v.currentTime = cmd.value; break;
+      case 'rate': v.playbackRate = cmd.value; break;
+      default: break;
+    }
+  }
+
+  stop() {
+    this.stopped = true;
+    clearInterval(this.idleTimer);
+    for (const [type, fn] of Object.entries(this.listeners)) this.video.removeEventListener(type, fn);
+  }
+}
+
+function mediaErrorText(err) {
+  if (!err) return 'The video could not be played.';
+  const kinds = { 1: 'loading was aborted', 2: 'a network error occurred', 3: 'the file could not be decoded', 4: 'this format or codec is not supported by this browser' };
+  return `The video could not be played: ${kinds[err.code] ?? 'unknown error'}.`;
+}

@@ -1,0 +1,214 @@
+// The receiving side of a transfer, as a pure state machine: frames in, polled actions out.
+//
+// The glue (one module owning the data channel, one owning IndexedDB):
+//   1. decodes the first Manifest (decode_manifest), runs the checks, asks the user;
+//   2. constructs a PieceReceiver with that manifest and the ledger record it stored earlier, if any;
+//   3. feeds every message of the channel to on_message() (the first Manifest included: a Manifest
+//      is what starts each connection), calls on_disconnected() when the channel closes and
+//      on_timeout() at next_deadline();
+//   4. after every call, drains poll_action() until it returns Kind::None and carries out each:
+//      SendFrame   send data[0..size) on the channel (copy it: the view is valid until the next poll)
+//      StorePiece  write data[0..size) (piece `piece`, file offset `offset`) to IndexedDB, then call
+//                  on_piece_stored(piece) (or on_piece_store_failed). The bytes stay valid and
+//                  unchanged until then; copy them out (.slice()) before the put. Batch freely.
+//      SaveLedger  write data[0..size) as the ledger record (after the pieces it counts are stored)
+//      PieceRejected  informational: piece failed verification, was discarded and asked for again
+//      ReadBack    read stored piece `piece` and pass it to on_read_back(). The whole-file digest
+//                  is a running SHA-256 in file order, fed from memory as pieces are verified in
+//                  order; a piece already in storage when its turn comes (after a reload, a seek
+//                  or a re-fetched bad piece) is read back. One at a time, in order, possibly
+//                  while other pieces are still arriving.
+//      Error       show/log `text`; if `fatal`, the transfer is over (a Cancel frame was queued)
+//      Done        the whole file is stored and its SHA-256 matched; a Complete frame was queued
+//
+// Never stored unless verified: a piece's bytes leave the core (StorePiece) only after their
+// SHA-256 matched the PieceDigest announced for that piece in the current attempt.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "hash/sha256.hpp"
+#include "transfer/piece_ledger.hpp"
+#include "transfer/request_scheduler.hpp"
+#include "transfer/transfer_layout.hpp"
+#include "transfer/transfer_manifest.hpp"
+#include "transfer/wire_frame.hpp"
+
+namespace wt {
+
+enum class ReceiveError : std::uint8_t {
+  None = 0,
+  // What a broken or lying peer can do. Non-fatal unless noted: the frame is dropped, an in-flight
+  // piece it concerns is discarded and asked for again.
+  MalformedFrame,       // the message does not decode (FrameError)
+  UnexpectedFrame,      // a frame type the receiver never expects (Request, PieceOk, ...)
+  PieceOutOfRange,      // piece index >= piece count
+  UnrequestedPiece,     // digest or chunk for a piece not outstanding (once per piece)
+  ChunkBeforeDigest,    // a chunk of a piece whose PieceDigest has not arrived
+  ChunkOutOfRange,      // chunk index >= the piece's chunk count
+  ChunkSizeMismatch,    // payload length differs from the layout's chunk length
+  DuplicateChunk,       // the same chunk twice in one attempt
+  PieceDigestMismatch,  // the assembled piece does not hash to its PieceDigest
+  Stalled,              // nothing arrived for stall_timeout_ms; everything outstanding re-requested
+  StoredPieceCorrupt,   // a piece read back from storage does not match: it is fetched again
+  // Fatal: the transfer stops.
+  ManifestInvalid,      // the Manifest does not parse or has absurd values
+  ManifestMismatch,     // a Manifest for another transfer, size or whole-file digest
+  DigestChanged,        // a new PieceDigest for a piece verified earlier: the file changed
+  FileDigestMismatch,   // every piece verified, but the whole file's SHA-256 differs
+  StoreFailed,          // the glue could not store a piece (quota?)
+  PeerCancelled,        // the sender sent Cancel
+  TooManyErrors,        // max_strikes non-fatal errors without a verified piece in between
+  // Misuse by the glue (never fatal, nothing changes).
+  BadCall,              // on_piece_stored/on_read_back for a piece that was not asked for
+  Inactive,             // input after the transfer completed or failed
+};
+
+const char* receive_error_name(ReceiveError e);
+bool receive_error_fatal(ReceiveError e);
+
+struct ReceiverConfig {
+  SchedulerConfig scheduler;            // window_pieces = pieces in memory at most
+  std::uint32_t max_strikes = 32;
+};
+
+enum class ReceiverState : std::uint8_t {
+  AwaitingManifest = 0,  // not connected (before the first Manifest, after a disconnect)
+  Receiving = 1,
+  Verifying = 2,         // every piece stored; whole-file digest pending (read-back or digest)
+  Complete = 3,
+  Failed = 4,
+};
+
+struct ReceiverAction {
+  enum class Kind : std::uint8_t {
+    None = 0, SendFrame, StorePiece, SaveLedger, PieceRejected, ReadBack, Error, Done,
+  };
+  Kind kind = Kind::None;
+  std::uint32_t piece = 0;
+  std::uint64_t offset = 0;            // StorePiece, ReadBack: the piece's byte offset in the file
+  const std::uint8_t* data = nullptr;  // SendFrame, StorePiece, SaveLedger
+  std::size_t size = 0;                // bytes at data; ReadBack: the piece length expected
+  ReceiveError error = ReceiveError::None;  // Error, PieceRejected
+  bool fatal = false;
+  std::string text;                    // Error: for people
+};
+
+struct ReceiverStats {
+  std::uint64_t chunk_bytes_received = 0;
+  std::uint32_t pieces_verified = 0;   // this session
+  std::uint32_t pieces_rejected = 0;   // failed verification
+  std::uint32_t errors = 0;            // non-fatal peer errors
+  std::uint32_t stalls = 0;
+  std::uint32_t pieces_lost = 0;       // attempts the channel dropped part of (partial reliability)
+  std::uint32_t connections = 0;       // Manifests that started a connection
+};
+
+class PieceReceiver {
+ public:
+  // `manifest` as decode_manifest returned it; `stored_ledger` the bytes of a SaveLedger action of
+  // an earlier session (empty for a fresh transfer). ledger_restore_result() says what came of it.
+  explicit PieceReceiver(const TransferManifest& manifest, const ReceiverConfig& config = {},
+                         const std::vector<std::uint8_t>& stored_ledger = {});
+
+  ReceiveError on_message(const std::uint8_t* data, std::size_t len, double now_ms);
+  ReceiveError on_frame(const FrameView& frame, double now_ms);
+  void on_disconnected(double now_ms);
+  void on_timeout(double now_ms);
+  double next_deadline() const;  // +infinity when no timer is needed
+
+  ReceiveError on_piece_stored(std::uint32_t piece, double now_ms);
+  ReceiveError on_piece_store_failed(std::uint32_t piece, double now_ms);
+  ReceiveError on_read_back(std::uint32_t piece, const std::uint8_t* data, std::size_t len,
+                            double now_ms);
+
+  // Playback position: new requests go on from here (in-flight pieces still arrive first).
+  void seek_to_piece(std::uint32_t piece);
+  void seek_to_byte(std::uint64_t byte_offset);
+  // Stops the transfer (the user cancelled): a Cancel frame with the reason is queued; state
+  // becomes Failed with fatal_error() None.
+  void cancel(const std::string& reason);
+
+  ReceiverAction poll_action(double now_ms);
+
+  ReceiverState state() const;
+  LedgerError ledger_restore_result() const { return ledger_restore_; }
+  const TransferManifest& manifest() const { return manifest_; }
+  const TransferLayout& layout() const { return layout_; }
+  const PieceLedger& ledger() const { return ledger_; }
+  const RequestScheduler& scheduler() const { return scheduler_; }
+  const ReceiverStats& stats() const { return stats_; }
+  std::uint64_t bytes_verified() const { return ledger_.bytes_verified(); }
+  std::uint64_t contiguous_bytes_from(std::uint64_t byte_offset) const {
+    return ledger_.contiguous_bytes_from(byte_offset);
+  }
+  ReceiveError fatal_error() const { return fatal_; }
+
+ private:
+  struct Slot {
+    enum class State : std::uint8_t { Free, AwaitDigest, Receiving, Storing };
+    State state = State::Free;
+    std::uint32_t piece = 0;
+    Sha256Digest digest{};
+    std::uint64_t chunk_mask = 0;
+    std::uint32_t chunks_needed = 0;
+    bool quiet = false;  // drop chunks silently until the next PieceDigest (an earlier attempt's tail)
+    std::uint64_t request_seq = 0;  // order of its latest Request: the sender serves in that order
+    std::vector<std::uint8_t> data;
+  };
+  struct Pending {
+    ReceiverAction action;
+    std::vector<std::uint8_t> bytes;  // SendFrame
+  };
+
+  Slot* slot_of(std::uint32_t piece);
+  Slot* free_slot();
+  ReceiveError on_manifest(const FrameView& f, double now_ms);
+  ReceiveError on_piece_digest(const FrameView& f, double now_ms);
+  ReceiveError on_chunk(const FrameView& f, double now_ms);
+  void verify(Slot& s);
+  void advance_file_hash();
+  void maybe_finish();
+  void refetch_stored(std::uint32_t piece);
+  void restart_piece(Slot& s);
+  ReceiveError peer_error(ReceiveError e, const std::string& text);
+  void fail(ReceiveError e, const std::string& text);
+  void queue_frame(FrameType type, std::uint32_t index, std::uint32_t sub,
+                   const std::string& payload = std::string());
+  void queue_frame_bytes(std::vector<std::uint8_t> bytes);
+  void queue(ReceiverAction a);
+
+  TransferManifest manifest_;
+  ReceiverConfig config_;
+  TransferLayout layout_;
+  PieceLedger ledger_;
+  RequestScheduler scheduler_;
+  LedgerError ledger_restore_ = LedgerError::Empty;
+  std::vector<Slot> slots_;
+  std::vector<Sha256Digest> verified_digests_;  // digest each piece verified with, this session
+  std::vector<std::uint8_t> digest_seen_;       // 1 where verified_digests_ is set
+  std::deque<Pending> pending_;
+  std::vector<std::uint8_t> out_;  // the bytes of the SendFrame/SaveLedger last returned
+  Sha256 file_hash_;               // over pieces 0..hashed_pieces_-1, in order
+  std::uint32_t hashed_pieces_ = 0;
+  bool file_hash_done_ = false;
+  Sha256Digest file_hash_result_{};
+  bool read_back_pending_ = false;
+  bool connected_ = false;
+  bool final_ack_sent_ = false;
+  enum class Phase : std::uint8_t { Receiving, Verifying, Complete, Failed };
+  Phase phase_ = Phase::Receiving;
+  bool ledger_dirty_ = false;
+  std::uint32_t ignored_piece_ = std::numeric_limits<std::uint32_t>::max();
+  std::uint64_t request_seq_ = 0;
+  std::uint32_t strikes_ = 0;
+  ReceiveError fatal_ = ReceiveError::None;
+  ReceiverStats stats_;
+};
+
+}  // namespace wt

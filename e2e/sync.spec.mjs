@@ -3,11 +3,11 @@
 // Drift is measured from the frames each page actually presents (requestVideoFrameCallback's
 // mediaTime at its expected display time), against the machine's wall clock common to both pages.
 import { test, expect, firefox } from '@playwright/test';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FIREFOX_PREFS } from './playwright.config.mjs';
+import { drifts, generateCounterVideo, percentile, recordFrames, startSameFileSession } from './support/sync-helpers.mjs';
 
 const url = (user) => `${process.env.WT_BASE_URL}/?user=${user}`;
 let dir, movie;
@@ -15,9 +15,7 @@ let dir, movie;
 test.beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'wt-sync-'));
   movie = join(dir, 'counter.webm');
-  // 120 s, 30 fps, with a running counter burned in (testsrc), VP8 so both browsers decode it.
-  execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=30:duration=120',
-    '-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', '400k', '-g', '30', '-an', movie]);
+  generateCounterVideo(movie, 120);
 });
 test.afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -31,52 +29,14 @@ async function open(browser, user) {
   return { page, context, errors };
 }
 
-// Starts recording [epochMs, mediaTime] of every presented frame.
-function recordFrames(page) {
-  return page.evaluate(() => {
-    const video = document.getElementById('player');
-    window.__frames = [];
-    const onFrame = (_, meta) => {
-      window.__frames.push([performance.timeOrigin + meta.expectedDisplayTime, meta.mediaTime]);
-      video.requestVideoFrameCallback(onFrame);
-    };
-    video.requestVideoFrameCallback(onFrame);
-  });
-}
-
-// Drift of A against B at each of A's frames after `from` (epoch ms): B's media time at that
-// instant is interpolated between its two presented frames around it.
-function drifts(a, b, from) {
-  const out = [];
-  let j = 0;
-  for (const [t, m] of a) {
-    if (t < from) continue;
-    while (j + 1 < b.length && b[j + 1][0] < t) ++j;
-    if (j + 1 >= b.length || b[j][0] > t) continue;
-    const [t0, m0] = b[j], [t1, m1] = b[j + 1];
-    if (t1 - t0 > 100) continue;  // B was not playing continuously here (paused or seeking)
-    out.push((m - (m0 + (m1 - m0) * (t - t0) / (t1 - t0))) * 1000);
-  }
-  return out;
-}
-
-const percentile = (xs, p) => [...xs].sort((x, y) => x - y)[Math.min(xs.length - 1, Math.floor(p * xs.length))];
 const currentTime = (page) => page.evaluate(() => document.getElementById('player').currentTime);
 const paused = (page) => page.evaluate(() => document.getElementById('player').paused);
 
 async function startSession(alice, bob, aliceId, bobId) {
-  await expect(alice.page.locator(`#partner option[value="${bobId}"]`)).toHaveCount(1);
-  await alice.page.locator('#partner').selectOption(bobId);
-  await alice.page.locator('#movie-input').setInputFiles(movie);
-  await alice.page.locator('#invite').click();
-  const invite = bob.page.locator('li.session[data-status="pending"]');
-  await expect(invite).toContainText(`${aliceId} invites you to watch`);
-  await expect(alice.page.locator('li.session[data-status="pending"]')).toContainText(`Waiting for ${bobId}`);
-  await invite.locator('.join-input').setInputFiles(movie);
-  for (const side of [alice, bob]) {
-    await expect(side.page.locator('#player-box')).toBeVisible();
-    await expect.poll(() => side.page.evaluate(() => document.getElementById('player').readyState)).toBeGreaterThanOrEqual(1);
-  }
+  await startSameFileSession(alice.page, bob.page, bobId, movie);
+  await expect(alice.page.locator('li.session').first()).toContainText(`Watching counter.webm with ${bobId}`);
+  await expect(bob.page.locator('li.session').first()).toContainText(`Watching counter.webm with ${aliceId}`);
+  for (const side of [alice, bob]) await expect(side.page.locator('#player-box')).toBeVisible();
 }
 
 async function playPauseSeek(alice, bob) {
@@ -163,9 +123,9 @@ test('a file that is not the same copy is refused with a clear message', async (
   await expect(invite).toBeVisible();
   // Same size, different bytes: only the fingerprint can tell.
   const other = join(dir, 'other.webm');
-  const bytes = (await import('node:fs')).readFileSync(movie);
+  const bytes = readFileSync(movie);
   bytes[bytes.length - 1] ^= 0xff;
-  (await import('node:fs')).writeFileSync(other, bytes);
+  writeFileSync(other, bytes);
   await invite.locator('.join-input').setInputFiles(other);
   await expect(bob.page.locator('#error')).toContainText('their fingerprints differ');
   await expect(invite).toHaveAttribute('data-status', 'pending');

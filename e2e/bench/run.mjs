@@ -7,6 +7,7 @@ import { openDatabase } from '../../web/server/database-config.mjs';
 import { withSetupErrors } from '../../web/server/setup.mjs';
 import { startStaticServer } from '../../web/server/static-server.mjs';
 import { CHROMIUM_ARGS } from '../playwright.config.mjs';
+import { syncBench } from './sync-bench.mjs';
 
 const round = (x, digits = 2) => Math.round(x * 10 ** digits) / 10 ** digits;
 
@@ -31,6 +32,12 @@ async function sha256Bench({ baseUrl }) {
 // name → [benchmark, { figure: [target description, check] }]
 const BENCHMARKS = [
   ['SHA-256 in Chromium (64 MiB, median of 7)', sha256Bench, { sha256_ratio_vs_hashwasm: ['>= 1.0', (v) => v >= 1.0] }],
+  ['Playback sync, Chromium + Firefox, database 50 ms away', syncBench, {
+    drift_p95_ms: ['<= 50', (v) => v <= 50],
+    pause_propagation_p95_ms: ['<= 250', (v) => v <= 250],
+    seek_propagation_p95_ms: ['<= 250', (v) => v <= 250],
+    sim_drift_p95_ms: ['<= 50', (v) => v <= 50],
+  }],
 ];
 
 await withSetupErrors(async () => {
@@ -42,7 +49,7 @@ await withSetupErrors(async () => {
   try {
     for (const [title, bench, targets] of BENCHMARKS) {
       process.stderr.write(`running: ${title}\n`);
-      const result = await bench({ baseUrl: web.url, dbPort: db.port });
+      const result = await bench({ baseUrl: web.url, db });
       Object.assign(figures, result);
       for (const [name, value] of Object.entries(result)) {
         const target = targets[name];

@@ -65,10 +65,14 @@ export class SyncDriver {
     if (this.closed) return;
     input();
     const t = performance.now();
-    for (let cmd = this.sync.pollCommand(); cmd; cmd = this.sync.pollCommand()) this.player.execute(cmd);
-    for (let rec = this.sync.pollPublish(t); rec; rec = this.sync.pollPublish(t)) this.publish(rec);
-    for (let rep = this.sync.pollViewerReport(t); rep; rep = this.sync.pollViewerReport(t)) {
-      writeViewerReport(this.db, this.sessionId, this.userId, rep).catch((e) => this.onError(`Could not report progress: ${e.message}`));
+    // Any output may queue another (a publish can queue a command), so drain until all are empty.
+    for (let more = true; more;) {
+      more = false;
+      for (let cmd = this.sync.pollCommand(); cmd; cmd = this.sync.pollCommand(), more = true) this.player.execute(cmd);
+      for (let rec = this.sync.pollPublish(t); rec; rec = this.sync.pollPublish(t), more = true) this.publish(rec);
+      for (let rep = this.sync.pollViewerReport(t); rep; rep = this.sync.pollViewerReport(t), more = true) {
+        writeViewerReport(this.db, this.sessionId, this.userId, rep).catch((e) => this.onError(`Could not report progress: ${e.message}`));
+      }
     }
     if (!this.probing && this.sync.pollClockProbe(t)) this.probe();
     this.arm();

@@ -31,30 +31,40 @@ void PlaybackSync::set_media_duration(double duration_s) {
   if (duration_s > 0 && std::isfinite(duration_s)) duration_s_ = duration_s;
 }
 
+// The echo of one of our commands says nothing new when later commands are still queued (the
+// model already includes them); when none is, it is the freshest word on the element.
+void PlaybackSync::absorb_echo(double now, double position_s) {
+  ++stats_.echoes_absorbed;
+  if (commands_.empty()) {
+    el_pos_ = position_s;
+    el_at_ = now;
+  }
+  evaluate(now);
+}
+
 void PlaybackSync::on_play_event(double now, double position_s) {
   el_known_ = true;
+  if (take_expectation(CommandKind::Play, position_s)) {
+    absorb_echo(now, position_s);
+    return;
+  }
   el_pos_ = position_s;
   el_at_ = now;
   el_paused_ = false;
-  if (take_expectation(CommandKind::Play, position_s)) {
-    ++stats_.echoes_absorbed;
-    evaluate(now);
-    return;
-  }
   bg_paused_ = false;
   user_action(now, Action::Play, position_s);
 }
 
 void PlaybackSync::on_pause_event(double now, double position_s) {
   el_known_ = true;
+  if (take_expectation(CommandKind::Pause, position_s)) {
+    absorb_echo(now, position_s);
+    return;
+  }
   el_pos_ = position_s;
   el_at_ = now;
   el_paused_ = true;
-  if (take_expectation(CommandKind::Pause, position_s)) {
-    ++stats_.echoes_absorbed;
-    evaluate(now);
-    return;
-  }
+  started_for_schedule_ = false;
   // Not the user's: browsers pause background media on their own, and every element pauses at its end.
   const bool at_end = duration() > 0 && position_s >= duration() - 0.25;
   if (!visible_ || at_end) {
@@ -67,14 +77,13 @@ void PlaybackSync::on_pause_event(double now, double position_s) {
 
 void PlaybackSync::on_seeking_event(double now, double position_s) {
   el_known_ = true;
+  if (take_expectation(CommandKind::Seek, position_s)) {
+    absorb_echo(now, position_s);
+    return;
+  }
   el_pos_ = position_s;
   el_at_ = now;
   el_seeking_ = true;
-  if (take_expectation(CommandKind::Seek, position_s)) {
-    ++stats_.echoes_absorbed;
-    evaluate(now);
-    return;
-  }
   seek_in_flight_ = false;  // the user's seek replaces ours
   user_action(now, Action::Seek, position_s);
 }
@@ -116,7 +125,11 @@ void PlaybackSync::on_player_report(double now, double position_s, bool paused, 
     }
     if (settling_) {
       advancing_reports_ = advanced ? advancing_reports_ + 1 : 0;
-      if (advancing_reports_ >= 2) settling_ = false;
+      if (advancing_reports_ >= 2) {
+        settling_ = false;
+        landing_ = true;  // just started or landed: bring it in precisely once
+        landing_until_ = now + cfg_.landing_ms;
+      }
     }
     const double shared = shared_now(now);
     if (!settling_ && clock_.synced() && std::isfinite(cur_.anchor_shared_ms) &&
@@ -126,6 +139,7 @@ void PlaybackSync::on_player_report(double now, double position_s, bool paused, 
       // the control loop noticeably.
       drift_ms_ = drift_valid_ ? drift_ms_ + 0.3 * (d - drift_ms_) : d;
       drift_valid_ = true;
+      if (!nudging_) add_trend_point(now, drift_ms_);
     }
   } else {
     advancing_reports_ = 0;
@@ -134,16 +148,19 @@ void PlaybackSync::on_player_report(double now, double position_s, bool paused, 
 }
 
 void PlaybackSync::on_remote_state(double now, const PlaybackState& state) {
+  const bool first_heard = !remote_known_;
   remote_known_ = true;
   if (state.seq != 0) {
     max_seq_ = std::max(max_seq_, state.seq);
-    // A newer record from elsewhere wins over our unsent one: drop it rather than overwrite.
-    if (pending_ && supersedes(state, pending_->rec)) {
+    // A newer record from elsewhere wins over our unsent one: drop it rather than overwrite. So
+    // does any record at all when we had not heard the database yet: what the page did before
+    // (autoplay, a click on a blank element at 0) was not done by someone who knew the group.
+    if (pending_ && (supersedes(state, pending_->rec) || first_heard)) {
       pending_.reset();
       ++stats_.superseded;
     }
     // Older records, and our own coming back, change nothing. Never a publish from here.
-    if (supersedes(state, cur_)) adopt(state);
+    if (supersedes(state, cur_) || first_heard) adopt(state);
   }
   evaluate(now);
 }
@@ -268,24 +285,29 @@ std::optional<ViewerReport> PlaybackSync::poll_viewer_report(double now) {
 }
 
 double PlaybackSync::poll_timeout() const {
-  double t = control_deadline_;
-  if (pending_ && publish_ready()) t = std::min(t, last_publish_ + cfg_.publish_interval_ms);
-  t = std::min(t, clock_.next_probe_at());
-  t = std::min(t, report_deadline_);
-  if (seek_in_flight_) t = std::min(t, seek_issued_at_ + cfg_.seek_timeout_ms);
-  if (!expect_.empty()) t = std::min(t, expect_.front().at + cfg_.expect_ttl_ms);
+  // Deadlines at or before the last evaluation are conditions waiting for a poll or an input (a
+  // probe to send, a record the database has not let out yet), not timers: they are left out.
+  double t = kInf;
+  auto consider = [&](double d) {
+    if (d > last_now_ && d < t) t = d;
+  };
+  consider(control_deadline_);
+  if (pending_ && publish_ready()) consider(last_publish_ + cfg_.publish_interval_ms);
+  consider(clock_.next_probe_at());
+  consider(report_deadline_);
+  if (seek_in_flight_) consider(seek_issued_at_ + cfg_.seek_timeout_ms);
+  if (!expect_.empty()) consider(expect_.front().at + cfg_.expect_ttl_ms);
   if (clock_.synced() && horizon_known_ && std::isfinite(cur_.anchor_shared_ms)) {
     // When the group will reach the point where this download becomes too short.
     if (cur_.state == GroupState::Playing && fraction_ < 1) {
       const double when = cur_.shared_time_of(horizon_s_ - cfg_.enter_waiting_margin_s);
-      if (std::isfinite(when)) t = std::min(t, clock_.to_local(when));
+      if (std::isfinite(when)) consider(clock_.to_local(when));
     }
     // When a wait for us has really stopped the group, and we may resume it.
     if (cur_.state == GroupState::Waiting && cur_.waiting_for == id_)
-      t = std::min(t, clock_.to_local(cur_.anchor_shared_ms));
+      consider(clock_.to_local(cur_.anchor_shared_ms));
   }
-  // Past deadlines that evaluate() did not act on are conditions waiting for an input, not timers.
-  return t > last_now_ ? t : kInf;
+  return t;
 }
 
 double PlaybackSync::group_position(double now) const {
@@ -308,17 +330,26 @@ SyncStatus PlaybackSync::status(double now) const {
     case GroupState::Waiting: {
       s.waiting_for = cur_.waiting_for;
       bool known = false;
+      double horizon = 0;
       if (cur_.waiting_for == id_) {
         s.waiting_fraction = fraction_;
+        horizon = horizon_s_;
         known = horizon_known_;
         s.text = "Waiting for your download…";
       } else {
         auto it = viewers_.find(cur_.waiting_for);
         if (it != viewers_.end()) {
           s.waiting_fraction = it->second.fraction;
+          horizon = it->second.horizon_s;
           known = true;
         }
         s.text = "Waiting for " + name_of(cur_.waiting_for) + "'s download…";
+      }
+      if (known) {
+        const double need = std::max(1e-9, std::min(cfg_.resume_margin_s,
+                                                     duration() > 0 ? duration() - cur_.position_s : kInf));
+        s.resume_progress = s.waiting_fraction >= 1 ? 1.0
+                                                    : std::clamp((horizon - cur_.position_s) / need, 0.0, 1.0);
       }
       if (known) {
         char pct[16];
@@ -408,6 +439,8 @@ void PlaybackSync::adopt(const PlaybackState& rec) {
   // A new timeline: drift is measured afresh, and catch-up seeks start counting again.
   drift_valid_ = false;
   rest_seeks_ = 0;
+  started_for_schedule_ = false;
+  reset_trend();
 }
 
 std::string PlaybackSync::most_lagging(double now, double position_s, double margin_s,
@@ -521,9 +554,12 @@ void PlaybackSync::control(double now) {
 
   if (moving || will_start) {
     // Before the start, a playing element waits for it (the clicker's own included), unless we
-    // started it early to absorb its start latency.
-    if (!moving && shared < cur_.anchor_shared_ms - start_latency_ms_ - cfg_.start_tolerance_ms)
-      cmd_pause(now);
+    // started it ourselves, early by its start latency, or it is where it would be if we had.
+    if (!moving && !el_paused_ && !started_for_schedule_) {
+      const double off_ms = start_at_for(element_position(now)) - shared;
+      if (std::fabs(off_ms) > cfg_.start_tolerance_ms) cmd_pause(now);
+      else started_for_schedule_ = true;
+    }
     if (el_paused_) {
       start_from_rest(now, shared);
       return;
@@ -537,7 +573,8 @@ void PlaybackSync::control(double now) {
   const double desired = cur_.position_at(shared);
   if (std::fabs(element_position(now) - desired) > cfg_.rest_tolerance_s) cmd_seek(now, desired);
   nudging_ = false;
-  if (cmd_rate_ != cur_.rate) cmd_rate(now, cur_.rate, true);
+  reset_trend();
+  cmd_rate(now, trimmed(0), true);
 }
 
 void PlaybackSync::start_from_rest(double now, double shared) {
@@ -549,13 +586,13 @@ void PlaybackSync::start_from_rest(double now, double shared) {
     control_deadline_ = clock_.to_local(cur_.anchor_shared_ms);
     return;
   }
-  // Start when the group passes our position, early by the element's start latency.
-  const double start_at = cur_.shared_time_of(pos) - start_latency_ms_;
+  const double start_at = start_at_for(pos);
   const double hold_limit = std::max(shared, cur_.anchor_shared_ms) + cfg_.max_hold_ms;
   const bool late = start_at < shared - cfg_.start_tolerance_ms;
   if ((!late || rest_seeks_ >= 3) && start_at <= hold_limit) {
-    if (start_at <= shared) {
+    if (start_at <= shared + 0.5) {  // within half a millisecond: now (timers are not exact)
       cmd_play(now);
+      started_for_schedule_ = true;
       rest_seeks_ = 0;
     } else {
       control_deadline_ = clock_.to_local(start_at);
@@ -563,6 +600,14 @@ void PlaybackSync::start_from_rest(double now, double shared) {
     return;
   }
   seek_ahead(now, shared);
+}
+
+double PlaybackSync::start_at_for(double pos) const {
+  // Start when the group passes our position, early by the element's start latency. A player a
+  // few ms short of a scheduled start point starts that much earlier instead of seeking.
+  const double reach =
+      cur_.anchor_shared_ms + (pos - cur_.position_s) * 1000.0 / (cur_.rate > 0 ? cur_.rate : 1.0);
+  return reach - start_latency_ms_;
 }
 
 void PlaybackSync::seek_ahead(double now, double shared) {
@@ -584,38 +629,81 @@ void PlaybackSync::correct_drift(double now, double shared) {
     ++stats_.corrective_seeks;
     cmd_pause(now);
     nudging_ = false;
-    cmd_rate(now, cur_.rate, true);
+    cmd_rate(now, trimmed(0), true);
     seek_ahead(now, shared);
     return;
   }
-  // Hysteresis: start beyond the dead band, stop close to zero or when the sign flips.
+  // A steady trend over a quiet stretch is a clock rate difference: cancel it with the trim.
+  if (!nudging_ && trend_n_ >= 100 && now - trend_t0_ >= cfg_.trim_window_ms) {
+    const double n = trend_n_;
+    const double var = trend_stt_ / n - (trend_st_ / n) * (trend_st_ / n);
+    if (var > 0) {
+      const double slope = (trend_std_ / n - (trend_st_ / n) * (trend_sd_ / n)) / var;  // ms per ms
+      trim_ = std::clamp(trim_ - 0.8 * slope, -cfg_.max_trim, cfg_.max_trim);
+    }
+    reset_trend();
+  }
+  // Hysteresis: start beyond the dead band, stop close to zero or when the sign flips. Right
+  // after a start or a seek the band is narrower: the start latency of a player varies by tens of
+  // ms, and that error is removed once, while the player is starting anyway, instead of being left
+  // to add up with the other viewers' (each may sit 30 ms off, in opposite directions).
+  if (landing_ && !nudging_ && now > landing_until_) landing_ = false;
+  const double band = landing_ ? cfg_.landing_band_ms : cfg_.deadband_ms;
   if (!nudging_) {
-    if (std::fabs(d) > cfg_.deadband_ms) {
+    if (std::fabs(d) > band) {
       nudging_ = true;
       nudge_sign_ = d > 0 ? 1 : -1;
+      reset_trend();
     }
   } else if (std::fabs(d) < cfg_.nudge_stop_ms || (d > 0 ? 1 : -1) != nudge_sign_) {
     nudging_ = false;
+    landing_ = false;
+    reset_trend();
   }
-  double want = cur_.rate;
+  double k = 0;
   if (nudging_) {
-    double k = std::clamp(-d / cfg_.nudge_tau_ms, -cfg_.max_nudge, cfg_.max_nudge);
+    k = std::clamp(-d / cfg_.nudge_tau_ms, -cfg_.max_nudge, cfg_.max_nudge);
     if (std::fabs(k) < cfg_.min_nudge) k = std::copysign(cfg_.min_nudge, k);
     k = std::round(k / cfg_.rate_step) * cfg_.rate_step;
-    want = cur_.rate * (1 + k);
   }
-  cmd_rate(now, want, !nudging_);
+  cmd_rate(now, trimmed(k), !nudging_);
+}
+
+void PlaybackSync::add_trend_point(double now, double drift_ms) {
+  if (trend_n_ == 0) {
+    trend_t0_ = now;
+    trend_st_ = trend_sd_ = trend_stt_ = trend_std_ = 0;
+  }
+  const double t = now - trend_t0_;  // relative, so the sums keep their precision
+  ++trend_n_;
+  trend_st_ += t;
+  trend_sd_ += drift_ms;
+  trend_stt_ += t * t;
+  trend_std_ += t * drift_ms;
 }
 
 // -------------------------------------------------------------------------------------- commands
 
+bool PlaybackSync::command_budget(double now) {
+  // A safety net, not a mechanism: the element's events re-enter the core synchronously, so a
+  // logic error that undoes its own command would otherwise hang the page in one task.
+  if (now != budget_at_) {
+    budget_at_ = now;
+    budget_used_ = 0;
+  }
+  if (++budget_used_ <= 16) return true;
+  ++stats_.suppressed_commands;
+  return false;
+}
+
 void PlaybackSync::cmd_play(double now) {
-  if (!el_paused_) return;
+  if (!el_paused_ || !command_budget(now)) return;
   commands_.push_back({CommandKind::Play, 0});
   expect_.push_back({CommandKind::Play, el_pos_, now});
   el_paused_ = false;
   el_at_ = now;
   bg_paused_ = false;
+  reset_trend();
   start_measuring_ = true;
   play_issued_at_ = now;
   play_from_s_ = el_pos_;
@@ -625,18 +713,21 @@ void PlaybackSync::cmd_play(double now) {
 }
 
 void PlaybackSync::cmd_pause(double now) {
-  if (el_paused_) return;
+  if (el_paused_ || !command_budget(now)) return;
   el_pos_ = element_position(now);
   el_at_ = now;
   commands_.push_back({CommandKind::Pause, 0});
   expect_.push_back({CommandKind::Pause, el_pos_, now});
   el_paused_ = true;
   start_measuring_ = false;
+  started_for_schedule_ = false;
   settling_ = true;
   drift_valid_ = false;
+  reset_trend();
 }
 
 void PlaybackSync::cmd_seek(double now, double position_s) {
+  if (!command_budget(now)) return;
   position_s = std::max(0.0, position_s);
   if (duration() > 0) position_s = std::min(position_s, duration());
   commands_.push_back({CommandKind::Seek, position_s});
@@ -651,6 +742,7 @@ void PlaybackSync::cmd_seek(double now, double position_s) {
   start_measuring_ = false;
   settling_ = true;
   drift_valid_ = false;
+  reset_trend();
 }
 
 void PlaybackSync::cmd_rate(double now, double rate, bool force) {

@@ -32,19 +32,30 @@
 //     ahead (min 300 ms); every player, including the one that clicked, waits for it. Players are
 //     started early by their measured start latency.
 //   - Drift: nothing within ±30 ms; beyond, playbackRate is nudged within 0.95..1.05 (proportional,
-//     hysteresis down to 8 ms); beyond 1 s (200 ms right after the tab becomes visible or a
+//     until it is under 3 ms: hysteresis); beyond 1 s (200 ms right after the tab becomes visible or a
 //     reconnect) one seek that lands slightly ahead, then the player waits paused for the group and
 //     starts on time. While the element seeks or starts, nothing is measured, so corrections never
-//     chase their own transients.
+//     chase their own transients. Once it runs, the start itself (players' start latency varies by
+//     tens of ms) is landed once with the same nudge to within 3 ms if it is off by more than
+//     10 ms; the ±30 ms band then holds for steady playback.
+//   - Clock rate: the element's media clock and the shared clock tick at rates up to ±100 ppm apart
+//     (6 ms a minute). Left alone that builds a sawtooth up to the dead band on each viewer, in
+//     opposite phase on two viewers (60 ms apart). So the trend of the drift over quiet 40 s
+//     stretches is measured (least squares) and cancelled by a persistent playbackRate trim of at
+//     most ±0.05 %, far below anything audible and well inside the nudge range.
 //   - Download lag: when this viewer's playable horizon is less than 4 s ahead of the group, it
 //     writes Waiting with a stop scheduled ~lead ahead (so nobody seeks back), and when it has 12 s
 //     (or the whole file) it writes the resume, scheduled like a play; if another viewer still lacks
 //     12 s, it hands the wait over to that viewer instead. 4 s covers the worst propagation of the
 //     stop (250 ms window + one-way delays + lead, about 1 s) several times over, so the element
 //     never stalls on its own; the 8 s between the two margins means that a download slower than
-//     playback pauses the group at most once per 8 s of media it gains, not on every piece.
+//     playback pauses the group at most once per 8 s of media it gains, not on every piece. A
+//     play click while a viewer (by its report, if under 15 s old) lacks 4 s becomes a wait for
+//     that viewer: still the clicker's one write. A viewer that left (on_viewer_left, or a report
+//     gone stale) no longer holds the group: the next play click starts it.
 //   - Late join, reload, reconnect, tab visible again: the viewer is placed at the group's current
-//     position at once (seek ahead, wait, start), never at 0.
+//     position at once (seek ahead, wait, start), never at 0. An element the browser paused in a
+//     hidden tab is left alone until the tab is visible again.
 #pragma once
 
 #include <cstdint>
@@ -69,7 +80,8 @@ struct SyncStatus {
   GroupState state = GroupState::Idle;
   std::string text;            // "Playing", "Waiting for Bob's download… 45%", ...
   std::string waiting_for;     // user id, when waiting
-  double waiting_fraction = 0; // that viewer's download fraction, 0..1
+  double waiting_fraction = 0; // that viewer's download fraction, 0..1 (the % in the text)
+  double resume_progress = 0;  // 0..1: how far that viewer is towards the data needed to resume
   double position_s = 0;       // group position now
   double drift_ms = 0;         // this player minus the group, filtered (0 when not measured)
   bool starting = false;       // a start is scheduled and not reached yet
@@ -86,6 +98,7 @@ struct SyncStats {
   std::uint32_t seeks = 0;             // Seek commands issued
   std::uint32_t corrective_seeks = 0;  // of which for drift of a playing element
   std::uint32_t rate_changes = 0;      // SetRate commands issued
+  std::uint32_t suppressed_commands = 0;  // over 16 commands at one instant: a bug, never expected
 };
 
 struct SyncConfig {
@@ -93,7 +106,9 @@ struct SyncConfig {
   double min_lead_ms = 300;           // a scheduled start is at least this far ahead
   double seek_lead_ms = 300;          // more when the others must seek first
   double deadband_ms = 30;            // drift we leave alone
-  double nudge_stop_ms = 8;           // nudging stops below this (hysteresis)
+  double landing_band_ms = 10;        // ... except right after a start or seek (see above)
+  double landing_ms = 4000;           // how long "right after" lasts
+  double nudge_stop_ms = 3;           // nudging stops below this (hysteresis)
   double nudge_tau_ms = 2000;         // rate = 1 - drift / tau, i.e. drift halves in ~1.4 s
   double max_nudge = 0.05;            // playbackRate stays within 1 ± 0.05
   double min_nudge = 0.01;            // smaller changes take too long to matter
@@ -105,6 +120,8 @@ struct SyncConfig {
   double start_tolerance_ms = 30;     // a paused player this far behind just starts and nudges
   double seek_margin_ms = 80;         // a catch-up seek lands this much ahead of the group
   double max_hold_ms = 2000;          // a paused player further ahead than this seeks back instead
+  double trim_window_ms = 40000;      // quiet playing time over which the drift trend is measured
+  double max_trim = 5e-4;             // a learned rate trim stays within ±0.05 % (clocks: ±100 ppm)
   double enter_waiting_margin_s = 4;
   double resume_margin_s = 12;
   double report_interval_ms = 250;    // viewer reports at most this often
@@ -177,12 +194,18 @@ class PlaybackSync {
   void start_from_rest(double now, double shared);
   void correct_drift(double now, double shared);
   void seek_ahead(double now, double shared);
+  double start_at_for(double pos) const;  // shared instant to start a paused element at pos
+  void absorb_echo(double now, double position_s);
 
   void cmd_play(double now);
   void cmd_pause(double now);
   void cmd_seek(double now, double position_s);
   void cmd_rate(double now, double rate, bool force);
+  double trimmed(double k) const { return cur_.rate * (1 + k) * (1 + trim_); }
+  void reset_trend() { trend_n_ = 0; }
+  void add_trend_point(double now, double drift_ms);
   bool take_expectation(CommandKind kind, double position_s);
+  bool command_budget(double now);
 
   double element_position(double now) const;
   double shared_now(double now) const { return clock_.to_shared(now); }
@@ -226,6 +249,8 @@ class PlaybackSync {
   double last_rate_cmd_at_;
   std::deque<Expect> expect_;
   std::deque<PlayerCommand> commands_;
+  double budget_at_ = 0;
+  int budget_used_ = 0;
 
   bool seek_in_flight_ = false;
   double seek_target_ = 0;
@@ -234,6 +259,7 @@ class PlaybackSync {
   double seek_dev_ms_ = 60;
   int rest_seeks_ = 0;        // consecutive seeks that still left us behind
 
+  bool started_for_schedule_ = false;  // we started the element (early) for the scheduled start
   bool start_measuring_ = false;  // learning the element's start latency
   double play_issued_at_ = 0;
   double play_from_s_ = 0;
@@ -246,8 +272,13 @@ class PlaybackSync {
   double drift_ms_ = 0;
   bool nudging_ = false;
   int nudge_sign_ = 0;
+  bool landing_ = false;      // just started: the narrower band applies
+  double landing_until_ = 0;
   bool catch_up_ = false;
   bool visible_ = true;
+  double trim_ = 0;           // learned rate trim (dimensionless)
+  int trend_n_ = 0;           // least-squares sums of (t, drift) over the current quiet stretch
+  double trend_t0_ = 0, trend_st_ = 0, trend_sd_ = 0, trend_stt_ = 0, trend_std_ = 0;
   bool bg_paused_ = false;  // paused by the browser while hidden
 
   double control_deadline_;

@@ -1,0 +1,352 @@
+// PlaybackSync driven by hand, one call at a time: the echo rule, the publish window, conflicts,
+// scheduling and the status text. The multi-viewer behaviour is in sync_sim_test.cpp.
+#include "sync/playback_sync.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <vector>
+
+#include "sync/sim_harness.hpp"
+
+using wt::CommandKind;
+using wt::GroupState;
+using wt::PlaybackState;
+using wt::PlaybackSync;
+using wt::PlayerCommand;
+using wt::ViewerReport;
+using wt::sim::PlayerEvent;
+using wt::sim::SimPlayer;
+
+namespace {
+
+// A viewer's glue with an element that reacts instantly (no start latency, instant seeks).
+struct Glue {
+  PlaybackSync core;
+  SimPlayer el{7200};
+  std::vector<PlayerCommand> cmds;
+
+  explicit Glue(const char* id, const char* name = "") : core(id, name) {
+    core.set_media_duration(7200);
+  }
+  // One clock sample with a 20 ms round trip against a server clock `offset` ahead of ours.
+  void sync_clock(double now, double offset = 0, double rtt = 20) {
+    core.on_clock_sample(now - rtt, now - rtt / 2 + offset, now);
+  }
+  void event(double now, const std::optional<PlayerEvent>& ev) {
+    if (!ev) return;
+    switch (ev->kind) {
+      case PlayerEvent::Play: core.on_play_event(now, ev->position_s); break;
+      case PlayerEvent::Pause: core.on_pause_event(now, ev->position_s); break;
+      case PlayerEvent::Seeking: core.on_seeking_event(now, ev->position_s); break;
+    }
+  }
+  void drain(double now) {
+    while (auto c = core.poll_command()) {
+      cmds.push_back(*c);
+      switch (c->kind) {
+        case CommandKind::Play: event(now, el.play(now, 0)); break;
+        case CommandKind::Pause: event(now, el.pause(now)); break;
+        case CommandKind::Seek: event(now, el.seek(now, c->value, 0)); break;
+        case CommandKind::SetRate: el.set_rate(now, c->value); break;
+      }
+    }
+  }
+  void report(double now) {
+    core.on_player_report(now, el.position(now), el.paused(), el.seeking(now), el.rate());
+    drain(now);
+  }
+  // A ready viewer: clock synced, element reported, database heard (no record yet).
+  void ready(double now) {
+    sync_clock(now);
+    report(now);
+    core.on_remote_state(now, PlaybackState{});
+    drain(now);
+  }
+  void user_seek(double now, double p) {
+    event(now, el.seek(now, p, 0));
+    drain(now);
+    report(now);  // the element has landed ('seeked', next frame)
+  }
+  void user_play(double now) {
+    event(now, el.play(now, 0));
+    drain(now);
+  }
+  void user_pause(double now) {
+    event(now, el.pause(now));
+    drain(now);
+  }
+  bool has(CommandKind k, double value = -1) const {
+    for (const PlayerCommand& c : cmds) {
+      if (c.kind == k && (value < 0 || std::fabs(c.value - value) < 1e-6)) return true;
+    }
+    return false;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("a user action publishes one record; applying it elsewhere publishes nothing", "[sync]") {
+  Glue a("alice"), b("bob");
+  a.ready(1000);
+  b.ready(1000);
+  a.user_seek(1000, 10);
+  auto rec = a.core.poll_publish(1000);
+  REQUIRE(rec);
+  CHECK(rec->seq == 1);
+  CHECK(rec->state == GroupState::Paused);
+  CHECK(rec->position_s == 10);
+  CHECK(rec->updated_by == "alice");
+  CHECK_FALSE(a.core.poll_publish(5000));
+
+  b.core.on_remote_state(1050, *rec);
+  b.drain(1050);
+  CHECK(b.has(CommandKind::Seek, 10));
+  CHECK(b.el.position(1050) == 10);
+  for (double t : {1050.0, 1300.0, 5000.0}) {
+    b.report(t);
+    CHECK_FALSE(b.core.poll_publish(t));
+  }
+  CHECK(b.core.stats().user_actions == 0);
+  CHECK(b.core.stats().echoes_absorbed == 1);  // the 'seeking' event of its own seek
+
+  // The writer gets its own record back from the database: nothing happens.
+  a.cmds.clear();
+  a.core.on_remote_state(1100, *rec);
+  a.drain(1100);
+  CHECK(a.cmds.empty());
+  CHECK_FALSE(a.core.poll_publish(1100));
+}
+
+TEST_CASE("records go out at most every 250 ms and the last one is never dropped", "[sync]") {
+  Glue a("alice");
+  a.ready(1000);
+  a.user_seek(1000, 5);
+  auto first = a.core.poll_publish(1000);
+  REQUIRE(first);
+  a.user_seek(1100, 6);
+  CHECK_FALSE(a.core.poll_publish(1100));
+  CHECK(a.core.poll_timeout() == Approx(1250));
+  a.user_seek(1200, 7);
+  CHECK_FALSE(a.core.poll_publish(1249));
+  auto last = a.core.poll_publish(1250);
+  REQUIRE(last);
+  CHECK(last->position_s == 7);
+  CHECK(last->seq == 3);
+  CHECK_FALSE(a.core.poll_publish(2000));
+  CHECK(a.core.stats().user_actions == 3);
+  CHECK(a.core.stats().published == 2);
+  CHECK(a.core.stats().coalesced == 1);
+}
+
+TEST_CASE("nothing is published before the database is heard, and a newer record wins", "[sync]") {
+  Glue a("alice");
+  a.sync_clock(1000);
+  a.report(1000);
+  a.user_play(1000);  // a reloading page, element at 0: must not send the group back to 0
+  CHECK_FALSE(a.core.poll_publish(1000));
+  CHECK_FALSE(a.core.poll_publish(3000));
+  PlaybackState group;
+  group.seq = 9;
+  group.state = GroupState::Paused;
+  group.position_s = 100;
+  group.updated_by = "bob";
+  a.core.on_remote_state(3000, group);
+  a.drain(3000);
+  CHECK_FALSE(a.core.poll_publish(3000));
+  CHECK(a.core.stats().superseded == 1);
+  CHECK(a.core.group_state().seq == 9);
+  CHECK(a.has(CommandKind::Seek, 100));
+  CHECK(a.el.paused());
+
+  // When the database has no record, the same action goes out as the first one.
+  Glue c("carol");
+  c.sync_clock(1000);
+  c.report(1000);
+  c.user_seek(1000, 30);
+  CHECK_FALSE(c.core.poll_publish(1000));
+  c.core.on_remote_state(1200, PlaybackState{});
+  auto rec = c.core.poll_publish(1200);
+  REQUIRE(rec);
+  CHECK(rec->seq == 1);
+  CHECK(rec->position_s == 30);
+}
+
+TEST_CASE("concurrent actions: the higher (seq, writer) wins and the loser adopts it silently",
+          "[sync]") {
+  Glue a("alice"), b("bob");
+  a.ready(1000);
+  b.ready(1000);
+  a.user_seek(2000, 10);
+  b.user_seek(2000, 20);
+  auto ra = a.core.poll_publish(2000);
+  auto rb = b.core.poll_publish(2000);
+  REQUIRE(ra);
+  REQUIRE(rb);
+  CHECK(ra->seq == rb->seq);  // same seq: the writer id decides, "bob" > "alice"
+  a.cmds.clear();
+  b.cmds.clear();
+  a.core.on_remote_state(2050, *rb);
+  a.drain(2050);
+  b.core.on_remote_state(2050, *ra);
+  b.drain(2050);
+  CHECK(a.has(CommandKind::Seek, 20));
+  CHECK(b.cmds.empty());
+  CHECK(wt::same_record(a.core.group_state(), *rb));
+  CHECK(wt::same_record(b.core.group_state(), *rb));
+  CHECK_FALSE(a.core.poll_publish(3000));
+  CHECK_FALSE(b.core.poll_publish(3000));
+  // The next action by the loser is numbered above everything it has seen.
+  a.user_seek(4000, 30);
+  auto next = a.core.poll_publish(4000);
+  REQUIRE(next);
+  CHECK(next->seq == rb->seq + 1);
+}
+
+TEST_CASE("play is scheduled at least twice the largest round trip ahead, 300 ms minimum",
+          "[sync]") {
+  for (double rtt : {40.0, 400.0}) {
+    Glue a("alice");
+    a.sync_clock(1000, 50000, rtt);
+    a.report(1000);
+    a.core.on_remote_state(1000, PlaybackState{});
+    a.user_play(1000);
+    CHECK(a.el.paused());  // the clicker's element waits for the start too
+    auto rec = a.core.poll_publish(1000);
+    REQUIRE(rec);
+    CHECK(rec->state == GroupState::Playing);
+    CHECK(rec->position_s == 0);
+    const double lead = std::max(300.0, 2 * rtt);
+    CHECK(rec->anchor_shared_ms == Approx(a.core.clock().to_shared(1000) + lead));
+    // Started once the start instant is near (early by the element's start latency), not before.
+    const double start_local = a.core.clock().to_local(rec->anchor_shared_ms);
+    const double wake = a.core.poll_timeout();
+    CHECK(wake < start_local);
+    CHECK(wake > start_local - 200);
+    a.core.handle_timeout(wake - 1);
+    a.drain(wake - 1);
+    CHECK(a.el.paused());
+    a.core.handle_timeout(wake);
+    a.drain(wake);
+    CHECK_FALSE(a.el.paused());
+    CHECK(a.core.stats().user_actions == 1);
+    CHECK(a.core.stats().echoes_absorbed == 2);  // its own pause and play
+  }
+}
+
+TEST_CASE("a pause while the tab is hidden or at the end is the browser's, not the user's",
+          "[sync]") {
+  Glue a("alice");
+  a.ready(1000);
+  a.user_seek(1000, 7190);
+  REQUIRE(a.core.poll_publish(1000));
+  a.core.on_visibility(1100, false);
+  a.user_play(1100);  // a media key while hidden still counts
+  REQUIRE(a.core.poll_publish(1400));
+  CHECK(a.core.stats().user_actions == 2);
+  a.core.handle_timeout(2000);
+  a.drain(2000);
+  a.user_pause(2000);  // background auto-pause
+  CHECK_FALSE(a.core.poll_publish(3000));
+  CHECK(a.core.stats().user_actions == 2);
+
+  Glue b("bob");
+  b.ready(1000);
+  b.core.on_pause_event(1000, 7199.95);  // the element stops itself at the end
+  CHECK_FALSE(b.core.poll_publish(2000));
+  CHECK(b.core.stats().user_actions == 0);
+}
+
+TEST_CASE("the status names the viewer the group waits for, with their download", "[sync]") {
+  Glue a("alice", "Alice");
+  a.ready(1000);
+  ViewerReport bob;
+  bob.user_id = "bob";
+  bob.display_name = "Bob";
+  bob.horizon_s = 42;
+  bob.fraction = 0.456;
+  bob.at_shared_ms = a.core.clock().to_shared(1000);
+  a.core.on_viewer_report(1000, bob);
+  PlaybackState w;
+  w.seq = 3;
+  w.state = GroupState::Waiting;
+  w.position_s = 40;
+  w.anchor_shared_ms = a.core.clock().to_shared(900);
+  w.updated_by = "bob";
+  w.waiting_for = "bob";
+  a.core.on_remote_state(1000, w);
+  a.drain(1000);
+  const wt::SyncStatus s = a.core.status(1000);
+  CHECK(s.state == GroupState::Waiting);
+  CHECK(s.text == "Waiting for Bob's download… 45%");
+  CHECK(s.waiting_for == "bob");
+  CHECK(s.resume_progress == Approx(2.0 / 12));  // 2 s of the 12 s needed to resume
+  CHECK(a.el.paused());
+  CHECK(a.el.position(1000) == 40);
+
+  Glue b("bob", "Bob");
+  b.ready(1000);
+  b.core.set_local_horizon(1000, 41, 0.999);
+  b.core.on_remote_state(1000, w);
+  CHECK(b.core.status(1000).text == "Waiting for your download… 99%");
+}
+
+TEST_CASE("viewer reports: first at once, then only on meaningful change, at most every 250 ms",
+          "[sync]") {
+  Glue a("alice", "Alice");
+  a.ready(1000);
+  CHECK_FALSE(a.core.poll_viewer_report(1000));  // nothing to say before the horizon is known
+  a.core.set_local_horizon(1000, 100, 0.30);
+  auto r = a.core.poll_viewer_report(1000);
+  REQUIRE(r);
+  CHECK(r->user_id == "alice");
+  CHECK(r->display_name == "Alice");
+  CHECK(r->fraction == Approx(0.30));
+  a.core.set_local_horizon(1100, 100.5, 0.303);  // not meaningful: under 1% and under 1 s
+  CHECK_FALSE(a.core.poll_viewer_report(1100));
+  a.core.set_local_horizon(1200, 102, 0.32);  // meaningful, but the window is closed
+  CHECK_FALSE(a.core.poll_viewer_report(1200));
+  CHECK(a.core.poll_timeout() == Approx(1250));
+  r = a.core.poll_viewer_report(1250);
+  REQUIRE(r);
+  CHECK(r->fraction == Approx(0.32));
+  // A heartbeat every 5 s while the download is incomplete.
+  CHECK_FALSE(a.core.poll_viewer_report(6000));
+  CHECK(a.core.poll_viewer_report(6250));
+  a.core.set_local_horizon(7000, 7200, 1.0);
+  REQUIRE(a.core.poll_viewer_report(7000));
+  CHECK_FALSE(a.core.poll_viewer_report(60000));  // complete: no heartbeat needed
+}
+
+TEST_CASE("a viewer's stale report does not hold the group: a play click starts it", "[sync]") {
+  Glue a("alice", "Alice");
+  a.ready(100000);
+  ViewerReport bob;
+  bob.user_id = "bob";
+  bob.display_name = "Bob";
+  bob.horizon_s = 1;
+  bob.fraction = 0.01;
+  bob.at_shared_ms = a.core.clock().to_shared(100000) - 20000;  // 20 s old: Bob has gone
+  a.core.on_viewer_report(100000, bob);
+  a.user_play(100000);
+  auto rec = a.core.poll_publish(100000);
+  REQUIRE(rec);
+  CHECK(rec->state == GroupState::Playing);
+
+  // The same report, fresh, makes the click a wait for Bob.
+  Glue c("carol", "Carol");
+  c.ready(100000);
+  bob.at_shared_ms = c.core.clock().to_shared(100000) - 1000;
+  c.core.on_viewer_report(100000, bob);
+  c.user_play(100000);
+  rec = c.core.poll_publish(100000);
+  REQUIRE(rec);
+  CHECK(rec->state == GroupState::Waiting);
+  CHECK(rec->waiting_for == "bob");
+  CHECK(c.core.status(100000).text == "Waiting for Bob's download… 1%");
+  // Bob leaves (his presence entry goes away): the next click starts the group.
+  c.core.on_viewer_left(101000, "bob");
+  c.user_play(101000);  // the element was held paused by the wait: a new click
+  rec = c.core.poll_publish(101000);
+  REQUIRE(rec);
+  CHECK(rec->state == GroupState::Playing);
+}

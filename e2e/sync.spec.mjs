@@ -80,6 +80,18 @@ async function playPauseSeek(alice, bob) {
   expect(sb.published - sb.systemWrites).toBe(sb.userActions);
   expect(sa.userActions).toBe(2);
   expect(sb.userActions).toBe(2);
+
+  // A pause that comes right after the other viewer's play is a gesture, not an echo of the
+  // core's own start: Bob pauses, Alice plays, 1.5 s later Bob pauses again, and Alice stops.
+  await bob.page.evaluate(() => document.getElementById('player').pause());
+  await expect.poll(() => paused(alice.page), { timeout: 5_000 }).toBe(true);
+  await alice.page.evaluate(() => document.getElementById('player').play());
+  await expect.poll(() => paused(bob.page), { timeout: 5_000 }).toBe(false);
+  await bob.page.waitForTimeout(1500);
+  await bob.page.evaluate(() => document.getElementById('player').pause());
+  await expect.poll(() => paused(alice.page), { timeout: 5_000 }).toBe(true);
+  await bob.page.waitForTimeout(2000);
+  expect(await paused(bob.page)).toBe(true);  // and Bob's own pause sticks
 }
 
 test('two viewers play, pause and seek in sync within the spec bar', async ({ browser }, info) => {

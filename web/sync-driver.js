@@ -68,7 +68,9 @@ export class SyncDriver {
     // Any output may queue another (a publish can queue a command), so drain until all are empty.
     for (let more = true; more;) {
       more = false;
-      for (let cmd = this.sync.pollCommand(); cmd; cmd = this.sync.pollCommand(), more = true) this.player.execute(cmd);
+      for (let cmd = this.sync.pollCommand(); cmd; cmd = this.sync.pollCommand(), more = true) {
+        if (!this.player.execute(cmd)) this.sync.onCommandNoEvent(cmd.kind);
+      }
       for (let rec = this.sync.pollPublish(t); rec; rec = this.sync.pollPublish(t), more = true) this.publish(rec);
       for (let rep = this.sync.pollViewerReport(t); rep; rep = this.sync.pollViewerReport(t), more = true) {
         writeViewerReport(this.db, this.sessionId, this.userId, rep).catch((e) => this.onError(`Could not report progress: ${e.message}`));

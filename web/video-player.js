@@ -41,17 +41,27 @@ export class VideoPlayer {
     this.h.onReport(performance.now(), v.currentTime, v.paused, v.seeking, v.playbackRate);
   }
 
+  // Carries out a command. Returns false when a play or pause changes nothing (the element is
+  // already in that state), because then the browser fires no 'play'/'pause' event for it.
   execute(cmd) {
     const v = this.video;
     switch (cmd.kind) {
       case 'play':
-        v.play().catch((e) => this.h.onError?.(e.name === 'NotAllowedError'
-          ? 'The browser blocked playback until you interact with the page: click Play.' : `Playback failed: ${e.message}`));
-        break;
-      case 'pause': v.pause(); break;
-      case 'seek': v.currentTime = cmd.value; break;
-      case 'rate': v.playbackRate = cmd.value; break;
-      default: break;
+        if (!v.paused) return false;
+        v.play().catch((e) => {
+          // A later pause interrupting this play is normal; anything else is worth telling.
+          if (e.name === 'AbortError') return;
+          this.h.onError?.(e.name === 'NotAllowedError'
+            ? 'The browser blocked playback until you interact with the page: click Play.' : `Playback failed: ${e.message}`);
+        });
+        return true;
+      case 'pause':
+        if (v.paused) return false;
+        v.pause();
+        return true;
+      case 'seek': v.currentTime = cmd.value; return true;
+      case 'rate': v.playbackRate = cmd.value; return true;
+      default: return true;
     }
   }
 

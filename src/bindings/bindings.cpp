@@ -201,6 +201,11 @@ class Sync {
   void onPlayEvent(double now, double pos) { s_.on_play_event(now, pos); }
   void onPauseEvent(double now, double pos) { s_.on_pause_event(now, pos); }
   void onSeekingEvent(double now, double pos) { s_.on_seeking_event(now, pos); }
+  // "play" or "pause": the element was already in that state, so no DOM event will follow.
+  void onCommandNoEvent(std::string kind) {
+    if (kind == "play") s_.on_command_no_event(wt::CommandKind::Play);
+    else if (kind == "pause") s_.on_command_no_event(wt::CommandKind::Pause);
+  }
   void onPlayerReport(double now, double pos, bool paused, bool seeking, double rate) {
     s_.on_player_report(now, pos, paused, seeking, rate);
   }
@@ -344,6 +349,7 @@ EMSCRIPTEN_BINDINGS(watch_core) {
       .function("onPlayEvent", &Sync::onPlayEvent)
       .function("onPauseEvent", &Sync::onPauseEvent)
       .function("onSeekingEvent", &Sync::onSeekingEvent)
+      .function("onCommandNoEvent", &Sync::onCommandNoEvent)
       .function("onPlayerReport", &Sync::onPlayerReport)
       .function("onRemoteState", &Sync::onRemoteState)
       .function("onViewerReport", &Sync::onViewerReport)

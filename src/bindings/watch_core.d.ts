@@ -55,6 +55,45 @@ export interface FrameCodec extends EmbindObject {
   encodePrefix(type: number, index: number, sub: number, payloadLength: number, digestHex: string): number;
 }
 
+export interface PlaybackRecord {
+  seq: number; state: 'idle' | 'waiting' | 'paused' | 'playing'; currentTime: number; anchorAt: number;
+  rate: number; duration: number; lastUpdateBy: string; waitingFor: string; isPlaying: boolean;
+}
+
+export interface ViewerReport { userId: string; name: string; horizon: number; fraction: number; rtt: number; at: number }
+
+export interface PlaybackSync extends EmbindObject {
+  setMediaDuration(seconds: number): void;
+  /** Every DOM 'play' / 'pause' / 'seeking' event of the element, whatever caused it. */
+  onPlayEvent(nowMs: number, position: number): void;
+  onPauseEvent(nowMs: number, position: number): void;
+  onSeekingEvent(nowMs: number, position: number): void;
+  /** A play/pause command found the element already in that state: no DOM event will follow. */
+  onCommandNoEvent(kind: 'play' | 'pause'): void;
+  onPlayerReport(nowMs: number, position: number, paused: boolean, seeking: boolean, rate: number): void;
+  /** The record from the database (null: none yet). False, and ignored, when malformed. */
+  onRemoteState(nowMs: number, record: PlaybackRecord | null): boolean;
+  onViewerReport(nowMs: number, report: ViewerReport): boolean;
+  onViewerLeft(nowMs: number, userId: string): void;
+  setLocalHorizon(nowMs: number, horizonSeconds: number, fraction: number): void;
+  onVisibility(nowMs: number, visible: boolean): void;
+  onReconnect(nowMs: number): void;
+  pollClockProbe(nowMs: number): boolean;
+  onClockSample(t0Ms: number, serverMs: number, t1Ms: number): void;
+  handleTimeout(nowMs: number): void;
+  pollCommand(): { kind: 'play' | 'pause' | 'seek' | 'rate'; value: number } | null;
+  pollPublish(nowMs: number): PlaybackRecord | null;
+  pollViewerReport(nowMs: number): ViewerReport | null;
+  /** Next local deadline in ms (Infinity: none). */
+  pollTimeout(): number;
+  groupPosition(nowMs: number): number;
+  sharedNow(nowMs: number): number;
+  status(nowMs: number): { state: string; text: string; waitingFor: string; waitingFraction: number; position: number;
+    driftMs: number; starting: boolean; clockSynced: boolean; clockOffsetMs: number; clockRttMs: number };
+  stats(): { userActions: number; published: number; systemWrites: number; echoesAbsorbed: number; seeks: number;
+    correctiveSeeks: number; rateChanges: number };
+}
+
 export interface WatchCore {
   version(): string;
   formatBytes(bytes: number): string;
@@ -62,6 +101,8 @@ export interface WatchCore {
   Sha256Stream: new (windowBytes: number) => Sha256Stream;
   TransferProgress: new (totalBytes: number) => TransferProgress;
   FrameCodec: new () => FrameCodec;
+  PlaybackSync: { new (userId: string, displayName: string): PlaybackSync; recordSupersedes(a: PlaybackRecord, b: PlaybackRecord): boolean };
+  sameDigest(hexA: string, hexB: string): boolean;
 }
 
 export default function createWatchCore(options?: { locateFile?: (path: string) => string; wasmBinary?: ArrayBuffer }): Promise<WatchCore>;

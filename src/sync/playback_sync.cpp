@@ -75,6 +75,14 @@ void PlaybackSync::on_pause_event(double now, double position_s) {
   user_action(now, Action::Pause, position_s);
 }
 
+void PlaybackSync::on_command_no_event(CommandKind kind) {
+  for (auto it = expect_.rbegin(); it != expect_.rend(); ++it) {
+    if (it->kind != kind) continue;
+    expect_.erase(std::next(it).base());
+    return;
+  }
+}
+
 void PlaybackSync::on_seeking_event(double now, double position_s) {
   el_known_ = true;
   if (take_expectation(CommandKind::Seek, position_s)) {

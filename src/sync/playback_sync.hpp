@@ -142,6 +142,11 @@ class PlaybackSync {
   void on_play_event(double now, double position_s);
   void on_pause_event(double now, double position_s);
   void on_seeking_event(double now, double position_s);
+  // The glue found the element already in the state a Play or Pause command asks for, so no DOM
+  // event will follow (browsers fire 'play'/'pause' only on a change). Forgets the expectation the
+  // command left; otherwise the user's next gesture of that kind within expect_ttl_ms would be
+  // taken for the missing echo and swallowed.
+  void on_command_no_event(CommandKind kind);
   // What the element says now (currentTime, paused, seeking, playbackRate).
   void on_player_report(double now, double position_s, bool paused, bool seeking, double rate);
   void on_remote_state(double now, const PlaybackState& state);

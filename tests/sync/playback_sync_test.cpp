@@ -40,12 +40,17 @@ struct Glue {
       case PlayerEvent::Seeking: core.on_seeking_event(now, ev->position_s); break;
     }
   }
+  // A play/pause command's DOM event, or the glue's word that none will come (no change).
+  void echo(double now, CommandKind kind, const std::optional<PlayerEvent>& ev) {
+    if (ev) event(now, ev);
+    else core.on_command_no_event(kind);
+  }
   void drain(double now) {
     while (auto c = core.poll_command()) {
       cmds.push_back(*c);
       switch (c->kind) {
-        case CommandKind::Play: event(now, el.play(now, 0)); break;
-        case CommandKind::Pause: event(now, el.pause(now)); break;
+        case CommandKind::Play: echo(now, c->kind, el.play(now, 0)); break;
+        case CommandKind::Pause: echo(now, c->kind, el.pause(now)); break;
         case CommandKind::Seek: event(now, el.seek(now, c->value, 0)); break;
         case CommandKind::SetRate: el.set_rate(now, c->value); break;
       }
@@ -349,4 +354,48 @@ TEST_CASE("a viewer's stale report does not hold the group: a play click starts 
   rec = c.core.poll_publish(101000);
   REQUIRE(rec);
   CHECK(rec->state == GroupState::Playing);
+}
+
+TEST_CASE("a pause command that finds the element already paused does not swallow the user's next pause", "[sync]") {
+  // Found in the browser: the element paused without the core seeing it, so the core's Pause
+  // changed nothing and fired no event; the user's pause a second later was taken for that echo.
+  Glue a("alice"), b("bob");
+  a.ready(1000);
+  b.ready(1000);
+  b.user_play(1000);
+  auto play = b.core.poll_publish(1000);
+  REQUIRE(play);
+  a.core.on_remote_state(1000, *play);
+  a.drain(1000);
+  for (double t = 1000; t <= 3000; t += 20) {  // the group, Alice and Bob are playing
+    a.report(t);
+    b.report(t);
+  }
+  REQUIRE_FALSE(a.el.paused());
+  REQUIRE_FALSE(b.el.paused());
+
+  a.el.pause(3000);  // paused behind the core's back (the event was lost)
+  b.user_pause(3300);
+  auto pause = b.core.poll_publish(3300);
+  REQUIRE(pause);
+  a.core.on_remote_state(3300, *pause);
+  a.drain(3300);  // the core's Pause finds the element paused: no event, the glue says so
+  CHECK(a.has(CommandKind::Pause));
+
+  b.user_play(3400);
+  auto again = b.core.poll_publish(3600);
+  REQUIRE(again);
+  a.core.on_remote_state(3600, *again);
+  for (double t = 3600; t <= 4400; t += 20) {
+    a.report(t);
+    b.report(t);
+  }
+  REQUIRE_FALSE(a.el.paused());
+  const auto actions = a.core.stats().user_actions;
+  a.user_pause(4500);  // 1.2 s after the Pause command: a gesture, not its echo
+  CHECK(a.core.stats().user_actions == actions + 1);
+  auto mine = a.core.poll_publish(4500);
+  REQUIRE(mine);
+  CHECK(mine->state == GroupState::Paused);
+  CHECK(mine->updated_by == "alice");
 }

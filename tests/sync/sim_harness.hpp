@@ -483,6 +483,8 @@ class SimHarness {
         break;
     }
     if (ev) deliver_event(i, *ev);
+    // Like the browser glue: a play/pause that changed nothing fires no event, and the core is told.
+    else if (c.kind == CommandKind::Play || c.kind == CommandKind::Pause) v.core->on_command_no_event(c.kind);
   }
 
   void deliver_event(std::size_t i, const PlayerEvent& ev) {

@@ -1,5 +1,6 @@
 // The foundation in a real browser: the wasm core loads, two users see each other through the
 // embedded database, and the core's SHA-256 of a 50 MB file equals sha256sum's.
+import { openAs } from './support/pages.mjs';
 import { test, expect } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -7,17 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const url = (user) => `${process.env.WT_BASE_URL}/?user=${user}`;
 
-async function openAs(browser, user) {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(url(user));
-  await expect(page.locator('body')).toHaveAttribute('data-ready', 'true');
-  return { context, page, errors };
-}
 
 test('the page loads the wasm core and connects to the embedded database', async ({ browser }) => {
   const { page, context, errors } = await openAs(browser, 'alice');

@@ -2,6 +2,7 @@
 // Bob joins with his own copy (fingerprints must match), and the two players are driven by the core.
 // Drift is measured from the frames each page actually presents (requestVideoFrameCallback's
 // mediaTime at its expected display time), against the machine's wall clock common to both pages.
+import { openAs } from './support/pages.mjs';
 import { test, expect, firefox } from '@playwright/test';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,7 +10,6 @@ import { join } from 'node:path';
 import { FIREFOX_PREFS } from './playwright.config.mjs';
 import { drifts, generateCounterVideo, percentile, recordFrames, startSameFileSession } from './support/sync-helpers.mjs';
 
-const url = (user) => `${process.env.WT_BASE_URL}/?user=${user}`;
 let dir, movie;
 
 test.beforeAll(() => {
@@ -19,15 +19,6 @@ test.beforeAll(() => {
 });
 test.afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function open(browser, user) {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(url(user));
-  await expect(page.locator('body')).toHaveAttribute('data-ready', 'true');
-  return { page, context, errors };
-}
 
 const currentTime = (page) => page.evaluate(() => document.getElementById('player').currentTime);
 const paused = (page) => page.evaluate(() => document.getElementById('player').paused);
@@ -97,8 +88,8 @@ async function playPauseSeek(alice, bob) {
 test('two viewers play, pause and seek in sync within the spec bar', async ({ browser }, info) => {
   test.setTimeout(120_000);
   const aliceId = `alice-sync-${info.project.name}`, bobId = `bob-sync-${info.project.name}`;
-  const alice = await open(browser, aliceId);
-  const bob = await open(browser, bobId);
+  const alice = await openAs(browser, aliceId);
+  const bob = await openAs(browser, bobId);
   await startSession(alice, bob, aliceId, bobId);
   await playPauseSeek(alice, bob);
   expect(alice.errors).toEqual([]);
@@ -112,8 +103,8 @@ test('Chromium and Firefox viewers stay in sync', async ({ browser }, info) => {
   test.setTimeout(150_000);
   const fx = await firefox.launch({ channel: 'moz-firefox', executablePath: '/usr/bin/firefox-esr', firefoxUserPrefs: FIREFOX_PREFS });
   try {
-    const alice = await open(browser, 'alice-cross');
-    const bob = await open(fx, 'bob-cross');
+    const alice = await openAs(browser, 'alice-cross');
+    const bob = await openAs(fx, 'bob-cross');
     await startSession(alice, bob, 'alice-cross', 'bob-cross');
     await playPauseSeek(alice, bob);
     expect(alice.errors).toEqual([]);
@@ -125,8 +116,8 @@ test('Chromium and Firefox viewers stay in sync', async ({ browser }, info) => {
 
 test('a file that is not the same copy is refused with a clear message', async ({ browser }, info) => {
   const aliceId = `alice-wrong-${info.project.name}`, bobId = `bob-wrong-${info.project.name}`;
-  const alice = await open(browser, aliceId);
-  const bob = await open(browser, bobId);
+  const alice = await openAs(browser, aliceId);
+  const bob = await openAs(browser, bobId);
   await expect(alice.page.locator(`#partner option[value="${bobId}"]`)).toHaveCount(1);
   await alice.page.locator('#partner').selectOption(bobId);
   await alice.page.locator('#movie-input').setInputFiles(movie);

@@ -1,4 +1,5 @@
 #include "transfer/file_checks.hpp"
+#include "transfer/flat_json.hpp"
 
 #include <cstddef>
 #include <vector>
@@ -57,23 +58,6 @@ std::vector<std::uint32_t> decode_utf8(const std::string& s) {
   return out;
 }
 
-void encode_utf8(std::string& s, std::uint32_t cp) {
-  if (cp < 0x80) {
-    s += char(cp);
-  } else if (cp < 0x800) {
-    s += char(0xc0 | cp >> 6);
-    s += char(0x80 | (cp & 0x3f));
-  } else if (cp < 0x10000) {
-    s += char(0xe0 | cp >> 12);
-    s += char(0x80 | (cp >> 6 & 0x3f));
-    s += char(0x80 | (cp & 0x3f));
-  } else {
-    s += char(0xf0 | cp >> 18);
-    s += char(0x80 | (cp >> 12 & 0x3f));
-    s += char(0x80 | (cp >> 6 & 0x3f));
-    s += char(0x80 | (cp & 0x3f));
-  }
-}
 
 bool invisible_or_control(std::uint32_t cp) {
   return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) ||  // C0, DEL, C1
@@ -183,7 +167,7 @@ std::string sanitize_file_name(const std::string& name, std::size_t max_bytes) {
   for (std::uint32_t cp : decode_utf8(name)) {
     if (invisible_or_control(cp)) continue;
     if (forbidden_in_name(cp)) cp = '_';
-    encode_utf8(clean, cp);
+    append_utf8(clean, cp);
   }
   trim_name_edges(clean);
   if (clean.empty()) clean = "video";

@@ -116,24 +116,6 @@ class Reader {
     return true;
   }
 
-  static void put_utf8(std::string& s, std::uint32_t cp) {
-    if (cp < 0x80) {
-      s += char(cp);
-    } else if (cp < 0x800) {
-      s += char(0xc0 | cp >> 6);
-      s += char(0x80 | (cp & 0x3f));
-    } else if (cp < 0x10000) {
-      s += char(0xe0 | cp >> 12);
-      s += char(0x80 | (cp >> 6 & 0x3f));
-      s += char(0x80 | (cp & 0x3f));
-    } else {
-      s += char(0xf0 | cp >> 18);
-      s += char(0x80 | (cp >> 12 & 0x3f));
-      s += char(0x80 | (cp >> 6 & 0x3f));
-      s += char(0x80 | (cp & 0x3f));
-    }
-  }
-
   // Copies one valid UTF-8 sequence starting at p_; false for invalid or overlong encodings.
   bool utf8_char(std::string& s) {
     const auto b0 = std::uint8_t(*p_);
@@ -194,7 +176,7 @@ class Reader {
             if (!eat('\\') || !eat('u') || !hex4(lo) || lo < 0xdc00 || lo > 0xdfff) return false;
             cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
           }
-          put_utf8(s, cp);
+          append_utf8(s, cp);
           break;
         }
         default: return false;
@@ -216,6 +198,24 @@ bool parse_flat_json(const char* data, std::size_t len, FlatJsonObject& out) {
   if (r.object(out)) return true;
   out.clear();
   return false;
+}
+
+void append_utf8(std::string& s, std::uint32_t cp) {
+  if (cp < 0x80) {
+    s += char(cp);
+  } else if (cp < 0x800) {
+    s += char(0xc0 | cp >> 6);
+    s += char(0x80 | (cp & 0x3f));
+  } else if (cp < 0x10000) {
+    s += char(0xe0 | cp >> 12);
+    s += char(0x80 | (cp >> 6 & 0x3f));
+    s += char(0x80 | (cp & 0x3f));
+  } else {
+    s += char(0xf0 | cp >> 18);
+    s += char(0x80 | (cp >> 12 & 0x3f));
+    s += char(0x80 | (cp >> 6 & 0x3f));
+    s += char(0x80 | (cp & 0x3f));
+  }
 }
 
 void append_json_string(std::string& out, const std::string& utf8) {

@@ -27,5 +27,7 @@ bool parse_flat_json(const char* data, std::size_t len, FlatJsonObject& out);
 
 // Appends a JSON string literal (quotes and escapes; control characters as \u00XX).
 void append_json_string(std::string& out, const std::string& utf8);
+// Appends one Unicode code point (at most 0x10FFFF, not a surrogate) as UTF-8.
+void append_utf8(std::string& out, std::uint32_t code_point);
 
 }  // namespace wt

@@ -126,7 +126,8 @@ export class WatchSessionsView {
       if ((s.status === 'ready' || s.status === 'playing') && !this.files.has(s.id)) {
         // A reload: the file must be picked again (browsers do not keep file handles across reloads).
         const pick = el('input', { type: 'file', className: 'rejoin-input', accept: 'video/*,.mkv,.mp4,.webm,.mov,.m4v' });
-        pick.addEventListener('change', () => pick.files[0] && this.rejoin(s, pick.files[0]));
+        pick.addEventListener('change', () => pick.files[0] && this.rejoin(s, pick.files[0])
+          .catch((err) => this.showError(`Could not check the file: ${err.message}`)));
         li.append(' — choose your copy again to rejoin ', pick);
       }
       if ((s.status === 'ready' || s.status === 'playing') && this.files.has(s.id) && this.active?.sessionId !== s.id) {

@@ -5,6 +5,9 @@ import { HashCancelled, hashFile } from './file-hasher.js';
 import { MODES, createSession, isEnded, setStatus, watchUserSessions } from './sessions.js';
 import { SyncDriver } from './sync-driver.js';
 
+// What the file pickers offer: video types, plus extensions browsers often report without a type.
+const VIDEO_ACCEPT = 'video/*,.mkv,.mp4,.webm,.mov,.m4v';
+
 const el = (tag, props = {}, ...children) => {
   const node = Object.assign(document.createElement(tag), props);
   node.append(...children.filter((c) => c != null));
@@ -39,7 +42,7 @@ export class WatchSessionsView {
 
   buildInviteForm() {
     const partner = el('select', { id: 'partner', ariaLabel: 'Watch with' });
-    const file = el('input', { type: 'file', id: 'movie-input', accept: 'video/*,.mkv,.mp4,.webm,.mov,.m4v' });
+    const file = el('input', { type: 'file', id: 'movie-input', accept: VIDEO_ACCEPT });
     const go = el('button', { type: 'submit', id: 'invite', textContent: 'Invite' });
     const progress = el('span', { id: 'invite-progress', className: 'mono' });
     this.inviteForm = el('form', { id: 'invite-form' }, partner, file, go, progress);
@@ -67,17 +70,24 @@ export class WatchSessionsView {
     });
   }
 
-  async join(session, movie) {
+  // Whether `movie` is the session's file: same size, then the same SHA-256 (checked by the core).
+  // Says why not, in the page, when it is not.
+  async isSameCopy(session, movie, onProgress) {
     if (movie.size !== session.fileSize) {
       this.showError(`"${movie.name}" is not the same file: it has ${this.core.formatBytes(movie.size)}, the shared one ${this.core.formatBytes(session.fileSize)}.`);
-      return;
+      return false;
     }
+    const hex = await hashFile(this.core, movie, { onProgress });
+    if (!this.core.sameDigest(hex, session.fileHash)) {
+      this.showError(`"${movie.name}" is not the same file as ${session.fileName}: their fingerprints differ.`);
+      return false;
+    }
+    return true;
+  }
+
+  async join(session, movie) {
     try {
-      const hex = await hashFile(this.core, movie, { onProgress: (t) => { this.hashing.set(session.id, t); this.render(); } });
-      if (!this.core.sameDigest(hex, session.fileHash)) {
-        this.showError(`"${movie.name}" is not the same file as ${session.fileName}: their fingerprints differ.`);
-        return;
-      }
+      if (!await this.isSameCopy(session, movie, (t) => { this.hashing.set(session.id, t); this.render(); })) return;
       this.files.set(session.id, movie);
       await setStatus(this.db, session.id, 'ready');
     } catch (err) {
@@ -86,6 +96,13 @@ export class WatchSessionsView {
       this.hashing.delete(session.id);
       this.render();
     }
+  }
+
+  // After a reload the file must be picked again (browsers keep no file handles across reloads).
+  async rejoin(session, movie) {
+    if (!await this.isSameCopy(session, movie)) return;
+    this.files.set(session.id, movie);
+    this.render();
   }
 
   describe(s) {
@@ -111,7 +128,7 @@ export class WatchSessionsView {
       li.dataset.status = s.status;
       const mine = s.initiatorId === this.userId;
       if (s.status === 'pending' && !mine) {
-        const pick = el('input', { type: 'file', className: 'join-input', accept: 'video/*,.mkv,.mp4,.webm,.mov,.m4v' });
+        const pick = el('input', { type: 'file', className: 'join-input', accept: VIDEO_ACCEPT });
         pick.addEventListener('change', () => pick.files[0] && this.join(s, pick.files[0]));
         const decline = el('button', { type: 'button', className: 'decline', textContent: 'Decline' });
         decline.addEventListener('click', () => setStatus(this.db, s.id, 'declined', { reason: 'declined by the recipient' }));
@@ -125,7 +142,7 @@ export class WatchSessionsView {
       }
       if ((s.status === 'ready' || s.status === 'playing') && !this.files.has(s.id)) {
         // A reload: the file must be picked again (browsers do not keep file handles across reloads).
-        const pick = el('input', { type: 'file', className: 'rejoin-input', accept: 'video/*,.mkv,.mp4,.webm,.mov,.m4v' });
+        const pick = el('input', { type: 'file', className: 'rejoin-input', accept: VIDEO_ACCEPT });
         pick.addEventListener('change', () => pick.files[0] && this.rejoin(s, pick.files[0])
           .catch((err) => this.showError(`Could not check the file: ${err.message}`)));
         li.append(' — choose your copy again to rejoin ', pick);
@@ -143,16 +160,6 @@ export class WatchSessionsView {
     if (!this.active && ready) this.open(ready);
     const current = this.active && this.sessions.find((s) => s.id === this.active.sessionId);
     if (this.active && (!current || isEnded(current.status))) this.close();
-  }
-
-  async rejoin(session, movie) {
-    const hex = await hashFile(this.core, movie, {});
-    if (!this.core.sameDigest(hex, session.fileHash)) {
-      this.showError(`"${movie.name}" is not the same file as ${session.fileName}: their fingerprints differ.`);
-      return;
-    }
-    this.files.set(session.id, movie);
-    this.render();
   }
 
   open(session) {

@@ -139,31 +139,41 @@ val record_to_js(const wt::PlaybackState& r) {
   return o;
 }
 
+bool is_object(const val& o) {
+  return !o.isNull() && !o.isUndefined() && o.typeOf().as<std::string>() == "object";
+}
+
+// Reads o[key] if it is a number (not NaN); false otherwise, leaving out alone.
+bool read_number(const val& o, const char* key, double& out) {
+  const val v = o[key];
+  if (v.typeOf().as<std::string>() != "number") return false;
+  const double d = v.as<double>();
+  if (d != d) return false;
+  out = d;
+  return true;
+}
+
+// Reads o[key] if it is a string; false otherwise, leaving out alone.
+bool read_text(const val& o, const char* key, std::string& out) {
+  const val v = o[key];
+  if (v.typeOf().as<std::string>() != "string") return false;
+  out = v.as<std::string>();
+  return true;
+}
+
 // A record read from the database; anything missing or of the wrong type makes it invalid (false),
 // so a malformed record is ignored instead of moving the player.
 bool record_from_js(const val& o, wt::PlaybackState& r) {
-  if (o.isNull() || o.isUndefined() || o.typeOf().as<std::string>() != "object") return false;
-  auto number = [&](const char* key, double& out) {
-    const val v = o[key];
-    if (v.typeOf().as<std::string>() != "number") return false;
-    out = v.as<double>();
-    return out == out;  // not NaN
-  };
-  auto text = [&](const char* key, std::string& out, bool required) {
-    const val v = o[key];
-    if (v.typeOf().as<std::string>() != "string") return !required;
-    out = v.as<std::string>();
-    return true;
-  };
+  if (!is_object(o)) return false;
   double seq = 0;
   std::string state;
-  if (!number("seq", seq) || seq < 0 || seq > 4294967295.0) return false;
-  if (!text("state", state, true) || !wt::parse_group_state(state, &r.state)) return false;
-  if (!number("currentTime", r.position_s) || !number("anchorAt", r.anchor_shared_ms)) return false;
-  if (!number("rate", r.rate) || !(r.rate > 0)) r.rate = 1.0;
-  if (!number("duration", r.duration_s)) r.duration_s = 0;
-  if (!text("lastUpdateBy", r.updated_by, true)) return false;
-  text("waitingFor", r.waiting_for, false);
+  if (!read_number(o, "seq", seq) || seq < 0 || seq > 4294967295.0) return false;
+  if (!read_text(o, "state", state) || !wt::parse_group_state(state, &r.state)) return false;
+  if (!read_number(o, "currentTime", r.position_s) || !read_number(o, "anchorAt", r.anchor_shared_ms)) return false;
+  if (!read_number(o, "rate", r.rate) || !(r.rate > 0)) r.rate = 1.0;
+  if (!read_number(o, "duration", r.duration_s)) r.duration_s = 0;
+  if (!read_text(o, "lastUpdateBy", r.updated_by)) return false;
+  read_text(o, "waitingFor", r.waiting_for);  // optional
   r.seq = std::uint32_t(seq);
   return true;
 }
@@ -180,16 +190,13 @@ val report_to_js(const wt::ViewerReport& r) {
 }
 
 bool report_from_js(const val& o, wt::ViewerReport& r) {
-  if (o.isNull() || o.isUndefined() || o.typeOf().as<std::string>() != "object") return false;
-  for (const char* key : {"horizon", "fraction", "at"})
-    if (o[key].typeOf().as<std::string>() != "number") return false;
-  if (o["userId"].typeOf().as<std::string>() != "string") return false;
-  r.user_id = o["userId"].as<std::string>();
-  r.display_name = o["name"].typeOf().as<std::string>() == "string" ? o["name"].as<std::string>() : r.user_id;
-  r.horizon_s = o["horizon"].as<double>();
-  r.fraction = o["fraction"].as<double>();
-  r.rtt_ms = o["rtt"].typeOf().as<std::string>() == "number" ? o["rtt"].as<double>() : 0;
-  r.at_shared_ms = o["at"].as<double>();
+  if (!is_object(o)) return false;
+  if (!read_text(o, "userId", r.user_id)) return false;
+  if (!read_number(o, "horizon", r.horizon_s) || !read_number(o, "fraction", r.fraction) ||
+      !read_number(o, "at", r.at_shared_ms))
+    return false;
+  if (!read_text(o, "name", r.display_name)) r.display_name = r.user_id;
+  if (!read_number(o, "rtt", r.rtt_ms)) r.rtt_ms = 0;
   return true;
 }
 

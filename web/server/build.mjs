@@ -8,7 +8,7 @@ import { ROOT, SetupError, ensureNpmDependencies, ensureSystemPackages, checkNod
 
 export const BUILD = join(ROOT, 'build');
 // Trap 1 of Debian's emscripten: its optimiser needs acorn from /usr/share/nodejs.
-const EM_ENV = { ...process.env, NODE_PATH: ['/usr/share/nodejs', process.env.NODE_PATH].filter(Boolean).join(':') };
+export const EM_ENV = { ...process.env, NODE_PATH: ['/usr/share/nodejs', process.env.NODE_PATH].filter(Boolean).join(':') };
 
 function run(cmd, args, env = process.env) {
   const r = spawnSync(cmd, args, { stdio: 'inherit', cwd: ROOT, env });

@@ -5,10 +5,9 @@
 // It installs what is missing first (see setup.mjs) and ends with one line "tests: N passed, N failed".
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { BUILD, buildNative, buildWasm, buildWeb } from './build.mjs';
+import { BUILD, EM_ENV, buildNative, buildWasm, buildWeb } from './build.mjs';
 import { ROOT, checkNode, ensureNpmDependencies, ensureSystemPackages, withSetupErrors } from './setup.mjs';
 
-const EM_ENV = { ...process.env, NODE_PATH: ['/usr/share/nodejs', process.env.NODE_PATH].filter(Boolean).join(':') };
 
 // Runs a command, streaming its output, and returns { code, out }.
 function run(cmd, args, { cwd = ROOT, env = process.env } = {}) {

@@ -3,6 +3,8 @@
 import { loadCore } from './core.js';
 import { announcePresence, connectDatabase, loadDatabaseConfig, watchConnection, watchPresence } from './database.js';
 import { HashCancelled, hashFile } from './file-hasher.js';
+import { openPieceStore } from './piece-store.js';
+import { TransferManager } from './transfers.js';
 import { WatchSessionsView } from './watch-sessions-view.js';
 
 const $ = (id) => document.getElementById(id);
@@ -108,7 +110,14 @@ async function main() {
   });
   announcePresence(db, user, user);
   const core = await corePromise;
-  const watch = core && new WatchSessionsView({ core, db, userId: user, root: $('watch-root'), showError });
+  let watch = null;
+  if (core) {
+    const store = await openPieceStore();
+    const transfers = new TransferManager({ core, db, store, userId: user, iceServers: config.iceServers ?? [], onError: showError });
+    window.wtTransfers = transfers;  // for the browser tests' counters
+    watch = new WatchSessionsView({ core, db, userId: user, root: $('watch-root'), showError, transfers });
+    transfers.runCleanup().catch((e) => showError(`Clean-up of old downloads failed: ${e.message}`));
+  }
   watchPresence(db, (people) => {
     renderPeople(people, user);
     watch?.setPeople(people);

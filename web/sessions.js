@@ -1,6 +1,7 @@
 // Watch sessions in the Realtime Database (Firebase SDK only; no policy here).
 //   /watch-sessions/{sessionId}   the spec's record: initiatorId, recipientId, fileName, fileSize,
-//                                 createdAt, status, plus mimeType, fileHash, mode, reason, endedAt
+//                                 createdAt, status, plus mimeType, fileHash, mode, reason, endedAt,
+//                                 bytesDownloaded, acceptedAt; signaling/{attemptId} (web/peer-link.js)
 //   /user-sessions/{userId}/{sessionId}  an index so each user listens to their own sessions only
 // Creating a session writes both in one atomic multi-path update.
 import { onValue, push, ref, serverTimestamp, update } from 'firebase/database';
@@ -30,6 +31,23 @@ export function setStatus(db, sessionId, status, extra = {}) {
   const change = { status, ...extra };
   if (isEnded(status)) change.endedAt = serverTimestamp();
   return update(ref(db, `watch-sessions/${sessionId}`), change);
+}
+
+// The recipient's download progress, for both sides' displays (written a few times a second at most).
+export function reportBytesDownloaded(db, sessionId, bytes) {
+  return update(ref(db, `watch-sessions/${sessionId}`), { bytesDownloaded: bytes });
+}
+
+// Garbage collection of an old ended session: its record, playback state, signaling and both
+// users' index entries, in one atomic multi-path update.
+export function deleteSessionRecords(db, session) {
+  return update(ref(db), {
+    [`watch-sessions/${session.id}`]: null,
+    [`watch-playback/${session.id}`]: null,
+    [`watch-viewers/${session.id}`]: null,
+    [`user-sessions/${session.initiatorId}/${session.id}`]: null,
+    [`user-sessions/${session.recipientId}/${session.id}`]: null,
+  });
 }
 
 export function watchSession(db, sessionId, onChange) {

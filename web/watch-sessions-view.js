@@ -1,9 +1,12 @@
-// The "Watch together" part of the page: invite someone with a file, answer invitations, and show
-// the synced player. Same-file mode: each viewer plays their own copy, and the core checks that the
-// copies' SHA-256 fingerprints match before the session becomes ready.
+// The "Watch together" part of the page: invite someone with a file, answer invitations, follow
+// transfers, and show the synced player. Two modes:
+//  - transfer: the file travels from the inviter's browser to the recipient's (web/transfers.js);
+//  - same-file: each viewer plays their own copy, and the core checks that the copies' SHA-256
+//    fingerprints match before the session becomes ready.
 import { HashCancelled, hashFile } from './file-hasher.js';
 import { MODES, createSession, isEnded, setStatus, watchUserSessions } from './sessions.js';
 import { SyncDriver } from './sync-driver.js';
+import { STATUS_TEXT } from './transfers.js';
 
 // What the file pickers offer: video types, plus extensions browsers often report without a type.
 const VIDEO_ACCEPT = 'video/*,.mkv,.mp4,.webm,.mov,.m4v';
@@ -15,9 +18,12 @@ const el = (tag, props = {}, ...children) => {
 };
 
 export class WatchSessionsView {
-  constructor({ core, db, userId, root, showError }) {
-    Object.assign(this, { core, db, userId, root, showError });
-    this.files = new Map();     // sessionId → the local File being watched
+  constructor({ core, db, userId, root, showError, transfers }) {
+    Object.assign(this, { core, db, userId, root, showError, transfers });
+    this.files = new Map();     // sessionId → the local File (or the received Blob) being watched
+    this.checks = new Map();    // sessionId → why an incoming file cannot be accepted
+    this.questions = new Map(); // 'invite' | sessionId → an open "… anyway?" question
+    this.renderTimer = null;
     this.active = null;         // { sessionId, driver, url }
     this.hashing = new Map();   // sessionId → progress text while hashing a joining copy
     this.sessions = [];
@@ -28,7 +34,13 @@ export class WatchSessionsView {
       el('video', { id: 'player', controls: true, playsInline: true, preload: 'auto' }),
       el('p', { id: 'sync-status', className: 'mono' }));
     root.append(this.inviteForm, this.list, this.playerBox);
-    watchUserSessions(db, userId, (sessions) => { this.sessions = sessions; this.render(); });
+    transfers.onChange = () => this.scheduleRender();
+    transfers.onFileReady = (id, blob) => { this.files.set(id, blob); this.render(); };
+    watchUserSessions(db, userId, (sessions) => {
+      this.sessions = sessions;
+      transfers.update(sessions);
+      this.render();
+    });
   }
 
   setPeople(people) {
@@ -38,14 +50,68 @@ export class WatchSessionsView {
     select.replaceChildren(el('option', { value: '', textContent: this.people.length ? 'Choose who to watch with' : 'Nobody else is here yet' }),
       ...this.people.map((p) => el('option', { value: p.id, textContent: p.name })));
     if (this.people.some((p) => p.id === chosen)) select.value = chosen;
+    this.transfers.setPeople(people);
+  }
+
+  // An inline question ("Send anyway?"), shown by render() where `key` belongs ('invite' or a
+  // session id) so that re-rendering keeps it; resolves true (go on) or false. Replaces an earlier one.
+  ask(key, messages, goLabel, stopLabel) {
+    this.questions.get(key)?.resolve(false);
+    return new Promise((resolve) => {
+      this.questions.set(key, { messages, goLabel, stopLabel, resolve });
+      this.render();
+    });
+  }
+
+  questionBox(key) {
+    const q = this.questions.get(key);
+    if (!q) return null;
+    const answer = (yes) => {
+      this.questions.delete(key);
+      q.resolve(yes);
+      this.render();
+    };
+    const go = el('button', { type: 'button', className: 'go-anyway', textContent: q.goLabel });
+    const stop = el('button', { type: 'button', className: 'stop', textContent: q.stopLabel });
+    go.addEventListener('click', () => answer(true));
+    stop.addEventListener('click', () => answer(false));
+    return el('div', { className: 'check-box', role: 'alert' },
+      ...q.messages.map((m) => el('p', { className: 'check-message', textContent: m })), go, stop);
+  }
+
+  // Progress arrives with every piece: the list is redrawn at most every 200 ms.
+  scheduleRender() {
+    this.renderTimer ??= setTimeout(() => {
+      this.renderTimer = null;
+      this.render();
+    }, 200);
+  }
+
+  // Size and type checks before sending: refuse stops, warnings ask ("Send anyway").
+  async preSendOk(movie) {
+    const results = [this.core.checkFileSize(movie.size, null), this.core.checkFileType(movie.type, movie.name)];
+    const refused = results.find((r) => r.verdict === 'refuse');
+    if (refused) {
+      this.showError(refused.message);
+      return false;
+    }
+    const warnings = results.filter((r) => r.verdict === 'warn').map((r) => r.message);
+    return !warnings.length || this.ask('invite', warnings, 'Send anyway', "Don't send");
   }
 
   buildInviteForm() {
     const partner = el('select', { id: 'partner', ariaLabel: 'Watch with' });
     const file = el('input', { type: 'file', id: 'movie-input', accept: VIDEO_ACCEPT });
+    const mode = el('select', { id: 'mode', ariaLabel: 'How' },
+      el('option', { value: MODES.transfer, textContent: 'Send them the file' }),
+      el('option', { value: MODES.sameFile, textContent: 'We both have the file' }));
+    const cap = el('input', { type: 'number', id: 'upload-cap', min: '0', step: '0.1', placeholder: 'no limit', ariaLabel: 'Upload limit in MB/s' });
+    cap.addEventListener('change', () => this.transfers.setUploadCap(Math.max(0, Number(cap.value) || 0) * 1e6));
     const go = el('button', { type: 'submit', id: 'invite', textContent: 'Invite' });
     const progress = el('span', { id: 'invite-progress', className: 'mono' });
-    this.inviteForm = el('form', { id: 'invite-form' }, partner, file, go, progress);
+    this.inviteQuestion = el('div', { id: 'invite-question' });
+    this.inviteForm = el('form', { id: 'invite-form' }, partner, file, mode, go,
+      el('label', {}, ' upload limit ', cap, ' MB/s '), progress, this.inviteQuestion);
     this.inviteForm.addEventListener('submit', async (e) => {
       e.preventDefault();
       const recipientId = partner.value;
@@ -54,6 +120,17 @@ export class WatchSessionsView {
       if (!movie) return this.showError('Choose the movie file first.');
       go.disabled = true;
       try {
+        if (mode.value === MODES.transfer) {
+          if (!await this.preSendOk(movie)) return;
+          const id = await createSession(this.db, {
+            initiatorId: this.userId, recipientId, fileName: this.core.sanitizeFileName(movie.name), fileSize: movie.size,
+            mimeType: movie.type, fileHash: '', mode: MODES.transfer,
+          });
+          this.files.set(id, movie);
+          this.transfers.provideFile({ id, fileSize: movie.size }, movie);
+          file.value = '';
+          return;
+        }
         const fileHash = await hashFile(this.core, movie, { onProgress: (t) => { progress.textContent = `Fingerprinting… ${t}`; } });
         const id = await createSession(this.db, {
           initiatorId: this.userId, recipientId, fileName: movie.name, fileSize: movie.size,
@@ -105,7 +182,81 @@ export class WatchSessionsView {
     this.render();
   }
 
+  describeTransfer(s) {
+    const mine = s.initiatorId === this.userId;
+    const other = mine ? s.recipientId : s.initiatorId;
+    const size = this.core.formatBytes(s.fileSize ?? 0);
+    const name = el('strong', { textContent: s.fileName });
+    switch (s.status) {
+      case 'pending':
+        return mine ? [`Waiting for ${other} to accept `, name, ` (${size})…`] : [`${other} wants to send you `, name, ` (${size}).`];
+      case 'downloading': return [mine ? `Sending ` : 'Receiving ', name, ` (${size}) ${mine ? 'to' : 'from'} ${other}`];
+      case 'ready': case 'playing': return [mine ? 'Sent ' : 'Received ', name, ` — watching with ${other}`];
+      case 'declined': return [mine ? `${other} declined ` : 'You declined ', name, s.reason ? ` — ${s.reason}` : ''];
+      case 'cancelled': return ['Cancelled: ', name, s.reason ? ` — ${s.reason}` : ''];
+      case 'failed': return ['Failed: ', name, s.reason ? ` — ${s.reason}` : ''];
+      default: return [`${s.status}: `, name];
+    }
+  }
+
+  // Accept after the checks: refused → say why (decline stays possible); warnings → "Accept anyway".
+  async acceptTransfer(s) {
+    const problems = await this.transfers.checkIncoming(s);
+    const refused = problems.find((p) => p.verdict === 'refuse');
+    if (refused) {
+      this.checks.set(s.id, refused.message);
+      this.render();
+      return;
+    }
+    if (problems.length && !await this.ask(s.id, problems.map((p) => p.message), 'Accept anyway', 'Not now')) return;
+    await this.transfers.accept(s);
+  }
+
+  renderTransfer(s, li) {
+    const mine = s.initiatorId === this.userId;
+    const button = (className, textContent, onClick) => {
+      const b = el('button', { type: 'button', className, textContent });
+      b.addEventListener('click', () => Promise.resolve(onClick()).catch((err) => this.showError(err.message)));
+      return b;
+    };
+    if (s.status === 'pending' && !mine) {
+      li.append(button('accept', 'Accept', () => this.acceptTransfer(s)),
+        button('decline', 'Decline', () => this.transfers.decline(s)));
+      li.append(this.questionBox(s.id) ?? '');
+      if (this.checks.has(s.id)) li.append(el('p', { className: 'check-message refused', role: 'alert', textContent: this.checks.get(s.id) }));
+    }
+    if (s.status === 'pending' && mine) li.append(button('cancel', 'Cancel', () => this.transfers.cancel(s)));
+    if (s.status === 'downloading') {
+      const v = this.transfers.view(s.id);
+      if (mine && !this.transfers.files.has(s.id)) {
+        // A reload: browsers keep no file handles, so the sender picks the file again to go on.
+        const pick = el('input', { type: 'file', className: 'resend-input', accept: VIDEO_ACCEPT });
+        pick.addEventListener('change', () => {
+          try {
+            if (pick.files[0]) {
+              this.transfers.provideFile(s, pick.files[0]);
+              this.files.set(s.id, pick.files[0]);
+            }
+          } catch (err) { this.showError(err.message); }
+        });
+        li.append(` — choose ${s.fileName} again to continue sending `, pick);
+      }
+      const fraction = v ? v.fraction : (s.bytesDownloaded ?? 0) / (s.fileSize || 1);
+      const bar = el('progress', { className: 'transfer-bar', max: 1, value: fraction });
+      const status = el('span', { className: 'transfer-status', textContent: v ? v.status : STATUS_TEXT.connecting });
+      status.dataset.phase = v?.phase ?? 'connecting';
+      li.append(el('div', { className: 'transfer' }, status, ' ', bar, ' ',
+        el('span', { className: 'transfer-progress mono', textContent: v ? v.progress : '' })),
+      button('cancel', 'Cancel', () => this.transfers.cancel(s)));
+    }
+    if ((s.status === 'ready' || s.status === 'playing') && !mine && this.files.has(s.id)) {
+      li.append(button('save', 'Save file', () => this.transfers.save(s)));
+    }
+    if (s.status === 'declined') li.append(el('span', { className: 'transfer-status', textContent: ` ${STATUS_TEXT.declined}` }));
+  }
+
   describe(s) {
+    if (s.mode === MODES.transfer) return this.describeTransfer(s);
     const other = s.initiatorId === this.userId ? s.recipientId : s.initiatorId;
     const size = this.core.formatBytes(s.fileSize ?? 0);
     const name = el('strong', { textContent: s.fileName });
@@ -122,11 +273,18 @@ export class WatchSessionsView {
   }
 
   render() {
+    clearTimeout(this.renderTimer);
+    this.renderTimer = null;
+    this.inviteQuestion.replaceChildren(this.questionBox('invite') ?? '');
     const items = this.sessions.map((s) => {
       const li = el('li', { className: 'session' }, el('span', {}, ...this.describe(s)));
       li.dataset.session = s.id;
       li.dataset.status = s.status;
       const mine = s.initiatorId === this.userId;
+      if (s.mode === MODES.transfer) {
+        this.renderTransfer(s, li);
+        return li;
+      }
       if (s.status === 'pending' && !mine) {
         const pick = el('input', { type: 'file', className: 'join-input', accept: VIDEO_ACCEPT });
         pick.addEventListener('change', () => pick.files[0] && this.join(s, pick.files[0]));

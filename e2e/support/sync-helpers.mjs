@@ -14,6 +14,7 @@ export async function startSameFileSession(alice, bob, bobId, movie, bobMovie = 
   await alice.locator(`#partner option[value="${bobId}"]`).waitFor({ state: 'attached', timeout });
   await alice.locator('#partner').selectOption(bobId);
   await alice.locator('#movie-input').setInputFiles(movie);
+  await alice.locator('#mode').selectOption('same-file');
   await alice.locator('#invite').click();
   const invite = bob.locator('li.session[data-status="pending"]');
   await invite.waitFor({ timeout });

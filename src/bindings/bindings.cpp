@@ -12,6 +12,11 @@
 #include "hash/sha256.hpp"
 #include "sync/playback_state.hpp"
 #include "sync/playback_sync.hpp"
+#include "transfer/cleanup_policy.hpp"
+#include "transfer/file_checks.hpp"
+#include "transfer/piece_receiver.hpp"
+#include "transfer/piece_sender.hpp"
+#include "transfer/transfer_manifest.hpp"
 #include "transfer/transfer_progress.hpp"
 #include "transfer/wire_frame.hpp"
 
@@ -302,6 +307,311 @@ class Sync {
   wt::PlaybackSync s_;
 };
 
+// ---- transfer ----
+// A manifest crosses as {transferId, fileName, mimeType, fileSize, fileHash, pieceCount} (fileHash:
+// 64 hex digits, or "" while unknown). A received message is written into the object's message
+// window (the one copy) and handled in place. Outgoing frames and pieces to store come back as views
+// into the wasm heap, valid until the next call on the same object: the glue sends or copies them
+// at once. Errors cross as their names ("" for none).
+
+std::uint64_t to_size(double v) { return v > 0 ? std::uint64_t(v) : 0; }
+
+val bytes_view(const std::uint8_t* data, std::size_t size) {
+  return val(emscripten::typed_memory_view(size, data));
+}
+
+val manifest_to_js(const wt::TransferManifest& m) {
+  val o = val::object();
+  o.set("transferId", m.transfer_id);
+  o.set("fileName", m.file_name);
+  o.set("mimeType", m.mime_type);
+  o.set("fileSize", double(m.file_size));
+  o.set("fileHash", m.digest_known ? wt::to_hex(m.file_digest) : std::string());
+  o.set("pieceCount", wt::TransferLayout(m.file_size).piece_count());
+  return o;
+}
+
+wt::TransferManifest manifest_from_js(const val& o) {
+  wt::TransferManifest m;
+  if (!is_object(o)) return m;
+  read_text(o, "transferId", m.transfer_id);
+  std::string name, hash;
+  if (read_text(o, "fileName", name)) m.file_name = wt::sanitize_file_name(name);
+  read_text(o, "mimeType", m.mime_type);
+  double size = 0;
+  if (read_number(o, "fileSize", size)) m.file_size = to_size(size);
+  if (read_text(o, "fileHash", hash) && !hash.empty()) m.digest_known = wt::from_hex(hash, m.file_digest);
+  return m;
+}
+
+// The largest message either side accepts: a frame with a digest and a chunk-sized payload.
+// Anything bigger is handled as a malformed frame and never copied into the heap.
+constexpr std::size_t kMessageWindow = wt::kFrameHeaderSize + wt::kFrameDigestSize + wt::kChunkSize;
+
+class Sender {
+ public:
+  Sender(val manifest, val config) : s_(manifest_from_js(manifest), config_from_js(config)), window_(kMessageWindow) {}
+
+  // Whether a manifest is complete and valid to send (transfer id, size).
+  static bool manifestValid(val manifest) { return !wt::encode_manifest_frame(manifest_from_js(manifest)).empty(); }
+
+  void onConnected(double now) { s_.on_connected(now); }
+  void onDisconnected(double now) { s_.on_disconnected(now); }
+  val messageWindow() { return bytes_view(window_.data(), window_.size()); }
+  std::string onMessage(double len, double now) {
+    const std::size_t n = len > double(window_.size()) ? 0 : std::size_t(len);  // too big: malformed
+    return error_name(s_.on_message(window_.data(), n, now));
+  }
+  // {piece, offset, length, hashOnly}: the next File slice to read, or null.
+  val pollRead() {
+    const wt::ReadRequest r = s_.poll_read();
+    if (!r.valid) return val::null();
+    read_len_ = r.length;
+    val o = val::object();
+    o.set("piece", r.piece);
+    o.set("offset", double(r.offset));
+    o.set("length", r.length);
+    o.set("hashOnly", r.hash_only);
+    return o;
+  }
+  // Where the outstanding read's bytes go; null when no read is outstanding.
+  val readBuffer() {
+    std::uint8_t* p = s_.read_buffer();
+    return p ? bytes_view(p, read_len_) : val::null();
+  }
+  std::string completeRead(unsigned piece, double len, double now) {
+    return error_name(s_.complete_read(piece, std::size_t(to_size(len)), now));
+  }
+  void onReadFailed(unsigned piece, std::string reason) { s_.on_read_failed(piece, reason); }
+  // {kind: "frame", data} | {kind: "wait-buffer"} | {kind: "wait-until", at} | {kind: "idle"}.
+  val pollTransmit(double now, double buffered) {
+    const wt::Transmit t = s_.poll_transmit(now, to_size(buffered));
+    val o = val::object();
+    switch (t.kind) {
+      case wt::Transmit::Kind::Frame:
+        o.set("kind", std::string("frame"));
+        o.set("data", bytes_view(t.data, t.size));
+        break;
+      case wt::Transmit::Kind::WaitBuffer: o.set("kind", std::string("wait-buffer")); break;
+      case wt::Transmit::Kind::WaitUntil:
+        o.set("kind", std::string("wait-until"));
+        o.set("at", t.wait_until_ms);
+        break;
+      default: o.set("kind", std::string("idle")); break;
+    }
+    return o;
+  }
+  void setUploadCap(double bytes_per_s, double now) { s_.set_upload_cap(bytes_per_s > 0 ? bytes_per_s : 0, now); }
+  void cancel(std::string reason) { s_.cancel(reason); }
+
+  std::string state() const {
+    switch (s_.state()) {
+      case wt::SenderState::Sending: return "sending";
+      case wt::SenderState::Complete: return "complete";
+      case wt::SenderState::Failed: return "failed";
+      default: return "disconnected";
+    }
+  }
+  std::string fatalError() const { return error_name(s_.fatal_error()); }
+  std::string errorText() const { return s_.error_text(); }
+  val manifest() const { return manifest_to_js(s_.manifest()); }
+  double receiverBytes() const { return double(s_.receiver_bytes()); }
+  double lowWater() const { return double(s_.low_water_bytes()); }
+  val stats() const {
+    const wt::SenderStats& st = s_.stats();
+    val o = val::object();
+    o.set("bytesSent", double(st.bytes_sent));
+    o.set("piecesSent", st.pieces_sent);
+    o.set("piecesStarted", st.pieces_started);
+    o.set("piecesResent", st.pieces_resent);
+    o.set("piecesAcked", st.pieces_acked);
+    o.set("piecesBad", st.pieces_bad);
+    o.set("hashOnlyReads", st.hash_only_reads);
+    o.set("errors", st.errors);
+    return o;
+  }
+
+ private:
+  static std::string error_name(wt::SendError e) {
+    return e == wt::SendError::None ? std::string() : std::string(wt::send_error_name(e));
+  }
+  static wt::SenderConfig config_from_js(const val& o) {
+    wt::SenderConfig c;
+    if (!is_object(o)) return c;
+    double v = 0;
+    if (read_number(o, "highWaterBytes", v) && v > 0) c.high_water_bytes = to_size(v);
+    if (read_number(o, "lowWaterBytes", v) && v > 0) c.low_water_bytes = to_size(v);
+    if (read_number(o, "uploadCapBytesPerSecond", v) && v > 0) c.upload_cap_bytes_per_s = v;
+    return c;
+  }
+
+  wt::PieceSender s_;
+  std::vector<std::uint8_t> window_;
+  std::uint32_t read_len_ = 0;
+};
+
+class Receiver {
+ public:
+  // stored_ledger: the bytes of an earlier SaveLedger (a Uint8Array), or null for a fresh transfer.
+  Receiver(val manifest, val config, val stored_ledger)
+      : r_(manifest_from_js(manifest), config_from_js(config), bytes_from_js(stored_ledger)),
+        window_(kMessageWindow) {}
+
+  // Decodes a message as the Manifest that opens a transfer: {ok: true, manifest} or {ok: false, error}.
+  static val decodeManifest(val bytes) {
+    const std::vector<std::uint8_t> b = bytes_from_js(bytes);
+    val o = val::object();
+    wt::FrameView v;
+    const wt::FrameError fe = wt::decode_frame(b.data(), b.size(), v);
+    if (fe != wt::FrameError::Ok) {
+      o.set("ok", false);
+      o.set("error", std::string(wt::frame_error_name(fe)));
+      return o;
+    }
+    wt::TransferManifest m;
+    const wt::ManifestError me = wt::decode_manifest(v, m);
+    o.set("ok", me == wt::ManifestError::Ok);
+    if (me != wt::ManifestError::Ok) o.set("error", std::string(wt::manifest_error_name(me)));
+    else o.set("manifest", manifest_to_js(m));
+    return o;
+  }
+
+  val messageWindow() { return bytes_view(window_.data(), window_.size()); }
+  std::string onMessage(double len, double now) {
+    const std::size_t n = len > double(window_.size()) ? 0 : std::size_t(len);
+    return error_name(r_.on_message(window_.data(), n, now));
+  }
+  void onDisconnected(double now) { r_.on_disconnected(now); }
+  void onTimeout(double now) { r_.on_timeout(now); }
+  double nextDeadline() const { return r_.next_deadline(); }
+  std::string onPieceStored(unsigned piece, double now) { return error_name(r_.on_piece_stored(piece, now)); }
+  std::string onPieceStoreFailed(unsigned piece, double now) {
+    return error_name(r_.on_piece_store_failed(piece, now));
+  }
+  // A stored piece read back (ReadBack action): the bytes are copied into the heap once.
+  std::string onReadBack(unsigned piece, val bytes, double now) {
+    const std::vector<std::uint8_t> b = bytes_from_js(bytes);
+    return error_name(r_.on_read_back(piece, b.data(), b.size(), now));
+  }
+  void seekToByte(double offset) { r_.seek_to_byte(to_size(offset)); }
+  void cancel(std::string reason) { r_.cancel(reason); }
+
+  // {kind, piece, offset, data, error, fatal, text} or null. kind: "send", "store", "ledger",
+  // "rejected", "read-back", "error", "done". data (send, store, ledger) is a heap view.
+  val pollAction(double now) {
+    const wt::ReceiverAction a = r_.poll_action(now);
+    if (a.kind == wt::ReceiverAction::Kind::None) return val::null();
+    static const char* kNames[] = {"none", "send", "store", "ledger", "rejected", "read-back", "error", "done"};
+    val o = val::object();
+    o.set("kind", std::string(kNames[int(a.kind)]));
+    o.set("piece", a.piece);
+    o.set("offset", double(a.offset));
+    o.set("size", double(a.size));
+    if (a.data) o.set("data", bytes_view(a.data, a.size));
+    o.set("error", error_name(a.error));
+    o.set("fatal", a.fatal);
+    o.set("text", a.text);
+    return o;
+  }
+
+  std::string state() const {
+    static const char* kNames[] = {"awaiting-manifest", "receiving", "verifying", "complete", "failed"};
+    return kNames[int(r_.state())];
+  }
+  std::string fatalError() const { return error_name(r_.fatal_error()); }
+  std::string ledgerRestore() const { return wt::ledger_error_name(r_.ledger_restore_result()); }
+  val manifest() const { return manifest_to_js(r_.manifest()); }
+  double bytesVerified() const { return double(r_.bytes_verified()); }
+  double contiguousBytesFrom(double offset) const { return double(r_.contiguous_bytes_from(to_size(offset))); }
+  val stats() const {
+    const wt::ReceiverStats& st = r_.stats();
+    val o = val::object();
+    o.set("chunkBytesReceived", double(st.chunk_bytes_received));
+    o.set("piecesVerified", st.pieces_verified);
+    o.set("piecesRejected", st.pieces_rejected);
+    o.set("errors", st.errors);
+    o.set("stalls", st.stalls);
+    o.set("piecesLost", st.pieces_lost);
+    o.set("connections", st.connections);
+    return o;
+  }
+
+ private:
+  static std::string error_name(wt::ReceiveError e) {
+    return e == wt::ReceiveError::None ? std::string() : std::string(wt::receive_error_name(e));
+  }
+  static std::vector<std::uint8_t> bytes_from_js(const val& bytes) {
+    if (!is_object(bytes)) return {};
+    return emscripten::convertJSArrayToNumberVector<std::uint8_t>(bytes);
+  }
+  static wt::ReceiverConfig config_from_js(const val& o) {
+    wt::ReceiverConfig c;
+    if (!is_object(o)) return c;
+    double v = 0;
+    if (read_number(o, "windowPieces", v) && v >= 1) c.scheduler.window_pieces = std::uint32_t(v);
+    if (read_number(o, "stallTimeoutMs", v) && v > 0) c.scheduler.stall_timeout_ms = v;
+    return c;
+  }
+
+  wt::PieceReceiver r_;
+  std::vector<std::uint8_t> window_;
+};
+
+// ---- checks and clean-up ----
+
+wt::FileLimits limits_from_js(const val& o) {
+  wt::FileLimits l;
+  if (!is_object(o)) return l;
+  double v = 0;
+  if (read_number(o, "warnAboveBytes", v) && v > 0) l.warn_above_bytes = to_size(v);
+  if (read_number(o, "refuseAboveBytes", v) && v > 0) l.refuse_above_bytes = to_size(v);
+  return l;
+}
+
+val check_to_js(const wt::CheckResult& c) {
+  static const char* kNames[] = {"ok", "warn", "refuse"};
+  val o = val::object();
+  o.set("verdict", std::string(kNames[int(c.verdict)]));
+  o.set("code", c.code);
+  o.set("message", c.message);
+  return o;
+}
+
+val check_file_size(double size, val limits) { return check_to_js(wt::check_file_size(to_size(size), limits_from_js(limits))); }
+val check_file_type(std::string mime, std::string name) { return check_to_js(wt::check_file_type(mime, name)); }
+val check_storage(double needed, double quota, double usage) {
+  return check_to_js(wt::check_storage(to_size(needed), to_size(quota), to_size(usage)));
+}
+std::string sanitize_file_name(std::string name) { return wt::sanitize_file_name(name); }
+
+// records: [{id, createdAt, endedAt, lastActiveAt, hasChunks, live}] (ms; endedAt/lastActiveAt
+// null when unknown) → {deleteChunks: [id], deleteSessions: [id], nextRunMs}.
+val plan_cleanup(val records, double now) {
+  std::vector<wt::SessionRecord> list;
+  const unsigned n = records["length"].as<unsigned>();
+  for (unsigned i = 0; i < n; ++i) {
+    const val o = records[i];
+    wt::SessionRecord r;
+    if (!is_object(o) || !read_text(o, "id", r.id)) continue;
+    read_number(o, "createdAt", r.created_at_ms);
+    read_number(o, "endedAt", r.ended_at_ms);
+    read_number(o, "lastActiveAt", r.last_active_ms);
+    r.has_local_chunks = o["hasChunks"].as<bool>();
+    r.live = o["live"].as<bool>();
+    list.push_back(std::move(r));
+  }
+  const wt::CleanupPlan plan = wt::plan_cleanup(list, now);
+  val out = val::object();
+  val chunks = val::array();
+  for (const auto& id : plan.delete_chunks) chunks.call<void>("push", id);
+  val sessions = val::array();
+  for (const auto& id : plan.delete_sessions) sessions.call<void>("push", id);
+  out.set("deleteChunks", chunks);
+  out.set("deleteSessions", sessions);
+  out.set("nextRunMs", plan.next_run_ms);
+  return out;
+}
+
 std::string core_version() { return WT_CORE_VERSION; }
 
 // Whether two hex SHA-256 digests are the same file fingerprint (either case; malformed: false).
@@ -383,4 +693,55 @@ EMSCRIPTEN_BINDINGS(watch_core) {
       .function("windowSize", &FrameCodec::windowSize)
       .function("decode", &FrameCodec::decode)
       .function("encodePrefix", &FrameCodec::encodePrefix);
+
+  class_<Sender>("PieceSender")
+      .constructor<val, val>()
+      .class_function("manifestValid", &Sender::manifestValid)
+      .function("onConnected", &Sender::onConnected)
+      .function("onDisconnected", &Sender::onDisconnected)
+      .function("messageWindow", &Sender::messageWindow)
+      .function("onMessage", &Sender::onMessage)
+      .function("pollRead", &Sender::pollRead)
+      .function("readBuffer", &Sender::readBuffer)
+      .function("completeRead", &Sender::completeRead)
+      .function("onReadFailed", &Sender::onReadFailed)
+      .function("pollTransmit", &Sender::pollTransmit)
+      .function("setUploadCap", &Sender::setUploadCap)
+      .function("cancel", &Sender::cancel)
+      .function("state", &Sender::state)
+      .function("fatalError", &Sender::fatalError)
+      .function("errorText", &Sender::errorText)
+      .function("manifest", &Sender::manifest)
+      .function("receiverBytes", &Sender::receiverBytes)
+      .function("lowWater", &Sender::lowWater)
+      .function("stats", &Sender::stats);
+
+  class_<Receiver>("PieceReceiver")
+      .constructor<val, val, val>()
+      .class_function("decodeManifest", &Receiver::decodeManifest)
+      .function("messageWindow", &Receiver::messageWindow)
+      .function("onMessage", &Receiver::onMessage)
+      .function("onDisconnected", &Receiver::onDisconnected)
+      .function("onTimeout", &Receiver::onTimeout)
+      .function("nextDeadline", &Receiver::nextDeadline)
+      .function("onPieceStored", &Receiver::onPieceStored)
+      .function("onPieceStoreFailed", &Receiver::onPieceStoreFailed)
+      .function("onReadBack", &Receiver::onReadBack)
+      .function("seekToByte", &Receiver::seekToByte)
+      .function("cancel", &Receiver::cancel)
+      .function("pollAction", &Receiver::pollAction)
+      .function("state", &Receiver::state)
+      .function("fatalError", &Receiver::fatalError)
+      .function("ledgerRestore", &Receiver::ledgerRestore)
+      .function("manifest", &Receiver::manifest)
+      .function("bytesVerified", &Receiver::bytesVerified)
+      .function("contiguousBytesFrom", &Receiver::contiguousBytesFrom)
+      .function("stats", &Receiver::stats);
+
+  function("checkFileSize", &check_file_size);
+  function("checkFileType", &check_file_type);
+  function("checkStorage", &check_storage);
+  function("sanitizeFileName", &sanitize_file_name);
+  function("planCleanup", &plan_cleanup);
+  constant("PIECE_SIZE", unsigned(wt::kPieceSize));
 }

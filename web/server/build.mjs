@@ -1,7 +1,7 @@
 // Builds what is missing or out of date: the native core + tests, the wasm core (ES module + .wasm)
 // and the browser bundle. `node web/server/build.mjs [--native] [--wasm] [--web]` (default: all).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ROOT, SetupError, ensureNpmDependencies, ensureSystemPackages, checkNode, withSetupErrors } from './setup.mjs';
@@ -37,6 +37,11 @@ export async function buildWeb() {
   const esbuild = await import('esbuild');
   mkdirSync(join(BUILD, 'web'), { recursive: true });
   const entries = { app: join(ROOT, 'web/app.js'), bench: join(ROOT, 'e2e/bench/bench-page.js') };
+  // Test pages that drive one browser-API module alone (e2e/harness/*.js → /bundle/harness/*.js).
+  const harness = join(ROOT, 'e2e/harness');
+  if (existsSync(harness)) {
+    for (const f of readdirSync(harness)) if (f.endsWith('.js')) entries[`harness/${f.slice(0, -3)}`] = join(harness, f);
+  }
   await esbuild.build({
     entryPoints: entries,
     outdir: join(BUILD, 'web'),

@@ -1,6 +1,6 @@
 // Serves the page on http://localhost (a secure context: crypto.subtle, MSE, wasm streaming).
 // Routes: / and /index.html, /app.js (bundle), /core/* (wasm core), /config.json (which database),
-// /bench.html + /bench.js for `npm run bench`, and any other file under web/.
+// /bench.html + /bench.js for `npm run bench`, /harness/*.html (test pages for one module), and any other file under web/.
 import { createReadStream, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
@@ -23,6 +23,7 @@ const ALIASES = { '/': '/index.html', '/app.js': '/bundle/app.js', '/bench.js': 
 
 function resolve(pathname) {
   if (pathname.startsWith('/bench/')) return safeJoin(join(ROOT, 'e2e'), pathname);
+  if (pathname.startsWith('/harness/')) return safeJoin(join(ROOT, 'e2e'), pathname);
   for (const [prefix, dir] of MOUNTS) {
     if (pathname.startsWith(prefix)) return safeJoin(dir, pathname.slice(prefix.length));
   }

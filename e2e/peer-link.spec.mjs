@@ -1,0 +1,265 @@
+// web/peer-link.js in real browsers: two people (two browser contexts) connect through signaling in
+// the embedded database, get an ordered, reliable 'file-transfer' data channel, and reconnect by
+// themselves after a peer connection is killed.
+import { test, expect, firefox } from '@playwright/test';
+import { createHash, randomBytes } from 'node:crypto';
+import { FIREFOX_PREFS } from './playwright.config.mjs';
+
+let sessionCounter = 0;
+const newSessionId = (info) => `pl-${info.project.name}-${Date.now().toString(36)}-${++sessionCounter}`;
+
+// A fresh context per person, with the harness loaded.
+async function openHarness(browser) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${process.env.WT_BASE_URL}/harness/peer-link.html`);
+  await expect(page.locator('body')).toHaveAttribute('data-ready', 'true');
+  return { context, page, errors };
+}
+
+const openLink = (side, options) => side.page.evaluate((o) => window.wt.open(o), options);
+const info = (side) => side.page.evaluate(() => window.wt.info());
+const openChannels = async (side) => (await info(side)).channels.filter((c) => c.readyState === 'open').length;
+const channelCount = async (side) => (await info(side)).channels.length;
+
+async function expectChannels(sides, n) {
+  for (const side of sides) await expect.poll(() => channelCount(side), { timeout: 15_000 }).toBe(n);
+  for (const side of sides) await expect.poll(() => openChannels(side), { timeout: 5_000 }).toBe(1);
+}
+
+// A text message each way over the newest channel.
+async function exchangeTexts(a, b, tag) {
+  await a.page.evaluate((t) => window.wt.send(t), `${tag}: a→b`);
+  await b.page.evaluate((t) => window.wt.send(t), `${tag}: b→a`);
+  await expect.poll(async () => (await info(b)).channels.at(-1).texts).toEqual([`${tag}: a→b`]);
+  await expect.poll(async () => (await info(a)).channels.at(-1).texts).toEqual([`${tag}: b→a`]);
+}
+
+function expectReliableOrdered(channel) {
+  expect(channel.props).toMatchObject({ label: 'file-transfer', ordered: true, binaryType: 'arraybuffer' });
+  expect(channel.props.maxPacketLifeTime).toBeNull();
+  expect(channel.props.maxRetransmits).toBeNull();
+}
+
+async function closeAll(...sides) {
+  for (const side of sides) {
+    await side.page.evaluate(() => window.wt.link?.close()).catch(() => {});
+    await side.context.close();
+  }
+}
+
+for (const first of ['offerer', 'answerer']) {
+  test(`two pages connect with the ${first} opening first, and messages go both ways`, async ({ browser }, testInfo) => {
+    const sessionId = newSessionId(testInfo);
+    const offerer = await openHarness(browser);
+    const answerer = await openHarness(browser);
+    const open = {
+      offerer: () => openLink(offerer, { sessionId, selfId: 'receiver', role: 'offerer' }),
+      answerer: () => openLink(answerer, { sessionId, selfId: 'sender', role: 'answerer' }),
+    };
+    await open[first]();
+    await offerer.page.waitForTimeout(1000);  // the other person's page loads later
+    await open[first === 'offerer' ? 'answerer' : 'offerer']();
+    await expectChannels([offerer, answerer], 1);
+    await exchangeTexts(offerer, answerer, 'hello');
+    for (const side of [offerer, answerer]) {
+      const i = await info(side);
+      expectReliableOrdered(i.channels[0]);
+      expect(i.state).toBe('connected');
+      expect(i.attempt).toBe(1);
+    }
+    expect(offerer.errors).toEqual([]);
+    expect(answerer.errors).toEqual([]);
+    await closeAll(offerer, answerer);
+  });
+}
+
+// 1 MiB of random bytes from `from` to `to`, compared byte for byte with what Node generated.
+async function sendMiB(from, to) {
+  const bytes = randomBytes(1 << 20);
+  await from.page.evaluate((b64) => window.wt.sendBytes(b64), bytes.toString('base64'));
+  await expect.poll(async () => (await info(to)).channels.at(-1).bytes, { timeout: 15_000 }).toBe(bytes.length);
+  const got = Buffer.from(await to.page.evaluate(() => window.wt.receivedBytes()), 'base64');
+  expect(got.length).toBe(bytes.length);
+  expect(createHash('sha256').update(got).digest('hex')).toBe(createHash('sha256').update(bytes).digest('hex'));
+  expect(got.equals(bytes)).toBe(true);
+}
+
+test('Chromium and Firefox connect either way round and carry 1 MiB each way, byte-identical', async ({ browser }, testInfo) => {
+  test.skip(testInfo.project.name !== 'chromium', 'runs once, from the Chromium project, with Firefox as the other person');
+  const fx = await firefox.launch({ channel: 'moz-firefox', executablePath: '/usr/bin/firefox-esr', firefoxUserPrefs: FIREFOX_PREFS });
+  try {
+    for (const [offererBrowser, answererBrowser] of [[browser, fx], [fx, browser]]) {
+      const sessionId = newSessionId(testInfo);
+      const offerer = await openHarness(offererBrowser);
+      const answerer = await openHarness(answererBrowser);
+      await openLink(offerer, { sessionId, selfId: 'receiver', role: 'offerer' });
+      await openLink(answerer, { sessionId, selfId: 'sender', role: 'answerer' });
+      await expectChannels([offerer, answerer], 1);
+      for (const side of [offerer, answerer]) expectReliableOrdered((await info(side)).channels[0]);
+      await exchangeTexts(offerer, answerer, 'cross');
+      await sendMiB(answerer, offerer);
+      await sendMiB(offerer, answerer);
+      expect(offerer.errors).toEqual([]);
+      expect(answerer.errors).toEqual([]);
+      await closeAll(offerer, answerer);
+    }
+  } finally {
+    await fx.close();
+  }
+});
+
+test('a killed peer connection on either side is replaced by a new attempt that carries messages', async ({ browser }, testInfo) => {
+  const sessionId = newSessionId(testInfo);
+  const offerer = await openHarness(browser);
+  const answerer = await openHarness(browser);
+  await openLink(offerer, { sessionId, selfId: 'receiver', role: 'offerer' });
+  await openLink(answerer, { sessionId, selfId: 'sender', role: 'answerer' });
+  await expectChannels([offerer, answerer], 1);
+  await exchangeTexts(offerer, answerer, 'attempt 1');
+
+  let channels = 1;
+  for (const victim of [answerer, offerer]) {
+    const killedAt = await victim.page.evaluate(() => window.wt.kill());
+    channels += 1;
+    await expectChannels([offerer, answerer], channels);
+    const [o, a] = [await info(offerer), await info(answerer)];
+    const reconnectMs = Math.max(o.channels.at(-1).openedAt, a.channels.at(-1).openedAt) - killedAt;
+    console.log(`[${testInfo.project.name}] ${victim === answerer ? 'answerer' : 'offerer'} pc killed: new channel open on both sides after ${reconnectMs} ms`);
+    expect(reconnectMs).toBeLessThan(5000);
+    for (const i of [o, a]) {
+      expect(i.states.map((s) => s.state)).toContain('reconnecting');
+      expect(i.state).toBe('connected');
+      expect(i.channels.at(-2).readyState).toBe('closed');
+      expectReliableOrdered(i.channels.at(-1));
+    }
+    await exchangeTexts(offerer, answerer, `attempt ${channels}`);
+  }
+
+  // One new attempt per kill, and the offerer keeps only the newest attempt node.
+  expect((await info(offerer)).attempt).toBe(3);
+  expect((await info(answerer)).attempt).toBe(3);
+  await expect.poll(() => offerer.page.evaluate((s) => window.wt.signalingKeys(s), sessionId)).toHaveLength(1);
+  expect(offerer.errors).toEqual([]);
+  expect(answerer.errors).toEqual([]);
+  await closeAll(offerer, answerer);
+});
+
+test('the sender asks for a new attempt with reconnectNow(), and a reloaded sender page connects again', async ({ browser }, testInfo) => {
+  const sessionId = newSessionId(testInfo);
+  const offerer = await openHarness(browser);
+  const answerer = await openHarness(browser);
+  const openAnswerer = () => openLink(answerer, { sessionId, selfId: 'sender', role: 'answerer' });
+  await openLink(offerer, { sessionId, selfId: 'receiver', role: 'offerer' });
+  await openAnswerer();
+  await expectChannels([offerer, answerer], 1);
+
+  // The answerer cannot make attempts: it asks the offerer through the database.
+  await answerer.page.evaluate(() => window.wt.link.reconnectNow());
+  await expectChannels([offerer, answerer], 2);
+  expect((await info(offerer)).states.map((s) => s.reason)).toContain('the answerer asked for a new attempt');
+  await exchangeTexts(offerer, answerer, 'after reconnectNow');
+
+  // A reload: the new page knows nothing of the old connection and still ends up connected.
+  await answerer.page.reload();
+  await expect(answerer.page.locator('body')).toHaveAttribute('data-ready', 'true');
+  await openAnswerer();
+  await expect.poll(() => channelCount(offerer), { timeout: 15_000 }).toBe(3);
+  await expectChannels([answerer], 1);
+  await exchangeTexts(offerer, answerer, 'after reload');
+  await expect.poll(() => offerer.page.evaluate((s) => window.wt.signalingKeys(s), sessionId)).toHaveLength(1);
+  expect(offerer.errors).toEqual([]);
+  expect(answerer.errors).toEqual([]);
+  await closeAll(offerer, answerer);
+});
+
+test('backoffDelay doubles from 500 ms, caps at 15 s, and jitters within the upper half', async ({ browser }) => {
+  const side = await openHarness(browser);
+  const got = await side.page.evaluate(() => {
+    const { backoffDelay } = window.peerLink;
+    const top = [...Array(8).keys()].map((n) => backoffDelay(n, { jitter: () => 1 }));
+    const bottom = [...Array(8).keys()].map((n) => backoffDelay(n, { jitter: () => 0 }));
+    const custom = [0, 1, 2, 3].map((n) => backoffDelay(n, { baseMs: 100, maxMs: 500, jitter: () => 1 }));
+    const random = [...Array(200)].map(() => backoffDelay(3));
+    return { top, bottom, custom, randomMin: Math.min(...random), randomMax: Math.max(...random), huge: backoffDelay(1000, { jitter: () => 1 }) };
+  });
+  expect(got.top).toEqual([500, 1000, 2000, 4000, 8000, 15000, 15000, 15000]);
+  expect(got.bottom).toEqual([250, 500, 1000, 2000, 4000, 7500, 7500, 7500]);
+  expect(got.custom).toEqual([100, 200, 400, 500]);
+  expect(got.randomMin).toBeGreaterThanOrEqual(2000);
+  expect(got.randomMax).toBeLessThanOrEqual(4000);
+  expect(got.randomMax).toBeGreaterThan(got.randomMin);
+  expect(got.huge).toBe(15000);
+  await side.context.close();
+});
+
+test('close() on the offerer removes its signaling attempts and reports closed', async ({ browser }, testInfo) => {
+  const sessionId = newSessionId(testInfo);
+  const offerer = await openHarness(browser);
+  const answerer = await openHarness(browser);
+  await openLink(offerer, { sessionId, selfId: 'receiver', role: 'offerer' });
+  await openLink(answerer, { sessionId, selfId: 'sender', role: 'answerer' });
+  await expectChannels([offerer, answerer], 1);
+  expect(await answerer.page.evaluate((s) => window.wt.signalingKeys(s), sessionId)).toHaveLength(1);
+
+  await offerer.page.evaluate(() => window.wt.link.close());
+  expect((await info(offerer)).state).toBe('closed');
+  await expect.poll(() => answerer.page.evaluate((s) => window.wt.signalingKeys(s), sessionId)).toEqual([]);
+  // The sender's side lost its channel and waits for a next attempt; nothing written comes back.
+  await expect.poll(async () => (await info(answerer)).state).toBe('reconnecting');
+  await answerer.page.waitForTimeout(1000);
+  expect(await answerer.page.evaluate((s) => window.wt.signalingKeys(s), sessionId)).toEqual([]);
+  expect(offerer.errors).toEqual([]);
+  expect(answerer.errors).toEqual([]);
+  await closeAll(offerer, answerer);
+});
+
+test('adoptPeerConnection opens a negotiated file-transfer channel on a connected pair', async ({ browser }) => {
+  const side = await openHarness(browser);
+  const got = await side.page.evaluate(async () => {
+    // A host messenger's connection: two pcs in this page, connected with their own 'chat' channel.
+    const [pa, pb] = [new RTCPeerConnection(), new RTCPeerConnection()];
+    pa.onicecandidate = (e) => e.candidate && pb.addIceCandidate(e.candidate);
+    pb.onicecandidate = (e) => e.candidate && pa.addIceCandidate(e.candidate);
+    const chat = pa.createDataChannel('chat');
+    await pa.setLocalDescription();
+    await pb.setRemoteDescription(pa.localDescription);
+    await pb.setLocalDescription();
+    await pa.setRemoteDescription(pb.localDescription);
+    await new Promise((ok) => chat.addEventListener('open', ok, { once: true }));
+
+    const opened = (pc) => new Promise((ok) => {
+      const states = [];
+      const link = window.peerLink.adoptPeerConnection(pc, {
+        onState: (s) => states.push(s),
+        onChannel: (channel) => ok({ link, channel, states }),
+      });
+    });
+    const [a, b] = await Promise.all([opened(pa), opened(pb)]);
+    const arrived = new Promise((ok) => b.channel.addEventListener('message', (e) => ok(e.data), { once: true }));
+    a.channel.send('through the host connection');
+    const message = await arrived;
+    const props = (c) => ({ label: c.label, negotiated: c.negotiated, id: c.id, ordered: c.ordered,
+      maxPacketLifeTime: c.maxPacketLifeTime, maxRetransmits: c.maxRetransmits, binaryType: c.binaryType });
+    const result = { message, a: props(a.channel), b: props(b.channel), sameHostPc: a.link.pc === pa, chatOpen: chat.readyState };
+    // The host closes its connection: the adopted link reports closed.
+    pa.close();
+    pb.close();
+    await new Promise((ok) => setTimeout(ok, 600));
+    result.statesA = a.states;
+    result.statesB = b.states;
+    return result;
+  });
+  expect(got.message).toBe('through the host connection');
+  for (const c of [got.a, got.b]) {
+    expect(c).toEqual({ label: 'file-transfer', negotiated: true, id: 42, ordered: true, maxPacketLifeTime: null, maxRetransmits: null, binaryType: 'arraybuffer' });
+  }
+  expect(got.sameHostPc).toBe(true);
+  expect(got.chatOpen).toBe('open');
+  expect(got.statesA).toEqual(['connecting', 'connected', 'closed']);
+  expect(got.statesB).toEqual(['connecting', 'connected', 'closed']);
+  expect(side.errors).toEqual([]);
+  await side.context.close();
+});

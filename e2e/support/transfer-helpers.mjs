@@ -1,0 +1,96 @@
+// Files, invitations and probes for the transfer tests. The truth is always outside the app:
+// sha256sum of the source file, and of the file the receiving browser saved.
+import { expect } from '@playwright/test';
+import { execFileSync } from 'node:child_process';
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+
+export const MiB = 1024 * 1024;
+
+// A file of random bytes (incompressible, so nothing can cheat) of exactly `size` bytes.
+export function makeFile(path, size) {
+  const fd = openSync(path, 'w');
+  for (let left = size; left > 0;) {
+    const n = Math.min(left, 8 * MiB);
+    writeSync(fd, randomBytes(n));
+    left -= n;
+  }
+  closeSync(fd);
+  return path;
+}
+
+export const sha256sum = (path) => execFileSync('sha256sum', [path]).toString().split(' ')[0];
+
+// Records every RTCPeerConnection the page makes (window.__pcs), so a test can cut one like a
+// network failure would; optionally corrupts the payload of the nth chunk frame the page sends.
+export async function instrument(page, { corruptChunk = 0 } = {}) {
+  await page.addInitScript(({ corruptChunk: nth }) => {
+    window.__pcs = [];
+    const Native = window.RTCPeerConnection;
+    window.RTCPeerConnection = class extends Native {
+      constructor(...args) {
+        super(...args);
+        window.__pcs.push(this);
+      }
+    };
+    let chunks = 0;
+    window.__corrupted = 0;
+    const send = RTCDataChannel.prototype.send;
+    RTCDataChannel.prototype.send = function (data) {
+      // Frame header: magic 0x57, version, type (4 = Chunk), …; payload after 16 bytes.
+      if (nth && data instanceof Uint8Array && data[0] === 0x57 && data[2] === 4 && ++chunks === nth) {
+        const copy = data.slice();
+        copy[16 + 1000] ^= 0xff;
+        window.__corrupted += 1;
+        return send.call(this, copy);
+      }
+      return send.call(this, data);
+    };
+  }, { corruptChunk });
+}
+
+// Cuts every live peer connection of the page, as a network failure would.
+export const cutConnection = (page) => page.evaluate(() => {
+  let n = 0;
+  for (const pc of window.__pcs) if (pc.connectionState !== 'closed') { pc.close(); n += 1; }
+  return n;
+});
+
+// Alice sends `file` to Bob; Bob accepts. Returns the session id.
+export async function sendFile(alice, bob, bobId, file, { uploadMBps = 0, timeout = 30_000 } = {}) {
+  await alice.locator(`#partner option[value="${bobId}"]`).waitFor({ state: 'attached', timeout });
+  await alice.locator('#partner').selectOption(bobId);
+  if (uploadMBps) await alice.locator('#upload-cap').fill(String(uploadMBps));
+  await alice.locator('#upload-cap').dispatchEvent('change');
+  await alice.locator('#movie-input').setInputFiles(file);
+  await alice.locator('#invite').click();
+  const invite = bob.locator('li.session[data-status="pending"]');
+  await invite.waitFor({ timeout });
+  const id = await invite.getAttribute('data-session');
+  await invite.locator('.accept').click();
+  return id;
+}
+
+export const session = (page, id) => page.locator(`li.session[data-session="${id}"]`);
+
+export async function waitReady(page, id, timeout = 120_000) {
+  await expect(session(page, id)).toHaveAttribute('data-status', 'ready', { timeout });
+}
+
+// The transfer's counters on this page (null once it finished and closed).
+export const transferView = (page, id) => page.evaluate((sid) => window.wtTransfers.view(sid), id);
+
+// Saves the received file through the page's "Save file" path (the download fallback, which
+// streams from IndexedDB) and returns the sha256sum of what landed on disk.
+export async function savedSha256(page, id, dir) {
+  const [download] = await Promise.all([
+    page.waitForEvent('download', { timeout: 120_000 }),
+    page.evaluate((sid) => {
+      const s = window.wtTransfers.sessions.find((x) => x.id === sid);
+      return window.wtTransfers.save(s, { preferPicker: false });
+    }, id),
+  ]);
+  const path = `${dir}/saved-${id}`;
+  await download.saveAs(path);
+  return sha256sum(path);
+}

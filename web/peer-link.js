@@ -1,0 +1,397 @@
+// The one module that owns RTCPeerConnection. It connects the two browsers of a watch session through
+// signaling in the Realtime Database, hands out an open data channel labelled 'file-transfer'
+// (ordered, fully reliable, binaryType 'arraybuffer') and reconnects by itself.
+//
+// Roles: the 'offerer' is the receiver of the file (it holds the ledger, so it drives reconnects);
+// the 'answerer' is the sender. Signaling lives at /watch-sessions/{sessionId}/signaling/{attemptId}:
+//   by, at, offer {type, sdp}    the offerer, once per (re)connection attempt
+//   offerCandidates/{pushId}     trickled ICE, offerer → answerer
+//   answer {type, sdp}           the answerer
+//   answerCandidates/{pushId}    trickled ICE, answerer → offerer
+//   restart: true                the answerer asks for a new attempt: its side died, or it found the
+//                                newest attempt already answered by an earlier page of its own
+// Attempt ids are push ids, which sort in creation order, so "newest" needs no clock. The offerer
+// creates one attempt per connection and removes the older ones; the answerer answers only the newest.
+import {
+  child, onChildAdded, onChildChanged, onChildRemoved, onDisconnect, onValue, push, ref, runTransaction,
+  serverTimestamp, update,
+} from 'firebase/database';
+
+export const CHANNEL_LABEL = 'file-transfer';
+// A fixed data channel id for adoptPeerConnection, chosen by both sides without talking.
+export const ADOPTED_CHANNEL_ID = 42;
+
+// Exponential backoff with "equal jitter": the ceiling doubles per failure up to maxMs, and the delay
+// is drawn from its upper half, so it still grows while two peers that failed together spread out.
+// jitter() returns a number in [0, 1]; jitter = () => 1 gives the ceiling itself.
+export function backoffDelay(failures, { baseMs = 500, maxMs = 15000, jitter = Math.random } = {}) {
+  const ceiling = Math.min(maxMs, baseMs * 2 ** Math.max(0, failures));
+  return Math.round(ceiling / 2 + (jitter() * ceiling) / 2);
+}
+
+// RTCIceCandidate.toJSON() may carry undefined fields, which the database refuses.
+function candidateRecord(c) {
+  const j = c.toJSON ? c.toJSON() : c;
+  const out = {};
+  for (const k of ['candidate', 'sdpMid', 'sdpMLineIndex', 'usernameFragment']) if (j[k] != null) out[k] = j[k];
+  return out;
+}
+
+const description = (d) => ({ type: d.type, sdp: d.sdp });
+
+export function openPeerLink({
+  db, sessionId, selfId, role, iceServers = [], onChannel = () => {}, onState = () => {}, backoff = {},
+  attemptTimeoutMs = 10_000,   // from the answer to an open channel
+  disconnectedGraceMs = 3_000, // 'disconnected' often heals by itself; wait this long before giving up
+  stableMs = 5_000,            // a channel open this long resets the backoff
+  watchdogMs = 250,            // a pc closed locally fires no event, so it is polled
+}) {
+  if (role !== 'offerer' && role !== 'answerer') throw new TypeError(`openPeerLink: role must be 'offerer' or 'answerer', not ${role}`);
+  if (!db || !sessionId || !selfId) throw new TypeError('openPeerLink: db, sessionId and selfId are required');
+  const offerer = role === 'offerer';
+  const signaling = ref(db, `watch-sessions/${sessionId}/signaling`);
+  const sessionUnsubs = [];
+  let state = null;
+  let attempt = 0;      // attempts made (offerer) or answered (answerer)
+  let failures = 0;     // consecutive attempts that did not stay open (offerer)
+  let cur = null;       // the current attempt: { key, number, ref, pc, channel, ... }
+  let retryTimer = null;
+  let closed = false;
+
+  function report(s, detail = {}) {
+    if (closed && s !== 'closed') return;
+    state = s;
+    try {
+      onState(s, { attempt, ...detail });
+    } catch (e) {
+      console.error('peer-link onState:', e);
+    }
+  }
+
+  function newAttempt(key, ownCandidates) {
+    const a = {
+      key, number: attempt, ref: child(signaling, key), pc: new RTCPeerConnection({ iceServers }), channel: null,
+      events: new AbortController(), unsubs: [], dead: false, startedAt: performance.now(), answeredAt: null,
+      openedAt: null, disconnectedSince: null, remoteSet: false, remoteQueue: [], localQueue: [], signalOut: false,
+    };
+    const { signal } = a.events;
+    a.pc.addEventListener('icecandidate', (e) => {
+      // A null candidate (or an empty one, per m-line) marks the end of gathering: nothing to send, the
+      // other side keeps checking the pairs it has.
+      if (!e.candidate || !e.candidate.candidate) return;
+      const rec = candidateRecord(e.candidate);
+      if (a.signalOut) writeCandidate(a, ownCandidates, rec);
+      else a.localQueue.push(rec);
+    }, { signal });
+    a.pc.addEventListener('connectionstatechange', () => {
+      const cs = a.pc.connectionState;
+      if (cs === 'failed') lose(a, 'connection failed');
+      else if (cs === 'disconnected') a.disconnectedSince ??= performance.now();
+      else a.disconnectedSince = null;
+    }, { signal });
+    return a;
+  }
+
+  function writeCandidate(a, field, rec) {
+    if (a.dead) return;
+    push(child(a.ref, field), rec).catch((e) => console.warn('peer-link: cannot write a candidate:', e.message));
+  }
+
+  // Our own description is in the database: send what was gathered meanwhile, then trickle.
+  function signalOut(a, field) {
+    a.signalOut = true;
+    for (const rec of a.localQueue.splice(0)) writeCandidate(a, field, rec);
+  }
+
+  function addRemoteCandidate(a, c) {
+    if (a.dead || !c || !c.candidate) return;  // '' is an end-of-candidates marker: nothing to add
+    if (!a.remoteSet) {
+      a.remoteQueue.push(c);
+      return;
+    }
+    a.pc.addIceCandidate(c).catch((e) => { if (!a.dead) console.warn('peer-link: addIceCandidate:', e.message); });
+  }
+
+  function remoteDescriptionSet(a) {
+    a.remoteSet = true;
+    for (const c of a.remoteQueue.splice(0)) addRemoteCandidate(a, c);
+  }
+
+  function useChannel(a, ch) {
+    a.channel = ch;
+    ch.binaryType = 'arraybuffer';
+    const { signal } = a.events;
+    const opened = () => {
+      if (a.dead || a.openedAt != null) return;
+      a.openedAt = performance.now();
+      report('connected', { reason: 'channel open' });
+      try {
+        onChannel(ch, { attempt: a.number });
+      } catch (e) {
+        console.error('peer-link onChannel:', e);
+      }
+    };
+    ch.addEventListener('open', opened, { signal });
+    ch.addEventListener('close', () => lose(a, 'data channel closed'), { signal });
+    if (ch.readyState === 'open') opened();
+  }
+
+  function teardown(a) {
+    if (a.dead) return;
+    a.dead = true;
+    a.events.abort();
+    for (const unsub of a.unsubs.splice(0)) unsub();
+    try {
+      a.channel?.close();
+    } catch { /* already closed */ }
+    try {
+      a.pc.close();
+    } catch { /* already closed */ }
+  }
+
+  // The current attempt is gone: the offerer schedules the next one, the answerer waits for it.
+  // The answerer asks the offerer for a new attempt unless it lost this one to another page of its own.
+  function lose(a, reason, { askForNew = true } = {}) {
+    if (closed || a.dead || a !== cur) return;
+    teardown(a);
+    if (offerer) {
+      const delayMs = backoffDelay(failures, backoff);
+      failures += 1;
+      report('reconnecting', { delayMs, reason });
+      retryTimer = setTimeout(() => startAttempt(reason), delayMs);
+    } else {
+      report('reconnecting', { reason });
+      if (askForNew) askForNewAttempt(a.key);
+    }
+  }
+
+  function watchdog() {
+    const a = cur;
+    if (!a || a.dead) return;
+    const now = performance.now();
+    if (a.pc.signalingState === 'closed') lose(a, 'peer connection closed');
+    else if (a.channel?.readyState === 'closed') lose(a, 'data channel closed');
+    else if (a.disconnectedSince != null && now - a.disconnectedSince > disconnectedGraceMs) lose(a, 'disconnected');
+    // An attempt is only timed out once it has an answer: before that it is simply waiting for the
+    // other person's page, and a fresh offer would not make them come sooner.
+    else if (offerer && a.openedAt == null && a.answeredAt != null && now - a.answeredAt > attemptTimeoutMs) lose(a, 'attempt timed out');
+    else if (offerer && a.openedAt != null && now - a.openedAt > stableMs) failures = 0;
+  }
+  const watchdogTimer = setInterval(watchdog, watchdogMs);
+
+  // ---- offerer -------------------------------------------------------------------------------
+  const knownKeys = new Set();  // attempt nodes present under signaling
+
+  function removeOlderAttempts() {
+    if (!cur) return;
+    const gone = {};
+    for (const key of knownKeys) {
+      if (key < cur.key) {
+        gone[key] = null;
+        onDisconnect(child(signaling, key)).cancel().catch(() => {});
+      }
+    }
+    if (Object.keys(gone).length) update(signaling, gone).catch((e) => console.warn('peer-link: cannot remove old attempts:', e.message));
+  }
+
+  function startAttempt(reason) {
+    retryTimer = null;
+    if (closed) return;
+    attempt += 1;
+    const a = newAttempt(push(signaling).key, 'offerCandidates');
+    cur = a;
+    removeOlderAttempts();
+    report('connecting', { reason });
+    useChannel(a, a.pc.createDataChannel(CHANNEL_LABEL, { ordered: true }));
+    (async () => {
+      const offer = await a.pc.createOffer();
+      await a.pc.setLocalDescription(offer);
+      if (a.dead) return;
+      // update(), not set(): it never wipes candidates, whatever order the writes land in.
+      update(a.ref, { by: selfId, at: serverTimestamp(), offer: description(offer) })
+        .catch((e) => lose(a, `cannot write the offer: ${e.message}`));
+      onDisconnect(a.ref).remove().catch(() => {});  // a closed tab leaves no attempt behind
+      signalOut(a, 'offerCandidates');
+      a.unsubs.push(
+        onValue(child(a.ref, 'answer'), (snap) => applyAnswer(a, snap.val())),
+        onChildAdded(child(a.ref, 'answerCandidates'), (snap) => addRemoteCandidate(a, snap.val())),
+        onValue(child(a.ref, 'restart'), (snap) => { if (snap.val() === true) lose(a, 'the answerer asked for a new attempt'); }),
+      );
+    })().catch((e) => lose(a, `cannot make an offer: ${e.message}`));
+  }
+
+  function applyAnswer(a, answer) {
+    if (a.dead || !answer || a.answeredAt != null) return;
+    a.answeredAt = performance.now();
+    a.pc.setRemoteDescription(answer)
+      .then(() => remoteDescriptionSet(a))
+      .catch((e) => lose(a, `bad answer: ${e.message}`));
+  }
+
+  // ---- answerer ------------------------------------------------------------------------------
+  let newest = null;       // { key, offer, answered } of the newest offer seen
+  let takeScheduled = false;
+  const askedKeys = new Set();
+
+  function noteAttempt(snap) {
+    const v = snap.val();
+    if (!v || !v.offer || v.by === selfId) return;
+    if (newest && snap.key <= newest.key) return;
+    newest = { key: snap.key, offer: v.offer, answered: v.answer != null };
+    // The first listen delivers every stored attempt at once: take only the newest of the batch.
+    if (!takeScheduled) {
+      takeScheduled = true;
+      queueMicrotask(() => {
+        takeScheduled = false;
+        if (!closed && newest && newest.key !== cur?.key) answerAttempt(newest);
+      });
+    }
+  }
+
+  function answerAttempt(n) {
+    if (cur) teardown(cur);
+    if (n.answered) {
+      // Answered by an earlier page of ours (this one never saw it): that connection is gone.
+      cur = { key: n.key, dead: true };
+      report('reconnecting', { reason: 'the newest attempt was answered by an earlier page' });
+      askForNewAttempt(n.key);
+      return;
+    }
+    attempt += 1;
+    const a = newAttempt(n.key, 'answerCandidates');
+    cur = a;
+    report('connecting', { reason: 'answering' });
+    a.pc.addEventListener('datachannel', (e) => {
+      if (e.channel.label === CHANNEL_LABEL && !a.dead) useChannel(a, e.channel);
+    }, { signal: a.events.signal });
+    (async () => {
+      await a.pc.setRemoteDescription(n.offer);
+      if (a.dead) return;
+      remoteDescriptionSet(a);
+      a.unsubs.push(onChildAdded(child(a.ref, 'offerCandidates'), (snap) => addRemoteCandidate(a, snap.val())));
+      const answer = await a.pc.createAnswer();
+      await a.pc.setLocalDescription(answer);
+      if (a.dead) return;
+      // A transaction, so that an attempt the offerer removed meanwhile is not brought back as an
+      // orphan holding only an answer, and so that two pages cannot both answer one attempt.
+      const res = await runTransaction(a.ref, (v) => (v && v.offer && !v.answer ? { ...v, answer: description(answer) } : undefined), { applyLocally: false });
+      if (a.dead) return;
+      if (!res.committed) {
+        lose(a, 'the attempt was withdrawn or answered elsewhere', { askForNew: false });
+        return;
+      }
+      signalOut(a, 'answerCandidates');
+    })().catch((e) => lose(a, `cannot answer: ${e.message}`));
+  }
+
+  // Conditional, like the answer: only an attempt that still exists gets the request.
+  function askForNewAttempt(key) {
+    if (closed || !key || askedKeys.has(key)) return;
+    askedKeys.add(key);
+    runTransaction(child(signaling, key), (v) => (v && v.offer && !v.restart ? { ...v, restart: true } : undefined), { applyLocally: false })
+      .catch((e) => console.warn('peer-link: cannot ask for a new attempt:', e.message));
+  }
+
+  // ---- start -----------------------------------------------------------------------------------
+  if (offerer) {
+    sessionUnsubs.push(
+      onChildAdded(signaling, (snap) => {
+        knownKeys.add(snap.key);
+        // Anything older than our attempt is a leftover: an earlier page's attempt, or a candidate the
+        // answerer wrote into an attempt just after we removed it.
+        if (cur && snap.key < cur.key) removeOlderAttempts();
+      }),
+      onChildRemoved(signaling, (snap) => { knownKeys.delete(snap.key); }),
+    );
+    startAttempt('open');
+  } else {
+    report('connecting', { reason: 'waiting for an offer' });
+    sessionUnsubs.push(onChildAdded(signaling, noteAttempt), onChildChanged(signaling, noteAttempt));
+  }
+
+  return {
+    // Stops everything. The offerer also removes its attempt nodes; the returned promise settles
+    // when that removal is written.
+    close() {
+      if (closed) return Promise.resolve();
+      let removal = Promise.resolve();
+      if (offerer) {
+        const gone = {};
+        for (const key of knownKeys) if (!cur || key <= cur.key) gone[key] = null;
+        if (cur) gone[cur.key] = null;
+        for (const key of Object.keys(gone)) onDisconnect(child(signaling, key)).cancel().catch(() => {});
+        // Written before the pc closes, so that the answerer finds the attempt gone when it notices.
+        removal = update(signaling, gone).catch((e) => console.warn('peer-link: cannot remove attempts:', e.message));
+      }
+      closed = true;
+      clearInterval(watchdogTimer);
+      clearTimeout(retryTimer);
+      for (const unsub of sessionUnsubs.splice(0)) unsub();
+      if (cur && !cur.dead) teardown(cur);
+      report('closed', { reason: 'closed' });
+      return removal;
+    },
+    // Offerer: drop the current attempt and start a new one at once. Answerer: ask the offerer to.
+    reconnectNow() {
+      if (closed) return;
+      if (offerer) {
+        clearTimeout(retryTimer);
+        if (cur) teardown(cur);
+        startAttempt('reconnectNow');
+      } else if (cur) {
+        askedKeys.delete(cur.key);
+        askForNewAttempt(cur.key);
+      }
+    },
+    get state() { return state; },
+    get attempt() { return attempt; },
+    get pc() { return cur && !cur.dead ? cur.pc : null; },
+  };
+}
+
+// For a host messenger that already has a connected RTCPeerConnection: a negotiated channel (both
+// sides call this with the same id, no signaling). If the pc carries no data channel yet, adding
+// this one fires 'negotiationneeded', and renegotiating is the host's job, as is reconnecting.
+export function adoptPeerConnection(pc, { id = ADOPTED_CHANNEL_ID, onChannel = () => {}, onState = () => {} } = {}) {
+  let state = null;
+  const report = (s, detail = {}) => {
+    if (state === 'closed') return;
+    state = s;
+    try {
+      onState(s, { attempt: 1, ...detail });
+    } catch (e) {
+      console.error('peer-link onState:', e);
+    }
+  };
+  const events = new AbortController();
+  const channel = pc.createDataChannel(CHANNEL_LABEL, { negotiated: true, id, ordered: true });
+  channel.binaryType = 'arraybuffer';
+  const finish = (reason) => {
+    events.abort();
+    report('closed', { reason });
+  };
+  const opened = () => {
+    report('connected', { reason: 'channel open' });
+    try {
+      onChannel(channel, { attempt: 1 });
+    } catch (e) {
+      console.error('peer-link onChannel:', e);
+    }
+  };
+  channel.addEventListener('open', opened, { signal: events.signal });
+  channel.addEventListener('close', () => finish('data channel closed'), { signal: events.signal });
+  // The host closing its pc fires no channel event.
+  const watch = setInterval(() => { if (pc.signalingState === 'closed' || channel.readyState === 'closed') finish('peer connection closed'); }, 250);
+  events.signal.addEventListener('abort', () => clearInterval(watch));
+  report('connecting', { reason: 'adopted' });
+  if (channel.readyState === 'open') opened();
+  return {
+    close() {
+      if (state === 'closed') return;
+      channel.close();
+      finish('closed');
+    },
+    get state() { return state; },
+    get pc() { return pc; },
+  };
+}

@@ -1,0 +1,405 @@
+// The receiving browser's store of verified pieces (IndexedDB and StorageManager only; no policy here).
+//   transfers  { transferId, sessionId, role, fileName, fileSize, mimeType, pieceCount, createdAt,
+//                lastActiveAt, endedAt, ledger (opaque core bytes | null), complete, hasChunks }
+//   pieces     key [transferId, piece] → Blob of that piece's bytes
+// Pieces are stored as Blobs, not ArrayBuffers: a Blob read back from IndexedDB is backed by the
+// browser's own files, so the whole movie can be composed (new Blob([...pieces])) and saved without
+// ever being held in memory. Writing Blobs is also no slower (see the report in piece-store.spec.mjs).
+
+const DB_VERSION = 1;
+const TRANSFERS = 'transfers';
+const PIECES = 'pieces';
+const BLOCKED_TIMEOUT_MS = 10_000;
+const MiB = 1024 * 1024;
+
+export class StoreFullError extends Error {
+  constructor(message, { neededBytes = 0, usage = 0, quota = 0, cause } = {}) {
+    super(message, { cause });
+    this.name = 'StoreFullError';
+    this.neededBytes = neededBytes;
+    this.usage = usage;
+    this.quota = quota;
+  }
+}
+
+const isQuotaError = (e) => e?.name === 'QuotaExceededError' || e?.name === 'NS_ERROR_DOM_QUOTA_REACHED';
+const mib = (bytes) => `${(bytes / MiB).toFixed(1)} MiB`;
+const reason = (e) => (e ? `${e.name && e.name !== 'Error' ? `${e.name}: ` : ''}${e.message}` : 'the transaction was aborted');
+// All pieces of one transfer, in piece order: compound keys sort by transferId, then by piece number.
+const allPieces = (transferId) => IDBKeyRange.bound([transferId, 0], [transferId, Infinity]);
+
+// "piece 12", "pieces 12–19", or "8 pieces (12, 15, …)" for messages.
+function describePieces(numbers) {
+  if (numbers.length === 1) return `piece ${numbers[0]}`;
+  const contiguous = numbers.every((n, i) => i === 0 || n === numbers[i - 1] + 1);
+  if (contiguous) return `pieces ${numbers[0]}–${numbers[numbers.length - 1]}`;
+  return `${numbers.length} pieces (${numbers.slice(0, 3).join(', ')}${numbers.length > 3 ? ', …' : ''})`;
+}
+
+export async function openPieceStore({ name = 'watch-together' } = {}) {
+  if (typeof indexedDB === 'undefined' || !indexedDB) {
+    throw new Error('this browser offers no IndexedDB here (a private window?), so received pieces cannot be stored');
+  }
+  const db = await new Promise((resolve, reject) => {
+    let request, settled = false, blockedTimer;
+    const fail = (message) => {
+      settled = true;
+      clearTimeout(blockedTimer);
+      reject(new Error(message));
+    };
+    try {
+      request = indexedDB.open(name, DB_VERSION);
+    } catch (e) {
+      fail(`could not open the piece store "${name}": ${reason(e)}`);
+      return;
+    }
+    request.onupgradeneeded = () => {
+      const upgrading = request.result;
+      if (!upgrading.objectStoreNames.contains(TRANSFERS)) upgrading.createObjectStore(TRANSFERS, { keyPath: 'transferId' });
+      if (!upgrading.objectStoreNames.contains(PIECES)) upgrading.createObjectStore(PIECES);
+    };
+    // Another tab holds an older version open and has not closed it on versionchange; give it a
+    // moment (ours close at once), then say what to do rather than wait forever.
+    request.onblocked = () => {
+      blockedTimer = setTimeout(() => fail(`could not open the piece store "${name}": another tab of this app keeps it open; close it and try again`), BLOCKED_TIMEOUT_MS);
+    };
+    request.onsuccess = () => {
+      clearTimeout(blockedTimer);
+      if (settled) request.result.close();  // gave up while blocked
+      else {
+        settled = true;
+        resolve(request.result);
+      }
+    };
+    request.onerror = () => fail(`could not open the piece store "${name}" (IndexedDB unavailable, e.g. in a private window, or storage disabled): ${reason(request.error)}`);
+  });
+  return new PieceStore(db, name);
+}
+
+class PieceStore {
+  #db;
+  #name;
+  #closedBecause = null;
+
+  constructor(db, name) {
+    this.#db = db;
+    this.#name = name;
+    // A newer version or a deletion elsewhere: step aside at once so that it is not blocked.
+    db.onversionchange = () => this.#shut('it was upgraded or deleted by another tab');
+    // The browser closed it under us (storage cleared by the user, disk error).
+    db.onclose = () => this.#shut('the browser closed it (site data cleared?)');
+  }
+
+  get name() { return this.#name; }
+  get closed() { return this.#closedBecause !== null; }
+
+  close() {
+    this.#shut('close() was called');
+  }
+
+  #shut(why) {
+    if (this.#closedBecause === null) this.#closedBecause = why;
+    this.#db.close();
+  }
+
+  // Runs fn(stores, tx) in one transaction; once it commits, resolves with what the function fn
+  // returned gives (requests' results are read then); rejects, never hangs, if it aborts. `what` names the operation for messages: "could not <what>: …".
+  #run(names, mode, what, fn, options) {
+    return new Promise((resolve, reject) => {
+      if (this.#closedBecause !== null) {
+        reject(new Error(`could not ${what()}: the piece store is closed (${this.#closedBecause})`));
+        return;
+      }
+      let tx, result, thrown = null;
+      try {
+        tx = this.#db.transaction(names, mode, options);
+      } catch (e) {
+        reject(new Error(`could not ${what()}: ${reason(e)}`, { cause: e }));
+        return;
+      }
+      const stores = Object.fromEntries([].concat(names).map((n) => [n, tx.objectStore(n)]));
+      tx.oncomplete = () => resolve(typeof result === 'function' ? result() : undefined);
+      tx.onabort = () => {
+        const cause = thrown ?? tx.error;
+        if (isQuotaError(cause)) reject(cause);  // the caller turns it into a StoreFullError
+        else reject(new Error(`could not ${what()}: ${reason(cause)}`, { cause }));
+      };
+      try {
+        result = fn(stores, tx);
+      } catch (e) {
+        thrown = e;
+        try { tx.abort(); } catch { /* already finishing */ }
+      }
+    });
+  }
+
+  async putTransfer(record) {
+    if (typeof record?.transferId !== 'string' || !record.transferId) throw new Error('a transfer record needs a transferId string');
+    await this.#run(TRANSFERS, 'readwrite', () => `save the transfer record of "${record.fileName}"`,
+      (s) => { s[TRANSFERS].put(record); });
+  }
+
+  getTransfer(transferId) {
+    return this.#run(TRANSFERS, 'readonly', () => `read the transfer record ${transferId}`,
+      (s) => { const r = s[TRANSFERS].get(transferId); return () => r.result; });
+  }
+
+  listTransfers() {
+    return this.#run(TRANSFERS, 'readonly', () => 'list the stored transfers',
+      (s) => { const r = s[TRANSFERS].getAll(); return () => r.result; });
+  }
+
+  // Resolves with the merged record, or undefined if there is none.
+  updateTransfer(transferId, patch) {
+    return this.#run(TRANSFERS, 'readwrite', () => `update the transfer record ${transferId}`, (s) => {
+      let merged;
+      const get = s[TRANSFERS].get(transferId);
+      get.onsuccess = () => {
+        if (!get.result) return;
+        merged = { ...get.result, ...patch, transferId };
+        s[TRANSFERS].put(merged);
+      };
+      return () => merged;
+    });
+  }
+
+  // One transaction: the pieces, the ledger (if given) and hasChunks=true on the record. The record
+  // must exist: pieces without one could never be found and cleaned up. Resolves once committed.
+  async writePieces(transferId, pieces, ledger) {
+    const numbers = pieces.map((p) => p.piece);
+    let label = `transfer ${transferId}`;
+    const what = () => `store ${describePieces(numbers)} of ${label}`;
+    for (const { piece, bytes } of pieces) {
+      if (!Number.isSafeInteger(piece) || piece < 0) throw new Error(`could not ${what()}: ${piece} is not a piece number`);
+      if (!(bytes instanceof Uint8Array)) throw new Error(`could not ${what()}: piece ${piece} is not a Uint8Array`);
+    }
+    if (ledger !== undefined && ledger !== null && !(ledger instanceof Uint8Array)) throw new Error(`could not ${what()}: the ledger is not a Uint8Array`);
+    const neededBytes = pieces.reduce((n, p) => n + p.bytes.byteLength, 0) + (ledger?.byteLength ?? 0);
+    let missing = false;
+    try {
+      await this.#run([TRANSFERS, PIECES], 'readwrite', what, (s, tx) => {
+        const get = s[TRANSFERS].get(transferId);
+        get.onsuccess = () => {
+          const record = get.result;
+          if (!record) {
+            missing = true;
+            tx.abort();
+            return;
+          }
+          label = `"${record.fileName}"`;
+          if (ledger || !record.hasChunks) s[TRANSFERS].put({ ...record, hasChunks: true, ...(ledger ? { ledger } : {}) });
+        };
+        for (const { piece, bytes } of pieces) s[PIECES].put(new Blob([bytes]), [transferId, piece]);
+      }, { durability: 'strict' });  // flushed to disk before we say so: the ledger is what resumes a transfer
+    } catch (e) {
+      if (isQuotaError(e)) {
+        const { usage, quota } = await estimateStorage();
+        throw new StoreFullError(`the browser's storage for this site is full: could not ${what()}, which needed ${mib(neededBytes)} more `
+          + `(${mib(usage)} used of ${mib(quota)} allowed). Free disk space or delete old transfers.`, { neededBytes, usage, quota, cause: e });
+      }
+      if (missing) throw new Error(`could not ${what()}: there is no such transfer record (deleted?)`);
+      throw e;
+    }
+  }
+
+  // The piece's bytes, or null if it is not stored.
+  async readPiece(transferId, piece) {
+    const blob = await this.readPieceBlob(transferId, piece);
+    if (!blob) return null;
+    try {
+      return new Uint8Array(await blob.arrayBuffer());
+    } catch (e) {
+      throw new Error(`could not read piece ${piece} of transfer ${transferId}: ${reason(e)}`, { cause: e });
+    }
+  }
+
+  // The piece as a disk-backed Blob (no bytes read), or null if it is not stored.
+  async readPieceBlob(transferId, piece) {
+    const value = await this.#run(PIECES, 'readonly', () => `read piece ${piece} of transfer ${transferId}`,
+      (s) => { const r = s[PIECES].get([transferId, piece]); return () => r.result; });
+    return value ?? null;
+  }
+
+  // Deletes the pieces and forgets the ledger; the record stays (hasChunks=false, complete=false).
+  async deleteChunks(transferId) {
+    await this.#run([TRANSFERS, PIECES], 'readwrite', () => `delete the stored pieces of transfer ${transferId}`, (s) => {
+      s[PIECES].delete(allPieces(transferId));
+      const get = s[TRANSFERS].get(transferId);
+      get.onsuccess = () => {
+        if (get.result) s[TRANSFERS].put({ ...get.result, hasChunks: false, ledger: null, complete: false });
+      };
+    });
+  }
+
+  async deleteTransfer(transferId) {
+    await this.#run([TRANSFERS, PIECES], 'readwrite', () => `delete transfer ${transferId}`, (s) => {
+      s[PIECES].delete(allPieces(transferId));
+      s[TRANSFERS].delete(transferId);
+    });
+  }
+
+  // The whole file as one Blob composed of the stored pieces' disk-backed Blobs: nothing is read.
+  async fileBlob(transferId, pieceCount, mimeType) {
+    const found = await this.#run([TRANSFERS, PIECES], 'readonly', () => `assemble the file of transfer ${transferId}`, (s) => {
+      const record = s[TRANSFERS].get(transferId);
+      // Keys and values over the same range in the same transaction: they correspond one to one.
+      const keys = s[PIECES].getAllKeys(allPieces(transferId));
+      const values = s[PIECES].getAll(allPieces(transferId));
+      return () => ({ record: record.result, keys: keys.result, values: values.result });
+    });
+    const name = found.record ? `"${found.record.fileName}"` : `transfer ${transferId}`;
+    const { keys, values } = found;
+    for (let i = 0; i < pieceCount; i++) {
+      if (keys[i]?.[1] !== i) throw new Error(`cannot assemble ${name}: piece ${i} of ${pieceCount} is not stored`);
+    }
+    if (keys.length > pieceCount) throw new Error(`cannot assemble ${name}: it has ${keys.length} pieces stored, more than the ${pieceCount} expected`);
+    return new Blob(values, { type: mimeType || '' });
+  }
+}
+
+// Collects pieces and writes them in one transaction per batch (maxBatchPieces queued, or maxDelayMs
+// after the first one), one transaction after another, in order. A failed batch rejects its pieces'
+// promises and the writer goes on with the next one.
+export class PieceWriter {
+  #store;
+  #transferId;
+  #maxBatchPieces;
+  #maxDelayMs;
+  #queue = [];  // { piece, bytes, resolve, reject }
+  #ledger;
+  #timer = null;
+  #tail = Promise.resolve();  // the last batch's transaction; never rejects
+  #batches = new Set();  // batches queued or in flight, each a promise that rejects if it failed
+  #queuedBytes = 0;
+  #inFlightBytes = 0;
+
+  constructor(store, transferId, { maxBatchPieces = 8, maxDelayMs = 50 } = {}) {
+    this.#store = store;
+    this.#transferId = transferId;
+    this.#maxBatchPieces = maxBatchPieces;
+    this.#maxDelayMs = maxDelayMs;
+  }
+
+  get pendingBytes() { return this.#queuedBytes + this.#inFlightBytes; }
+
+  // Resolves once the piece is committed. The writer keeps `bytes` only until then.
+  write(piece, bytes) {
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ piece, bytes, resolve, reject });
+      this.#queuedBytes += bytes?.byteLength ?? 0;
+      if (this.#queue.length >= this.#maxBatchPieces) this.#send();
+      else this.#schedule();
+    });
+  }
+
+  // The latest ledger goes with the next transaction; alone, it gets one of its own.
+  setLedger(bytes) {
+    this.#ledger = bytes;
+    this.#schedule();
+  }
+
+  // Sends what is queued and waits for every batch; rejects with the first failure among them.
+  async flush() {
+    this.#send();
+    const results = await Promise.allSettled([...this.#batches]);
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+
+  #schedule() {
+    if (this.#timer === null) this.#timer = setTimeout(() => this.#send(), this.#maxDelayMs);
+  }
+
+  #send() {
+    clearTimeout(this.#timer);
+    this.#timer = null;
+    if (this.#queue.length === 0 && this.#ledger === undefined) return;
+    let batch = this.#queue;
+    const ledger = this.#ledger;
+    this.#queue = [];
+    this.#ledger = undefined;
+    const pieceBytes = batch.reduce((n, e) => n + (e.bytes?.byteLength ?? 0), 0);
+    const bytes = pieceBytes + (ledger?.byteLength ?? 0);
+    this.#queuedBytes -= pieceBytes;
+    this.#inFlightBytes += bytes;
+    const done = this.#tail.then(() => this.#store.writePieces(
+      this.#transferId, batch.map(({ piece, bytes: b }) => ({ piece, bytes: b })), ledger ?? undefined));
+    done.then(
+      () => { for (const e of batch) e.resolve(); },
+      (err) => { for (const e of batch) e.reject(err); },
+    ).finally(() => {
+      this.#inFlightBytes -= bytes;
+      this.#batches.delete(done);
+      batch = null;  // let the bytes go
+    });
+    done.catch(() => {});  // reported through the pieces' promises and flush()
+    this.#batches.add(done);
+    this.#tail = done.catch(() => {});
+  }
+}
+
+export async function estimateStorage() {
+  try {
+    const { quota = 0, usage = 0 } = (await navigator.storage?.estimate?.()) ?? {};
+    return { quota, usage };
+  } catch {
+    return { quota: 0, usage: 0 };
+  }
+}
+
+// Asks the browser not to evict our storage under pressure; true if granted.
+export async function requestPersistence() {
+  try {
+    return Boolean(await navigator.storage?.persist?.());
+  } catch {
+    return false;
+  }
+}
+
+// Saves the stored file to the user's disk, streaming it from IndexedDB. Resolves true when saved (or
+// the download started), false if the user cancelled the picker.
+export async function saveFile(store, record, { preferPicker = true } = {}) {
+  const { transferId, pieceCount, mimeType, fileName } = record;
+  if (preferPicker && typeof window.showSaveFilePicker === 'function') {
+    let handle;
+    try {
+      handle = await window.showSaveFilePicker({ suggestedName: fileName });
+    } catch (e) {
+      if (e.name === 'AbortError') return false;
+      handle = null;  // SecurityError (no user gesture), NotAllowedError, …: fall back to a download
+    }
+    if (handle) {
+      await writePiecesTo(handle, store, record);
+      return true;
+    }
+  }
+  const blob = await store.fileBlob(transferId, pieceCount, mimeType);
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = fileName || 'movie';
+  a.style.display = 'none';
+  document.body.append(a);
+  a.click();
+  a.remove();
+  // The download holds its own reference once started; revoke late so that a slow start still finds it.
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  return true;
+}
+
+// One piece at a time: each disk-backed piece Blob is handed to the writable, which streams it.
+async function writePiecesTo(handle, store, { transferId, pieceCount, fileName }) {
+  let writable;
+  try {
+    writable = await handle.createWritable();
+    for (let i = 0; i < pieceCount; i++) {
+      const piece = await store.readPieceBlob(transferId, i);
+      if (!piece) throw new Error(`piece ${i} of ${pieceCount} is not stored`);
+      await writable.write(piece);
+    }
+    await writable.close();
+  } catch (e) {
+    await writable?.abort().catch(() => {});
+    throw new Error(`could not save "${fileName}" to disk: ${reason(e)}`, { cause: e });
+  }
+}

@@ -1,0 +1,125 @@
+// Drives the core's PieceReceiver: messages from the `file-transfer` data channel in; requests out,
+// verified pieces into IndexedDB (batched, through PieceWriter), the ledger saved with them. The core
+// verifies every piece and decides what to ask for; this loop only carries out its actions.
+import { PieceWriter } from './piece-store.js';
+
+export class ReceiverDriver {
+  // ledger: the bytes saved by an earlier session of this transfer (a reload), or null.
+  constructor({ core, store, manifest, ledger = null, onChange = () => {}, onDone = () => {}, onFatal = () => {}, onReject = () => {}, now = () => performance.now() }) {
+    Object.assign(this, { core, store, onChange, onDone, onFatal, onReject, now });
+    this.transferId = manifest.transferId;
+    this.receiver = new core.PieceReceiver(manifest, {}, ledger);
+    this.ledgerRestore = this.receiver.ledgerRestore();  // "Ok", "Empty", or why an old ledger was not usable
+    this.writer = new PieceWriter(store, this.transferId);
+    this.channel = null;
+    this.timer = null;
+    this.closed = false;
+  }
+
+  attach(channel) {
+    this.detach();
+    this.channel = channel;
+    channel.binaryType = 'arraybuffer';
+    channel.onmessage = (ev) => this.onMessage(ev.data);
+    channel.onclose = () => { if (this.channel === channel) this.detach(); };
+  }
+
+  detach() {
+    const ch = this.channel;
+    if (!ch) return;
+    this.channel = null;
+    ch.onmessage = ch.onclose = null;
+    if (this.closed) return;
+    this.receiver.onDisconnected(this.now());
+    this.drain();
+  }
+
+  onMessage(data) {
+    if (this.closed || !(data instanceof ArrayBuffer)) return;
+    const win = this.receiver.messageWindow();
+    if (data.byteLength <= win.length) win.set(new Uint8Array(data));
+    this.receiver.onMessage(data.byteLength, this.now());
+    this.drain();
+  }
+
+  // Carries out everything the core asks for, then arms its timer.
+  drain() {
+    if (this.closed) return;
+    for (let a = this.receiver.pollAction(this.now()); a; a = this.receiver.pollAction(this.now())) {
+      switch (a.kind) {
+        case 'send':
+          if (this.channel?.readyState === 'open') {
+            try { this.channel.send(a.data); } catch { /* closing: the core hears of it from detach */ }
+          }
+          break;
+        case 'store': this.storePiece(a.piece, a.data.slice()); break;
+        case 'ledger': this.writer.setLedger(a.data.slice()); break;
+        case 'rejected': this.onReject(a.piece, a.text); break;
+        case 'read-back': this.readBack(a.piece); break;
+        case 'error': if (a.fatal) this.onFatal(a.text, a.error); break;
+        case 'done':
+          this.writer.flush().then(() => !this.closed && this.onDone(), (e) => this.onFatal(e.message, 'StoreFailed'));
+          break;
+        default: break;
+      }
+    }
+    clearTimeout(this.timer);
+    const deadline = this.receiver.nextDeadline();
+    if (Number.isFinite(deadline)) {
+      this.timer = setTimeout(() => {
+        if (this.closed) return;
+        this.receiver.onTimeout(this.now());
+        this.drain();
+      }, Math.max(0, deadline - this.now()));
+    }
+    this.onChange();
+  }
+
+  storePiece(piece, bytes) {
+    this.writer.write(piece, bytes).then(() => {
+      if (this.closed) return;
+      this.receiver.onPieceStored(piece, this.now());
+      this.drain();
+    }, (err) => {
+      if (this.closed) return;
+      this.storeError = err;
+      this.receiver.onPieceStoreFailed(piece, this.now());
+      this.drain();
+    });
+  }
+
+  readBack(piece) {
+    this.store.readPiece(this.transferId, piece).then((bytes) => {
+      if (this.closed) return;
+      this.receiver.onReadBack(piece, bytes ?? new Uint8Array(0), this.now());
+      this.drain();
+    }, () => {
+      if (this.closed) return;
+      this.receiver.onReadBack(piece, new Uint8Array(0), this.now());  // unreadable: the core fetches it again
+      this.drain();
+    });
+  }
+
+  // Playback moved: new requests go on from this byte.
+  seekToByte(offset) {
+    this.receiver.seekToByte(offset);
+    this.drain();
+  }
+
+  cancel(reason) {
+    this.receiver.cancel(reason);
+    this.drain();  // the Cancel frame goes out
+  }
+
+  get state() { return this.receiver.state(); }
+  get bytesVerified() { return this.receiver.bytesVerified(); }
+  get stats() { return this.receiver.stats(); }
+
+  async close() {
+    this.detach();
+    this.closed = true;
+    clearTimeout(this.timer);
+    await this.writer.flush().catch(() => {});
+    this.receiver.delete();
+  }
+}

@@ -1,0 +1,112 @@
+// Drives the core's PieceSender: File slices in, frames out on the `file-transfer` data channel.
+// The core decides what to read, what to send and when the channel is full; this loop only carries
+// bytes and events (reads one piece at a time, sends while the core says so, waits on
+// 'bufferedamountlow' or the upload cap's timer).
+export class SenderDriver {
+  constructor({ core, file, manifest, uploadCapBytesPerSecond = 0, onChange = () => {}, now = () => performance.now() }) {
+    Object.assign(this, { core, file, onChange, now });
+    this.sender = new core.PieceSender(manifest, { uploadCapBytesPerSecond });
+    this.channel = null;
+    this.reading = false;
+    this.timer = null;
+    this.closed = false;
+  }
+
+  // A newly opened data channel (the first, or one after a reconnect).
+  attach(channel) {
+    this.detach();
+    this.channel = channel;
+    channel.binaryType = 'arraybuffer';
+    channel.bufferedAmountLowThreshold = this.sender.lowWater();
+    channel.onbufferedamountlow = () => this.pump();
+    channel.onmessage = (ev) => this.onMessage(ev.data);
+    channel.onclose = () => { if (this.channel === channel) this.detach(); };
+    this.sender.onConnected(this.now());
+    this.pump();
+  }
+
+  // The channel is gone (closed by the peer, the network, or a reconnect).
+  detach() {
+    const ch = this.channel;
+    if (!ch) return;
+    this.channel = null;
+    ch.onbufferedamountlow = ch.onmessage = ch.onclose = null;
+    this.sender.onDisconnected(this.now());
+    this.onChange();
+  }
+
+  onMessage(data) {
+    if (!(data instanceof ArrayBuffer)) return;  // control frames are binary; text is not ours
+    const win = this.sender.messageWindow();
+    if (data.byteLength <= win.length) win.set(new Uint8Array(data));
+    this.sender.onMessage(data.byteLength, this.now());
+    this.pump();
+    this.onChange();
+  }
+
+  setUploadCap(bytesPerSecond) {
+    this.sender.setUploadCap(bytesPerSecond, this.now());
+    this.pump();
+  }
+
+  pump() {
+    if (this.closed) return;
+    this.startRead();
+    clearTimeout(this.timer);
+    this.timer = null;
+    const ch = this.channel;
+    if (!ch || ch.readyState !== 'open') return;
+    for (;;) {
+      const t = this.sender.pollTransmit(this.now(), ch.bufferedAmount);
+      if (t.kind === 'frame') {
+        try {
+          ch.send(t.data);
+        } catch {
+          return;  // the channel closed under us; its close event brings the reconnect
+        }
+        continue;
+      }
+      if (t.kind === 'wait-until') this.timer = setTimeout(() => this.pump(), Math.max(0, t.at - this.now()));
+      break;  // wait-buffer: 'bufferedamountlow' pumps again; idle: the next read or message does
+    }
+  }
+
+  // One File slice at a time (never the whole file), straight into the core's read buffer.
+  startRead() {
+    if (this.reading) return;
+    const r = this.sender.pollRead();
+    if (!r) return;
+    this.reading = true;
+    this.file.slice(r.offset, r.offset + r.length).arrayBuffer().then((buf) => {
+      if (this.closed) return;
+      const target = this.sender.readBuffer();
+      if (target && buf.byteLength <= target.length) target.set(new Uint8Array(buf));
+      this.sender.completeRead(r.piece, buf.byteLength, this.now());
+    }, (err) => {
+      if (this.closed) return;
+      this.sender.onReadFailed(r.piece, `"${this.file.name}" could not be read (${err?.name ?? 'error'}): was it moved or deleted?`);
+    }).finally(() => {
+      this.reading = false;
+      if (this.closed) return;
+      this.pump();
+      this.onChange();
+    });
+  }
+
+  cancel(reason) {
+    this.sender.cancel(reason);
+    this.pump();  // the Cancel frame goes out before the channel is closed
+  }
+
+  get state() { return this.sender.state(); }
+  get error() { return this.sender.errorText(); }
+  get bytesConfirmed() { return this.sender.receiverBytes(); }
+  get stats() { return this.sender.stats(); }
+
+  close() {
+    this.detach();
+    this.closed = true;
+    clearTimeout(this.timer);
+    this.sender.delete();
+  }
+}

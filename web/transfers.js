@@ -1,0 +1,296 @@
+// Runs the file transfers of this page's watch sessions ("transfer" mode): for each session being
+// downloaded it opens the peer link (signaled through the database), drives the core's sender or
+// receiver on its data channel, keeps the session record's status and bytesDownloaded current, and
+// cleans up stored pieces on the core's schedule. The recipient is the link's offerer: it holds the
+// ledger, so it is the side that reconnects (after a dropped channel or a reload).
+import { openPeerLink } from './peer-link.js';
+import { estimateStorage, requestPersistence, saveFile } from './piece-store.js';
+import { MODES, deleteSessionRecords, isEnded, reportBytesDownloaded, setStatus } from './sessions.js';
+import { SenderDriver } from './transfer-sender.js';
+import { ReceiverDriver } from './transfer-receiver.js';
+
+export const STATUS_TEXT = {
+  connecting: 'Connecting…',
+  transferring: 'Transferring…',
+  reconnecting: 'Connection lost — reconnecting…',
+  complete: 'Complete',
+  declined: 'Declined',
+  cancelled: 'Cancelled',
+  failed: 'Failed',
+};
+
+const REPORT_INTERVAL_MS = 500;  // bytesDownloaded goes to the database at most twice a second
+const ALIVE_INTERVAL_MS = 60_000;
+
+// One session's transfer, on one side.
+class Transfer {
+  constructor(mgr, session, role) {
+    Object.assign(this, { mgr, session, role });
+    this.phase = 'connecting';
+    this.error = '';
+    this.peerGone = false;
+    this.progress = new mgr.core.TransferProgress(session.fileSize);
+    this.lastReport = 0;
+    this.reportTimer = null;
+    this.driver = null;
+    this.link = null;
+    this.closed = false;
+  }
+
+  get manifest() {
+    const s = this.session;
+    return { transferId: s.id, fileName: s.fileName, mimeType: s.mimeType ?? '', fileSize: s.fileSize, fileHash: '' };
+  }
+
+  async start() {
+    const { core, db, store, userId, iceServers } = this.mgr;
+    const onChange = () => this.changed();
+    if (this.role === 'sender') {
+      this.driver = new SenderDriver({ core, file: this.mgr.files.get(this.session.id), manifest: this.manifest, uploadCapBytesPerSecond: this.mgr.uploadCap, onChange });
+    } else {
+      const record = await store.getTransfer(this.session.id) ?? await this.createRecord();
+      if (this.closed) return;
+      this.driver = new ReceiverDriver({
+        core, store, manifest: this.manifest, ledger: record.ledger ?? null, onChange,
+        onDone: () => this.finish(),
+        onFatal: (text) => this.fail(this.driver.storeError?.message ?? text),
+      });
+    }
+    this.link = openPeerLink({
+      db, sessionId: this.session.id, selfId: userId, role: this.role === 'receiver' ? 'offerer' : 'answerer', iceServers,
+      onChannel: (channel) => { if (!this.closed) this.driver.attach(channel); },
+      onState: (state) => {
+        if (this.closed || this.phase === 'complete' || this.phase === 'failed') return;
+        this.phase = state === 'connected' ? 'transferring' : state === 'reconnecting' ? 'reconnecting' : 'connecting';
+        this.changed();
+      },
+    });
+    this.aliveTimer = this.role === 'receiver' && setInterval(() => store.updateTransfer(this.session.id, { lastActiveAt: Date.now() }).catch(() => {}), ALIVE_INTERVAL_MS);
+    this.changed();
+  }
+
+  async createRecord() {
+    const s = this.session;
+    const record = {
+      transferId: s.id, sessionId: s.id, role: 'receiver', fileName: s.fileName, fileSize: s.fileSize, mimeType: s.mimeType ?? '',
+      pieceCount: Math.ceil(s.fileSize / this.mgr.core.PIECE_SIZE), createdAt: Date.now(), lastActiveAt: Date.now(),
+      endedAt: null, ledger: null, complete: false, hasChunks: true,
+    };
+    await this.mgr.store.putTransfer(record);
+    return record;
+  }
+
+  get bytesDone() {
+    if (!this.driver) return 0;
+    return this.role === 'receiver' ? this.driver.bytesVerified : this.driver.bytesConfirmed;
+  }
+
+  changed() {
+    if (this.closed) return;
+    const now = performance.now();
+    this.progress.record(now, this.bytesDone);
+    if (this.role === 'sender' && this.driver?.state === 'failed') this.fail(this.driver.error);
+    if (this.role === 'receiver') this.scheduleReport(now);
+    this.mgr.onChange();
+  }
+
+  // The recipient writes bytesDownloaded for both sides' displays, throttled.
+  scheduleReport(now) {
+    if (this.reportTimer) return;
+    const wait = Math.max(0, this.lastReport + REPORT_INTERVAL_MS - now);
+    this.reportTimer = setTimeout(() => {
+      this.reportTimer = null;
+      if (this.closed) return;
+      this.lastReport = performance.now();
+      reportBytesDownloaded(this.mgr.db, this.session.id, this.bytesDone).catch(() => {});
+    }, wait);
+  }
+
+  async finish() {
+    this.phase = 'complete';
+    const s = this.session;
+    await this.mgr.store.updateTransfer(s.id, { complete: true, lastActiveAt: Date.now() });
+    await setStatus(this.mgr.db, s.id, 'ready', { bytesDownloaded: s.fileSize });
+    this.mgr.onFileReady(s.id, await this.mgr.store.fileBlob(s.id, Math.ceil(s.fileSize / this.mgr.core.PIECE_SIZE), s.mimeType ?? ''));
+    this.stop();
+    this.mgr.onChange();
+  }
+
+  fail(reason) {
+    if (this.phase === 'failed') return;
+    this.phase = 'failed';
+    this.error = reason || 'the transfer failed';
+    setStatus(this.mgr.db, this.session.id, 'failed', { reason: this.error.slice(0, 500) }).catch(() => {});
+    this.stop();
+    this.mgr.onChange();
+  }
+
+  text() {
+    if (this.closed) return this.finalText;
+    const now = performance.now();
+    const status = this.peerGone && this.phase !== 'complete'
+      ? `${this.other} left — waiting for them to come back…`
+      : STATUS_TEXT[this.phase] ?? this.phase;
+    return { status, progress: this.progress.text(now), fraction: this.progress.fraction(), error: this.error };
+  }
+
+  get other() {
+    return this.role === 'sender' ? this.session.recipientId : this.session.initiatorId;
+  }
+
+  stop() {
+    if (this.closed) return;
+    this.finalStats = this.driver?.stats ?? null;  // the counters outlive the driver, for the tests
+    this.finalText = this.text();
+    this.closed = true;
+    clearTimeout(this.reportTimer);
+    clearInterval(this.aliveTimer);
+    this.link?.close();
+    this.driver?.close();
+    this.progress.delete();
+  }
+}
+
+export class TransferManager {
+  constructor({ core, db, store, userId, iceServers = [], onChange = () => {}, onFileReady = () => {}, onError = () => {} }) {
+    Object.assign(this, { core, db, store, userId, iceServers, onChange, onFileReady, onError });
+    this.files = new Map();       // sessionId → the File this page sends
+    this.transfers = new Map();   // sessionId → Transfer (running, or finished in this page)
+    this.sessions = [];
+    this.present = new Set();
+    this.uploadCap = 0;
+    this.cleanupTimer = null;
+    requestPersistence().catch(() => {});
+  }
+
+  // Every change of the user's sessions: start what should run, stop what ended.
+  update(sessions) {
+    this.sessions = sessions;
+    for (const s of sessions) {
+      if (s.mode !== MODES.transfer) continue;
+      const mine = s.initiatorId === this.userId;
+      const t = this.transfers.get(s.id);
+      if (t) t.session = s;
+      if (s.status === 'downloading' && !t && (!mine || this.files.has(s.id))) this.startTransfer(s, mine ? 'sender' : 'receiver');
+      if (t && !t.closed && s.status === 'ready' && t.role === 'sender') {
+        t.phase = 'complete';
+        t.stop();
+      }
+      if (t && !t.closed && isEnded(s.status)) {
+        if (t.role === 'sender' && s.status === 'failed' && s.reason) t.error = s.reason;
+        t.phase = s.status;
+        t.stop();
+      }
+      if (!mine && isEnded(s.status)) this.recordEnd(s);
+    }
+    this.onChange();
+  }
+
+  startTransfer(session, role) {
+    const t = new Transfer(this, session, role);
+    t.peerGone = !this.present.has(t.other);
+    this.transfers.set(session.id, t);
+    t.start().catch((e) => t.fail(`could not start the transfer: ${e.message}`));
+  }
+
+  // Presence: a closed tab is seen by the other side (the database's onDisconnect removes it).
+  setPeople(people) {
+    this.present = new Set(people.map((p) => p.id));
+    for (const t of this.transfers.values()) t.peerGone = !this.present.has(t.other);
+    this.onChange();
+  }
+
+  setUploadCap(bytesPerSecond) {
+    this.uploadCap = bytesPerSecond > 0 ? bytesPerSecond : 0;
+    for (const t of this.transfers.values()) if (!t.closed && t.role === 'sender') t.driver?.setUploadCap(this.uploadCap);
+  }
+
+  // The sender's file: at invite time, or picked again after a reload (same name and size, or no).
+  provideFile(session, file) {
+    if (file.size !== session.fileSize) {
+      throw new Error(`"${file.name}" has ${this.core.formatBytes(file.size)}; the file being sent has ${this.core.formatBytes(session.fileSize)}. Choose the same file.`);
+    }
+    this.files.set(session.id, file);
+    this.update(this.sessions);
+  }
+
+  // What the recipient must know before accepting: size, type, and room on this disk.
+  async checkIncoming(session) {
+    const { quota, usage } = await estimateStorage();
+    return [
+      this.core.checkFileSize(session.fileSize, null),
+      this.core.checkFileType(session.mimeType ?? '', session.fileName),
+      this.core.checkStorage(session.fileSize, quota, usage),
+    ].filter((c) => c.verdict !== 'ok');
+  }
+
+  accept(session) {
+    return setStatus(this.db, session.id, 'downloading', { acceptedAt: Date.now(), bytesDownloaded: 0 });
+  }
+
+  decline(session, reason = 'declined by the recipient') {
+    return setStatus(this.db, session.id, 'declined', { reason });
+  }
+
+  // Either side: the other side hears it through the session record (and a Cancel frame when connected).
+  async cancel(session) {
+    const reason = `cancelled by ${this.userId}`;
+    const t = this.transfers.get(session.id);
+    if (t && !t.closed) {
+      t.driver?.cancel(reason);
+      t.phase = 'cancelled';
+    }
+    await setStatus(this.db, session.id, 'cancelled', { reason });
+  }
+
+  async recordEnd(session) {
+    const rec = await this.store.getTransfer(session.id).catch(() => null);
+    if (!rec || rec.endedAt) return;
+    await this.store.updateTransfer(session.id, { endedAt: Date.now() });
+    // A cancelled or failed download is of no use: its pieces go at once.
+    if (session.status !== 'complete' && !rec.complete) await this.store.deleteChunks(session.id);
+  }
+
+  // "Save file": streamed from IndexedDB to disk (options go to piece-store's saveFile).
+  async save(session, options) {
+    const rec = await this.store.getTransfer(session.id);
+    if (!rec?.complete) throw new Error(`"${session.fileName}" has not fully arrived yet.`);
+    return saveFile(this.store, rec, options);
+  }
+
+  view(sessionId) {
+    const t = this.transfers.get(sessionId);
+    if (!t) return null;
+    return { role: t.role, phase: t.phase, ...t.text(), stats: t.closed ? t.finalStats : t.driver?.stats ?? null };
+  }
+
+  // Deletes received pieces 24 h after their session ended and forgets sessions idle for 7 days, as
+  // the core plans it (time passed in); runs on start-up and again when the plan says.
+  async runCleanup(nowMs = Date.now()) {
+    clearTimeout(this.cleanupTimer);
+    const records = (await this.store.listTransfers()).map((r) => ({
+      id: r.transferId, createdAt: r.createdAt, endedAt: r.endedAt ?? null, lastActiveAt: r.lastActiveAt ?? null,
+      hasChunks: !!r.hasChunks, live: !!this.transfers.get(r.transferId) && !this.transfers.get(r.transferId).closed,
+    }));
+    const known = new Set(records.map((r) => r.id));
+    for (const s of this.sessions) {
+      if (known.has(s.id) || !isEnded(s.status)) continue;
+      records.push({ id: s.id, createdAt: s.createdAt ?? 0, endedAt: s.endedAt ?? null, lastActiveAt: null, hasChunks: false, live: false });
+    }
+    const plan = this.core.planCleanup(records, nowMs);
+    for (const id of plan.deleteChunks) await this.store.deleteChunks(id);
+    for (const id of plan.deleteSessions) {
+      await this.store.deleteTransfer(id);
+      const s = this.sessions.find((x) => x.id === id);
+      if (s) await deleteSessionRecords(this.db, s).catch((e) => this.onError(`Could not delete an old session: ${e.message}`));
+    }
+    const wait = Math.min(Math.max(plan.nextRunMs - nowMs, 1000), 2 ** 31 - 1);
+    this.cleanupTimer = setTimeout(() => this.runCleanup().catch((e) => this.onError(`Clean-up failed: ${e.message}`)), wait);
+    return plan;
+  }
+
+  close() {
+    clearTimeout(this.cleanupTimer);
+    for (const t of this.transfers.values()) t.stop();
+  }
+}

@@ -91,10 +91,10 @@ test('Chromium and Firefox connect either way round and carry 1 MiB each way, by
   test.skip(testInfo.project.name !== 'chromium', 'runs once, from the Chromium project, with Firefox as the other person');
   const fx = await firefox.launch({ channel: 'moz-firefox', executablePath: '/usr/bin/firefox-esr', firefoxUserPrefs: FIREFOX_PREFS });
   try {
-    for (const [offererBrowser, answererBrowser] of [[browser, fx], [fx, browser]]) {
+    const chromiumSide = await openHarness(browser);
+    const firefoxSide = await openHarness(fx);
+    for (const [offerer, answerer] of [[chromiumSide, firefoxSide], [firefoxSide, chromiumSide]]) {
       const sessionId = newSessionId(testInfo);
-      const offerer = await openHarness(offererBrowser);
-      const answerer = await openHarness(answererBrowser);
       await openLink(offerer, { sessionId, selfId: 'receiver', role: 'offerer' });
       await openLink(answerer, { sessionId, selfId: 'sender', role: 'answerer' });
       await expectChannels([offerer, answerer], 1);
@@ -102,10 +102,11 @@ test('Chromium and Firefox connect either way round and carry 1 MiB each way, by
       await exchangeTexts(offerer, answerer, 'cross');
       await sendMiB(answerer, offerer);
       await sendMiB(offerer, answerer);
-      expect(offerer.errors).toEqual([]);
-      expect(answerer.errors).toEqual([]);
-      await closeAll(offerer, answerer);
+      for (const side of [offerer, answerer]) await side.page.evaluate(() => window.wt.link.close());
     }
+    expect(chromiumSide.errors).toEqual([]);
+    expect(firefoxSide.errors).toEqual([]);
+    await closeAll(chromiumSide, firefoxSide);
   } finally {
     await fx.close();
   }
@@ -147,13 +148,12 @@ test('a killed peer connection on either side is replaced by a new attempt that 
   await closeAll(offerer, answerer);
 });
 
-test('the sender asks for a new attempt with reconnectNow(), and a reloaded sender page connects again', async ({ browser }, testInfo) => {
+test('the sender asks for a new attempt with reconnectNow(), and reopened pages connect again', async ({ browser }, testInfo) => {
   const sessionId = newSessionId(testInfo);
   const offerer = await openHarness(browser);
   const answerer = await openHarness(browser);
-  const openAnswerer = () => openLink(answerer, { sessionId, selfId: 'sender', role: 'answerer' });
   await openLink(offerer, { sessionId, selfId: 'receiver', role: 'offerer' });
-  await openAnswerer();
+  await openLink(answerer, { sessionId, selfId: 'sender', role: 'answerer' });
   await expectChannels([offerer, answerer], 1);
 
   // The answerer cannot make attempts: it asks the offerer through the database.
@@ -162,16 +162,74 @@ test('the sender asks for a new attempt with reconnectNow(), and a reloaded send
   expect((await info(offerer)).states.map((s) => s.reason)).toContain('the answerer asked for a new attempt');
   await exchangeTexts(offerer, answerer, 'after reconnectNow');
 
-  // A reload: the new page knows nothing of the old connection and still ends up connected.
-  await answerer.page.reload();
-  await expect(answerer.page.locator('body')).toHaveAttribute('data-ready', 'true');
-  await openAnswerer();
+  // The sender, then the receiver, close the tab and open the app again: a new page knows nothing of
+  // the old connection. (A new page rather than page.reload(), which Playwright's Firefox driver
+  // loses track of.)
+  const reopen = async (side, options) => {
+    await side.page.close();
+    const page = await side.context.newPage();
+    page.on('pageerror', (e) => side.errors.push(e.message));
+    await page.goto(`${process.env.WT_BASE_URL}/harness/peer-link.html`);
+    await expect(page.locator('body')).toHaveAttribute('data-ready', 'true');
+    const reopened = { ...side, page };
+    await openLink(reopened, { sessionId, ...options });
+    return reopened;
+  };
+  const sender = await reopen(answerer, { selfId: 'sender', role: 'answerer' });
   await expect.poll(() => channelCount(offerer), { timeout: 15_000 }).toBe(3);
-  await expectChannels([answerer], 1);
-  await exchangeTexts(offerer, answerer, 'after reload');
-  await expect.poll(() => offerer.page.evaluate((s) => window.wt.signalingKeys(s), sessionId)).toHaveLength(1);
+  await expectChannels([sender], 1);
+  await exchangeTexts(offerer, sender, 'after the sender reopened');
+
+  const receiver = await reopen(offerer, { selfId: 'receiver', role: 'offerer' });
+  await expect.poll(() => channelCount(sender), { timeout: 15_000 }).toBe(2);
+  await expectChannels([receiver], 1);
+  await exchangeTexts(receiver, sender, 'after the receiver reopened');
+  // The old receiver page's attempt is gone (its onDisconnect, or the new page's sweep).
+  await expect.poll(() => receiver.page.evaluate((s) => window.wt.signalingKeys(s), sessionId)).toHaveLength(1);
   expect(offerer.errors).toEqual([]);
   expect(answerer.errors).toEqual([]);
+  await closeAll(receiver, sender);
+});
+
+test('an answered attempt that never opens is abandoned after attemptTimeoutMs, and the next one connects', async ({ browser }, testInfo) => {
+  const sessionId = newSessionId(testInfo);
+  const offerer = await openHarness(browser);
+  const answerer = await openHarness(browser);
+  await openLink(offerer, { sessionId, selfId: 'receiver', role: 'offerer', attemptTimeoutMs: 1500 });
+  // A broken sender answers the first offer with a peer connection that cannot reach anyone
+  // (relay-only, and there is no relay).
+  await answerer.page.evaluate(async (sid) => {
+    const { onValue, ref, set } = window.wtFirebase;
+    const db = await window.wt.database();
+    const path = `watch-sessions/${sid}/signaling`;
+    const [key, offer] = await new Promise((ok) => {
+      const unsubscribe = onValue(ref(db, path), (snap) => {
+        const attempts = snap.val() ?? {};
+        const k = Object.keys(attempts).find((id) => attempts[id].offer);
+        if (k) {
+          setTimeout(unsubscribe);
+          ok([k, attempts[k].offer]);
+        }
+      });
+    });
+    const pc = new RTCPeerConnection({ iceTransportPolicy: 'relay' });
+    window.deadEnd = pc;
+    await pc.setRemoteDescription(offer);
+    await pc.setLocalDescription();
+    await set(ref(db, `${path}/${key}/answer`), { type: pc.localDescription.type, sdp: pc.localDescription.sdp });
+  }, sessionId);
+  await expect.poll(async () => (await info(offerer)).states.map((s) => s.reason), { timeout: 10_000 }).toContain('attempt timed out');
+  expect((await info(offerer)).channels).toEqual([]);
+
+  // A working sender arrives: the offerer's next attempt connects.
+  await openLink(answerer, { sessionId, selfId: 'sender', role: 'answerer' });
+  await expectChannels([offerer, answerer], 1);
+  await exchangeTexts(offerer, answerer, 'after a timed-out attempt');
+  expect((await info(offerer)).attempt).toBeGreaterThanOrEqual(2);
+  expect(offerer.errors).toEqual([]);
+  // Firefox reports the broken peer's own ICE failure as a page error: that one is expected.
+  expect(answerer.errors.filter((m) => !m.startsWith('ICE failed'))).toEqual([]);
+  await answerer.page.evaluate(() => window.deadEnd.close());
   await closeAll(offerer, answerer);
 });
 

@@ -1,5 +1,11 @@
 // Browser tests in Debian's Chromium and Firefox ESR (never a downloaded browser).
 import { defineConfig } from '@playwright/test';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+// Playwright 1.58 sees no 'download' event from Firefox ESR (WebDriver BiDi) for an <a download> of a
+// blob: URL, so Firefox saves into this folder and the tests watch it.
+export const FIREFOX_DOWNLOADS = join(tmpdir(), 'wt-firefox-downloads');
 
 export const CHROMIUM_ARGS = [
   '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
@@ -10,6 +16,9 @@ export const FIREFOX_PREFS = {
   'media.peerconnection.ice.obfuscate_host_addresses': false,
   'media.autoplay.default': 0,
   'media.autoplay.blocking_policy': 0,
+  'browser.download.folderList': 2,
+  'browser.download.dir': FIREFOX_DOWNLOADS,
+  'browser.download.useDownloadDir': true,
 };
 
 export default defineConfig({

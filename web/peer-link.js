@@ -44,7 +44,7 @@ export function openPeerLink({
   attemptTimeoutMs = 10_000,   // from the answer to an open channel
   disconnectedGraceMs = 3_000, // 'disconnected' often heals by itself; wait this long before giving up
   stableMs = 5_000,            // a channel open this long resets the backoff
-  watchdogMs = 250,            // a pc closed locally fires no event, so it is polled
+  watchdogMs = 250,            // a pc closed locally need not fire any event (per spec), so it is polled
 }) {
   if (role !== 'offerer' && role !== 'answerer') throw new TypeError(`openPeerLink: role must be 'offerer' or 'answerer', not ${role}`);
   if (!db || !sessionId || !selfId) throw new TypeError('openPeerLink: db, sessionId and selfId are required');
@@ -71,7 +71,7 @@ export function openPeerLink({
   function newAttempt(key, ownCandidates) {
     const a = {
       key, number: attempt, ref: child(signaling, key), pc: new RTCPeerConnection({ iceServers }), channel: null,
-      events: new AbortController(), unsubs: [], dead: false, startedAt: performance.now(), answeredAt: null,
+      events: new AbortController(), unsubs: [], dead: false, answeredAt: null,
       openedAt: null, disconnectedSince: null, remoteSet: false, remoteQueue: [], localQueue: [], signalOut: false,
     };
     const { signal } = a.events;
@@ -181,13 +181,15 @@ export function openPeerLink({
 
   // ---- offerer -------------------------------------------------------------------------------
   const knownKeys = new Set();  // attempt nodes present under signaling
+  const removing = new Set();   // of those, the ones whose removal is on its way
 
   function removeOlderAttempts() {
     if (!cur) return;
     const gone = {};
     for (const key of knownKeys) {
-      if (key < cur.key) {
+      if (key < cur.key && !removing.has(key)) {
         gone[key] = null;
+        removing.add(key);
         onDisconnect(child(signaling, key)).cancel().catch(() => {});
       }
     }
@@ -301,7 +303,10 @@ export function openPeerLink({
         // answerer wrote into an attempt just after we removed it.
         if (cur && snap.key < cur.key) removeOlderAttempts();
       }),
-      onChildRemoved(signaling, (snap) => { knownKeys.delete(snap.key); }),
+      onChildRemoved(signaling, (snap) => {
+        knownKeys.delete(snap.key);
+        removing.delete(snap.key);
+      }),
     );
     startAttempt('open');
   } else {
@@ -380,7 +385,7 @@ export function adoptPeerConnection(pc, { id = ADOPTED_CHANNEL_ID, onChannel = (
   };
   channel.addEventListener('open', opened, { signal: events.signal });
   channel.addEventListener('close', () => finish('data channel closed'), { signal: events.signal });
-  // The host closing its pc fires no channel event.
+  // The host closing its pc need not fire any channel event (per spec), so that is polled.
   const watch = setInterval(() => { if (pc.signalingState === 'closed' || channel.readyState === 'closed') finish('peer connection closed'); }, 250);
   events.signal.addEventListener('abort', () => clearInterval(watch));
   report('connecting', { reason: 'adopted' });

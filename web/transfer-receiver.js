@@ -3,14 +3,20 @@
 // verifies every piece and decides what to ask for; this loop only carries out its actions.
 import { PieceWriter } from './piece-store.js';
 
+// Pieces requested and not yet stored, at most (the core's window): they are in flight, being
+// verified, or waiting for their IndexedDB transaction. It must be well above the batch size, or
+// every batch would drain the pipe while it commits. 24 MiB of memory at most.
+const WINDOW_PIECES = 24;
+const BATCH_PIECES = 4;  // 4 MiB per transaction: large records, few transactions
+
 export class ReceiverDriver {
   // ledger: the bytes saved by an earlier session of this transfer (a reload), or null.
   constructor({ core, store, manifest, ledger = null, onChange = () => {}, onDone = () => {}, onFatal = () => {}, onReject = () => {}, now = () => performance.now() }) {
     Object.assign(this, { core, store, onChange, onDone, onFatal, onReject, now });
     this.transferId = manifest.transferId;
-    this.receiver = new core.PieceReceiver(manifest, {}, ledger);
+    this.receiver = new core.PieceReceiver(manifest, { windowPieces: WINDOW_PIECES }, ledger);
     this.ledgerRestore = this.receiver.ledgerRestore();  // "Ok", "Empty", or why an old ledger was not usable
-    this.writer = new PieceWriter(store, this.transferId);
+    this.writer = new PieceWriter(store, this.transferId, { maxBatchPieces: BATCH_PIECES, maxDelayMs: 30 });
     this.channel = null;
     this.timer = null;
     this.closed = false;

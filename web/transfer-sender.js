@@ -100,6 +100,7 @@ export class SenderDriver {
 
   get state() { return this.sender.state(); }
   get error() { return this.sender.errorText(); }
+  get fatalError() { return this.sender.fatalError(); }
   get bytesConfirmed() { return this.sender.receiverBytes(); }
   get stats() { return this.sender.stats(); }
 

@@ -53,7 +53,7 @@ class Transfer {
       this.driver = new ReceiverDriver({
         core, store, manifest: this.manifest, ledger: record.ledger ?? null, onChange,
         onDone: () => this.finish(),
-        onFatal: (text) => this.fail(this.driver.storeError?.message ?? text),
+        onFatal: (text, error) => this.fail(this.driver.storeError?.message ?? text, error),
       });
     }
     this.link = openPeerLink({
@@ -89,7 +89,7 @@ class Transfer {
     if (this.closed) return;
     const now = performance.now();
     this.progress.record(now, this.bytesDone);
-    if (this.role === 'sender' && this.driver?.state === 'failed') this.fail(this.driver.error);
+    if (this.role === 'sender' && this.driver?.state === 'failed') this.fail(this.driver.error, this.driver.fatalError);
     if (this.role === 'receiver') this.scheduleReport(now);
     this.mgr.onChange();
   }
@@ -116,11 +116,17 @@ class Transfer {
     this.mgr.onChange();
   }
 
-  fail(reason) {
-    if (this.phase === 'failed') return;
-    this.phase = 'failed';
-    this.error = reason || 'the transfer failed';
-    setStatus(this.mgr.db, this.session.id, 'failed', { reason: this.error.slice(0, 500) }).catch(() => {});
+  // A fatal error of the core. A Cancel from the peer is not a failure: the side that cancelled
+  // writes 'cancelled' with its reason, which the session listener then shows.
+  fail(reason, error = '') {
+    if (this.phase === 'failed' || this.phase === 'cancelled') return;
+    if (error === 'peer-cancelled') {
+      this.phase = 'cancelled';
+    } else {
+      this.phase = 'failed';
+      this.error = reason || 'the transfer failed';
+      setStatus(this.mgr.db, this.session.id, 'failed', { reason: this.error.slice(0, 500) }).catch(() => {});
+    }
     this.stop();
     this.mgr.onChange();
   }
@@ -237,8 +243,8 @@ export class TransferManager {
     const reason = `cancelled by ${this.userId}`;
     const t = this.transfers.get(session.id);
     if (t && !t.closed) {
+      t.phase = 'cancelled';  // first: the core's own "cancelled" state is not a failure to report
       t.driver?.cancel(reason);
-      t.phase = 'cancelled';
     }
     await setStatus(this.db, session.id, 'cancelled', { reason });
   }

@@ -8,6 +8,7 @@ import { withSetupErrors } from '../../web/server/setup.mjs';
 import { startStaticServer } from '../../web/server/static-server.mjs';
 import { CHROMIUM_ARGS } from '../playwright.config.mjs';
 import { syncBench } from './sync-bench.mjs';
+import { transferBench } from './transfer-bench.mjs';
 
 const round = (x, digits = 2) => Math.round(x * 10 ** digits) / 10 ** digits;
 
@@ -29,16 +30,29 @@ async function sha256Bench({ baseUrl }) {
   }
 }
 
-// name → [benchmark, { figure: [target description, check] }]
-const BENCHMARKS = [
-  ['SHA-256 in Chromium (64 MiB, median of 7)', sha256Bench, { sha256_ratio_vs_hashwasm: ['>= 1.0', (v) => v >= 1.0] }],
-  ['Playback sync, Chromium + Firefox, database 50 ms away', syncBench, {
+// [key, title, benchmark, { figure: [target description, check] }]. WT_BENCH_ONLY=key[,key…] runs
+// only those (for example WT_BENCH_ONLY=transfer).
+const ALL_BENCHMARKS = [
+  ['sha256', 'SHA-256 in Chromium (64 MiB, median of 7)', sha256Bench, { sha256_ratio_vs_hashwasm: ['>= 1.0', (v) => v >= 1.0] }],
+  ['sync', 'Playback sync, Chromium + Firefox, database 50 ms away', syncBench, {
     drift_p95_ms: ['<= 50', (v) => v <= 50],
     pause_propagation_p95_ms: ['<= 250', (v) => v <= 250],
     seek_propagation_p95_ms: ['<= 250', (v) => v <= 250],
     sim_drift_p95_ms: ['<= 50', (v) => v <= 50],
   }],
+  ['transfer', 'File transfer, Chromium → Chromium (256 MiB, better of 2; memory during 1000 MiB)', transferBench, {
+    transfer_ratio_vs_raw: ['>= 0.9', (v) => v >= 0.9],
+    receiver_peak_memory_MiB: ['<= 256', (v) => v <= 256],
+    receiver_memory_growth_MiB: ['<= 32', (v) => v <= 32],
+  }],
 ];
+const only = (process.env.WT_BENCH_ONLY ?? '').split(',').map((k) => k.trim()).filter(Boolean);
+const unknown = only.filter((k) => !ALL_BENCHMARKS.some(([key]) => key === k));
+if (unknown.length) {
+  console.error(`WT_BENCH_ONLY: no benchmark ${unknown.join(', ')} (there are ${ALL_BENCHMARKS.map(([key]) => key).join(', ')})`);
+  process.exit(2);
+}
+const BENCHMARKS = ALL_BENCHMARKS.filter(([key]) => !only.length || only.includes(key));
 
 await withSetupErrors(async () => {
   await buildAll({ native: true });
@@ -47,7 +61,7 @@ await withSetupErrors(async () => {
   const figures = {};
   const rows = [];
   try {
-    for (const [title, bench, targets] of BENCHMARKS) {
+    for (const [, title, bench, targets] of BENCHMARKS) {
       process.stderr.write(`running: ${title}\n`);
       const result = await bench({ baseUrl: web.url, db });
       Object.assign(figures, result);

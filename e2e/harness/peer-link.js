@@ -1,12 +1,13 @@
 // Test page for web/peer-link.js alone (e2e/peer-link.spec.mjs). It exposes the module and the
 // database glue on window, plus `wt`, a recorder that keeps what a link reported (states, channels,
 // the messages each channel carried) in a form page.evaluate can return.
-import { get, ref } from 'firebase/database';
+import { get, onValue, ref, set } from 'firebase/database';
 import * as peerLink from '../../web/peer-link.js';
 import { connectDatabase, loadDatabaseConfig } from '../../web/database.js';
 
 window.peerLink = peerLink;
 window.wtDatabase = { connectDatabase, loadDatabaseConfig };
+window.wtFirebase = { get, onValue, ref, set };  // for tests that play a misbehaving peer by hand
 
 let dbPromise = null;
 const database = () => (dbPromise ??= loadDatabaseConfig().then(connectDatabase));
@@ -42,8 +43,11 @@ const fromBase64 = (b64) => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
 window.wt = {
   link: null, states: [], channels: [],
   database,
+  // A new link starts a fresh record (the page may have closed an earlier one).
   async open(options) {
     const db = await database();
+    this.states = [];
+    this.channels = [];
     this.link = peerLink.openPeerLink({
       db, ...options,
       onState: (state, detail) => this.states.push({ state, ...detail, at: Date.now() }),

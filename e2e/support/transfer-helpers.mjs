@@ -2,7 +2,9 @@
 // sha256sum of the source file, and of the file the receiving browser saved.
 import { expect } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, rmSync, statSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { FIREFOX_DOWNLOADS } from '../playwright.config.mjs';
 import { randomBytes } from 'node:crypto';
 
 export const MiB = 1024 * 1024;
@@ -83,13 +85,26 @@ export const transferView = (page, id) => page.evaluate((sid) => window.wtTransf
 // Saves the received file through the page's "Save file" path (the download fallback, which
 // streams from IndexedDB) and returns the sha256sum of what landed on disk.
 export async function savedSha256(page, id, dir) {
-  const [download] = await Promise.all([
-    page.waitForEvent('download', { timeout: 120_000 }),
-    page.evaluate((sid) => {
-      const s = window.wtTransfers.sessions.find((x) => x.id === sid);
-      return window.wtTransfers.save(s, { preferPicker: false });
-    }, id),
-  ]);
+  const save = () => page.evaluate((sid) => {
+    const s = window.wtTransfers.sessions.find((x) => x.id === sid);
+    return window.wtTransfers.save(s, { preferPicker: false });
+  }, id);
+  if (page.context().browser().browserType().name() === 'firefox') {
+    // Firefox writes <name>.part, then renames it: wait for one finished file in an emptied folder.
+    const size = await page.evaluate((sid) => window.wtTransfers.sessions.find((x) => x.id === sid).fileSize, id);
+    rmSync(FIREFOX_DOWNLOADS, { recursive: true, force: true });
+    mkdirSync(FIREFOX_DOWNLOADS, { recursive: true });
+    await save();
+    let file = null;
+    await expect.poll(() => {
+      const names = readdirSync(FIREFOX_DOWNLOADS);
+      if (names.some((f) => f.endsWith('.part')) || names.length !== 1) return false;
+      file = join(FIREFOX_DOWNLOADS, names[0]);
+      return statSync(file).size === size;
+    }, { timeout: 120_000 }).toBe(true);
+    return sha256sum(file);
+  }
+  const [download] = await Promise.all([page.waitForEvent('download', { timeout: 120_000 }), save()]);
   const path = `${dir}/saved-${id}`;
   await download.saveAs(path);
   return sha256sum(path);

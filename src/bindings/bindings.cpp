@@ -4,6 +4,7 @@
 // into window() (a typed_memory_view, re-acquired after any call that may grow memory) and the core
 // works on it in place. Numbers that may exceed 32 bits (byte counts) cross as doubles, exact to 2^53.
 #include <emscripten/bind.h>
+#include <emscripten/heap.h>
 #include <emscripten/val.h>
 
 #include <string>
@@ -614,6 +615,9 @@ val plan_cleanup(val records, double now) {
 
 std::string core_version() { return WT_CORE_VERSION; }
 
+// The wasm memory's current size in bytes (it only grows): for the receiver's memory benchmark.
+double heap_bytes() { return double(emscripten_get_heap_size()); }
+
 // Whether two hex SHA-256 digests are the same file fingerprint (either case; malformed: false).
 bool same_digest(const std::string& a, const std::string& b) {
   wt::Sha256Digest da, db;
@@ -626,6 +630,7 @@ std::string format_bytes(double bytes) { return wt::format_bytes(bytes > 0 ? std
 EMSCRIPTEN_BINDINGS(watch_core) {
   using namespace emscripten;
   function("version", &core_version);
+  function("heapBytes", &heap_bytes);
   function("formatBytes", &format_bytes);
   function("sameDigest", &same_digest);
   constant("CHUNK_SIZE", unsigned(wt::kChunkSize));

@@ -1,0 +1,232 @@
+// Transfer figures in real browsers (two contexts of one Debian Chromium, like the product test):
+//  - raw_datachannel_MBps: a 256 MiB file over a bare data channel opened by web/peer-link.js, with
+//    the product's flow control (e2e/harness/raw-channel.*): the baseline of this run;
+//  - transfer_MBps: the same file through the product (Alice invites, Bob accepts), timed in Bob's page
+//    from his click on Accept to his session reaching data-status="ready" (every piece verified and in
+//    IndexedDB, the whole file's SHA-256 matched);
+//  - transfer_ratio_vs_raw: their ratio. Raw and product runs alternate, ROUNDS each; the figures are
+//    the better of the rounds (every run goes to stderr);
+//  - receiver_peak_memory_MiB / receiver_memory_growth_MiB: Bob's JS heap (precise, not bucketed) plus
+//    the wasm core's memory during a 1000 MiB (1000 × 2^20 bytes) product transfer, sampled every
+//    250 ms; growth is the peak over the last third of the bytes minus the peak over the first third.
+//    No forced GC: the page behaves as a user's would.
+import { chromium } from '@playwright/test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CHROMIUM_ARGS } from '../playwright.config.mjs';
+import { MiB, makeFile, sendFile, transferView, waitReady } from '../support/transfer-helpers.mjs';
+
+const ROUNDS = Number(process.env.WT_BENCH_TRANSFER_ROUNDS || 2);
+const FILE_BYTES = 256 * MiB;
+const MEMORY_FILE_BYTES = 1000 * MiB;
+const SAMPLE_MS = 250;
+const CHROMIUM = '/usr/bin/chromium';
+
+const round = (x, digits = 2) => Math.round(x * 10 ** digits) / 10 ** digits;
+const MBps = (bytes, ms) => bytes / 1e6 / (ms / 1000);
+let benchStart = Date.now();
+const log = (text) => process.stderr.write(`  [${((Date.now() - benchStart) / 1000).toFixed(0).padStart(3)} s] ${text}\n`);
+const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
+let runs = 0;
+const tag = () => `${Date.now().toString(36)}${(runs += 1)}`;
+
+async function openPage(browser, url, prepare) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  if (prepare) await page.addInitScript(prepare);
+  await page.goto(url);
+  await page.waitForFunction(() => document.body.dataset.ready === 'true', null, { timeout: 30_000 });
+  return { context, page, errors };
+}
+
+// ---- raw data channel ------------------------------------------------------------------------------
+
+async function rawRun(browser, baseUrl, file) {
+  const url = `${baseUrl}/harness/raw-channel.html`;
+  const [tx, rx] = [await openPage(browser, url), await openPage(browser, url)];
+  try {
+    const sessionId = `raw-bench-${tag()}`;
+    await tx.page.locator('#file').setInputFiles(file);
+    const [channel] = await Promise.all([
+      rx.page.evaluate((o) => window.raw.open(o), { sessionId, selfId: 'bob-raw', role: 'offerer' }),
+      tx.page.evaluate((o) => window.raw.open(o), { sessionId, selfId: 'alice-raw', role: 'answerer' }),
+    ]);
+    await rx.page.evaluate((n) => window.raw.expect(n), FILE_BYTES);
+    const sent = await tx.page.evaluate(() => window.raw.send());
+    const got = await rx.page.evaluate(() => window.raw.waitDone());
+    if (got.received !== FILE_BYTES || sent.size !== FILE_BYTES) throw new Error(`raw run: sent ${sent.size}, received ${got.received} of ${FILE_BYTES}`);
+    const ms = got.lastByteAt - sent.startedAt;
+    const r = { MBps: MBps(FILE_BYTES, ms), ms, firstByteMs: got.firstByteAt - sent.startedAt, maxMessageSize: channel.maxMessageSize };
+    await Promise.all([tx.page.evaluate(() => window.raw.close()), rx.page.evaluate(() => window.raw.close())]);
+    const errors = [...tx.errors, ...rx.errors];
+    if (errors.length) throw new Error(`raw run: page errors: ${errors.join('; ')}`);
+    return r;
+  } finally {
+    await Promise.all([tx.context.close(), rx.context.close()]);
+  }
+}
+
+// ---- the product -----------------------------------------------------------------------------------
+
+// Runs in Bob's page before the app: times (Date.now()) of his click on Accept, of the file-transfer
+// channel opening and of its first and last message, and when each session's li turned "ready".
+function instrumentReceiver() {
+  const w = (window.__wtBench = { acceptAt: null, openAt: null, firstMessageAt: null, lastMessageAt: null, messageBytes: 0, readyAt: {} });
+  document.addEventListener('click', (e) => {
+    if (e.target?.closest?.('li.session .accept')) w.acceptAt ??= Date.now();
+  }, true);
+  new MutationObserver(() => {
+    for (const li of document.querySelectorAll('li.session[data-status="ready"]')) w.readyAt[li.dataset.session] ??= Date.now();
+  }).observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-status'] });
+  // The receiver is the link's offerer: it creates the channel.
+  const create = RTCPeerConnection.prototype.createDataChannel;
+  RTCPeerConnection.prototype.createDataChannel = function (...args) {
+    const ch = create.apply(this, args);
+    ch.addEventListener('open', () => { w.openAt ??= Date.now(); });
+    ch.addEventListener('message', (e) => {
+      const t = Date.now();
+      w.firstMessageAt ??= t;
+      w.lastMessageAt = t;
+      w.messageBytes += e.data?.byteLength ?? 0;
+    });
+    return ch;
+  };
+}
+
+// Alice sends `file` to Bob, Bob accepts; resolves when Bob's session is ready. `during(bob, id)`
+// runs alongside (the memory sampler) and its result is returned.
+async function productRun(browser, baseUrl, file, size, { during, timeoutMs = 240_000 } = {}) {
+  const t = tag();
+  const [aliceId, bobId] = [`alice-tx-${t}`, `bob-tx-${t}`];
+  const alice = await openPage(browser, `${baseUrl}/?user=${aliceId}`);
+  const bob = await openPage(browser, `${baseUrl}/?user=${bobId}`, instrumentReceiver);
+  try {
+    const id = await sendFile(alice.page, bob.page, bobId, file);
+    const sampling = during?.(bob.page, id, size);
+    await waitReady(bob.page, id, timeoutMs);
+    const extra = sampling ? await sampling : null;
+    const w = await bob.page.evaluate((sid) => ({ ...window.__wtBench, readyAt: window.__wtBench.readyAt[sid] }), id);
+    const view = await transferView(bob.page, id);
+    const errors = [...alice.errors, ...bob.errors];
+    if (errors.length) throw new Error(`product run: page errors: ${errors.join('; ')}`);
+    if (view?.stats?.piecesVerified !== Math.ceil(size / MiB)) throw new Error(`product run: Bob verified ${view?.stats?.piecesVerified} pieces of ${Math.ceil(size / MiB)}`);
+    const ms = w.readyAt - w.acceptAt;
+    return {
+      MBps: MBps(size, ms), ms,
+      setupMs: w.openAt - w.acceptAt,                 // accept → the data channel open
+      dataMs: w.lastMessageAt - w.openAt,             // channel open → the last message in
+      dataMBps: MBps(size, w.lastMessageAt - w.openAt),
+      firstMessageMs: w.firstMessageAt - w.openAt,
+      tailMs: w.readyAt - w.lastMessageAt,            // last message → "ready" in the list
+      messageBytes: w.messageBytes,
+      stats: view.stats, extra,
+    };
+  } finally {
+    await Promise.all([alice.context.close(), bob.context.close()]);
+  }
+}
+
+// Every SAMPLE_MS until Bob's session is ready: his JS heap (performance.memory, precise with
+// --enable-precise-memory-info), the wasm core's heap, the array buffers' backing stores (CDP
+// Runtime.getHeapUsage, for information: the JS heap figure does not include them) and the progress.
+async function sampleMemory(page, id, size) {
+  const cdp = await page.context().newCDPSession(page);
+  const samples = [];
+  for (;;) {
+    const started = Date.now();
+    const [s, heap] = await Promise.all([
+      page.evaluate((sid) => {
+        const view = window.wtTransfers.view(sid);
+        const ready = document.querySelector(`li.session[data-session="${sid}"]`)?.dataset.status === 'ready';
+        return { js: performance.memory.usedJSHeapSize, wasm: window.wtTransfers.core.heapBytes(), bytes: view?.stats?.chunkBytesReceived ?? 0, ready };
+      }, id),
+      cdp.send('Runtime.getHeapUsage').catch(() => ({})),
+    ]);
+    samples.push({ at: started, ...s, backing: heap.backingStorageSize ?? null, total: s.js + s.wasm });
+    if (s.ready) break;
+    await sleep(Math.max(0, SAMPLE_MS - (Date.now() - started)));
+  }
+  await cdp.detach().catch(() => {});
+  const peak = (list, key = 'total') => Math.max(...list.map((x) => x[key] ?? 0));
+  const first = samples.filter((x) => x.bytes < size / 3);
+  const last = samples.filter((x) => x.bytes >= (2 * size) / 3);
+  const tenths = Array.from({ length: 10 }, (_, i) => samples.filter((x) => Math.min(9, Math.floor((x.bytes / size) * 10)) === i));
+  return {
+    samples: samples.length,
+    startMiB: samples[0].total / MiB,
+    startJsMiB: samples[0].js / MiB,
+    tenthsMiB: tenths.map((list) => (list.length ? Math.round(peak(list) / MiB) : null)),
+    tenthsJsMiB: tenths.map((list) => (list.length ? Math.round(peak(list, 'js') / MiB) : null)),
+    peakMiB: peak(samples) / MiB,
+    peakJsMiB: peak(samples, 'js') / MiB,
+    peakWasmMiB: peak(samples, 'wasm') / MiB,
+    peakBackingMiB: samples.some((x) => x.backing != null) ? peak(samples, 'backing') / MiB : null,
+    firstThirdPeakMiB: peak(first) / MiB,
+    lastThirdPeakMiB: peak(last) / MiB,
+    growthMiB: (peak(last) - peak(first)) / MiB,
+    firstThirdSamples: first.length,
+    lastThirdSamples: last.length,
+  };
+}
+
+const showProduct = (label, r) => log(`${label}: ${r.MBps.toFixed(1)} MB/s, accept→ready ${(r.ms / 1000).toFixed(2)} s `
+  + `(accept→channel open ${r.setupMs} ms, open→last message ${r.dataMs} ms = ${r.dataMBps.toFixed(1)} MB/s, `
+  + `open→first message ${r.firstMessageMs} ms, last message→ready ${r.tailMs} ms); receiver stats ${JSON.stringify(r.stats)}`);
+
+export async function transferBench({ baseUrl }) {
+  const startedAt = (benchStart = Date.now());
+  const dir = mkdtempSync(join(tmpdir(), 'wt-bench-transfer-'));
+  try {
+    const file = makeFile(join(dir, 'bench movie.mp4'), FILE_BYTES);
+    const raw = [], product = [];
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    try {
+      for (let i = 1; i <= ROUNDS; ++i) {
+        const r = await rawRun(browser, baseUrl, file);
+        raw.push(r);
+        log(`raw ${i}: ${r.MBps.toFixed(1)} MB/s (${(r.ms / 1000).toFixed(2)} s, first byte after ${r.firstByteMs} ms, maxMessageSize ${r.maxMessageSize})`);
+        const p = await productRun(browser, baseUrl, file, FILE_BYTES);
+        product.push(p);
+        showProduct(`product ${i}`, p);
+      }
+    } finally {
+      await browser.close();
+    }
+    rmSync(file);
+
+    const big = makeFile(join(dir, 'bench big movie.mp4'), MEMORY_FILE_BYTES);
+    const memBrowser = await chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS, '--enable-precise-memory-info'] });
+    let mem;
+    try {
+      mem = await productRun(memBrowser, baseUrl, big, MEMORY_FILE_BYTES, { during: sampleMemory, timeoutMs: 400_000 });
+    } finally {
+      await memBrowser.close();
+    }
+    showProduct('product 1000 MiB', mem);
+    const m = mem.extra;
+    log(`receiver memory over ${m.samples} samples (every ${SAMPLE_MS} ms): peak JS heap + wasm ${m.peakMiB.toFixed(1)} MiB `
+      + `(JS heap ${m.peakJsMiB.toFixed(1)}, wasm ${m.peakWasmMiB.toFixed(1)}); first third ${m.firstThirdPeakMiB.toFixed(1)} MiB `
+      + `(${m.firstThirdSamples} samples), last third ${m.lastThirdPeakMiB.toFixed(1)} MiB (${m.lastThirdSamples} samples); `
+      + `array-buffer backing stores peak ${m.peakBackingMiB == null ? 'n/a' : `${m.peakBackingMiB.toFixed(1)} MiB`}`);
+    log(`receiver at accept: JS heap + wasm ${m.startMiB.toFixed(1)} MiB (JS heap ${m.startJsMiB.toFixed(1)})`);
+    log(`receiver JS heap + wasm, peak per tenth of the bytes (MiB): ${m.tenthsMiB.join(' ')}; JS heap alone: ${m.tenthsJsMiB.join(' ')}`);
+
+    const best = (list) => Math.max(...list.map((r) => r.MBps));
+    const rawBest = best(raw), productBest = best(product);
+    log(`better of ${ROUNDS}: raw ${rawBest.toFixed(1)} MB/s, product ${productBest.toFixed(1)} MB/s; transfer benchmark took ${((Date.now() - startedAt) / 1000).toFixed(0)} s`);
+    return {
+      raw_datachannel_MBps: round(rawBest, 1),
+      transfer_MBps: round(productBest, 1),
+      transfer_ratio_vs_raw: round(productBest / rawBest, 3),
+      transfer_data_phase_MBps: round(Math.max(...product.map((r) => r.dataMBps)), 1),
+      transfer_1000MiB_MBps: round(mem.MBps, 1),
+      receiver_peak_memory_MiB: round(m.peakMiB, 1),
+      receiver_memory_growth_MiB: round(m.growthMiB, 1),
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

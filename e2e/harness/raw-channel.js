@@ -1,0 +1,103 @@
+// Baseline page for the transfer benchmark (e2e/bench/transfer-bench.mjs): the same file sent over a
+// bare RTCDataChannel, opened the product's way (web/peer-link.js, signaled through the database), with
+// the product's flow control: 64 KiB messages, bufferedAmount kept under 4 MiB, woken at 1 MiB by
+// 'bufferedamountlow', the File read in 1 MiB slices (the next slice read while the current one is
+// sent). The receiver only counts bytes. Only the data is timed: Date.now() in the sending page just
+// before the first send, Date.now() in the receiving page when the last byte arrived (one machine, one
+// clock). No hashing, no storing: this is what the channel itself can carry.
+import * as peerLink from '../../web/peer-link.js';
+import { connectDatabase, loadDatabaseConfig } from '../../web/database.js';
+
+const MESSAGE = 64 * 1024;
+const SLICE = 1024 * 1024;
+const HIGH_WATER = 4 * 1024 * 1024;
+const LOW_WATER = 1024 * 1024;
+
+let dbPromise = null;
+const database = () => (dbPromise ??= loadDatabaseConfig().then(connectDatabase));
+
+const bufferLow = (channel) => new Promise((resolve, reject) => {
+  const done = () => { channel.removeEventListener('bufferedamountlow', done); channel.removeEventListener('close', closed); resolve(); };
+  const closed = () => { channel.removeEventListener('bufferedamountlow', done); reject(new Error('the data channel closed while sending')); };
+  channel.addEventListener('bufferedamountlow', done);
+  channel.addEventListener('close', closed, { once: true });
+});
+
+window.raw = {
+  link: null,
+  channel: null,
+  received: 0,
+  expected: 0,
+  firstByteAt: null,
+  lastByteAt: null,
+  done: null,
+
+  // Opens the link; resolves once the data channel is open. role: 'offerer' (receiver) or 'answerer'.
+  async open({ sessionId, selfId, role }) {
+    const db = await database();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('the data channel did not open within 30 s')), 30_000);
+      this.link = peerLink.openPeerLink({
+        db, sessionId, selfId, role,
+        onChannel: (channel) => {
+          clearTimeout(timer);
+          this.channel = channel;
+          channel.binaryType = 'arraybuffer';
+          resolve({ maxMessageSize: this.link.pc?.sctp?.maxMessageSize ?? null });
+        },
+      });
+    });
+  },
+
+  // Receiver: count bytes until `expected` arrived; the promise `done` resolves then.
+  expect(expected) {
+    this.received = 0;
+    this.expected = expected;
+    this.firstByteAt = this.lastByteAt = null;
+    this.done = new Promise((resolve) => {
+      this.channel.onmessage = (e) => {
+        if (this.firstByteAt === null) this.firstByteAt = Date.now();
+        this.received += e.data.byteLength;
+        if (this.received >= this.expected) {
+          this.lastByteAt = Date.now();
+          this.channel.onmessage = null;
+          resolve();
+        }
+      };
+    });
+  },
+
+  async waitDone() {
+    await this.done;
+    return { received: this.received, firstByteAt: this.firstByteAt, lastByteAt: this.lastByteAt };
+  },
+
+  // Sender: the picked file, 1 MiB slices, 64 KiB messages. Resolves with the time of the first send.
+  async send() {
+    const file = document.getElementById('file').files[0];
+    if (!file) throw new Error('no file picked');
+    const ch = this.channel;
+    ch.bufferedAmountLowThreshold = LOW_WATER;
+    const read = (offset) => (offset < file.size ? file.slice(offset, offset + SLICE).arrayBuffer() : null);
+    let startedAt = null;
+    let next = read(0);
+    for (let offset = 0; offset < file.size; offset += SLICE) {
+      const buf = await next;
+      next = read(offset + SLICE);  // read ahead while this slice goes out
+      for (let at = 0; at < buf.byteLength; at += MESSAGE) {
+        const len = Math.min(MESSAGE, buf.byteLength - at);
+        if (ch.bufferedAmount + len > HIGH_WATER) await bufferLow(ch);
+        if (startedAt === null) startedAt = Date.now();
+        ch.send(new Uint8Array(buf, at, len));
+      }
+    }
+    return { startedAt, size: file.size };
+  },
+
+  async close() {
+    await this.link?.close();
+    this.link = this.channel = null;
+  },
+};
+
+document.body.dataset.ready = 'true';

@@ -15,7 +15,7 @@ export class ReceiverDriver {
     Object.assign(this, { core, store, onChange, onDone, onFatal, onReject, now });
     this.transferId = manifest.transferId;
     this.receiver = new core.PieceReceiver(manifest, { windowPieces: WINDOW_PIECES }, ledger);
-    this.ledgerRestore = this.receiver.ledgerRestore();  // "Ok", "Empty", or why an old ledger was not usable
+    this.ledgerRestore = this.receiver.ledgerRestore();  // "ok", "empty", or why an old ledger was not usable
     this.writer = new PieceWriter(store, this.transferId, { maxBatchPieces: BATCH_PIECES, maxDelayMs: 30 });
     this.channel = null;
     this.timer = null;

@@ -8,7 +8,7 @@ import { withSetupErrors } from '../../web/server/setup.mjs';
 import { startStaticServer } from '../../web/server/static-server.mjs';
 import { CHROMIUM_ARGS } from '../playwright.config.mjs';
 import { syncBench } from './sync-bench.mjs';
-import { transferBench } from './transfer-bench.mjs';
+import { ROUNDS as TRANSFER_ROUNDS, transferBench } from './transfer-bench.mjs';
 
 const round = (x, digits = 2) => Math.round(x * 10 ** digits) / 10 ** digits;
 
@@ -40,7 +40,7 @@ const ALL_BENCHMARKS = [
     seek_propagation_p95_ms: ['<= 250', (v) => v <= 250],
     sim_drift_p95_ms: ['<= 50', (v) => v <= 50],
   }],
-  ['transfer', 'File transfer, Chromium → Chromium (256 MiB, better of 2; memory during 1000 MiB)', transferBench, {
+  ['transfer', `File transfer, Chromium → Chromium (256 MiB, better of ${TRANSFER_ROUNDS}; memory during 1000 MiB)`, transferBench, {
     transfer_ratio_vs_raw: ['>= 0.9', (v) => v >= 0.9],
     receiver_peak_memory_MiB: ['<= 256', (v) => v <= 256],
     receiver_memory_growth_MiB: ['<= 32', (v) => v <= 32],

@@ -1,15 +1,20 @@
-// Transfer figures in real browsers (two contexts of one Debian Chromium, like the product test):
-//  - raw_datachannel_MBps: a 256 MiB file over a bare data channel opened by web/peer-link.js, with
-//    the product's flow control (e2e/harness/raw-channel.*): the baseline of this run;
+// Transfer figures in real browsers (two contexts of one Debian Chromium, like the product test).
+// MB/s means 10^6 bytes per second.
+//  - raw_datachannel_MBps: a 256 MiB file of random bytes over a bare data channel opened by
+//    web/peer-link.js, with the product's flow control (e2e/harness/raw-channel.*): the baseline of
+//    this run, timed from the first send (sending page) to the last byte in (receiving page);
 //  - transfer_MBps: the same file through the product (Alice invites, Bob accepts), timed in Bob's page
 //    from his click on Accept to his session reaching data-status="ready" (every piece verified and in
-//    IndexedDB, the whole file's SHA-256 matched);
-//  - transfer_ratio_vs_raw: their ratio. Raw and product runs alternate, ROUNDS each; the figures are
-//    the better of the rounds (every run goes to stderr);
-//  - receiver_peak_memory_MiB / receiver_memory_growth_MiB: Bob's JS heap (precise, not bucketed) plus
-//    the wasm core's memory during a 1000 MiB (1000 × 2^20 bytes) product transfer, sampled every
-//    250 ms; growth is the peak over the last third of the bytes minus the peak over the first third.
-//    No forced GC: the page behaves as a user's would.
+//    IndexedDB, the whole file's SHA-256 matched); transfer_data_phase_MBps: the same bytes over the
+//    time from the channel opening to its last message (setup and finishing left out);
+//  - transfer_ratio_vs_raw: transfer_MBps / raw_datachannel_MBps. Raw and product runs alternate,
+//    ROUNDS each; each figure is the better of its rounds (every run goes to stderr);
+//  - receiver_peak_memory_MiB / receiver_memory_growth_MiB: Bob's performance.memory.usedJSHeapSize
+//    (precise, with --enable-precise-memory-info; in this Chromium it counts ArrayBuffer backing stores
+//    too, not wasm memory) plus the wasm core's memory, sampled every 250 ms during a 1000 MiB
+//    (1000 × 2^20 bytes) product transfer; growth is the peak over the last third of the bytes minus
+//    the peak over the first third. No forced GC: the page behaves as a user's would, so the peaks
+//    include garbage not yet collected. transfer_1000MiB_MBps: that run's speed.
 import { chromium } from '@playwright/test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,7 +22,7 @@ import { join } from 'node:path';
 import { CHROMIUM_ARGS } from '../playwright.config.mjs';
 import { MiB, makeFile, sendFile, transferView, waitReady } from '../support/transfer-helpers.mjs';
 
-const ROUNDS = Number(process.env.WT_BENCH_TRANSFER_ROUNDS || 2);
+export const ROUNDS = Math.max(1, Number(process.env.WT_BENCH_TRANSFER_ROUNDS) || 2);  // raw and product runs each
 const FILE_BYTES = 256 * MiB;
 const MEMORY_FILE_BYTES = 1000 * MiB;
 const SAMPLE_MS = 250;
@@ -160,6 +165,7 @@ async function sampleMemory(page, id, size) {
     startJsMiB: samples[0].js / MiB,
     tenthsMiB: tenths.map((list) => (list.length ? Math.round(peak(list) / MiB) : null)),
     tenthsJsMiB: tenths.map((list) => (list.length ? Math.round(peak(list, 'js') / MiB) : null)),
+    tenthsFloorMiB: tenths.map((list) => (list.length ? Math.round(Math.min(...list.map((x) => x.total)) / MiB) : null)),
     peakMiB: peak(samples) / MiB,
     peakJsMiB: peak(samples, 'js') / MiB,
     peakWasmMiB: peak(samples, 'wasm') / MiB,
@@ -212,7 +218,8 @@ export async function transferBench({ baseUrl }) {
       + `(${m.firstThirdSamples} samples), last third ${m.lastThirdPeakMiB.toFixed(1)} MiB (${m.lastThirdSamples} samples); `
       + `array-buffer backing stores peak ${m.peakBackingMiB == null ? 'n/a' : `${m.peakBackingMiB.toFixed(1)} MiB`}`);
     log(`receiver at accept: JS heap + wasm ${m.startMiB.toFixed(1)} MiB (JS heap ${m.startJsMiB.toFixed(1)})`);
-    log(`receiver JS heap + wasm, peak per tenth of the bytes (MiB): ${m.tenthsMiB.join(' ')}; JS heap alone: ${m.tenthsJsMiB.join(' ')}`);
+    log(`receiver JS heap + wasm, peak per tenth of the bytes (MiB): ${m.tenthsMiB.join(' ')}; JS heap alone: ${m.tenthsJsMiB.join(' ')}; `
+      + `lowest sample per tenth: ${m.tenthsFloorMiB.join(' ')}`);
 
     const best = (list) => Math.max(...list.map((r) => r.MBps));
     const rawBest = best(raw), productBest = best(product);

@@ -67,8 +67,20 @@ window.raw = {
     });
   },
 
-  async waitDone() {
-    await this.done;
+  // Resolves once everything arrived; rejects if nothing more arrives for stallMs.
+  async waitDone({ stallMs = 30_000 } = {}) {
+    let seen = -1, since = Date.now(), timer;
+    const stalled = new Promise((resolve, reject) => {
+      timer = setInterval(() => {
+        if (this.received !== seen) [seen, since] = [this.received, Date.now()];
+        else if (Date.now() - since > stallMs) reject(new Error(`stalled at ${this.received} of ${this.expected} bytes`));
+      }, 500);
+    });
+    try {
+      await Promise.race([this.done, stalled]);
+    } finally {
+      clearInterval(timer);
+    }
     return { received: this.received, firstByteAt: this.firstByteAt, lastByteAt: this.lastByteAt };
   },
 

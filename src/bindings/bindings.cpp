@@ -353,9 +353,6 @@ class Sender {
  public:
   Sender(val manifest, val config) : s_(manifest_from_js(manifest), config_from_js(config)), window_(kMessageWindow) {}
 
-  // Whether a manifest is complete and valid to send (transfer id, size).
-  static bool manifestValid(val manifest) { return !wt::encode_manifest_frame(manifest_from_js(manifest)).empty(); }
-
   void onConnected(double now) { s_.on_connected(now); }
   void onDisconnected(double now) { s_.on_disconnected(now); }
   val messageWindow() { return bytes_view(window_.data(), window_.size()); }
@@ -457,25 +454,6 @@ class Receiver {
   Receiver(val manifest, val config, val stored_ledger)
       : r_(manifest_from_js(manifest), config_from_js(config), bytes_from_js(stored_ledger)),
         window_(kMessageWindow) {}
-
-  // Decodes a message as the Manifest that opens a transfer: {ok: true, manifest} or {ok: false, error}.
-  static val decodeManifest(val bytes) {
-    const std::vector<std::uint8_t> b = bytes_from_js(bytes);
-    val o = val::object();
-    wt::FrameView v;
-    const wt::FrameError fe = wt::decode_frame(b.data(), b.size(), v);
-    if (fe != wt::FrameError::Ok) {
-      o.set("ok", false);
-      o.set("error", std::string(wt::frame_error_name(fe)));
-      return o;
-    }
-    wt::TransferManifest m;
-    const wt::ManifestError me = wt::decode_manifest(v, m);
-    o.set("ok", me == wt::ManifestError::Ok);
-    if (me != wt::ManifestError::Ok) o.set("error", std::string(wt::manifest_error_name(me)));
-    else o.set("manifest", manifest_to_js(m));
-    return o;
-  }
 
   val messageWindow() { return bytes_view(window_.data(), window_.size()); }
   std::string onMessage(double len, double now) {
@@ -701,7 +679,6 @@ EMSCRIPTEN_BINDINGS(watch_core) {
 
   class_<Sender>("PieceSender")
       .constructor<val, val>()
-      .class_function("manifestValid", &Sender::manifestValid)
       .function("onConnected", &Sender::onConnected)
       .function("onDisconnected", &Sender::onDisconnected)
       .function("messageWindow", &Sender::messageWindow)
@@ -723,7 +700,6 @@ EMSCRIPTEN_BINDINGS(watch_core) {
 
   class_<Receiver>("PieceReceiver")
       .constructor<val, val, val>()
-      .class_function("decodeManifest", &Receiver::decodeManifest)
       .function("messageWindow", &Receiver::messageWindow)
       .function("onMessage", &Receiver::onMessage)
       .function("onDisconnected", &Receiver::onDisconnected)

@@ -94,6 +94,84 @@ export interface PlaybackSync extends EmbindObject {
     correctiveSeeks: number; rateChanges: number };
 }
 
+
+/** What a transfer is about. fileHash: 64 hex digits, or "" while unknown. pieceCount is computed. */
+export interface TransferManifest {
+  transferId: string; fileName: string; mimeType: string; fileSize: number; fileHash: string; pieceCount?: number;
+}
+
+/** Errors cross as the core's names ("" for none), e.g. "malformed-frame", "peer-cancelled". */
+export interface PieceSender extends EmbindObject {
+  onConnected(nowMs: number): void;
+  onDisconnected(nowMs: number): void;
+  /** Write a received message here (when it fits), then call onMessage with its length. */
+  messageWindow(): Uint8Array;
+  onMessage(length: number, nowMs: number): string;
+  /** The next File slice to read, or null. One read at a time. */
+  pollRead(): { piece: number; offset: number; length: number; hashOnly: boolean } | null;
+  /** Where the outstanding read's bytes go (a heap view); null when none is outstanding. */
+  readBuffer(): Uint8Array | null;
+  completeRead(piece: number, length: number, nowMs: number): string;
+  onReadFailed(piece: number, reason: string): void;
+  /** data: a heap view, valid until the next call: send it at once. */
+  pollTransmit(nowMs: number, bufferedAmount: number):
+    { kind: 'frame'; data: Uint8Array } | { kind: 'wait-buffer' } | { kind: 'wait-until'; at: number } | { kind: 'idle' };
+  setUploadCap(bytesPerSecond: number, nowMs: number): void;
+  cancel(reason: string): void;
+  state(): 'disconnected' | 'sending' | 'complete' | 'failed';
+  fatalError(): string;
+  errorText(): string;
+  manifest(): TransferManifest;
+  /** Bytes the receiver holds verified, as its acks said. */
+  receiverBytes(): number;
+  /** For bufferedAmountLowThreshold. */
+  lowWater(): number;
+  stats(): { bytesSent: number; piecesSent: number; piecesStarted: number; piecesResent: number; piecesAcked: number;
+    piecesBad: number; hashOnlyReads: number; errors: number };
+}
+
+export interface ReceiverAction {
+  kind: 'send' | 'store' | 'ledger' | 'rejected' | 'read-back' | 'error' | 'done';
+  piece: number;
+  offset: number;
+  size: number;
+  /** send, store, ledger: a heap view, valid until the next pollAction: send or copy (.slice()) it at once. */
+  data?: Uint8Array;
+  error: string;
+  fatal: boolean;
+  text: string;
+}
+
+export interface PieceReceiver extends EmbindObject {
+  messageWindow(): Uint8Array;
+  onMessage(length: number, nowMs: number): string;
+  onDisconnected(nowMs: number): void;
+  onTimeout(nowMs: number): void;
+  /** When to call onTimeout (Infinity: no timer needed). */
+  nextDeadline(): number;
+  onPieceStored(piece: number, nowMs: number): string;
+  onPieceStoreFailed(piece: number, nowMs: number): string;
+  onReadBack(piece: number, bytes: Uint8Array, nowMs: number): string;
+  seekToByte(offset: number): void;
+  cancel(reason: string): void;
+  pollAction(nowMs: number): ReceiverAction | null;
+  state(): 'awaiting-manifest' | 'receiving' | 'verifying' | 'complete' | 'failed';
+  fatalError(): string;
+  /** What came of the stored ledger: "ok", "empty", or why it was not usable. */
+  ledgerRestore(): string;
+  manifest(): TransferManifest;
+  bytesVerified(): number;
+  contiguousBytesFrom(offset: number): number;
+  stats(): { chunkBytesReceived: number; piecesVerified: number; piecesRejected: number; errors: number; stalls: number;
+    piecesLost: number; connections: number };
+}
+
+export interface CheckResult { verdict: 'ok' | 'warn' | 'refuse'; code: string; message: string }
+
+export interface CleanupRecord {
+  id: string; createdAt: number; endedAt: number | null; lastActiveAt: number | null; hasChunks: boolean; live: boolean;
+}
+
 export interface WatchCore {
   version(): string;
   formatBytes(bytes: number): string;
@@ -103,6 +181,17 @@ export interface WatchCore {
   FrameCodec: new () => FrameCodec;
   PlaybackSync: { new (userId: string, displayName: string): PlaybackSync; recordSupersedes(a: PlaybackRecord, b: PlaybackRecord): boolean };
   sameDigest(hexA: string, hexB: string): boolean;
+  /** The wasm memory's size in bytes. */
+  heapBytes(): number;
+  PIECE_SIZE: number;
+  PieceSender: { new (manifest: TransferManifest, config: { highWaterBytes?: number; lowWaterBytes?: number; uploadCapBytesPerSecond?: number } | null): PieceSender };
+  PieceReceiver: { new (manifest: TransferManifest, config: { windowPieces?: number; stallTimeoutMs?: number } | null, storedLedger: Uint8Array | null): PieceReceiver };
+  checkFileSize(bytes: number, limits: { warnAboveBytes?: number; refuseAboveBytes?: number } | null): CheckResult;
+  checkFileType(mimeType: string, fileName: string): CheckResult;
+  checkStorage(neededBytes: number, quotaBytes: number, usageBytes: number): CheckResult;
+  sanitizeFileName(name: string): string;
+  /** Received pieces 24 h after the end, records after 7 idle days; nowMs passed in. */
+  planCleanup(records: CleanupRecord[], nowMs: number): { deleteChunks: string[]; deleteSessions: string[]; nextRunMs: number };
 }
 
 export default function createWatchCore(options?: { locateFile?: (path: string) => string; wasmBinary?: ArrayBuffer }): Promise<WatchCore>;

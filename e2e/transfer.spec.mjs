@@ -126,6 +126,24 @@ test('the receiver reloads mid-way and the transfer resumes from its stored piec
   await p.close();
 });
 
+test('the sender reloads mid-way, picks the file again, and the transfer goes on', async ({ browser }) => {
+  const p = await pair(browser, 'resend');
+  const file = makeFile(join(dir, 'resend.mp4'), 20 * MiB + 5);
+  const id = await sendFile(p.alice.page, p.bob.page, p.bobId, file, { uploadMBps: 6 });
+  await expect.poll(async () => (await transferView(p.bob.page, id))?.fraction ?? 0, { timeout: 60_000, intervals: [50] }).toBeGreaterThan(0.3);
+  const alice = await reopen(p.alice, p.aliceId);
+  const pick = session(alice, id).locator('.resend-input');
+  await expect(session(alice, id)).toContainText('choose resend.mp4 again');
+  await pick.setInputFiles(small);  // the wrong file: refused with a reason
+  await expect(alice.locator('#error')).toContainText('Choose the same file');
+  await session(alice, id).locator('.resend-input').setInputFiles(file);
+  await waitReady(p.bob.page, id);
+  const stats = (await transferView(p.bob.page, id)).stats;
+  expect(stats.chunkBytesReceived).toBeLessThan(20 * MiB + 5 + 2 * MiB);  // nothing sent twice but the cut piece
+  expect(await savedSha256(p.bob.page, id, dir)).toBe(sha256sum(file));
+  await p.close();
+});
+
 // The page again, with the same browser storage: a reload (Firefox: closed and opened again, as
 // Playwright's Firefox driver loses the frame on reload).
 async function reopen(side, user) {

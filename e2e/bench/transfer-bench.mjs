@@ -109,7 +109,15 @@ async function productRun(browser, baseUrl, file, size, { during, timeoutMs = 24
   const alice = await openPage(browser, `${baseUrl}/?user=${aliceId}`);
   const bob = await openPage(browser, `${baseUrl}/?user=${bobId}`, instrumentReceiver);
   try {
-    const id = await sendFile(alice.page, bob.page, bobId, file);
+    const id = await sendFile(alice.page, bob.page, bobId, file).catch(async (e) => {
+      const state = (page) => page.evaluate(() => ({
+        db: document.getElementById('db-status')?.textContent, error: document.getElementById('error')?.textContent,
+        people: [...document.querySelectorAll('#people li')].map((li) => li.dataset.user),
+        partners: [...document.querySelectorAll('#partner option')].map((o) => o.value).filter(Boolean),
+        sessions: [...document.querySelectorAll('li.session')].map((li) => `${li.dataset.session} ${li.dataset.status}`),
+      })).catch((err) => err.message);
+      throw new Error(`product run (${aliceId} → ${bobId}): ${e.message.split('\n')[0]}; Alice's page: ${JSON.stringify(await state(alice.page))}; Bob's page: ${JSON.stringify(await state(bob.page))}`);
+    });
     const sampling = during?.(bob.page, id, size);
     await waitReady(bob.page, id, timeoutMs);
     const extra = sampling ? await sampling : null;

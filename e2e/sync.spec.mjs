@@ -121,6 +121,7 @@ test('a file that is not the same copy is refused with a clear message', async (
   await expect(alice.page.locator(`#partner option[value="${bobId}"]`)).toHaveCount(1);
   await alice.page.locator('#partner').selectOption(bobId);
   await alice.page.locator('#movie-input').setInputFiles(movie);
+  await alice.page.locator('#mode').selectOption('same-file');
   await alice.page.locator('#invite').click();
   const invite = bob.page.locator('li.session[data-status="pending"]');
   await expect(invite).toBeVisible();

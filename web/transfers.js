@@ -111,6 +111,7 @@ class Transfer {
     const s = this.session;
     await this.mgr.store.updateTransfer(s.id, { complete: true, lastActiveAt: Date.now() });
     await setStatus(this.mgr.db, s.id, 'ready', { bytesDownloaded: s.fileSize });
+    this.mgr.loaded.add(s.id);
     this.mgr.onFileReady(s.id, await this.mgr.store.fileBlob(s.id, Math.ceil(s.fileSize / this.mgr.core.PIECE_SIZE), s.mimeType ?? ''));
     this.stop();
     this.mgr.onChange();
@@ -162,6 +163,7 @@ export class TransferManager {
     Object.assign(this, { core, db, store, userId, iceServers, onChange, onFileReady, onError });
     this.files = new Map();       // sessionId → the File this page sends
     this.transfers = new Map();   // sessionId → Transfer (running, or finished in this page)
+    this.loaded = new Set();      // sessions whose received file was handed to the page
     this.sessions = [];
     this.present = new Set();
     this.uploadCap = 0;
@@ -188,8 +190,17 @@ export class TransferManager {
         t.stop();
       }
       if (!mine && isEnded(s.status)) this.recordEnd(s);
+      if (!mine && (s.status === 'ready' || s.status === 'playing') && !this.loaded.has(s.id)) this.loadReceived(s);
     }
     this.onChange();
+  }
+
+  // A file received earlier (before a reload): the page plays and saves it from IndexedDB.
+  async loadReceived(s) {
+    this.loaded.add(s.id);
+    const rec = await this.store.getTransfer(s.id).catch(() => null);
+    if (!rec?.complete) return;
+    this.onFileReady(s.id, await this.store.fileBlob(s.id, rec.pieceCount, rec.mimeType));
   }
 
   startTransfer(session, role) {

@@ -23,6 +23,7 @@ export class WatchSessionsView {
     this.files = new Map();     // sessionId → the local File (or the received Blob) being watched
     this.checks = new Map();    // sessionId → why an incoming file cannot be accepted
     this.questions = new Map(); // 'invite' | sessionId → an open "… anyway?" question
+    this.items = new Map();     // sessionId → its <li>, reused while its shape is unchanged
     this.renderTimer = null;
     this.active = null;         // { sessionId, driver, url }
     this.hashing = new Map();   // sessionId → progress text while hashing a joining copy
@@ -241,18 +242,26 @@ export class WatchSessionsView {
         });
         li.append(` — choose ${s.fileName} again to continue sending `, pick);
       }
-      const fraction = v ? v.fraction : (s.bytesDownloaded ?? 0) / (s.fileSize || 1);
-      const bar = el('progress', { className: 'transfer-bar', max: 1, value: fraction });
-      const status = el('span', { className: 'transfer-status', textContent: v ? v.status : STATUS_TEXT.connecting });
-      status.dataset.phase = v?.phase ?? 'connecting';
-      li.append(el('div', { className: 'transfer' }, status, ' ', bar, ' ',
-        el('span', { className: 'transfer-progress mono', textContent: v ? v.progress : '' })),
+      li.append(el('div', { className: 'transfer' }, el('span', { className: 'transfer-status' }), ' ',
+        el('progress', { className: 'transfer-bar', max: 1 }), ' ', el('span', { className: 'transfer-progress mono' })),
       button('cancel', 'Cancel', () => this.transfers.cancel(s)));
+      this.refreshTransfer(s, li);
     }
     if ((s.status === 'ready' || s.status === 'playing') && !mine && this.files.has(s.id)) {
       li.append(button('save', 'Save file', () => this.transfers.save(s)));
     }
     if (s.status === 'declined') li.append(el('span', { className: 'transfer-status', textContent: ` ${STATUS_TEXT.declined}` }));
+  }
+
+  // The live part of a transfer's item: status, bar and the core's progress line.
+  refreshTransfer(s, li) {
+    const status = li.querySelector('.transfer .transfer-status');
+    if (!status) return;  // not downloading: nothing live to show
+    const v = this.transfers.view(s.id);
+    status.textContent = v ? v.status : STATUS_TEXT.connecting;
+    status.dataset.phase = v?.phase ?? 'connecting';
+    li.querySelector('.transfer-bar').value = v ? v.fraction : (s.bytesDownloaded ?? 0) / (s.fileSize || 1);
+    li.querySelector('.transfer-progress').textContent = v ? v.progress : '';
   }
 
   describe(s) {
@@ -272,14 +281,30 @@ export class WatchSessionsView {
     }
   }
 
+  // What decides an item's shape (not its progress figures).
+  itemKey(s) {
+    return JSON.stringify([s.status, s.fileName, s.fileSize, s.reason ?? '', this.files.has(s.id), this.transfers.files.has(s.id),
+      this.questions.has(s.id), this.checks.get(s.id) ?? '', this.hashing.get(s.id) ?? '', this.active?.sessionId === s.id]);
+  }
+
   render() {
     clearTimeout(this.renderTimer);
     this.renderTimer = null;
     this.inviteQuestion.replaceChildren(this.questionBox('invite') ?? '');
     const items = this.sessions.map((s) => {
+      // An item is rebuilt only when what it shows changes shape; progress is updated in place, so
+      // a button is never replaced under the pointer mid-click.
+      const key = this.itemKey(s);
+      const old = this.items.get(s.id);
+      if (old?.dataset.key === key) {
+        if (s.mode === MODES.transfer) this.refreshTransfer(s, old);
+        return old;
+      }
       const li = el('li', { className: 'session' }, el('span', {}, ...this.describe(s)));
       li.dataset.session = s.id;
       li.dataset.status = s.status;
+      li.dataset.key = key;
+      this.items.set(s.id, li);
       const mine = s.initiatorId === this.userId;
       if (s.mode === MODES.transfer) {
         this.renderTransfer(s, li);
@@ -312,7 +337,9 @@ export class WatchSessionsView {
       }
       return li;
     });
-    this.list.replaceChildren(...items);
+    const shown = [...this.list.children];
+    if (shown.length !== items.length || shown.some((li, i) => li !== items[i])) this.list.replaceChildren(...items);
+    for (const id of this.items.keys()) if (!this.sessions.some((s) => s.id === id)) this.items.delete(id);
     // Open the newest ready session at once; close the player if its session ended.
     const ready = this.sessions.find((s) => (s.status === 'ready' || s.status === 'playing') && this.files.has(s.id));
     if (!this.active && ready) this.open(ready);

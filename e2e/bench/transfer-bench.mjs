@@ -15,6 +15,9 @@
 //    (1000 × 2^20 bytes) product transfer; growth is the peak over the last third of the bytes minus
 //    the peak over the first third. No forced GC: the page behaves as a user's would, so the peaks
 //    include garbage not yet collected. transfer_1000MiB_MBps: that run's speed.
+//  - raw_cpu_ms_per_MB / transfer_cpu_ms_per_MB: CPU time of all of Chromium's processes per MB moved
+//    (the lower of the rounds). Both runs are CPU-bound on a 2-core machine, so this is what the
+//    throughput ratio follows, and it moves less than MB/s when other work shares the machine.
 import { chromium } from '@playwright/test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -47,6 +50,27 @@ async function openPage(browser, url, prepare) {
   return { context, page, errors };
 }
 
+// CPU seconds used so far by each process of a Chromium (CDP SystemInfo.getProcessInfo): on a small
+// machine both the baseline and the product are CPU-bound, so this says where the time goes.
+const cdpSessions = new WeakMap();
+async function chromiumCpu(browser) {
+  try {
+    if (!cdpSessions.has(browser)) cdpSessions.set(browser, await browser.newBrowserCDPSession());
+    const { processInfo } = await cdpSessions.get(browser).send('SystemInfo.getProcessInfo');
+    return new Map(processInfo.map((p) => [p.id, { kind: p.type.replace(/\.mojom\.\w+$/, '').toLowerCase(), secs: p.cpuTime }]));
+  } catch {
+    return new Map();
+  }
+}
+// Per kind of process: CPU seconds since `before` (processes that ended meanwhile are not counted).
+async function cpuSince(browser, before) {
+  const d = {};
+  for (const [pid, p] of await chromiumCpu(browser)) d[p.kind] = (d[p.kind] ?? 0) + p.secs - (before.get(pid)?.secs ?? 0);
+  for (const k of Object.keys(d)) if (d[k] < 0.05) delete d[k];
+  return { total: Object.values(d).reduce((x, y) => x + y, 0), ...d };
+}
+const showCpu = (c, bytes) => `CPU ${c.total.toFixed(1)} s = ${((c.total * 1000) / (bytes / 1e6)).toFixed(0)} ms/MB in Chromium's processes (${Object.entries(c).filter(([k]) => k !== 'total').map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')})`;
+
 // ---- raw data channel ------------------------------------------------------------------------------
 
 async function rawRun(browser, baseUrl, file) {
@@ -60,11 +84,13 @@ async function rawRun(browser, baseUrl, file) {
       tx.page.evaluate((o) => window.raw.open(o), { sessionId, selfId: 'alice-raw', role: 'answerer' }),
     ]);
     await rx.page.evaluate((n) => window.raw.expect(n), FILE_BYTES);
+    const cpu0 = await chromiumCpu(browser);
     const sent = await tx.page.evaluate(() => window.raw.send());
     const got = await rx.page.evaluate(() => window.raw.waitDone());
+    const cpu = await cpuSince(browser, cpu0);
     if (got.received !== FILE_BYTES || sent.size !== FILE_BYTES) throw new Error(`raw run: sent ${sent.size}, received ${got.received} of ${FILE_BYTES}`);
     const ms = got.lastByteAt - sent.startedAt;
-    const r = { MBps: MBps(FILE_BYTES, ms), ms, firstByteMs: got.firstByteAt - sent.startedAt, maxMessageSize: channel.maxMessageSize };
+    const r = { MBps: MBps(FILE_BYTES, ms), ms, firstByteMs: got.firstByteAt - sent.startedAt, maxMessageSize: channel.maxMessageSize, cpu };
     await Promise.all([tx.page.evaluate(() => window.raw.close()), rx.page.evaluate(() => window.raw.close())]);
     const errors = [...tx.errors, ...rx.errors];
     if (errors.length) throw new Error(`raw run: page errors: ${errors.join('; ')}`);
@@ -109,6 +135,7 @@ async function productRun(browser, baseUrl, file, size, { during, timeoutMs = 24
   const alice = await openPage(browser, `${baseUrl}/?user=${aliceId}`);
   const bob = await openPage(browser, `${baseUrl}/?user=${bobId}`, instrumentReceiver);
   try {
+    const cpu0 = await chromiumCpu(browser);
     const id = await sendFile(alice.page, bob.page, bobId, file).catch(async (e) => {
       const state = (page) => page.evaluate(() => ({
         db: document.getElementById('db-status')?.textContent, error: document.getElementById('error')?.textContent,
@@ -119,7 +146,9 @@ async function productRun(browser, baseUrl, file, size, { during, timeoutMs = 24
       throw new Error(`product run (${aliceId} → ${bobId}): ${e.message.split('\n')[0]}; Alice's page: ${JSON.stringify(await state(alice.page))}; Bob's page: ${JSON.stringify(await state(bob.page))}`);
     });
     const sampling = during?.(bob.page, id, size);
+    sampling?.catch(() => {});  // awaited below; if the transfer fails first, that error is the one to see
     await waitReady(bob.page, id, timeoutMs);
+    const cpu = await cpuSince(browser, cpu0);
     const extra = sampling ? await sampling : null;
     const w = await bob.page.evaluate((sid) => ({ ...window.__wtBench, readyAt: window.__wtBench.readyAt[sid] }), id);
     const view = await transferView(bob.page, id);
@@ -128,14 +157,14 @@ async function productRun(browser, baseUrl, file, size, { during, timeoutMs = 24
     if (view?.stats?.piecesVerified !== Math.ceil(size / MiB)) throw new Error(`product run: Bob verified ${view?.stats?.piecesVerified} pieces of ${Math.ceil(size / MiB)}`);
     const ms = w.readyAt - w.acceptAt;
     return {
-      MBps: MBps(size, ms), ms,
+      MBps: MBps(size, ms), ms, bytes: size,
       setupMs: w.openAt - w.acceptAt,                 // accept → the data channel open
       dataMs: w.lastMessageAt - w.openAt,             // channel open → the last message in
       dataMBps: MBps(size, w.lastMessageAt - w.openAt),
       firstMessageMs: w.firstMessageAt - w.openAt,
       tailMs: w.readyAt - w.lastMessageAt,            // last message → "ready" in the list
       messageBytes: w.messageBytes,
-      stats: view.stats, extra,
+      stats: view.stats, extra, cpu,
     };
   } finally {
     await Promise.all([alice.context.close(), bob.context.close()]);
@@ -144,7 +173,8 @@ async function productRun(browser, baseUrl, file, size, { during, timeoutMs = 24
 
 // Every SAMPLE_MS until Bob's session is ready: his JS heap (performance.memory, precise with
 // --enable-precise-memory-info), the wasm core's heap, the array buffers' backing stores (CDP
-// Runtime.getHeapUsage, for information: the JS heap figure does not include them) and the progress.
+// Runtime.getHeapUsage, for information: usedJSHeapSize already counts them here, wasm memory aside)
+// and the progress.
 async function sampleMemory(page, id, size) {
   const cdp = await page.context().newCDPSession(page);
   const samples = [];
@@ -188,7 +218,7 @@ async function sampleMemory(page, id, size) {
 
 const showProduct = (label, r) => log(`${label}: ${r.MBps.toFixed(1)} MB/s, accept→ready ${(r.ms / 1000).toFixed(2)} s `
   + `(accept→channel open ${r.setupMs} ms, open→last message ${r.dataMs} ms = ${r.dataMBps.toFixed(1)} MB/s, `
-  + `open→first message ${r.firstMessageMs} ms, last message→ready ${r.tailMs} ms); receiver stats ${JSON.stringify(r.stats)}`);
+  + `open→first message ${r.firstMessageMs} ms, last message→ready ${r.tailMs} ms); ${showCpu(r.cpu, r.bytes)}; receiver stats ${JSON.stringify(r.stats)}`);
 
 export async function transferBench({ baseUrl }) {
   const startedAt = (benchStart = Date.now());
@@ -201,7 +231,7 @@ export async function transferBench({ baseUrl }) {
       for (let i = 1; i <= ROUNDS; ++i) {
         const r = await rawRun(browser, baseUrl, file);
         raw.push(r);
-        log(`raw ${i}: ${r.MBps.toFixed(1)} MB/s (${(r.ms / 1000).toFixed(2)} s, first byte after ${r.firstByteMs} ms, maxMessageSize ${r.maxMessageSize})`);
+        log(`raw ${i}: ${r.MBps.toFixed(1)} MB/s (${(r.ms / 1000).toFixed(2)} s, first byte after ${r.firstByteMs} ms, maxMessageSize ${r.maxMessageSize}); ${showCpu(r.cpu, FILE_BYTES)}`);
         const p = await productRun(browser, baseUrl, file, FILE_BYTES);
         product.push(p);
         showProduct(`product ${i}`, p);
@@ -236,6 +266,10 @@ export async function transferBench({ baseUrl }) {
       raw_datachannel_MBps: round(rawBest, 1),
       transfer_MBps: round(productBest, 1),
       transfer_ratio_vs_raw: round(productBest / rawBest, 3),
+      ...(raw.every((r) => r.cpu.total > 0) && product.every((r) => r.cpu.total > 0) ? {
+        raw_cpu_ms_per_MB: round(Math.min(...raw.map((r) => (r.cpu.total * 1000) / (FILE_BYTES / 1e6))), 1),
+        transfer_cpu_ms_per_MB: round(Math.min(...product.map((r) => (r.cpu.total * 1000) / (FILE_BYTES / 1e6))), 1),
+      } : {}),
       transfer_data_phase_MBps: round(Math.max(...product.map((r) => r.dataMBps)), 1),
       transfer_1000MiB_MBps: round(mem.MBps, 1),
       receiver_peak_memory_MiB: round(m.peakMiB, 1),

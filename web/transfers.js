@@ -52,7 +52,7 @@ class Transfer {
       if (this.closed) return;
       this.driver = new ReceiverDriver({
         core, store, manifest: this.manifest, ledger: record.ledger ?? null, onChange,
-        onDone: () => this.finish(),
+        onDone: () => this.finish().catch((e) => this.fail(`the file arrived but could not be finished: ${e.message}`)),
         onFatal: (text, error) => this.fail(this.driver.storeError?.message ?? text, error),
       });
     }
@@ -110,8 +110,8 @@ class Transfer {
     this.phase = 'complete';
     const s = this.session;
     await this.mgr.store.updateTransfer(s.id, { complete: true, lastActiveAt: Date.now() });
+    this.mgr.loaded.add(s.id);  // before the status: its listener must not load the file a second time
     await setStatus(this.mgr.db, s.id, 'ready', { bytesDownloaded: s.fileSize });
-    this.mgr.loaded.add(s.id);
     this.mgr.onFileReady(s.id, await this.mgr.store.fileBlob(s.id, Math.ceil(s.fileSize / this.mgr.core.PIECE_SIZE), s.mimeType ?? ''));
     this.stop();
     this.mgr.onChange();
@@ -190,7 +190,9 @@ export class TransferManager {
         t.stop();
       }
       if (!mine && isEnded(s.status)) this.recordEnd(s);
-      if (!mine && (s.status === 'ready' || s.status === 'playing') && !this.loaded.has(s.id)) this.loadReceived(s);
+      if (!mine && (s.status === 'ready' || s.status === 'playing') && !this.loaded.has(s.id)) {
+        this.loadReceived(s).catch((e) => this.onError(`The received file cannot be opened: ${e.message}`));
+      }
     }
     this.onChange();
   }

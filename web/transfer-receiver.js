@@ -1,6 +1,7 @@
 // Drives the core's PieceReceiver: messages from the `file-transfer` data channel in; requests out,
 // verified pieces into IndexedDB (batched, through PieceWriter), the ledger saved with them. The core
 // verifies every piece and decides what to ask for; this loop only carries out its actions.
+import { feedMessage } from './channel-message.js';
 import { PieceWriter } from './piece-store.js';
 
 // Pieces requested and not yet stored, at most (the core's window): they are in flight, being
@@ -41,10 +42,7 @@ export class ReceiverDriver {
   }
 
   onMessage(data) {
-    if (this.closed || !(data instanceof ArrayBuffer)) return;
-    const win = this.receiver.messageWindow();
-    if (data.byteLength <= win.length) win.set(new Uint8Array(data));
-    this.receiver.onMessage(data.byteLength, this.now());
+    if (this.closed || !feedMessage(this.receiver, data, this.now())) return;
     this.drain();
   }
 

@@ -2,6 +2,8 @@
 // The core decides what to read, what to send and when the channel is full; this loop only carries
 // bytes and events (reads one piece at a time, sends while the core says so, waits on
 // 'bufferedamountlow' or the upload cap's timer).
+import { feedMessage } from './channel-message.js';
+
 export class SenderDriver {
   constructor({ core, file, manifest, uploadCapBytesPerSecond = 0, onChange = () => {}, now = () => performance.now() }) {
     Object.assign(this, { core, file, onChange, now });
@@ -36,10 +38,7 @@ export class SenderDriver {
   }
 
   onMessage(data) {
-    if (!(data instanceof ArrayBuffer)) return;  // control frames are binary; text is not ours
-    const win = this.sender.messageWindow();
-    if (data.byteLength <= win.length) win.set(new Uint8Array(data));
-    this.sender.onMessage(data.byteLength, this.now());
+    if (!feedMessage(this.sender, data, this.now())) return;
     this.pump();
     this.onChange();
   }

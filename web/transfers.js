@@ -164,6 +164,7 @@ export class TransferManager {
     this.files = new Map();       // sessionId → the File this page sends
     this.transfers = new Map();   // sessionId → Transfer (running, or finished in this page)
     this.loaded = new Set();      // sessions whose received file was handed to the page
+    this.endRecorded = new Set(); // ended sessions whose end this page has recorded in the store
     this.sessions = [];
     this.present = new Set();
     this.uploadCap = 0;
@@ -189,7 +190,10 @@ export class TransferManager {
         t.phase = s.status;
         t.stop();
       }
-      if (!mine && isEnded(s.status)) this.recordEnd(s);
+      if (!mine && isEnded(s.status) && !this.endRecorded.has(s.id)) {
+        this.endRecorded.add(s.id);  // once per page, not on every later change of the list
+        this.recordEnd(s).catch((e) => this.onError(`Could not record the end of "${s.fileName}": ${e.message}`));
+      }
       if (!mine && (s.status === 'ready' || s.status === 'playing') && !this.loaded.has(s.id)) {
         this.loadReceived(s).catch((e) => this.onError(`The received file cannot be opened: ${e.message}`));
       }

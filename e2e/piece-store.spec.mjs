@@ -345,7 +345,7 @@ test('a failed write rejects with a clear error and the writer goes on with late
     return { orphan, invalid, later, stored, afterDelete, flushAfterDelete, pendingAfter: writer.pendingBytes };
   });
   expect(r.orphan).toEqual(Array(2).fill('could not store pieces 0–1 of transfer gone: there is no such transfer record (deleted?)'));
-  expect(r.invalid).toEqual(Array(2).fill('could not store pieces 2–3 of transfer gone: piece 2 is not a Uint8Array'));
+  expect(r.invalid).toEqual(Array(2).fill('could not store pieces 2–3 of transfer gone: piece 2 is neither a Uint8Array nor a Blob'));
   expect(r.later).toEqual(['stored', 'stored']);
   expect(r.stored).toEqual([null, null, null, null, true, true]);
   expect(r.afterDelete).toBe('could not store piece 6 of transfer gone: the piece store is closed (it was upgraded or deleted by another tab)');

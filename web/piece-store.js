@@ -180,18 +180,19 @@ class PieceStore {
     });
   }
 
-  // One transaction: the pieces, the ledger (if given) and hasChunks=true on the record. The record
-  // must exist: pieces without one could never be found and cleaned up. Resolves once committed.
+  // One transaction: the pieces ({ piece, bytes: a Uint8Array or a Blob }), the ledger (if given) and
+  // hasChunks=true on the record. The record must exist: pieces without one could never be found and
+  // cleaned up. Resolves once committed.
   async writePieces(transferId, pieces, ledger) {
     const numbers = pieces.map((p) => p.piece);
     let label = `transfer ${transferId}`;
     const what = () => `store ${describePieces(numbers)} of ${label}`;
     for (const { piece, bytes } of pieces) {
       if (!Number.isSafeInteger(piece) || piece < 0) throw new Error(`could not ${what()}: ${piece} is not a piece number`);
-      if (!(bytes instanceof Uint8Array)) throw new Error(`could not ${what()}: piece ${piece} is not a Uint8Array`);
+      if (!(bytes instanceof Uint8Array || bytes instanceof Blob)) throw new Error(`could not ${what()}: piece ${piece} is neither a Uint8Array nor a Blob`);
     }
     if (ledger !== undefined && ledger !== null && !(ledger instanceof Uint8Array)) throw new Error(`could not ${what()}: the ledger is not a Uint8Array`);
-    const neededBytes = pieces.reduce((n, p) => n + p.bytes.byteLength, 0) + (ledger?.byteLength ?? 0);
+    const neededBytes = pieces.reduce((n, p) => n + sizeOf(p.bytes), 0) + (ledger?.byteLength ?? 0);
     let missing = false;
     try {
       await this.#run([TRANSFERS, PIECES], 'readwrite', what, (s, tx) => {
@@ -206,7 +207,7 @@ class PieceStore {
           label = `"${record.fileName}"`;
           if (ledger || !record.hasChunks) s[TRANSFERS].put({ ...record, hasChunks: true, ...(ledger ? { ledger } : {}) });
         };
-        for (const { piece, bytes } of pieces) s[PIECES].put(new Blob([bytes]), [transferId, piece]);
+        for (const { piece, bytes } of pieces) s[PIECES].put(bytes instanceof Blob ? bytes : new Blob([bytes]), [transferId, piece]);
       }, { durability: 'strict' });  // flushed to disk before we say so: the ledger is what resumes a transfer
     } catch (e) {
       if (isQuotaError(e)) {
@@ -277,6 +278,9 @@ class PieceStore {
 // Collects pieces and writes them in one transaction per batch (maxBatchPieces queued, or maxDelayMs
 // after the first one), one transaction after another, in order. A failed batch rejects its pieces'
 // promises and the writer goes on with the next one.
+// A piece's bytes come as a Uint8Array or as a Blob already made of them.
+const sizeOf = (bytes) => (bytes instanceof Blob ? bytes.size : bytes?.byteLength ?? 0);
+
 export class PieceWriter {
   #store;
   #transferId;
@@ -299,11 +303,12 @@ export class PieceWriter {
 
   get pendingBytes() { return this.#queuedBytes + this.#inFlightBytes; }
 
-  // Resolves once the piece is committed. The writer keeps `bytes` only until then.
+  // Resolves once the piece is committed. The writer keeps `bytes` (a Uint8Array or a Blob) only
+  // until then.
   write(piece, bytes) {
     return new Promise((resolve, reject) => {
       this.#queue.push({ piece, bytes, resolve, reject });
-      this.#queuedBytes += bytes?.byteLength ?? 0;
+      this.#queuedBytes += sizeOf(bytes);
       if (this.#queue.length >= this.#maxBatchPieces) this.#send();
       else this.#schedule();
     });
@@ -335,7 +340,7 @@ export class PieceWriter {
     const ledger = this.#ledger;
     this.#queue = [];
     this.#ledger = undefined;
-    const pieceBytes = batch.reduce((n, e) => n + (e.bytes?.byteLength ?? 0), 0);
+    const pieceBytes = batch.reduce((n, e) => n + sizeOf(e.bytes), 0);
     const bytes = pieceBytes + (ledger?.byteLength ?? 0);
     this.#queuedBytes -= pieceBytes;
     this.#inFlightBytes += bytes;

@@ -56,7 +56,8 @@ export class ReceiverDriver {
             try { this.channel.send(a.data); } catch { /* closing: the core hears of it from detach */ }
           }
           break;
-        case 'store': this.storePiece(a.piece, a.data.slice()); break;
+        // The Blob copies the piece out of the wasm heap (the only copy; it is disk-backed once stored).
+        case 'store': this.storePiece(a.piece, new Blob([a.data])); break;
         case 'ledger': this.writer.setLedger(a.data.slice()); break;
         case 'rejected': this.onReject(a.piece, a.text); break;
         case 'read-back': this.readBack(a.piece); break;
@@ -67,16 +68,25 @@ export class ReceiverDriver {
         default: break;
       }
     }
-    clearTimeout(this.timer);
-    const deadline = this.receiver.nextDeadline();
-    if (Number.isFinite(deadline)) {
-      this.timer = setTimeout(() => {
-        if (this.closed) return;
-        this.receiver.onTimeout(this.now());
-        this.drain();
-      }, Math.max(0, deadline - this.now()));
-    }
+    this.armTimer(this.receiver.nextDeadline());
     this.onChange();
+  }
+
+  // Wakes the core at its next deadline. The stall deadline moves later with every message, so a
+  // pending timer is kept unless the deadline came earlier: when it fires, the core ignores it if its
+  // deadline has moved on, and drain() arms the timer again for the new one.
+  armTimer(deadline) {
+    if (this.timer !== null && deadline >= this.deadline) return;
+    clearTimeout(this.timer);
+    this.timer = null;
+    this.deadline = deadline;
+    if (!Number.isFinite(deadline)) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      if (this.closed) return;
+      this.receiver.onTimeout(this.now());
+      this.drain();
+    }, Math.max(0, deadline - this.now()));
   }
 
   storePiece(piece, bytes) {

@@ -23,9 +23,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CHROMIUM_ARGS } from '../playwright.config.mjs';
-import { MiB, makeFile, sendFile, transferView, waitReady } from '../support/transfer-helpers.mjs';
+import { MiB, makeFile, sendFile, sha256sum, transferView, waitReady } from '../support/transfer-helpers.mjs';
 
 export const ROUNDS = Math.max(1, Number(process.env.WT_BENCH_TRANSFER_ROUNDS) || 2);  // raw and product runs each
+const MEMORY_RUN = process.env.WT_BENCH_TRANSFER_MEMORY !== '0';  // 0: leave out the 1000 MiB run (while tuning)
 const FILE_BYTES = 256 * MiB;
 const MEMORY_FILE_BYTES = 1000 * MiB;
 const SAMPLE_MS = 250;
@@ -73,7 +74,8 @@ const showCpu = (c, bytes) => `CPU ${c.total.toFixed(1)} s = ${((c.total * 1000)
 
 // ---- raw data channel ------------------------------------------------------------------------------
 
-async function rawRun(browser, baseUrl, file) {
+// hashed: both pages also hash every byte twice with the core (raw-channel.js says why).
+async function rawRun(browser, baseUrl, file, { hashed = false } = {}) {
   const url = `${baseUrl}/harness/raw-channel.html`;
   const [tx, rx] = [await openPage(browser, url), await openPage(browser, url)];
   try {
@@ -83,12 +85,18 @@ async function rawRun(browser, baseUrl, file) {
       rx.page.evaluate((o) => window.raw.open(o), { sessionId, selfId: 'bob-raw', role: 'offerer' }),
       tx.page.evaluate((o) => window.raw.open(o), { sessionId, selfId: 'alice-raw', role: 'answerer' }),
     ]);
-    await rx.page.evaluate((n) => window.raw.expect(n), FILE_BYTES);
+    await rx.page.evaluate(([n, o]) => window.raw.expect(n, o), [FILE_BYTES, { hashed }]);
     const cpu0 = await chromiumCpu(browser);
-    const sent = await tx.page.evaluate(() => window.raw.send());
+    const sent = await tx.page.evaluate((o) => window.raw.send(o), { hashed });
     const got = await rx.page.evaluate(() => window.raw.waitDone());
     const cpu = await cpuSince(browser, cpu0);
     if (got.received !== FILE_BYTES || sent.size !== FILE_BYTES) throw new Error(`raw run: sent ${sent.size}, received ${got.received} of ${FILE_BYTES}`);
+    if (hashed) {
+      const truth = sha256sum(file), pieces = Math.ceil(FILE_BYTES / MiB);
+      for (const [side, h] of [['sender', sent.hash], ['receiver', got.hash]]) {
+        if (h?.digest !== truth || h?.pieceDigests !== pieces) throw new Error(`hashed raw run: the ${side} hashed ${h?.pieceDigests} pieces to ${h?.digest}; sha256sum says ${truth} (${pieces} pieces)`);
+      }
+    }
     const ms = got.lastByteAt - sent.startedAt;
     const r = { MBps: MBps(FILE_BYTES, ms), ms, firstByteMs: got.firstByteAt - sent.startedAt, maxMessageSize: channel.maxMessageSize, cpu };
     await Promise.all([tx.page.evaluate(() => window.raw.close()), rx.page.evaluate(() => window.raw.close())]);
@@ -225,13 +233,16 @@ export async function transferBench({ baseUrl }) {
   const dir = mkdtempSync(join(tmpdir(), 'wt-bench-transfer-'));
   try {
     const file = makeFile(join(dir, 'bench movie.mp4'), FILE_BYTES);
-    const raw = [], product = [];
+    const raw = [], hashed = [], product = [];
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     try {
       for (let i = 1; i <= ROUNDS; ++i) {
         const r = await rawRun(browser, baseUrl, file);
         raw.push(r);
         log(`raw ${i}: ${r.MBps.toFixed(1)} MB/s (${(r.ms / 1000).toFixed(2)} s, first byte after ${r.firstByteMs} ms, maxMessageSize ${r.maxMessageSize}); ${showCpu(r.cpu, FILE_BYTES)}`);
+        const h = await rawRun(browser, baseUrl, file, { hashed: true });
+        hashed.push(h);
+        log(`raw + hashing ${i}: ${h.MBps.toFixed(1)} MB/s (${(h.ms / 1000).toFixed(2)} s); ${showCpu(h.cpu, FILE_BYTES)}`);
         const p = await productRun(browser, baseUrl, file, FILE_BYTES);
         product.push(p);
         showProduct(`product ${i}`, p);
@@ -241,39 +252,47 @@ export async function transferBench({ baseUrl }) {
     }
     rmSync(file);
 
-    const big = makeFile(join(dir, 'bench big movie.mp4'), MEMORY_FILE_BYTES);
-    const memBrowser = await chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS, '--enable-precise-memory-info'] });
-    let mem;
-    try {
-      mem = await productRun(memBrowser, baseUrl, big, MEMORY_FILE_BYTES, { during: sampleMemory, timeoutMs: 400_000 });
-    } finally {
-      await memBrowser.close();
+    let m = null, mem = null;
+    if (MEMORY_RUN) {
+      const big = makeFile(join(dir, 'bench big movie.mp4'), MEMORY_FILE_BYTES);
+      const memBrowser = await chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS, '--enable-precise-memory-info'] });
+      try {
+        mem = await productRun(memBrowser, baseUrl, big, MEMORY_FILE_BYTES, { during: sampleMemory, timeoutMs: 400_000 });
+      } finally {
+        await memBrowser.close();
+      }
+      showProduct('product 1000 MiB', mem);
+      m = mem.extra;
+      log(`receiver memory over ${m.samples} samples (every ${SAMPLE_MS} ms): peak JS heap + wasm ${m.peakMiB.toFixed(1)} MiB `
+        + `(JS heap ${m.peakJsMiB.toFixed(1)}, wasm ${m.peakWasmMiB.toFixed(1)}); first third ${m.firstThirdPeakMiB.toFixed(1)} MiB `
+        + `(${m.firstThirdSamples} samples), last third ${m.lastThirdPeakMiB.toFixed(1)} MiB (${m.lastThirdSamples} samples); `
+        + `array-buffer backing stores peak ${m.peakBackingMiB == null ? 'n/a' : `${m.peakBackingMiB.toFixed(1)} MiB`}`);
+      log(`receiver at accept: JS heap + wasm ${m.startMiB.toFixed(1)} MiB (JS heap ${m.startJsMiB.toFixed(1)})`);
+      log(`receiver JS heap + wasm, peak per tenth of the bytes (MiB): ${m.tenthsMiB.join(' ')}; JS heap alone: ${m.tenthsJsMiB.join(' ')}; `
+        + `lowest sample per tenth: ${m.tenthsFloorMiB.join(' ')}`);
     }
-    showProduct('product 1000 MiB', mem);
-    const m = mem.extra;
-    log(`receiver memory over ${m.samples} samples (every ${SAMPLE_MS} ms): peak JS heap + wasm ${m.peakMiB.toFixed(1)} MiB `
-      + `(JS heap ${m.peakJsMiB.toFixed(1)}, wasm ${m.peakWasmMiB.toFixed(1)}); first third ${m.firstThirdPeakMiB.toFixed(1)} MiB `
-      + `(${m.firstThirdSamples} samples), last third ${m.lastThirdPeakMiB.toFixed(1)} MiB (${m.lastThirdSamples} samples); `
-      + `array-buffer backing stores peak ${m.peakBackingMiB == null ? 'n/a' : `${m.peakBackingMiB.toFixed(1)} MiB`}`);
-    log(`receiver at accept: JS heap + wasm ${m.startMiB.toFixed(1)} MiB (JS heap ${m.startJsMiB.toFixed(1)})`);
-    log(`receiver JS heap + wasm, peak per tenth of the bytes (MiB): ${m.tenthsMiB.join(' ')}; JS heap alone: ${m.tenthsJsMiB.join(' ')}; `
-      + `lowest sample per tenth: ${m.tenthsFloorMiB.join(' ')}`);
 
     const best = (list) => Math.max(...list.map((r) => r.MBps));
-    const rawBest = best(raw), productBest = best(product);
-    log(`better of ${ROUNDS}: raw ${rawBest.toFixed(1)} MB/s, product ${productBest.toFixed(1)} MB/s; transfer benchmark took ${((Date.now() - startedAt) / 1000).toFixed(0)} s`);
+    const rawBest = best(raw), hashedBest = best(hashed), productBest = best(product);
+    log(`better of ${ROUNDS}: raw ${rawBest.toFixed(1)} MB/s, raw + hashing ${hashedBest.toFixed(1)} MB/s, product ${productBest.toFixed(1)} MB/s; transfer benchmark took ${((Date.now() - startedAt) / 1000).toFixed(0)} s`);
     return {
       raw_datachannel_MBps: round(rawBest, 1),
       transfer_MBps: round(productBest, 1),
       transfer_ratio_vs_raw: round(productBest / rawBest, 3),
-      ...(raw.every((r) => r.cpu.total > 0) && product.every((r) => r.cpu.total > 0) ? {
+      raw_hashed_MBps: round(hashedBest, 1),
+      raw_hashed_ratio_vs_raw: round(hashedBest / rawBest, 3),
+      transfer_ratio_vs_raw_hashed: round(productBest / hashedBest, 3),
+      ...([...raw, ...hashed, ...product].every((r) => r.cpu.total > 0) ? {
         raw_cpu_ms_per_MB: round(Math.min(...raw.map((r) => (r.cpu.total * 1000) / (FILE_BYTES / 1e6))), 1),
+        raw_hashed_cpu_ms_per_MB: round(Math.min(...hashed.map((r) => (r.cpu.total * 1000) / (FILE_BYTES / 1e6))), 1),
         transfer_cpu_ms_per_MB: round(Math.min(...product.map((r) => (r.cpu.total * 1000) / (FILE_BYTES / 1e6))), 1),
       } : {}),
       transfer_data_phase_MBps: round(Math.max(...product.map((r) => r.dataMBps)), 1),
-      transfer_1000MiB_MBps: round(mem.MBps, 1),
-      receiver_peak_memory_MiB: round(m.peakMiB, 1),
-      receiver_memory_growth_MiB: round(m.growthMiB, 1),
+      ...(m ? {
+        transfer_1000MiB_MBps: round(mem.MBps, 1),
+        receiver_peak_memory_MiB: round(m.peakMiB, 1),
+        receiver_memory_growth_MiB: round(m.growthMiB, 1),
+      } : {}),
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });

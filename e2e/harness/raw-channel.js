@@ -2,10 +2,16 @@
 // bare RTCDataChannel, opened the product's way (web/peer-link.js, signaled through the database), with
 // the product's flow control: 64 KiB messages, bufferedAmount kept under 4 MiB, woken at 1 MiB by
 // 'bufferedamountlow', the File read in 1 MiB slices (the next slice read while the current one is
-// sent). The receiver only counts bytes. Only the data is timed: Date.now() in the sending page just
-// before the first send, Date.now() in the receiving page when the last byte arrived (one machine, one
+// sent). The receiver only counts bytes. Only the data is timed: Date.now() in the sending page once
+// the first slice is read, Date.now() in the receiving page when the last byte arrived (one machine, one
 // clock). No hashing, no storing: this is what the channel itself can carry.
+//
+// With { hashed: true } each side also runs the SHA-256 work that verification requires of any
+// transfer that meets the issue, with the product's own hash (the wasm core's Sha256Stream): every
+// byte hashed twice on each side, once for its 1 MiB piece's digest and once for the whole file's.
+// Nothing else (no frames, no ledger, no storing): the ceiling for a verified transfer on this machine.
 import * as peerLink from '../../web/peer-link.js';
+import { loadCore } from '../../web/core.js';
 import { connectDatabase, loadDatabaseConfig } from '../../web/database.js';
 
 const MESSAGE = 64 * 1024;
@@ -15,6 +21,42 @@ const LOW_WATER = 1024 * 1024;
 
 let dbPromise = null;
 const database = () => (dbPromise ??= loadDatabaseConfig().then(connectDatabase));
+
+// A piece digest and the whole file's digest over the same bytes, fed in order (one copy into each
+// stream's window in the wasm heap, as the product copies once into its core).
+class TwoDigests {
+  constructor(core) {
+    this.piece = new core.Sha256Stream(SLICE);
+    this.file = new core.Sha256Stream(SLICE);
+    this.inPiece = 0;
+    this.pieceDigests = 0;
+  }
+
+  // bytes: a Uint8Array that does not cross a piece boundary.
+  update(bytes) {
+    for (const s of [this.piece, this.file]) {
+      s.window().set(bytes);
+      s.updateFromWindow(bytes.byteLength);
+    }
+    this.inPiece += bytes.byteLength;
+    if (this.inPiece === SLICE) this.endPiece();
+  }
+
+  endPiece() {
+    if (!this.inPiece) return;
+    this.piece.finishHex();
+    this.pieceDigests += 1;
+    this.inPiece = 0;
+  }
+
+  finish() {
+    this.endPiece();
+    const digest = this.file.finishHex();
+    this.piece.delete();
+    this.file.delete();
+    return { digest, pieceDigests: this.pieceDigests };
+  }
+}
 
 const bufferLow = (channel) => new Promise((resolve, reject) => {
   const done = () => { channel.removeEventListener('bufferedamountlow', done); channel.removeEventListener('close', closed); resolve(); };
@@ -49,16 +91,21 @@ window.raw = {
     });
   },
 
-  // Receiver: count bytes until `expected` arrived; the promise `done` resolves then.
-  expect(expected) {
+  // Receiver: count bytes (and hash them, if hashed) until `expected` arrived; the promise `done`
+  // resolves then.
+  async expect(expected, { hashed = false } = {}) {
     this.received = 0;
     this.expected = expected;
     this.firstByteAt = this.lastByteAt = null;
+    this.hashResult = null;
+    const digests = hashed ? new TwoDigests(await loadCore()) : null;
     this.done = new Promise((resolve) => {
       this.channel.onmessage = (e) => {
         if (this.firstByteAt === null) this.firstByteAt = Date.now();
+        digests?.update(new Uint8Array(e.data));
         this.received += e.data.byteLength;
         if (this.received >= this.expected) {
+          if (digests) this.hashResult = digests.finish();
           this.lastByteAt = Date.now();
           this.channel.onmessage = null;
           resolve();
@@ -81,13 +128,15 @@ window.raw = {
     } finally {
       clearInterval(timer);
     }
-    return { received: this.received, firstByteAt: this.firstByteAt, lastByteAt: this.lastByteAt };
+    return { received: this.received, firstByteAt: this.firstByteAt, lastByteAt: this.lastByteAt, hash: this.hashResult };
   },
 
-  // Sender: the picked file, 1 MiB slices, 64 KiB messages. Resolves with the time of the first send.
-  async send() {
+  // Sender: the picked file, 1 MiB slices (hashed first, if hashed), 64 KiB messages. Resolves with
+  // the time of the first send.
+  async send({ hashed = false } = {}) {
     const file = document.getElementById('file').files[0];
     if (!file) throw new Error('no file picked');
+    const digests = hashed ? new TwoDigests(await loadCore()) : null;
     const ch = this.channel;
     ch.bufferedAmountLowThreshold = LOW_WATER;
     const read = (offset) => (offset < file.size ? file.slice(offset, offset + SLICE).arrayBuffer() : null);
@@ -95,15 +144,16 @@ window.raw = {
     let next = read(0);
     for (let offset = 0; offset < file.size; offset += SLICE) {
       const buf = await next;
+      startedAt ??= Date.now();
       next = read(offset + SLICE);  // read ahead while this slice goes out
+      digests?.update(new Uint8Array(buf));
       for (let at = 0; at < buf.byteLength; at += MESSAGE) {
         const len = Math.min(MESSAGE, buf.byteLength - at);
         if (ch.bufferedAmount + len > HIGH_WATER) await bufferLow(ch);
-        if (startedAt === null) startedAt = Date.now();
         ch.send(new Uint8Array(buf, at, len));
       }
     }
-    return { startedAt, size: file.size };
+    return { startedAt, size: file.size, hash: digests?.finish() ?? null };
   },
 
   async close() {

@@ -90,18 +90,28 @@ export async function savedSha256(page, id, dir) {
     return window.wtTransfers.save(s, { preferPicker: false });
   }, id);
   if (page.context().browser().browserType().name() === 'firefox') {
-    // Firefox writes <name>.part, then renames it: wait for one finished file in an emptied folder.
+    // Firefox writes <name>.part or a temporary name, then renames it: wait, in an emptied folder,
+    // for one finished file that kept its name and size over two looks.
     const size = await page.evaluate((sid) => window.wtTransfers.sessions.find((x) => x.id === sid).fileSize, id);
     rmSync(FIREFOX_DOWNLOADS, { recursive: true, force: true });
     mkdirSync(FIREFOX_DOWNLOADS, { recursive: true });
     await save();
-    let file = null;
+    let file = null, seen = null;
     await expect.poll(() => {
       const names = readdirSync(FIREFOX_DOWNLOADS);
       if (names.some((f) => f.endsWith('.part')) || names.length !== 1) return false;
-      file = join(FIREFOX_DOWNLOADS, names[0]);
-      return statSync(file).size === size;
-    }, { timeout: 120_000 }).toBe(true);
+      const path = join(FIREFOX_DOWNLOADS, names[0]);
+      let bytes;
+      try {
+        bytes = statSync(path).size;
+      } catch {
+        return false;  // renamed between the listing and the look
+      }
+      const stable = seen === `${path}:${bytes}`;
+      seen = `${path}:${bytes}`;
+      file = path;
+      return stable && bytes === size;
+    }, { timeout: 120_000, intervals: [250] }).toBe(true);
     return sha256sum(file);
   }
   const [download] = await Promise.all([page.waitForEvent('download', { timeout: 120_000 }), save()]);

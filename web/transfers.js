@@ -266,12 +266,13 @@ export class TransferManager {
     await setStatus(this.db, session.id, 'cancelled', { reason });
   }
 
+  // The session's end goes into its record; the core's clean-up plan then decides what goes when
+  // (an unfinished download's pieces at once, a received file's after 24 hours).
   async recordEnd(session) {
     const rec = await this.store.getTransfer(session.id).catch(() => null);
     if (!rec || rec.endedAt) return;
     await this.store.updateTransfer(session.id, { endedAt: Date.now() });
-    // A cancelled or failed download is of no use: its pieces go at once.
-    if (session.status !== 'complete' && !rec.complete) await this.store.deleteChunks(session.id);
+    await this.runCleanup();
   }
 
   // "Save file": streamed from IndexedDB to disk (options go to piece-store's saveFile).
@@ -293,7 +294,7 @@ export class TransferManager {
     clearTimeout(this.cleanupTimer);
     const records = (await this.store.listTransfers()).map((r) => ({
       id: r.transferId, createdAt: r.createdAt, endedAt: r.endedAt ?? null, lastActiveAt: r.lastActiveAt ?? null,
-      hasChunks: !!r.hasChunks, live: !!this.transfers.get(r.transferId) && !this.transfers.get(r.transferId).closed,
+      hasChunks: !!r.hasChunks, complete: !!r.complete, live: !!this.transfers.get(r.transferId) && !this.transfers.get(r.transferId).closed,
     }));
     const known = new Set(records.map((r) => r.id));
     for (const s of this.sessions) {

@@ -576,6 +576,7 @@ val plan_cleanup(val records, double now) {
     read_number(o, "endedAt", r.ended_at_ms);
     read_number(o, "lastActiveAt", r.last_active_ms);
     r.has_local_chunks = o["hasChunks"].as<bool>();
+    if (o["complete"].isFalse()) r.download_complete = false;
     r.live = o["live"].as<bool>();
     list.push_back(std::move(r));
   }

@@ -170,6 +170,8 @@ export interface CheckResult { verdict: 'ok' | 'warn' | 'refuse'; code: string; 
 
 export interface CleanupRecord {
   id: string; createdAt: number; endedAt: number | null; lastActiveAt: number | null; hasChunks: boolean; live: boolean;
+  /** false: a download that never finished (its pieces go as soon as endedAt is set); default true */
+  complete?: boolean;
 }
 
 export interface WatchCore {
@@ -190,7 +192,7 @@ export interface WatchCore {
   checkFileType(mimeType: string, fileName: string): CheckResult;
   checkStorage(neededBytes: number, quotaBytes: number, usageBytes: number): CheckResult;
   sanitizeFileName(name: string): string;
-  /** Received pieces 24 h after the end, records after 7 idle days; nowMs passed in. */
+  /** Received pieces 24 h after the end (an unfinished download's at its end), records after 7 idle days; nowMs passed in. */
   planCleanup(records: CleanupRecord[], nowMs: number): { deleteChunks: string[]; deleteSessions: string[]; nextRunMs: number };
 }
 

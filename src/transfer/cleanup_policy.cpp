@@ -21,7 +21,8 @@ CleanupPlan plan_cleanup(const std::vector<SessionRecord>& sessions, double now_
     }
     next = std::min(next, collect_at);
     if (!s.has_local_chunks) continue;
-    const double chunks_at = ended + config.chunks_after_end_ms;
+    const bool abandoned = s.ended_at_ms >= 0 && !s.download_complete;
+    const double chunks_at = abandoned ? s.ended_at_ms : ended + config.chunks_after_end_ms;
     if (now_ms >= chunks_at) plan.delete_chunks.push_back(s.id);
     else next = std::min(next, chunks_at);
   }

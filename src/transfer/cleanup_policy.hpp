@@ -2,7 +2,9 @@
 // (IndexedDB), passes `now`, deletes what the plan says, and runs the plan again at next_run_ms
 // (and on start-up).
 //
-// - Received chunks are deleted 24 h after the session ended (spec, step 1.3).
+// - Received chunks are deleted 24 h after the session ended (spec, step 1.3). A download that
+//   ended before it was complete (declined, cancelled, failed) can never be resumed or watched:
+//   its chunks go as soon as the end is recorded.
 // - A session that never recorded its end (the tab died) counts as ended at its last activity.
 //   The glue keeps last_active_ms fresh for sessions open in this page (and marks them live), so
 //   a session in use is never touched.
@@ -23,6 +25,7 @@ struct SessionRecord {
   double ended_at_ms = -1;      // < 0: no end recorded
   double last_active_ms = -1;   // < 0: none recorded (created_at_ms counts)
   bool has_local_chunks = false;
+  bool download_complete = true;  // false: the chunks are a download that never finished
   bool live = false;            // open in this page right now: never cleaned
 };
 

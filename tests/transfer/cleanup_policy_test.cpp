@@ -32,6 +32,28 @@ TEST_CASE("received chunks are deleted 24 hours after the session ended, not bef
   CHECK(p.delete_sessions.empty());
 }
 
+TEST_CASE("an unfinished download's chunks go when its end is recorded; unfinished without an end, they wait",
+          "[cleanup]") {
+  const double t0 = 1.7e12;
+  SessionRecord cancelled = ended("cancelled", t0, t0 + kHour);
+  cancelled.download_complete = false;
+  SessionRecord finished = ended("finished", t0, t0 + kHour);
+  SessionRecord died = ended("died", t0, -1);  // the tab closed mid-way: resumable, no end recorded
+  died.last_active_ms = t0 + kHour;
+  died.download_complete = false;
+  const std::vector<SessionRecord> s = {cancelled, finished, died};
+
+  wt::CleanupPlan p = wt::plan_cleanup(s, t0 + kHour - 1);  // (a clock a little behind the end)
+  CHECK(p.delete_chunks.empty());
+  CHECK(p.next_run_ms == Approx(t0 + kHour));
+  p = wt::plan_cleanup(s, t0 + kHour);
+  CHECK(p.delete_chunks == std::vector<std::string>{"cancelled"});
+  CHECK(p.next_run_ms == Approx(t0 + 2 * kHour));  // the hourly run; the others are due in a day
+  p = wt::plan_cleanup(s, t0 + kHour + kDay);
+  CHECK(p.delete_chunks == std::vector<std::string>{"cancelled", "finished", "died"});
+  CHECK(p.delete_sessions.empty());
+}
+
 TEST_CASE("sessions are garbage-collected 7 days after their last sign of life", "[cleanup]") {
   const double t0 = 0;
   std::vector<SessionRecord> s = {ended("old", t0, t0 + kHour, false), ended("long", t0, t0 + 6 * kDay)};

@@ -193,6 +193,33 @@ test('decline and cancel reach the other side; a closed tab is reported; a cance
   }
 });
 
+test('without IndexedDB the page says it cannot receive, refuses Accept with the reason, and still sends', async ({ browser }) => {
+  // Bob's browser refuses IndexedDB, as one with site storage blocked does.
+  const noStore = (page) => page.addInitScript(() => {
+    IDBFactory.prototype.open = function () { throw new DOMException('The operation is insecure.', 'SecurityError'); };
+  });
+  const p = await pair(browser, 'nostore', { instrumentBob: noStore });
+  await expect(p.bob.page.locator('#error')).toContainText('Received files cannot be stored in this browser: could not open the piece store');
+  await expect(p.bob.page.locator('#error')).toContainText('The operation is insecure');
+  // Alice → Bob: Accept is refused with the reason; the invitation stays pending and can be declined.
+  await p.alice.page.locator('#partner').selectOption(p.bobId);
+  await p.alice.page.locator('#movie-input').setInputFiles(small);
+  await p.alice.page.locator('#invite').click();
+  const invite = p.bob.page.locator('li.session[data-status="pending"]');
+  const id = await invite.getAttribute('data-session');
+  await invite.locator('.accept').click();
+  await expect(invite.locator('.check-message.refused')).toContainText('You cannot accept "small movie.mp4" here: this page cannot store received files');
+  await expect(session(p.alice.page, id)).toHaveAttribute('data-status', 'pending');
+  await invite.locator('.decline').click();
+  await expect(session(p.alice.page, id)).toHaveAttribute('data-status', 'declined');
+  // Bob → Alice works: sending needs no storage on Bob's side.
+  const back = await sendFile(p.bob.page, p.alice.page, p.aliceId, small);
+  await waitReady(p.alice.page, back);
+  expect(await savedSha256(p.alice.page, back, dir)).toBe(smallSum);
+  expect(p.bob.errors).toEqual([]);
+  await p.close();
+});
+
 test('before sending: a file that is not a video asks "Send anyway"', async ({ browser }) => {
   const p = await pair(browser, 'type');
   const notVideo = makeFile(join(dir, 'notes <img src=x onerror=alert(1)>.txt'), 100_000);

@@ -112,8 +112,14 @@ async function main() {
   const core = await corePromise;
   let watch = null;
   if (core) {
-    const store = await openPieceStore();
-    const transfers = new TransferManager({ core, db, store, userId: user, iceServers: config.iceServers ?? [], onError: showError });
+    // Without IndexedDB (storage disabled, some private windows) the page still sends and watches.
+    let storeError = null;
+    const store = await openPieceStore().catch((e) => {
+      storeError = e;
+      showError(`Received files cannot be stored in this browser: ${e.message}. You can still send a file, or watch a file you both have.`);
+      return null;
+    });
+    const transfers = new TransferManager({ core, db, store, storeError, userId: user, iceServers: config.iceServers ?? [], onError: showError });
     window.wtTransfers = transfers;  // for the browser tests' counters
     watch = new WatchSessionsView({ core, db, userId: user, root: $('watch-root'), showError, transfers });
     transfers.runCleanup().catch((e) => showError(`Clean-up of old downloads failed: ${e.message}`));

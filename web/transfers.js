@@ -48,6 +48,7 @@ class Transfer {
     if (this.role === 'sender') {
       this.driver = new SenderDriver({ core, file: this.mgr.files.get(this.session.id), manifest: this.manifest, uploadCapBytesPerSecond: this.mgr.uploadCap, onChange });
     } else {
+      if (!store) throw new Error(this.mgr.noStoreText);
       const record = await store.getTransfer(this.session.id) ?? await this.createRecord();
       if (this.closed) return;
       this.driver = new ReceiverDriver({
@@ -159,8 +160,11 @@ class Transfer {
 }
 
 export class TransferManager {
-  constructor({ core, db, store, userId, iceServers = [], onChange = () => {}, onFileReady = () => {}, onError = () => {} }) {
+  // store: the page's PieceStore, or null when IndexedDB could not be opened (storeError says why):
+  // this page can then send files but not receive them.
+  constructor({ core, db, store, storeError = null, userId, iceServers = [], onChange = () => {}, onFileReady = () => {}, onError = () => {} }) {
     Object.assign(this, { core, db, store, userId, iceServers, onChange, onFileReady, onError });
+    this.noStoreText = `this page cannot store received files — ${storeError?.message ?? 'it has no piece store'}`;
     this.files = new Map();       // sessionId → the File this page sends
     this.transfers = new Map();   // sessionId → Transfer (running, or finished in this page)
     this.loaded = new Set();      // sessions whose received file was handed to the page
@@ -204,6 +208,7 @@ export class TransferManager {
   // A file received earlier (before a reload): the page plays and saves it from IndexedDB.
   async loadReceived(s) {
     this.loaded.add(s.id);
+    if (!this.store) return;
     const rec = await this.store.getTransfer(s.id).catch(() => null);
     if (!rec?.complete) return;
     this.onFileReady(s.id, await this.store.fileBlob(s.id, rec.pieceCount, rec.mimeType));
@@ -239,6 +244,7 @@ export class TransferManager {
 
   // What the recipient must know before accepting: size, type, and room on this disk.
   async checkIncoming(session) {
+    if (!this.store) return [{ verdict: 'refuse', code: 'no-store', message: `You cannot accept "${session.fileName}" here: ${this.noStoreText}.` }];
     const { quota, usage } = await estimateStorage();
     return [
       this.core.checkFileSize(session.fileSize, null),
@@ -269,7 +275,7 @@ export class TransferManager {
   // The session's end goes into its record; the core's clean-up plan then decides what goes when
   // (an unfinished download's pieces at once, a received file's after 24 hours).
   async recordEnd(session) {
-    const rec = await this.store.getTransfer(session.id).catch(() => null);
+    const rec = await this.store?.getTransfer(session.id).catch(() => null);
     if (!rec || rec.endedAt) return;
     await this.store.updateTransfer(session.id, { endedAt: Date.now() });
     await this.runCleanup();
@@ -277,6 +283,7 @@ export class TransferManager {
 
   // "Save file": streamed from IndexedDB to disk (options go to piece-store's saveFile).
   async save(session, options) {
+    if (!this.store) throw new Error(`"${session.fileName}" cannot be saved: ${this.noStoreText}.`);
     const rec = await this.store.getTransfer(session.id);
     if (!rec?.complete) throw new Error(`"${session.fileName}" has not fully arrived yet.`);
     return saveFile(this.store, rec, options);
@@ -292,6 +299,7 @@ export class TransferManager {
   // the core plans it (time passed in); runs on start-up and again when the plan says.
   async runCleanup(nowMs = Date.now()) {
     clearTimeout(this.cleanupTimer);
+    if (!this.store) return null;  // nothing stored here to clean
     const records = (await this.store.listTransfers()).map((r) => ({
       id: r.transferId, createdAt: r.createdAt, endedAt: r.endedAt ?? null, lastActiveAt: r.lastActiveAt ?? null,
       hasChunks: !!r.hasChunks, complete: !!r.complete, live: !!this.transfers.get(r.transferId) && !this.transfers.get(r.transferId).closed,

@@ -275,12 +275,12 @@ class PieceStore {
   }
 }
 
-// Collects pieces and writes them in one transaction per batch (maxBatchPieces queued, or maxDelayMs
-// after the first one), one transaction after another, in order. A failed batch rejects its pieces'
-// promises and the writer goes on with the next one.
 // A piece's bytes come as a Uint8Array or as a Blob already made of them.
 const sizeOf = (bytes) => (bytes instanceof Blob ? bytes.size : bytes?.byteLength ?? 0);
 
+// Collects pieces and writes them in one transaction per batch (maxBatchPieces queued, or maxDelayMs
+// after the first one), one transaction after another, in order. A failed batch rejects its pieces'
+// promises and the writer goes on with the next one.
 export class PieceWriter {
   #store;
   #transferId;

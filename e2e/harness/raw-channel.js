@@ -132,7 +132,7 @@ window.raw = {
   },
 
   // Sender: the picked file, 1 MiB slices (hashed first, if hashed), 64 KiB messages. Resolves with
-  // the time of the first send.
+  // the start time (the first slice read) and, if hashed, the digests.
   async send({ hashed = false } = {}) {
     const file = document.getElementById('file').files[0];
     if (!file) throw new Error('no file picked');

@@ -4,18 +4,16 @@
 import { feedMessage } from './channel-message.js';
 import { PieceWriter } from './piece-store.js';
 
-// Pieces requested and not yet stored, at most (the core's window): they are in flight, being
-// verified, or waiting for their IndexedDB transaction. It must be well above the batch size, or
-// every batch would drain the pipe while it commits. 24 MiB of memory at most.
-const WINDOW_PIECES = 24;
-const BATCH_PIECES = 4;  // 4 MiB per transaction: large records, few transactions
+// 4 MiB per transaction: large records, few transactions. The core's window (how many pieces it
+// requests before they are stored) is sized above this batch.
+const BATCH_PIECES = 4;
 
 export class ReceiverDriver {
   // ledger: the bytes saved by an earlier session of this transfer (a reload), or null.
   constructor({ core, store, manifest, ledger = null, onChange = () => {}, onDone = () => {}, onFatal = () => {}, onReject = () => {}, now = () => performance.now() }) {
     Object.assign(this, { core, store, onChange, onDone, onFatal, onReject, now });
     this.transferId = manifest.transferId;
-    this.receiver = new core.PieceReceiver(manifest, { windowPieces: WINDOW_PIECES }, ledger);
+    this.receiver = new core.PieceReceiver(manifest, null, ledger);  // the core's own window and stall timeout
     this.ledgerRestore = this.receiver.ledgerRestore();  // "ok", "empty", or why an old ledger was not usable
     this.writer = new PieceWriter(store, this.transferId, { maxBatchPieces: BATCH_PIECES, maxDelayMs: 30 });
     this.channel = null;

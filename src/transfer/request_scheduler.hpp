@@ -21,7 +21,11 @@
 namespace wt {
 
 struct SchedulerConfig {
-  std::uint32_t window_pieces = 8;  // 8 MiB outstanding: > one bandwidth-delay product on WebRTC
+  // Pieces requested and not yet stored, at most: in flight, being verified, or waiting for their
+  // storage transaction (the browser glue commits 4 pieces per IndexedDB transaction). Well above
+  // one bandwidth-delay product on WebRTC and above the store batch, or every commit would drain
+  // the pipe; 24 MiB of memory at most.
+  std::uint32_t window_pieces = 24;
   double stall_timeout_ms = 15000;
 };
 

@@ -1,14 +1,15 @@
 // Installs what a fresh Debian 12 machine lacks for `npm start` / `npm test`, or says plainly what to
 // install where it cannot (not root, not Debian). Nothing here downloads a toolchain or a browser of
 // its own: system tools come from Debian's packages, JS dependencies from the npm lockfiles.
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 export const ROOT = new URL('../..', import.meta.url).pathname.replace(/\/$/, '');
 
 // What each job needs: Debian package → a file that proves it is installed.
-const PACKAGES = {
+export const PACKAGES = {
   build: {
     cmake: '/usr/bin/cmake',
     'g++': '/usr/bin/g++',
@@ -22,12 +23,18 @@ const PACKAGES = {
   },
 };
 
+// The proof files are looked up under this root: '/' on a real machine; the set-up test
+// (tests/setup/) points it at a scratch tree so that it decides what is "missing".
+const proofRoot = () => process.env.WT_SETUP_PROOF_ROOT || '/';
+
 export class SetupError extends Error {}
 
-function missingPackages(jobs) {
+export function missingPackages(jobs) {
   const missing = [];
   for (const job of jobs) {
-    for (const [pkg, file] of Object.entries(PACKAGES[job])) if (!existsSync(file)) missing.push(pkg);
+    for (const [pkg, file] of Object.entries(PACKAGES[job])) {
+      if (!existsSync(join(proofRoot(), file)) && !missing.includes(pkg)) missing.push(pkg);
+    }
   }
   return missing;
 }
@@ -38,29 +45,44 @@ function run(cmd, args, opts = {}) {
   if (r.status !== 0) throw new SetupError(`${cmd} ${args.join(' ')} failed with exit code ${r.status}`);
 }
 
-function isDebianLike() {
-  return existsSync('/usr/bin/apt-get') && existsSync('/usr/bin/dpkg');
+// The executable `cmd` on PATH, or null (no shell involved, so a bare PATH works too).
+export function findOnPath(cmd) {
+  for (const dir of (process.env.PATH || '').split(delimiter)) {
+    if (!dir) continue;
+    try {
+      accessSync(join(dir, cmd), constants.X_OK);
+      return join(dir, cmd);
+    } catch { /* not here */ }
+  }
+  return null;
 }
 
+// Installs the Debian packages that `jobs` need and are missing: `apt-get update`, then one
+// `apt-get install` of exactly those, non-interactively; as root directly, otherwise through
+// password-less sudo. Without either, or without apt, it stops with one line saying what to install.
 export function ensureSystemPackages(jobs) {
   const missing = missingPackages(jobs);
   if (missing.length === 0) return;
-  if (!isDebianLike()) {
+  if (!findOnPath('apt-get') || !findOnPath('dpkg')) {
     throw new SetupError(
       `missing tools: ${missing.join(', ')}. This machine has no apt-get; install them with your system's ` +
-        'package manager (Emscripten 3.1.6 as pinned in emsdk-version.txt, Catch2 v2, Chromium, Firefox ESR, ffmpeg) — see README.md.');
+        'package manager (Emscripten 3.1.6 as pinned in emsdk-version.txt, Catch2 v2, Chromium, Firefox ESR, ffmpeg), see README.md.');
   }
   const asRoot = process.getuid?.() === 0;
-  const sudo = !asRoot && spawnSync('sudo', ['-n', 'true']).status === 0;
+  const sudo = !asRoot && findOnPath('sudo') && spawnSync('sudo', ['-n', 'true'], { stdio: 'ignore' }).status === 0;
   if (!asRoot && !sudo) {
-    throw new SetupError(`missing Debian packages: ${missing.join(' ')}.\n  Install them with: sudo apt-get install -y ${missing.join(' ')}`);
+    throw new SetupError(
+      `missing Debian packages (${missing.join(', ')}), and this user is not root and has no password-less sudo; ` +
+        `install them with: sudo apt-get install -y ${missing.join(' ')}`);
   }
-  const prefix = asRoot ? [] : ['sudo', '-n'];
-  const apt = (...args) => (prefix.length ? run(prefix[0], [...prefix.slice(1), 'apt-get', ...args]) : run('apt-get', args));
+  // sudo resets the environment, so DEBIAN_FRONTEND goes on the command line through env(1).
+  const frontend = 'DEBIAN_FRONTEND=noninteractive';
+  const apt = asRoot
+    ? (...args) => run('apt-get', args, { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } })
+    : (...args) => run('sudo', ['-n', 'env', frontend, 'apt-get', ...args]);
   console.log(`[setup] installing Debian packages: ${missing.join(' ')}`);
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  apt('update', '-qq', { env });
-  apt('install', '-y', '-qq', ...missing, { env });
+  apt('update', '-qq');
+  apt('install', '-y', '-qq', ...missing);
   const still = missingPackages(jobs);
   if (still.length) throw new SetupError(`apt-get ran but these are still missing: ${still.join(', ')}`);
 }
@@ -100,11 +122,8 @@ export async function withSetupErrors(fn) {
   }
 }
 
-export function commandExists(cmd) {
-  try {
-    execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
+// `node web/server/setup.mjs [build] [test]`: only the system packages (what the set-up test drives).
+if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const jobs = process.argv.slice(2);
+  await withSetupErrors(() => ensureSystemPackages(jobs.length ? jobs : ['build', 'test']));
 }

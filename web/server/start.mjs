@@ -10,11 +10,11 @@ await withSetupErrors(async () => {
   const db = await openDatabase();
   const web = await startStaticServer({ clientConfig: db.client, port: Number(process.env.PORT || 8080) })
     .catch(() => startStaticServer({ clientConfig: db.client, port: 0 }));  // 8080 taken: any free port
-  console.log(`\nWatch Together is running (database: ${db.client.label}).`);
+  // The URLs come last, where a user looks.
+  console.log(`\nWatch Together is running (database: ${db.client.label}). Press Ctrl+C to stop.`);
   console.log('Open these two URLs, one per person (two browser windows or two machines):');
   console.log(`  ${web.url}/?user=alice`);
   console.log(`  ${web.url}/?user=bob`);
-  console.log('Press Ctrl+C to stop.');
   const stop = async () => {
     await web.close();
     await db.close();

@@ -1,6 +1,6 @@
 // `npm test`: every test of the project, in order, each step's output shown as it runs:
 //   1. Catch2 unit tests, native (ctest)      2. the same Catch2 tests as wasm under Node (ctest)
-//   3. the embedded database server (node --test tests/server)
+//   3. the set-up path and the embedded database server (node --test tests/setup tests/server)
 //   4. Playwright in Debian's Chromium and Firefox ESR (e2e/)
 // It installs what is missing first (see setup.mjs) and ends with one line "tests: N passed, N failed".
 import { spawn } from 'node:child_process';
@@ -51,7 +51,7 @@ await withSetupErrors(async () => {
   const steps = [
     ['Catch2, native', 'ctest', ['--test-dir', join(BUILD, 'native'), '--output-on-failure', '-j2'], counters.ctest],
     ['Catch2, wasm under Node', 'ctest', ['--test-dir', join(BUILD, 'wasm'), '--output-on-failure', '-j2'], counters.ctest, EM_ENV],
-    ['embedded database server', process.execPath, ['--test', '--test-reporter=tap', 'tests/server/'], counters.node],
+    ['set-up and embedded database server', process.execPath, ['--test', '--test-reporter=tap', 'tests/setup/', 'tests/server/'], counters.node],
     ['browsers (Playwright)', process.execPath, [join(ROOT, 'node_modules/@playwright/test/cli.js'), 'test', '-c', 'e2e/playwright.config.mjs'], counters.playwright],
   ];
   let passed = 0, failed = 0;

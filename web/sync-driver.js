@@ -55,9 +55,15 @@ export class SyncDriver {
     this.step(() => {});
   }
 
-  // The whole file is here (a local copy): nothing to wait for.
+  // How far this viewer can play from the group position (media seconds) and how much of the file
+  // it holds (0..1; 1: a local copy, never waits).
   setHorizon(horizonS, fraction) {
     this.step(() => this.sync.setLocalHorizon(performance.now(), horizonS, fraction));
+  }
+
+  // Moves the element over a small hole in its buffer; not a user's seek.
+  nudge(t) {
+    this.player.nudge(t);
   }
 
   // Runs one input, then drains every output and re-arms the single timer.

@@ -10,8 +10,9 @@ const BATCH_PIECES = 4;
 
 export class ReceiverDriver {
   // ledger: the bytes saved by an earlier session of this transfer (a reload), or null.
-  constructor({ core, store, manifest, ledger = null, onChange = () => {}, onDone = () => {}, onFatal = () => {}, onReject = () => {}, now = () => performance.now() }) {
-    Object.assign(this, { core, store, onChange, onDone, onFatal, onReject, now });
+  // onStored(piece): a verified piece is in IndexedDB (what playback may read).
+  constructor({ core, store, manifest, ledger = null, onChange = () => {}, onDone = () => {}, onFatal = () => {}, onReject = () => {}, onStored = () => {}, now = () => performance.now() }) {
+    Object.assign(this, { core, store, onChange, onDone, onFatal, onReject, onStored, now });
     this.transferId = manifest.transferId;
     this.receiver = new core.PieceReceiver(manifest, null, ledger);  // the core's own window and stall timeout
     this.ledgerRestore = this.receiver.ledgerRestore();  // "ok", "empty", or why an old ledger was not usable
@@ -91,6 +92,7 @@ export class ReceiverDriver {
     this.writer.write(piece, bytes).then(() => {
       if (this.closed) return;
       this.receiver.onPieceStored(piece, this.now());
+      this.onStored(piece);
       this.drain();
     }, (err) => {
       if (this.closed) return;
@@ -112,11 +114,15 @@ export class ReceiverDriver {
     });
   }
 
-  // Playback moved: new requests go on from this byte.
-  seekToByte(offset) {
-    this.receiver.seekToByte(offset);
+  // Playback's fetch plan (the core's ProgressivePlayback): these pieces first, then on from this byte.
+  applyFetchPlan({ urgentFirst, urgentCount, fromByte }) {
+    if (this.closed) return;
+    this.receiver.prioritize(urgentFirst, urgentCount);
+    this.receiver.seekToByte(fromByte);
     this.drain();
   }
+
+  heldPieces() { return this.receiver.heldPieces(); }
 
   cancel(reason) {
     this.receiver.cancel(reason);

@@ -9,11 +9,18 @@ export class VideoPlayer {
     this.video = video;
     this.h = handlers;
     this.stopped = false;
+    this.nudgeTo = null;
     const now = () => performance.now();
     this.listeners = {
       play: () => this.h.onPlay(now(), video.currentTime),
       pause: () => this.h.onPause(now(), video.currentTime),
-      seeking: () => this.h.onSeeking(now(), video.currentTime),
+      seeking: () => {
+        if (this.nudgeTo !== null && Math.abs(video.currentTime - this.nudgeTo) < 0.05) {
+          this.nudgeTo = null;  // our own step over a hole, not a gesture
+          return;
+        }
+        this.h.onSeeking(now(), video.currentTime);
+      },
       seeked: () => this.report(),
       loadedmetadata: () => this.h.onDuration?.(video.duration),
       error: () => this.h.onError?.(mediaErrorText(video.error)),
@@ -63,6 +70,13 @@ export class VideoPlayer {
       case 'rate': v.playbackRate = cmd.value; return true;
       default: return true;
     }
+  }
+
+  // Steps over a small hole in the buffer (B-frames, edit lists, a lost piece); its 'seeking' event
+  // is not passed on as a user's seek.
+  nudge(t) {
+    this.nudgeTo = t;
+    this.video.currentTime = t;
   }
 
   stop() {

@@ -4,6 +4,7 @@
 //  - same-file: each viewer plays their own copy, and the core checks that the copies' SHA-256
 //    fingerprints match before the session becomes ready.
 import { HashCancelled, hashFile } from './file-hasher.js';
+import { ProgressivePlayer } from './progressive-player.js';
 import { MODES, createSession, isEnded, setStatus, watchUserSessions } from './sessions.js';
 import { SyncDriver } from './sync-driver.js';
 import { STATUS_TEXT } from './transfers.js';
@@ -32,11 +33,19 @@ export class WatchSessionsView {
     this.buildInviteForm();
     this.list = el('ul', { id: 'sessions', className: 'sessions' });
     this.playerBox = el('div', { id: 'player-box', hidden: true },
+      el('p', { id: 'playback-status', role: 'status' }),
       el('video', { id: 'player', controls: true, playsInline: true, preload: 'auto' }),
       el('p', { id: 'sync-status', className: 'mono' }));
     root.append(this.inviteForm, this.list, this.playerBox);
     transfers.onChange = () => this.scheduleRender();
-    transfers.onFileReady = (id, blob) => { this.files.set(id, blob); this.render(); };
+    transfers.onFileReady = (id, blob) => {
+      this.files.set(id, blob);
+      // Watched while it arrived, but this browser could not play it that way: play the whole file now.
+      if (this.active?.sessionId === id && this.active.player && !this.active.player.playable) this.close();
+      this.render();
+    };
+    transfers.onReceiving = (session, driver) => this.open(session, { receiver: driver });
+    transfers.onPieceStored = (id, piece) => { if (this.active?.sessionId === id) this.active.player?.onPieceHeld(piece); };
     watchUserSessions(db, userId, (sessions) => {
       this.sessions = sessions;
       transfers.update(sessions);
@@ -340,20 +349,27 @@ export class WatchSessionsView {
     const shown = [...this.list.children];
     if (shown.length !== items.length || shown.some((li, i) => li !== items[i])) this.list.replaceChildren(...items);
     for (const id of this.items.keys()) if (!this.sessions.some((s) => s.id === id)) this.items.delete(id);
-    // Open the newest ready session at once; close the player if its session ended.
-    const ready = this.sessions.find((s) => (s.status === 'ready' || s.status === 'playing') && this.files.has(s.id));
+    // Open the newest ready session at once (a sender's as soon as its file is on the way: the
+    // recipient watches while it arrives); close the player if its session ended.
+    const ready = this.sessions.find((s) => ((s.status === 'ready' || s.status === 'playing') && this.files.has(s.id)) ||
+      (s.status === 'downloading' && s.initiatorId === this.userId && this.transfers.files.has(s.id)));
     if (!this.active && ready) this.open(ready);
     const current = this.active && this.sessions.find((s) => s.id === this.active.sessionId);
     if (this.active && (!current || isEnded(current.status))) this.close();
   }
 
-  open(session) {
+  // Plays a session: a local file or a received Blob as it is, or (receiver: the transfer's driver)
+  // the file while it arrives, through the core's ProgressivePlayback and Media Source Extensions.
+  open(session, { receiver = null } = {}) {
     this.close();
     const video = this.playerBox.querySelector('video');
-    const url = URL.createObjectURL(this.files.get(session.id));
-    video.src = url;
+    const playback = this.playerBox.querySelector('#playback-status');
+    let url = null;
+    let player = null;
     this.playerBox.hidden = false;
     this.playerBox.dataset.session = session.id;
+    playback.textContent = '';
+    delete playback.dataset.unlocked;
     const status = this.playerBox.querySelector('#sync-status');
     const driver = new SyncDriver({
       core: this.core, db: this.db, sessionId: session.id, userId: this.userId, displayName: this.userId, video,
@@ -363,15 +379,38 @@ export class WatchSessionsView {
       },
       onError: (msg) => this.showError(msg),
     });
-    driver.setHorizon(1e9, 1);  // a local copy: the whole file is playable
-    this.active = { sessionId: session.id, driver, url };
+    if (receiver) {
+      player = new ProgressivePlayer({
+        core: this.core, store: this.transfers.store, transferId: session.id, fileSize: session.fileSize,
+        pieceSize: this.core.PIECE_SIZE, video,
+        onStatus: (st) => {
+          playback.textContent = st.error ? `${st.error} ${st.text}` : st.text;
+          playback.dataset.unlocked = String(st.unlocked);
+          playback.dataset.rule = st.rule;
+          playback.dataset.unlockedAt = String(st.unlockedAtFraction);
+          video.controls = st.unlocked;  // Play is offered once the core unlocks it
+        },
+        onHorizon: (horizon, fraction) => driver.setHorizon(horizon, fraction),
+        onFetchPlan: (plan) => receiver.applyFetchPlan(plan),
+        nudge: (t) => driver.nudge(t),
+      });
+      player.restore(receiver.heldPieces());
+    } else {
+      url = URL.createObjectURL(this.files.get(session.id));
+      video.src = url;
+      video.controls = true;
+      driver.setHorizon(1e9, 1);  // the whole file is here: nothing to wait for
+    }
+    this.active = { sessionId: session.id, driver, url, player };
     window.wtActiveSync = driver;  // for the browser tests' counters
+    window.wtActivePlayer = player;
   }
 
   close() {
     if (!this.active) return;
     this.active.driver.close();
-    URL.revokeObjectURL(this.active.url);
+    this.active.player?.close();
+    if (this.active.url) URL.revokeObjectURL(this.active.url);
     const video = this.playerBox.querySelector('video');
     video.removeAttribute('src');
     video.load();

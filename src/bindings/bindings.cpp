@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "hash/sha256.hpp"
+#include "media/progressive_playback.hpp"
 #include "sync/playback_state.hpp"
 #include "sync/playback_sync.hpp"
 #include "transfer/cleanup_policy.hpp"
@@ -473,6 +474,15 @@ class Receiver {
     return error_name(r_.on_read_back(piece, b.data(), b.size(), now));
   }
   void seekToByte(double offset) { r_.seek_to_byte(to_size(offset)); }
+  void prioritize(unsigned first, unsigned count) { r_.prioritize({first, count}); }
+  // Pieces verified and stored (from the ledger after a reload, or this session), ascending.
+  val heldPieces() const {
+    val out = val::array();
+    const wt::RequestScheduler& s = r_.scheduler();
+    for (std::uint32_t p = 0; p < s.piece_count(); ++p)
+      if (s.state(p) == wt::RequestScheduler::PieceState::Held) out.call<void>("push", p);
+    return out;
+  }
   void cancel(std::string reason) { r_.cancel(reason); }
 
   // {kind, piece, offset, data, error, fatal, text} or null. kind: "send", "store", "ledger",
@@ -534,6 +544,109 @@ class Receiver {
 
   wt::PieceReceiver r_;
   std::vector<std::uint8_t> window_;
+};
+
+// ---- progressive playback ----
+// The receiver's playback policy. Container bytes cross once (copied into the heap by Embind);
+// index points cross as two parallel arrays (seconds, byte offsets).
+class Progressive {
+ public:
+  Progressive(double file_size, val config) : p_(to_size(file_size), config_from_js(config)) {}
+
+  void onPieceHeld(unsigned piece, double now) { p_.on_piece_held(piece, now); }
+  void restoreHeld(unsigned piece) { p_.restore_held(piece); }
+  void onPieceLost(unsigned piece) { p_.on_piece_lost(piece); }
+  val containerWanted() const {
+    const wt::ByteRange w = p_.container_wanted();
+    if (w.length == 0) return val::null();
+    val o = val::object();
+    o.set("offset", double(w.offset));
+    o.set("length", double(w.length));
+    return o;
+  }
+  bool feedContainer(double offset, val bytes, double now) {
+    const std::vector<std::uint8_t> b = is_object(bytes) ? emscripten::convertJSArrayToNumberVector<std::uint8_t>(bytes)
+                                                          : std::vector<std::uint8_t>();
+    return p_.feed_container(to_size(offset), b.data(), b.size(), now);
+  }
+  void addIndexPoints(val times, val offsets) {
+    const std::vector<double> t = emscripten::convertJSArrayToNumberVector<double>(times);
+    const std::vector<double> o = emscripten::convertJSArrayToNumberVector<double>(offsets);
+    for (std::size_t i = 0; i < t.size() && i < o.size(); ++i) p_.add_index_point(t[i], to_size(o[i]));
+  }
+  void setIndexComplete(double now) { p_.set_index_complete(now); }
+  void setDuration(double d) { p_.set_duration(d); }
+  void setPlayable(bool playable, double now) { p_.set_playable(playable, now); }
+  void setPosition(double now, double pos) { p_.set_position(now, pos); }
+  void onTimeout(double now) { p_.on_timeout(now); }
+  double nextDeadline() const { return p_.next_deadline(); }
+  double horizon() const { return p_.horizon_s(); }
+  double duration() const { return p_.duration_s(); }
+  double offsetFor(double t) const { return double(p_.offset_for(t)); }
+  double feedAheadS() const { return p_.feed_ahead_s(); }
+  bool indexReady() const { return p_.index_ready(); }
+  bool complete() const { return p_.complete(); }
+  bool pieceHeld(unsigned piece) const { return p_.piece_held(piece); }
+  double contiguousFrom(double offset) const { return double(p_.contiguous_from(to_size(offset))); }
+  val fetchPlan() const {
+    const wt::FetchPlan& f = p_.fetch_plan();
+    val o = val::object();
+    o.set("urgentFirst", f.urgent.first);
+    o.set("urgentCount", f.urgent.count);
+    o.set("fromByte", double(f.from_byte));
+    o.set("generation", f.generation);
+    return o;
+  }
+  val container() const {
+    const wt::ContainerWalk& w = p_.walk();
+    static const char* kFormats[] = {"unknown", "mp4", "webm"};
+    val o = val::object();
+    o.set("format", std::string(kFormats[int(w.format())]));
+    o.set("done", w.done());
+    o.set("error", w.error());
+    o.set("indexOffset", double(w.index_range().offset));
+    o.set("indexLength", double(w.index_range().length));
+    o.set("indexRead", w.index_read());
+    o.set("indexAtEnd", w.index_at_end());
+    o.set("fragmented", w.fragmented());
+    o.set("mediaStart", double(w.media_start()));
+    o.set("duration", w.duration_s());
+    o.set("indexPoints", double(p_.index().size()));
+    val codecs = val::array();
+    for (const std::string& c : w.codec_ids()) codecs.call<void>("push", c);
+    o.set("codecIds", codecs);
+    return o;
+  }
+  val status(double now) const {
+    const wt::ProgressiveStatus st = p_.status(now);
+    val o = val::object();
+    o.set("unlocked", st.unlocked);
+    o.set("rule", std::string(wt::unlock_rule_name(st.rule)));
+    o.set("unlockedAtFraction", st.unlocked_at_fraction);
+    o.set("fraction", st.fraction);
+    o.set("horizon", st.horizon_s);
+    o.set("ahead", st.ahead_s);
+    o.set("rate", st.rate_bps);
+    o.set("indexNeeded", st.index_needed);
+    o.set("stalled", st.stalled);
+    o.set("stalledForMs", st.stalled_for_ms);
+    o.set("playable", st.playable);
+    o.set("text", st.text);
+    return o;
+  }
+
+ private:
+  static wt::ProgressiveConfig config_from_js(const val& o) {
+    wt::ProgressiveConfig c;
+    if (!is_object(o)) return c;
+    double v = 0;
+    if (read_number(o, "unlockFraction", v) && v > 0) c.unlock_fraction = v;
+    if (!o["adaptive"].isUndefined()) c.adaptive = o["adaptive"].as<bool>();
+    if (read_number(o, "minAheadS", v) && v > 0) c.min_ahead_s = v;
+    if (read_number(o, "stallNoticeMs", v) && v > 0) c.stall_notice_ms = v;
+    return c;
+  }
+  wt::ProgressivePlayback p_;
 };
 
 // ---- checks and clean-up ----
@@ -710,6 +823,8 @@ EMSCRIPTEN_BINDINGS(watch_core) {
       .function("onPieceStoreFailed", &Receiver::onPieceStoreFailed)
       .function("onReadBack", &Receiver::onReadBack)
       .function("seekToByte", &Receiver::seekToByte)
+      .function("prioritize", &Receiver::prioritize)
+      .function("heldPieces", &Receiver::heldPieces)
       .function("cancel", &Receiver::cancel)
       .function("pollAction", &Receiver::pollAction)
       .function("state", &Receiver::state)
@@ -719,6 +834,32 @@ EMSCRIPTEN_BINDINGS(watch_core) {
       .function("bytesVerified", &Receiver::bytesVerified)
       .function("contiguousBytesFrom", &Receiver::contiguousBytesFrom)
       .function("stats", &Receiver::stats);
+
+  class_<Progressive>("ProgressivePlayback")
+      .constructor<double, val>()
+      .function("onPieceHeld", &Progressive::onPieceHeld)
+      .function("restoreHeld", &Progressive::restoreHeld)
+      .function("onPieceLost", &Progressive::onPieceLost)
+      .function("containerWanted", &Progressive::containerWanted)
+      .function("feedContainer", &Progressive::feedContainer)
+      .function("addIndexPoints", &Progressive::addIndexPoints)
+      .function("setIndexComplete", &Progressive::setIndexComplete)
+      .function("setDuration", &Progressive::setDuration)
+      .function("setPlayable", &Progressive::setPlayable)
+      .function("setPosition", &Progressive::setPosition)
+      .function("onTimeout", &Progressive::onTimeout)
+      .function("nextDeadline", &Progressive::nextDeadline)
+      .function("horizon", &Progressive::horizon)
+      .function("duration", &Progressive::duration)
+      .function("offsetFor", &Progressive::offsetFor)
+      .function("feedAheadS", &Progressive::feedAheadS)
+      .function("indexReady", &Progressive::indexReady)
+      .function("complete", &Progressive::complete)
+      .function("pieceHeld", &Progressive::pieceHeld)
+      .function("contiguousFrom", &Progressive::contiguousFrom)
+      .function("fetchPlan", &Progressive::fetchPlan)
+      .function("container", &Progressive::container)
+      .function("status", &Progressive::status);
 
   function("checkFileSize", &check_file_size);
   function("checkFileType", &check_file_type);

@@ -130,6 +130,8 @@ class PieceReceiver {
   // Playback position: new requests go on from here (in-flight pieces still arrive first).
   void seek_to_piece(std::uint32_t piece);
   void seek_to_byte(std::uint64_t byte_offset);
+  // Fetch these pieces before anything in playhead order (a container index at the end).
+  void prioritize(PieceRange urgent) { scheduler_.prioritize(urgent); }
   // Stops the transfer (the user cancelled): a Cancel frame with the reason is queued; state
   // becomes Failed with fatal_error() None.
   void cancel(const std::string& reason);

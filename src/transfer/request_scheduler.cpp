@@ -42,6 +42,16 @@ PieceRange RequestScheduler::next_request(double now_ms) {
   }
   if (outstanding() >= window_) return {};
   const std::uint32_t room = window_ - outstanding();
+  for (std::uint32_t p = urgent_.first; p < urgent_.first + urgent_.count; ++p) {
+    if (states_[p] != PieceState::Missing) continue;
+    if (requested_ == 0) last_activity_ms_ = now_ms;
+    std::uint32_t n = 0;
+    while (n < room && p + n < urgent_.first + urgent_.count && states_[p + n] == PieceState::Missing) {
+      set_state(p + n, PieceState::Requested);
+      ++n;
+    }
+    return {p, n};
+  }
   for (; cursor_ < count_; ++cursor_) {
     const std::uint32_t first = order_to_piece(cursor_);
     if (states_[first] != PieceState::Missing) continue;
@@ -102,6 +112,12 @@ void RequestScheduler::seek(std::uint32_t piece) {
   if (count_ == 0) return;
   playhead_ = std::min(piece, count_ - 1);
   cursor_ = 0;
+}
+
+void RequestScheduler::prioritize(PieceRange urgent) {
+  if (urgent.first >= count_) urgent = {};
+  urgent.count = std::min(urgent.count, count_ - urgent.first);
+  urgent_ = urgent;
 }
 
 std::vector<std::uint32_t> RequestScheduler::requested_pieces() const {

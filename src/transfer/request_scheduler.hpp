@@ -60,6 +60,10 @@ class RequestScheduler {
   double next_deadline() const;  // +infinity when nothing is requested
 
   void seek(std::uint32_t piece);  // the next new requests start here (clamped to the last piece)
+  // These pieces go before the playhead order (a container index at the end of the file); count 0
+  // clears. Served within the window like any request, until none of them is missing.
+  void prioritize(PieceRange urgent);
+  PieceRange urgent() const { return urgent_; }
   std::uint32_t playhead() const { return playhead_; }
 
   PieceState state(std::uint32_t piece) const;
@@ -79,6 +83,7 @@ class RequestScheduler {
   double stall_timeout_ms_;
   std::vector<PieceState> states_;
   std::deque<std::uint32_t> again_;  // re-requests, served first
+  PieceRange urgent_;
   std::uint32_t playhead_ = 0;
   std::uint32_t cursor_ = 0;  // position in playhead order before which nothing is Missing
   std::uint32_t requested_ = 0;

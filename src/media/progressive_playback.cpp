@@ -1,0 +1,249 @@
+#include "media/progressive_playback.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace wt {
+namespace {
+
+std::string percent(double fraction) {
+  return std::to_string(int(std::floor(std::clamp(fraction, 0.0, 1.0) * 100))) + "%";
+}
+
+}  // namespace
+
+const char* unlock_rule_name(UnlockRule r) {
+  switch (r) {
+    case UnlockRule::Fraction: return "fraction";
+    case UnlockRule::Adaptive: return "adaptive";
+    case UnlockRule::Complete: return "complete";
+    default: return "none";
+  }
+}
+
+ProgressivePlayback::ProgressivePlayback(std::uint64_t file_size, const ProgressiveConfig& config)
+    : config_(config), layout_(file_size), held_(layout_.piece_count(), 0), walk_(file_size) {
+  update_plan();
+}
+
+std::uint64_t ProgressivePlayback::bytes_held() const {
+  if (complete()) return layout_.file_size();
+  const std::uint32_t last = layout_.piece_count() - 1;
+  std::uint64_t bytes = std::uint64_t(held_count_) * kPieceSize;
+  if (held_[last]) bytes -= kPieceSize - layout_.piece_length(last);
+  return bytes;
+}
+
+std::uint64_t ProgressivePlayback::contiguous_from(std::uint64_t offset) const {
+  if (offset >= layout_.file_size()) return 0;
+  std::uint32_t p = layout_.piece_at(offset);
+  const std::uint32_t first = p;
+  while (p < held_.size() && held_[p]) ++p;
+  if (p == first) return 0;
+  const std::uint64_t end = std::min<std::uint64_t>(layout_.piece_offset(p), layout_.file_size());
+  return end - offset;
+}
+
+bool ProgressivePlayback::range_held(std::uint64_t offset, std::uint64_t length) const {
+  if (length == 0) return offset <= layout_.file_size();
+  return contiguous_from(offset) >= std::min(length, layout_.file_size() - std::min(offset, layout_.file_size()));
+}
+
+void ProgressivePlayback::on_piece_held(std::uint32_t piece, double now_ms) {
+  if (piece >= held_.size() || held_[piece]) return;
+  held_[piece] = 1;
+  ++held_count_;
+  now_ms_ = now_ms;
+  last_progress_ms_ = now_ms;
+  record_rate(now_ms);
+  evaluate(now_ms);
+}
+
+void ProgressivePlayback::restore_held(std::uint32_t piece) {
+  if (piece >= held_.size() || held_[piece]) return;
+  held_[piece] = 1;
+  ++held_count_;
+  rate_samples_.clear();  // the rate counts only what arrives from now on
+  update_plan();
+}
+
+void ProgressivePlayback::on_piece_lost(std::uint32_t piece) {
+  if (piece >= held_.size() || !held_[piece]) return;
+  held_[piece] = 0;
+  --held_count_;
+  update_plan();
+}
+
+bool ProgressivePlayback::feed_container(std::uint64_t offset, const std::uint8_t* data, std::size_t len,
+                                         double now_ms) {
+  if (!walk_.feed(offset, data, len)) return false;
+  const auto& found = walk_.points();
+  for (; walk_points_taken_ < found.size(); ++walk_points_taken_)
+    index_.add(found[walk_points_taken_].time_s, found[walk_points_taken_].offset);
+  evaluate(now_ms);
+  return true;
+}
+
+void ProgressivePlayback::set_index_complete(double now_ms) {
+  index_complete_ = true;
+  evaluate(now_ms);
+}
+
+void ProgressivePlayback::set_duration(double duration_s) {
+  if (std::isfinite(duration_s) && duration_s > 0) duration_s_ = duration_s;
+}
+
+void ProgressivePlayback::set_playable(bool playable, double now_ms) {
+  playable_ = playable;
+  evaluate(now_ms);
+}
+
+void ProgressivePlayback::set_position(double now_ms, double position_s) {
+  if (!std::isfinite(position_s) || position_s < 0) return;
+  position_s_ = position_s;
+  evaluate(now_ms);
+}
+
+void ProgressivePlayback::on_timeout(double now_ms) { evaluate(now_ms); }
+
+double ProgressivePlayback::next_deadline() const {
+  if (complete() || last_progress_ms_ < 0) return std::numeric_limits<double>::infinity();
+  const double notice = last_progress_ms_ + config_.stall_notice_ms;
+  return notice > now_ms_ ? notice : std::numeric_limits<double>::infinity();
+}
+
+double ProgressivePlayback::duration_s() const { return duration_s_ > 0 ? duration_s_ : walk_.duration_s(); }
+
+bool ProgressivePlayback::index_ready() const {
+  if (index_complete_) return true;
+  // A WebM needs no demuxer: once the walk is past the head (Info, Tracks) and at the first
+  // cluster, the container's own clusters index it.
+  return walk_.format() == ContainerFormat::WebM && walk_.media_start() > 0 && !index_.empty();
+}
+
+double ProgressivePlayback::horizon_s() const {
+  const double duration = duration_s();
+  if (complete()) return duration > 0 ? duration : std::numeric_limits<double>::max();
+  if (!playable_ || !index_ready() || index_.empty()) return position_s_;
+  const auto& pts = index_.points();
+  std::size_t k = index_.at_or_before(position_s_);
+  const std::uint64_t start = pts[k].offset;
+  const std::uint64_t end = start + contiguous_from(start);
+  if (end == start) return position_s_;
+  // The data for [t_k, t_k+1) lies below the next point's offset (interleaved tracks).
+  while (k + 1 < pts.size() && pts[k + 1].offset >= start && pts[k + 1].offset <= end) ++k;
+  if (k + 1 == pts.size()) {
+    // After the last point: its media runs to the end of the media data (before an index at the end).
+    const ByteRange idx = walk_.index_range();
+    const std::uint64_t media_end = idx.length && idx.offset > pts[k].offset ? idx.offset : layout_.file_size();
+    if (end >= media_end && duration > 0) return duration;
+  }
+  return std::max(position_s_, pts[k].time_s);
+}
+
+void ProgressivePlayback::record_rate(double now_ms) {
+  rate_samples_.emplace_back(now_ms, bytes_held());
+  // Keep one sample older than the window, so the span covers all of it.
+  while (rate_samples_.size() > 2 && rate_samples_[1].first <= now_ms - config_.rate_window_ms) rate_samples_.pop_front();
+}
+
+double ProgressivePlayback::rate_bps(double now_ms) const {
+  if (rate_samples_.size() < 2) return 0;
+  const auto& first = rate_samples_.front();
+  const double span = now_ms - first.first;
+  if (span < config_.min_rate_span_ms) return 0;
+  return double(rate_samples_.back().second - first.second) / (span / 1000);
+}
+
+bool ProgressivePlayback::will_not_catch_up(double now_ms, double ahead_s) const {
+  const double rate = rate_bps(now_ms) * config_.rate_safety;
+  const double duration = duration_s();
+  if (rate <= 0 || duration <= 0 || ahead_s < config_.min_ahead_s) return false;
+  const double bytes_per_media_s = double(layout_.file_size()) / duration;
+  if (rate >= bytes_per_media_s) return true;  // the download outruns playback: the margin holds
+  // Slower than playback: the gap shrinks steadily, so the end is where it is smallest. The rest
+  // must arrive before the playhead gets there, with the margin to spare.
+  const double download_s = double(layout_.file_size() - bytes_held()) / rate;
+  return download_s + config_.min_ahead_s <= duration - position_s_;
+}
+
+void ProgressivePlayback::evaluate(double now_ms) {
+  now_ms_ = std::max(now_ms_, now_ms);
+  if (last_progress_ms_ < 0) last_progress_ms_ = now_ms;  // the stall clock starts with the first input
+  update_plan();
+  if (unlocked_) return;
+  const double fraction = layout_.file_size() ? double(bytes_held()) / double(layout_.file_size()) : 1;
+  UnlockRule rule = UnlockRule::None;
+  if (complete()) {
+    rule = UnlockRule::Complete;
+  } else if (playable_ && index_ready()) {
+    const double duration = duration_s();
+    const double ahead = horizon_s() - position_s_;
+    const double need = duration > 0 ? std::min(config_.min_ahead_s, duration - position_s_) : config_.min_ahead_s;
+    if (ahead >= need - 1e-9) {
+      if (fraction >= config_.unlock_fraction) rule = UnlockRule::Fraction;
+      else if (config_.adaptive && will_not_catch_up(now_ms, ahead)) rule = UnlockRule::Adaptive;
+    }
+  }
+  if (rule == UnlockRule::None) return;
+  unlocked_ = true;
+  rule_ = rule;
+  unlocked_at_fraction_ = fraction;
+}
+
+void ProgressivePlayback::update_plan() {
+  FetchPlan next = plan_;
+  next.urgent = {};
+  // Index first: what an MP4's walk needs before its moov is read (the box after the mdat, then
+  // the moov itself), or a WebM's Cues once the SeekHead said where they are.
+  ByteRange need;
+  if (walk_.format() == ContainerFormat::Mp4 && !walk_.index_read() && !walk_.done()) need = walk_.wanted();
+  else if (!walk_.index_read() && !walk_.done()) need = walk_.index_range();
+  if (need.length && !range_held(need.offset, need.length)) {
+    const std::uint32_t first = layout_.piece_at(need.offset);
+    const std::uint32_t last = layout_.piece_at(std::min(need.offset + need.length, layout_.file_size()) - 1);
+    next.urgent = {first, last - first + 1};
+  }
+  // From the playhead's keyframe on (the scheduler skips what is held); a playhead in held data
+  // moves nothing that matters, and a new piece only when the playhead's piece changes.
+  const std::uint64_t from = index_.empty() ? 0 : index_.offset_for(position_s_);
+  if (layout_.piece_at(from) != layout_.piece_at(plan_.from_byte)) next.from_byte = from;
+  if (!(next.urgent == plan_.urgent) || next.from_byte != plan_.from_byte) {
+    next.generation = plan_.generation + 1;
+    plan_ = next;
+  }
+}
+
+ProgressiveStatus ProgressivePlayback::status(double now_ms) const {
+  ProgressiveStatus s;
+  s.unlocked = unlocked_;
+  s.rule = rule_;
+  s.unlocked_at_fraction = unlocked_at_fraction_;
+  s.fraction = layout_.file_size() ? double(bytes_held()) / double(layout_.file_size()) : 1;
+  s.horizon_s = horizon_s();
+  s.ahead_s = std::max(0.0, s.horizon_s - position_s_);
+  s.rate_bps = rate_bps(now_ms);
+  s.playable = playable_;
+  const bool done = complete();
+  s.index_needed = !done && playable_ && plan_.urgent.count > 0;
+  s.stalled_for_ms = done || last_progress_ms_ < 0 ? 0 : std::max(0.0, now_ms - last_progress_ms_);
+  s.stalled = !done && s.stalled_for_ms >= config_.stall_notice_ms;
+  const std::string pct = percent(s.fraction) + " downloaded";
+  if (done) {
+    s.text = "Downloaded — 100%";
+  } else if (s.stalled) {
+    s.text = "Waiting for download… no data for " + std::to_string(int(s.stalled_for_ms / 1000)) + " s — " + pct;
+  } else if (!playable_) {
+    s.text = "This file can be watched only once it has fully arrived — " + pct;
+  } else if (unlocked_) {
+    s.text = "You can start watching — " + pct;
+  } else if (s.index_needed || !index_ready()) {
+    s.text = "Fetching the movie's index first… " + pct;
+  } else {
+    s.text = "Preparing playback — " + pct + " (play unlocks at " + percent(config_.unlock_fraction) + " or sooner)";
+  }
+  return s;
+}
+
+}  // namespace wt

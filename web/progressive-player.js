@@ -22,6 +22,7 @@ export class ProgressivePlayer {
     this.policy = new core.ProgressivePlayback(fileSize, null);
     this.mse = new MediaSourceBuffer(video);
     this.format = 'unknown';
+    this.unsupportedVideo = [];  // video codecs MSE refused (the element may not show them either)
     this.error = '';
     this.setUp = false;      // the demuxer and the SourceBuffers are ready
     this.feedAt = 0;         // the next file byte the demuxer wants
@@ -147,6 +148,7 @@ export class ProgressivePlayer {
     const kind = c.codecIds.some((id) => id.startsWith('V_')) ? 'video' : 'audio';
     const type = `${kind}/webm; codecs="${codecs.join(',')}"`;
     if (codecs.includes(undefined) || !MediaSourceBuffer.isTypeSupported(type)) {
+      this.unsupportedVideo = c.codecIds.filter((id) => id.startsWith('V_'));
       return this.unplayable(`this browser cannot play ${c.codecIds.join(' + ')} while it downloads`);
     }
     this.mse.addTrack('webm', type);
@@ -160,6 +162,7 @@ export class ProgressivePlayer {
   startMp4() {
     const info = this.mp4Info;
     const unsupported = info.tracks.filter((t) => !MediaSourceBuffer.isTypeSupported(t.mime));
+    this.unsupportedVideo = unsupported.filter((t) => t.kind === 'video').map((t) => t.codec);
     if (!info.tracks.length || unsupported.length) {
       return this.unplayable(unsupported.length
         ? `this browser cannot play ${unsupported.map((t) => t.codec).join(' + ')} while it downloads`
@@ -190,7 +193,7 @@ export class ProgressivePlayer {
 
   unplayable(reason) {
     if (this.error) return;
-    this.error = `This file can be watched only once it has fully arrived: ${reason}.`;
+    this.error = `${reason[0].toUpperCase()}${reason.slice(1)}.`;  // the core's status says what follows
     this.policy.setPlayable(false, this.now());
   }
 

@@ -114,9 +114,11 @@ export class ReceiverDriver {
     });
   }
 
-  // Playback's fetch plan (the core's ProgressivePlayback): these pieces first, then on from this byte.
-  applyFetchPlan({ urgentFirst, urgentCount, fromByte }) {
+  // Playback's fetch plan (the core's ProgressivePlayback): this many pieces in flight, these first,
+  // then on from this byte.
+  applyFetchPlan({ urgentFirst, urgentCount, fromByte, windowPieces }) {
     if (this.closed) return;
+    this.receiver.setWindow(windowPieces);
     this.receiver.prioritize(urgentFirst, urgentCount);
     this.receiver.seekToByte(fromByte);
     this.drain();

@@ -28,6 +28,7 @@ export class WatchSessionsView {
     this.renderTimer = null;
     this.active = null;         // { sessionId, driver, url }
     this.hashing = new Map();   // sessionId → progress text while hashing a joining copy
+    this.noPicture = new Map(); // sessionId → video codecs this browser could not decode while downloading
     this.sessions = [];
     this.people = [];
     this.buildInviteForm();
@@ -41,7 +42,10 @@ export class WatchSessionsView {
     transfers.onFileReady = (id, blob) => {
       this.files.set(id, blob);
       // Watched while it arrived, but this browser could not play it that way: play the whole file now.
-      if (this.active?.sessionId === id && this.active.player && !this.active.player.playable) this.close();
+      if (this.active?.sessionId === id && this.active.player && !this.active.player.playable) {
+        this.noPicture.set(id, this.active.player.unsupportedVideo);
+        this.close();
+      }
       this.render();
     };
     transfers.onReceiving = (session, driver) => this.open(session, { receiver: driver });
@@ -398,6 +402,13 @@ export class WatchSessionsView {
     } else {
       url = URL.createObjectURL(this.files.get(session.id));
       video.src = url;
+      // The element plays what it can: a movie whose picture it cannot decode plays its sound alone.
+      const codecs = this.noPicture.get(session.id) ?? [];
+      video.addEventListener('loadedmetadata', () => {
+        if (codecs.length && video.videoWidth === 0) {
+          this.showError(`This browser cannot show the picture of "${session.fileName}" (${codecs.join(', ')}): only its sound plays.`);
+        }
+      }, { once: true });
       video.controls = true;
       driver.setHorizon(1e9, 1);  // the whole file is here: nothing to wait for
     }

@@ -7,6 +7,7 @@ import { openDatabase } from '../../web/server/database-config.mjs';
 import { withSetupErrors } from '../../web/server/setup.mjs';
 import { startStaticServer } from '../../web/server/static-server.mjs';
 import { CHROMIUM_ARGS } from '../playwright.config.mjs';
+import { playbackBench } from './playback-bench.mjs';
 import { syncBench } from './sync-bench.mjs';
 import { ROUNDS as TRANSFER_ROUNDS, transferBench } from './transfer-bench.mjs';
 
@@ -44,6 +45,12 @@ const ALL_BENCHMARKS = [
     transfer_ratio_vs_raw: ['>= 0.9', (v) => v >= 0.9],
     receiver_peak_memory_MiB: ['<= 256', (v) => v <= 256],
     receiver_memory_growth_MiB: ['<= 32', (v) => v <= 32],
+  }],
+  ['playback', 'Watching while it downloads, Chromium → Chromium (~100 MB H.264 at 2 MB/s; memory during 1 GB)', playbackBench, {
+    first_frame_ratio_vs_25pct: ['<= 0.3', (v) => v <= 0.3],
+    stalls_to_end: ['= 0', (v) => v === 0],
+    seek_unfetched_to_frame_s: ['<= 3', (v) => v <= 3],
+    playback_peak_memory_MiB: ['<= 300', (v) => v <= 300],
   }],
 ];
 const only = (process.env.WT_BENCH_ONLY ?? '').split(',').map((k) => k.trim()).filter(Boolean);

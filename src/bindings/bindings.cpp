@@ -475,6 +475,7 @@ class Receiver {
   }
   void seekToByte(double offset) { r_.seek_to_byte(to_size(offset)); }
   void prioritize(unsigned first, unsigned count) { r_.prioritize({first, count}); }
+  void setWindow(unsigned pieces) { r_.set_window(pieces); }
   // Pieces verified and stored (from the ledger after a reload, or this session), ascending.
   val heldPieces() const {
     val out = val::array();
@@ -594,6 +595,7 @@ class Progressive {
     o.set("urgentFirst", f.urgent.first);
     o.set("urgentCount", f.urgent.count);
     o.set("fromByte", double(f.from_byte));
+    o.set("windowPieces", f.window_pieces);
     o.set("generation", f.generation);
     return o;
   }
@@ -824,6 +826,7 @@ EMSCRIPTEN_BINDINGS(watch_core) {
       .function("onReadBack", &Receiver::onReadBack)
       .function("seekToByte", &Receiver::seekToByte)
       .function("prioritize", &Receiver::prioritize)
+      .function("setWindow", &Receiver::setWindow)
       .function("heldPieces", &Receiver::heldPieces)
       .function("cancel", &Receiver::cancel)
       .function("pollAction", &Receiver::pollAction)

@@ -153,6 +153,12 @@ export interface PieceReceiver extends EmbindObject {
   onPieceStoreFailed(piece: number, nowMs: number): string;
   onReadBack(piece: number, bytes: Uint8Array, nowMs: number): string;
   seekToByte(offset: number): void;
+  /** These pieces before anything in playhead order (count 0: none). */
+  prioritize(first: number, count: number): void;
+  /** Pieces in flight at most (1 .. the configured window). */
+  setWindow(pieces: number): void;
+  /** Pieces verified and stored, ascending (restored from the ledger or received this session). */
+  heldPieces(): number[];
   cancel(reason: string): void;
   pollAction(nowMs: number): ReceiverAction | null;
   state(): 'awaiting-manifest' | 'receiving' | 'verifying' | 'complete' | 'failed';
@@ -164,6 +170,74 @@ export interface PieceReceiver extends EmbindObject {
   contiguousBytesFrom(offset: number): number;
   stats(): { chunkBytesReceived: number; piecesVerified: number; piecesRejected: number; errors: number; stalls: number;
     piecesLost: number; connections: number };
+}
+
+export interface FetchPlan { urgentFirst: number; urgentCount: number; fromByte: number; windowPieces: number; generation: number }
+
+export interface ContainerInfo {
+  format: 'unknown' | 'mp4' | 'webm';
+  done: boolean;
+  /** Why the walk stopped early ("" when it did not). */
+  error: string;
+  /** The MP4 moov or the WebM Cues (length 0 while unknown). */
+  indexOffset: number;
+  indexLength: number;
+  indexRead: boolean;
+  /** MP4: the moov comes after the mdat. */
+  indexAtEnd: boolean;
+  fragmented: boolean;
+  /** Where the media data starts (the first mdat payload, moof or Cluster); 0 while unknown. */
+  mediaStart: number;
+  duration: number;
+  indexPoints: number;
+  /** WebM: the tracks' CodecIDs, video first ("V_VP9", "A_OPUS"). */
+  codecIds: string[];
+}
+
+export interface ProgressiveStatus {
+  unlocked: boolean;
+  rule: 'none' | 'fraction' | 'adaptive' | 'complete';
+  unlockedAtFraction: number;
+  fraction: number;
+  /** Media seconds playable from the playhead over verified pieces. */
+  horizon: number;
+  ahead: number;
+  /** Measured download rate, bytes/s (0 while not known). */
+  rate: number;
+  indexNeeded: boolean;
+  stalled: boolean;
+  stalledForMs: number;
+  playable: boolean;
+  text: string;
+}
+
+/** The receiver's playback policy: when play unlocks, the horizon, what to fetch first. */
+export interface ProgressivePlayback extends EmbindObject {
+  onPieceHeld(piece: number, nowMs: number): void;
+  restoreHeld(piece: number): void;
+  onPieceLost(piece: number): void;
+  /** The bytes the container walk needs next, or null when it is done. */
+  containerWanted(): { offset: number; length: number } | null;
+  feedContainer(offset: number, bytes: Uint8Array, nowMs: number): boolean;
+  /** Index points as parallel arrays: media seconds and byte offsets. */
+  addIndexPoints(times: number[], offsets: number[]): void;
+  setIndexComplete(nowMs: number): void;
+  setDuration(seconds: number): void;
+  setPlayable(playable: boolean, nowMs: number): void;
+  setPosition(nowMs: number, positionS: number): void;
+  onTimeout(nowMs: number): void;
+  nextDeadline(): number;
+  horizon(): number;
+  duration(): number;
+  offsetFor(seconds: number): number;
+  feedAheadS(): number;
+  indexReady(): boolean;
+  complete(): boolean;
+  pieceHeld(piece: number): boolean;
+  contiguousFrom(offset: number): number;
+  fetchPlan(): FetchPlan;
+  container(): ContainerInfo;
+  status(nowMs: number): ProgressiveStatus;
 }
 
 export interface CheckResult { verdict: 'ok' | 'warn' | 'refuse'; code: string; message: string }
@@ -187,6 +261,7 @@ export interface WatchCore {
   heapBytes(): number;
   PIECE_SIZE: number;
   PieceSender: { new (manifest: TransferManifest, config: { highWaterBytes?: number; lowWaterBytes?: number; uploadCapBytesPerSecond?: number } | null): PieceSender };
+  ProgressivePlayback: new (fileSize: number, config: { unlockFraction?: number; adaptive?: boolean; minAheadS?: number; stallNoticeMs?: number } | null) => ProgressivePlayback;
   PieceReceiver: { new (manifest: TransferManifest, config: { windowPieces?: number; stallTimeoutMs?: number } | null, storedLedger: Uint8Array | null): PieceReceiver };
   checkFileSize(bytes: number, limits: { warnAboveBytes?: number; refuseAboveBytes?: number } | null): CheckResult;
   checkFileType(mimeType: string, fileName: string): CheckResult;

@@ -24,7 +24,7 @@ const char* unlock_rule_name(UnlockRule r) {
 
 ProgressivePlayback::ProgressivePlayback(std::uint64_t file_size, const ProgressiveConfig& config)
     : config_(config), layout_(file_size), held_(layout_.piece_count(), 0), walk_(file_size) {
-  update_plan();
+  update_plan(now_ms_);
 }
 
 std::uint64_t ProgressivePlayback::bytes_held() const {
@@ -65,14 +65,14 @@ void ProgressivePlayback::restore_held(std::uint32_t piece) {
   held_[piece] = 1;
   ++held_count_;
   rate_samples_.clear();  // the rate counts only what arrives from now on
-  update_plan();
+  update_plan(now_ms_);
 }
 
 void ProgressivePlayback::on_piece_lost(std::uint32_t piece) {
   if (piece >= held_.size() || !held_[piece]) return;
   held_[piece] = 0;
   --held_count_;
-  update_plan();
+  update_plan(now_ms_);
 }
 
 bool ProgressivePlayback::feed_container(std::uint64_t offset, const std::uint8_t* data, std::size_t len,
@@ -171,7 +171,7 @@ bool ProgressivePlayback::will_not_catch_up(double now_ms, double ahead_s) const
 void ProgressivePlayback::evaluate(double now_ms) {
   now_ms_ = std::max(now_ms_, now_ms);
   if (last_progress_ms_ < 0) last_progress_ms_ = now_ms;  // the stall clock starts with the first input
-  update_plan();
+  update_plan(now_ms_);
   if (unlocked_) return;
   const double fraction = layout_.file_size() ? double(bytes_held()) / double(layout_.file_size()) : 1;
   UnlockRule rule = UnlockRule::None;
@@ -192,7 +192,7 @@ void ProgressivePlayback::evaluate(double now_ms) {
   unlocked_at_fraction_ = fraction;
 }
 
-void ProgressivePlayback::update_plan() {
+void ProgressivePlayback::update_plan(double now_ms) {
   FetchPlan next = plan_;
   next.urgent = {};
   // Index first: what an MP4's walk needs before its moov is read (the box after the mdat, then
@@ -209,7 +209,13 @@ void ProgressivePlayback::update_plan() {
   // moves nothing that matters, and a new piece only when the playhead's piece changes.
   const std::uint64_t from = index_.empty() ? 0 : index_.offset_for(position_s_);
   if (layout_.piece_at(from) != layout_.piece_at(plan_.from_byte)) next.from_byte = from;
-  if (!(next.urgent == plan_.urgent) || next.from_byte != plan_.from_byte) {
+  const double rate = rate_bps(now_ms);
+  next.window_pieces = config_.min_window;
+  if (rate > 0) {
+    const double pieces = std::ceil(rate * config_.fetch_lead_s / kPieceSize) + 2;
+    next.window_pieces = std::uint32_t(std::clamp(pieces, double(config_.min_window), double(config_.max_window)));
+  }
+  if (!(next.urgent == plan_.urgent) || next.from_byte != plan_.from_byte || next.window_pieces != plan_.window_pieces) {
     next.generation = plan_.generation + 1;
     plan_ = next;
   }
@@ -238,7 +244,7 @@ ProgressiveStatus ProgressivePlayback::status(double now_ms) const {
     s.text = "This file can be watched only once it has fully arrived — " + pct;
   } else if (unlocked_) {
     s.text = "You can start watching — " + pct;
-  } else if (s.index_needed || !index_ready()) {
+  } else if (s.index_needed) {
     s.text = "Fetching the movie's index first… " + pct;
   } else {
     s.text = "Preparing playback — " + pct + " (play unlocks at " + percent(config_.unlock_fraction) + " or sooner)";

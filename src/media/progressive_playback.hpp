@@ -56,6 +56,12 @@ struct ProgressiveConfig {
   double rate_safety = 0.8;        // the rate the adaptive rule counts on, of the measured one
   double stall_notice_ms = 10000;
   double feed_ahead_s = 30;        // the player is fed this far ahead of the playhead
+  // Pieces in flight: about fetch_lead_s of the measured rate, plus 2 (one arriving, one being
+  // stored), within [min_window, max_window]; min_window until the rate is known. What is in flight
+  // is what a seek waits for, so a slow download keeps it short.
+  double fetch_lead_s = 1.5;
+  std::uint32_t min_window = 4;
+  std::uint32_t max_window = 24;
 };
 
 enum class UnlockRule : std::uint8_t { None = 0, Fraction = 1, Adaptive = 2, Complete = 3 };
@@ -64,6 +70,7 @@ const char* unlock_rule_name(UnlockRule r);
 struct FetchPlan {
   PieceRange urgent;          // fetch these first (the index); count 0: none
   std::uint64_t from_byte = 0;  // then sequentially from here
+  std::uint32_t window_pieces = 0;  // pieces in flight at most
   std::uint32_t generation = 0;  // changes whenever the plan does
 };
 
@@ -120,7 +127,7 @@ class ProgressivePlayback {
 
  private:
   void evaluate(double now_ms);
-  void update_plan();
+  void update_plan(double now_ms);
   void record_rate(double now_ms);
   double rate_bps(double now_ms) const;
   bool will_not_catch_up(double now_ms, double ahead_s) const;

@@ -132,6 +132,7 @@ class PieceReceiver {
   void seek_to_byte(std::uint64_t byte_offset);
   // Fetch these pieces before anything in playhead order (a container index at the end).
   void prioritize(PieceRange urgent) { scheduler_.prioritize(urgent); }
+  void set_window(std::uint32_t pieces) { scheduler_.set_window(pieces); }
   // Stops the transfer (the user cancelled): a Cancel frame with the reason is queued; state
   // becomes Failed with fatal_error() None.
   void cancel(const std::string& reason);

@@ -6,7 +6,8 @@ namespace wt {
 
 RequestScheduler::RequestScheduler(std::uint32_t piece_count, const SchedulerConfig& config)
     : count_(piece_count),
-      window_(std::max<std::uint32_t>(1, config.window_pieces)),
+      max_window_(std::max<std::uint32_t>(1, config.window_pieces)),
+      window_(max_window_),
       stall_timeout_ms_(config.stall_timeout_ms > 0 ? config.stall_timeout_ms : 15000),
       states_(piece_count, PieceState::Missing) {}
 
@@ -112,6 +113,10 @@ void RequestScheduler::seek(std::uint32_t piece) {
   if (count_ == 0) return;
   playhead_ = std::min(piece, count_ - 1);
   cursor_ = 0;
+}
+
+void RequestScheduler::set_window(std::uint32_t pieces) {
+  window_ = std::clamp<std::uint32_t>(pieces, 1, max_window_);
 }
 
 void RequestScheduler::prioritize(PieceRange urgent) {

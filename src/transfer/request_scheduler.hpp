@@ -69,6 +69,9 @@ class RequestScheduler {
   PieceState state(std::uint32_t piece) const;
   std::uint32_t piece_count() const { return count_; }
   std::uint32_t window() const { return window_; }
+  // Fewer pieces in flight (at most the configured window, at least 1): what is outstanding is what
+  // a seek has to wait for, so a slow download keeps it short. Pieces already requested stay so.
+  void set_window(std::uint32_t pieces);
   std::uint32_t outstanding() const { return requested_ + arrived_; }
   std::uint32_t requested_count() const { return requested_; }
   std::uint32_t held_count() const { return held_; }
@@ -79,6 +82,7 @@ class RequestScheduler {
   std::uint32_t order_to_piece(std::uint32_t pos) const;
 
   std::uint32_t count_;
+  std::uint32_t max_window_;
   std::uint32_t window_;
   double stall_timeout_ms_;
   std::vector<PieceState> states_;

@@ -195,6 +195,19 @@ TEST_CASE("an index at the end of the file is fetched before anything else", "[m
   CHECK(q.fetch_plan().urgent.count == 0);
 }
 
+TEST_CASE("pieces in flight follow the download rate, so that a seek waits for little", "[media][progressive]") {
+  auto slow = synthetic();
+  CHECK(slow.fetch_plan().window_pieces == 4);  // before the rate is known
+  arrive(slow, 0, 0.5, 0, 10);                 // 0.5 MiB/s: 1.5 s of it is under a piece
+  CHECK(slow.fetch_plan().window_pieces == 4);  // ceil(0.75) + 2 = 3, at least 4
+  auto fast = synthetic();
+  arrive(fast, 0, 10, 0, 60);  // 10 MiB/s: ceil(15) + 2
+  CHECK(fast.fetch_plan().window_pieces == 17);
+  auto faster = synthetic();
+  arrive(faster, 0, 20, 0, 99);
+  CHECK(faster.fetch_plan().window_pieces == 24);  // never more than the transfer's own window
+}
+
 TEST_CASE("no data for 10 s: the stall notice, gone with the next piece", "[media][progressive]") {
   auto p = synthetic();
   arrive(p, 0, 1, 0, 5);  // 5 pieces by t = 5 s

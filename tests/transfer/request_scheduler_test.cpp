@@ -104,3 +104,35 @@ TEST_CASE("a held piece found damaged becomes missing and is requested again", "
   s.mark_missing(2);
   CHECK(s.next_request(0) == PieceRange{2, 1});
 }
+
+TEST_CASE("urgent pieces (an index at the end) are asked for before the playhead order, within the window",
+          "[scheduler]") {
+  RequestScheduler s(100, window(4));
+  s.mark_held(0);
+  s.prioritize({98, 2});
+  CHECK(s.next_request(0) == PieceRange{98, 2});  // first, though the playhead is at 0
+  CHECK(s.next_request(0) == PieceRange{1, 2});   // then the playhead order, with the room left
+  CHECK(s.next_request(0) == PieceRange{});
+  s.mark_held(98);
+  s.mark_held(99);
+  s.mark_held(1);
+  CHECK(s.next_request(0) == PieceRange{3, 3});  // the urgent range is done: order as before
+  s.prioritize({200, 5});                         // beyond the file: ignored
+  CHECK(s.urgent().count == 0);
+}
+
+TEST_CASE("a smaller window limits new requests; what is already requested stays", "[scheduler]") {
+  RequestScheduler s(100, window(24));
+  CHECK(s.next_request(0) == PieceRange{0, 24});
+  s.set_window(3);
+  CHECK(s.window() == 3);
+  for (std::uint32_t p = 0; p < 21; ++p) s.mark_held(p);
+  CHECK(s.outstanding() == 3);
+  CHECK(s.next_request(0) == PieceRange{});  // 3 outstanding: nothing new
+  s.mark_held(21);
+  CHECK(s.next_request(0) == PieceRange{24, 1});
+  s.set_window(100);
+  CHECK(s.window() == 24);  // never above the configured window
+  s.set_window(0);
+  CHECK(s.window() == 1);
+}

@@ -8,7 +8,7 @@ const SEGMENT_SECONDS = 1;   // media segments of about a second per track
 const POINT_SPACING_S = 0.5;  // index points: every keyframe, and at least this often
 
 export class Mp4Segmenter {
-  // onReady({ tracks: [{ id, kind, codec, mime }], duration, points: { times, offsets } })
+  // onReady({ tracks: [{ id, kind, codec, mime }], duration, points: { times, offsets, keyframes } })
   // onSegment(trackId, bytes, nextSample, last)
   constructor({ onReady, onSegment, onError }) {
     this.file = createFile();
@@ -28,21 +28,30 @@ export class Mp4Segmenter {
     this.file.onSegment = (id, _user, buffer, nextSample, last) => onSegment(id, buffer, nextSample, last);
   }
 
-  // Sync samples of the main track (video, or the first audio track) as media time ↔ byte offset.
+  // Sync samples of the main track (video, or the first audio track) as media time ↔ the byte
+  // offset where the data to play from there starts: the smallest over the tracks, since a file may
+  // store a moment's audio before its video keyframe.
   indexPoints() {
     const main = this.tracks.find((t) => t.kind === 'video') ?? this.tracks[0];
-    const times = [], offsets = [];
-    if (!main) return { times, offsets };
+    const times = [], offsets = [], keyframes = [];
+    if (!main) return { times, offsets, keyframes };
+    const others = this.tracks.filter((t) => t !== main).map((t) => ({ samples: this.file.getTrackSamplesInfo(t.id) ?? [], at: 0 }));
     let last = -Infinity;
     for (const s of this.file.getTrackSamplesInfo(main.id) ?? []) {
       const t = s.cts / s.timescale;
-      if (s.is_sync || t - last >= POINT_SPACING_S) {
-        times.push(t);
-        offsets.push(s.offset);
-        last = t;
+      if (!(s.is_sync || t - last >= POINT_SPACING_S)) continue;
+      let offset = s.offset;
+      for (const o of others) {
+        // The other track's sample playing at t: the last one that starts at or before it.
+        while (o.at + 1 < o.samples.length && o.samples[o.at + 1].cts / o.samples[o.at + 1].timescale <= t) o.at += 1;
+        if (o.samples.length) offset = Math.min(offset, o.samples[o.at].offset);
       }
+      times.push(t);
+      offsets.push(offset);
+      keyframes.push(s.is_sync ? 1 : 0);
+      last = t;
     }
-    return { times, offsets };
+    return { times, offsets, keyframes };
   }
 
   // The init segments [{ id, buffer }] of the chosen tracks; media segments follow begin().

@@ -1,6 +1,6 @@
 // Watching while the file arrives, on the receiving side: carries events into the core's
-// ProgressivePlayback and its decisions out. Verified pieces (read back from IndexedDB, one at a
-// time, never the whole file) go to the container walk the core asks for, then to the demuxer
+// ProgressivePlayback and its decisions out. Verified pieces (taken as they are verified while
+// IndexedDB stores them, read back from it after; one at a time, never the whole file) go to the container walk the core asks for, then to the demuxer
 // (mp4box.js for MP4; WebM is appended as it is) and into Media Source Extensions. The core decides
 // when play unlocks, how far playback can run (the horizon the sync core waits on) and what the
 // transfer fetches first; this file moves bytes and keeps one timer.
@@ -14,11 +14,12 @@ const GAP_CHECK_MS = 250;     // playback stuck this long with data just ahead: 
 const GAP_MAX_S = 2;          // ... if it is at most this wide (B-frames, edit lists, a lost piece)
 
 export class ProgressivePlayer {
-  // onStatus(status): the core's status plus { format, error }; onHorizon(horizonS, fraction, unlocked);
+  // onStatus(status): the core's status plus { format, error }; onHorizon(horizonS, fraction, gain);
   // onFetchPlan(plan): what the transfer should fetch first; nudge(t): move the element over a hole
   // without it counting as a user's seek.
-  constructor({ core, store, transferId, fileSize, pieceSize, video, onStatus, onHorizon, onFetchPlan, nudge, now = () => performance.now() }) {
-    Object.assign(this, { store, transferId, fileSize, pieceSize, video, onStatus, onHorizon, onFetchPlan, nudge, now });
+  // verifiedPiece(piece): a verified piece's bytes (a Blob) while IndexedDB is still storing it, or null.
+  constructor({ core, store, transferId, fileSize, pieceSize, video, onStatus, onHorizon, onFetchPlan, nudge, verifiedPiece = () => null, now = () => performance.now() }) {
+    Object.assign(this, { store, transferId, fileSize, pieceSize, video, onStatus, onHorizon, onFetchPlan, nudge, verifiedPiece, now });
     this.policy = new core.ProgressivePlayback(fileSize, null);
     this.mse = new MediaSourceBuffer(video);
     this.format = 'unknown';
@@ -27,6 +28,7 @@ export class ProgressivePlayer {
     this.setUp = false;      // the demuxer and the SourceBuffers are ready
     this.feedAt = 0;         // the next file byte the demuxer wants
     this.webmInit = 0;       // WebM: the length of the head still to append first
+    this.seeks = 0;          // counts seeks, so that a feed under way does not undo one
     this.ended = new Set();  // MP4 tracks whose last segment was appended
     this.planGeneration = -1;
     this.cache = null;       // the last piece read { piece, bytes }
@@ -46,7 +48,7 @@ export class ProgressivePlayer {
   get playable() { return this.policy.status(this.now()).playable; }
   get unlocked() { return this.policy.status(this.now()).unlocked; }
 
-  // Pieces held before this page (a reload), then every piece as it is stored.
+  // Pieces held before this page (a reload), then every piece as it is verified.
   restore(pieces) {
     for (const p of pieces) this.policy.restoreHeld(p);
     this.pump();
@@ -109,7 +111,8 @@ export class ProgressivePlayer {
 
   async readPiece(piece) {
     if (this.cache?.piece === piece) return this.cache.bytes;
-    const bytes = await this.store.readPiece(this.transferId, piece);
+    const storing = this.verifiedPiece(piece);
+    const bytes = storing ? new Uint8Array(await storing.arrayBuffer()) : await this.store.readPiece(this.transferId, piece);
     if (!bytes) throw new Error(`piece ${piece} is not in storage`);
     this.cache = { piece, bytes };
     return bytes;
@@ -170,7 +173,7 @@ export class ProgressivePlayer {
     }
     for (const t of info.tracks) this.mse.addTrack(t.id, t.mime);
     this.policy.setDuration(info.duration);
-    this.policy.addIndexPoints(info.points.times, info.points.offsets);
+    this.policy.addIndexPoints(info.points.times, info.points.offsets, info.points.keyframes);
     this.policy.setIndexComplete(this.now());
     this.mse.setDuration(info.duration);
     for (const init of this.segmenter.initSegments(info.tracks.map((t) => t.id))) {
@@ -217,8 +220,10 @@ export class ProgressivePlayer {
       if (this.setUp && this.mse.aheadOf(this.video.currentTime) >= this.policy.feedAheadS()) return;
       const piece = Math.floor(this.feedAt / this.pieceSize);
       if (!this.policy.pieceHeld(piece)) return;
+      const seeks = this.seeks;
       const bytes = await this.readPiece(piece);
       if (this.closed) return;
+      if (seeks !== this.seeks) continue;  // a seek moved feedAt meanwhile: go on from there
       this.stats.piecesFed += 1;
       const start = piece * this.pieceSize;
       if (isMp4) {
@@ -230,6 +235,7 @@ export class ProgressivePlayer {
         this.feedAt = Number.isFinite(next) && (next < start || next >= start + bytes.length) ? next : start + bytes.length;
       } else {
         await this.mse.append('webm', bytes.subarray(this.feedAt - start));
+        if (seeks !== this.seeks) continue;
         this.feedAt = start + bytes.length;
         if (this.feedAt >= this.fileSize) await this.mse.endOfStream();
       }
@@ -251,7 +257,9 @@ export class ProgressivePlayer {
     if (this.closed) return;
     const t = this.video.currentTime;
     this.policy.setPosition(this.now(), t);
+    this.applyPlan();  // now, not after a pump that may be reading or appending
     if (this.setUp && this.mse.aheadOf(t) <= 0.1) {
+      this.seeks += 1;
       if (this.format === 'mp4') {
         this.feedAt = this.segmenter.seek(t);
       } else {
@@ -276,16 +284,20 @@ export class ProgressivePlayer {
     }
   }
 
+  // The core's fetch plan, to the transfer as soon as it changes.
+  applyPlan() {
+    const plan = this.policy.fetchPlan();
+    if (plan.generation === this.planGeneration) return;
+    this.planGeneration = plan.generation;
+    this.onFetchPlan(plan);
+  }
+
   report() {
     if (this.closed) return;
     const now = this.now();
-    const plan = this.policy.fetchPlan();
-    if (plan.generation !== this.planGeneration) {
-      this.planGeneration = plan.generation;
-      this.onFetchPlan(plan);
-    }
+    this.applyPlan();
     const st = this.policy.status(now);
-    this.onHorizon(st.unlocked ? st.horizon : this.video.currentTime, this.policy.complete() ? 1 : st.fraction, st.unlocked);
+    this.onHorizon(st.unlocked ? st.horizon : this.video.currentTime, this.policy.complete() ? 1 : st.fraction, st.gain);
     this.onStatus({ ...st, format: this.format, error: this.error });
     clearTimeout(this.timer);
     const deadline = this.policy.nextDeadline();

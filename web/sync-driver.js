@@ -61,6 +61,12 @@ export class SyncDriver {
     this.step(() => this.sync.setLocalHorizon(performance.now(), horizonS, fraction));
   }
 
+  // How fast this viewer's download gains media (core's ProgressivePlayback): a fast one resumes
+  // sooner. Takes effect with the next input (the horizon comes with it).
+  setDownloadGain(gain) {
+    if (!this.closed) this.sync.setDownloadGain(gain);
+  }
+
   // Moves the element over a small hole in its buffer; not a user's seek.
   nudge(t) {
     this.player.nudge(t);

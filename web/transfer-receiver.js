@@ -10,9 +10,11 @@ const BATCH_PIECES = 4;
 
 export class ReceiverDriver {
   // ledger: the bytes saved by an earlier session of this transfer (a reload), or null.
-  // onStored(piece): a verified piece is in IndexedDB (what playback may read).
-  constructor({ core, store, manifest, ledger = null, onChange = () => {}, onDone = () => {}, onFatal = () => {}, onReject = () => {}, onStored = () => {}, now = () => performance.now() }) {
-    Object.assign(this, { core, store, onChange, onDone, onFatal, onReject, onStored, now });
+  // onVerified(piece): a piece passed its SHA-256 check; playback may use it at once (verifiedPiece()
+  // has its bytes while it is being stored, IndexedDB after).
+  constructor({ core, store, manifest, ledger = null, onChange = () => {}, onDone = () => {}, onFatal = () => {}, onReject = () => {}, onVerified = () => {}, now = () => performance.now() }) {
+    Object.assign(this, { core, store, onChange, onDone, onFatal, onReject, onVerified, now });
+    this.storing = new Map();  // piece → its verified bytes (a Blob) until IndexedDB has them
     this.transferId = manifest.transferId;
     this.receiver = new core.PieceReceiver(manifest, null, ledger);  // the core's own window and stall timeout
     this.ledgerRestore = this.receiver.ledgerRestore();  // "ok", "empty", or why an old ledger was not usable
@@ -56,7 +58,13 @@ export class ReceiverDriver {
           }
           break;
         // The Blob copies the piece out of the wasm heap (the only copy; it is disk-backed once stored).
-        case 'store': this.storePiece(a.piece, new Blob([a.data])); break;
+        case 'store': {
+          const blob = new Blob([a.data]);
+          this.storing.set(a.piece, blob);
+          this.storePiece(a.piece, blob);
+          this.onVerified(a.piece);
+          break;
+        }
         case 'ledger': this.writer.setLedger(a.data.slice()); break;
         case 'rejected': this.onReject(a.piece, a.text); break;
         case 'read-back': this.readBack(a.piece); break;
@@ -90,11 +98,12 @@ export class ReceiverDriver {
 
   storePiece(piece, bytes) {
     this.writer.write(piece, bytes).then(() => {
+      this.storing.delete(piece);
       if (this.closed) return;
       this.receiver.onPieceStored(piece, this.now());
-      this.onStored(piece);
       this.drain();
     }, (err) => {
+      this.storing.delete(piece);
       if (this.closed) return;
       this.storeError = err;
       this.receiver.onPieceStoreFailed(piece, this.now());
@@ -125,6 +134,9 @@ export class ReceiverDriver {
   }
 
   heldPieces() { return this.receiver.heldPieces(); }
+
+  // A verified piece's bytes while IndexedDB is still storing them (null otherwise).
+  verifiedPiece(piece) { return this.storing.get(piece) ?? null; }
 
   cancel(reason) {
     this.receiver.cancel(reason);

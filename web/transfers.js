@@ -55,7 +55,7 @@ class Transfer {
         core, store, manifest: this.manifest, ledger: record.ledger ?? null, onChange,
         onDone: () => this.finish().catch((e) => this.fail(`the file arrived but could not be finished: ${e.message}`)),
         onFatal: (text, error) => this.fail(this.driver.storeError?.message ?? text, error),
-        onStored: (piece) => this.mgr.onPieceStored(this.session.id, piece),
+        onVerified: (piece) => this.mgr.onPieceVerified(this.session.id, piece),
       });
       this.mgr.onReceiving(this.session, this.driver);  // the page can start watching while it arrives
     }
@@ -164,10 +164,10 @@ class Transfer {
 export class TransferManager {
   // store: the page's PieceStore, or null when IndexedDB could not be opened (storeError says why):
   // this page can then send files but not receive them.
-  // onReceiving(session, receiverDriver): a download (re)started here; onPieceStored(sessionId, piece).
+  // onReceiving(session, receiverDriver): a download (re)started here; onPieceVerified(sessionId, piece).
   constructor({ core, db, store, storeError = null, userId, iceServers = [], onChange = () => {}, onFileReady = () => {}, onError = () => {},
-    onReceiving = () => {}, onPieceStored = () => {} }) {
-    Object.assign(this, { core, db, store, userId, iceServers, onChange, onFileReady, onError, onReceiving, onPieceStored });
+    onReceiving = () => {}, onPieceVerified = () => {} }) {
+    Object.assign(this, { core, db, store, userId, iceServers, onChange, onFileReady, onError, onReceiving, onPieceVerified });
     this.noStoreText = `this page cannot store received files — ${storeError?.message ?? 'it has no piece store'}`;
     this.files = new Map();       // sessionId → the File this page sends
     this.transfers = new Map();   // sessionId → Transfer (running, or finished in this page)

@@ -49,7 +49,7 @@ export class WatchSessionsView {
       this.render();
     };
     transfers.onReceiving = (session, driver) => this.open(session, { receiver: driver });
-    transfers.onPieceStored = (id, piece) => { if (this.active?.sessionId === id) this.active.player?.onPieceHeld(piece); };
+    transfers.onPieceVerified = (id, piece) => { if (this.active?.sessionId === id) this.active.player?.onPieceHeld(piece); };
     watchUserSessions(db, userId, (sessions) => {
       this.sessions = sessions;
       transfers.update(sessions);
@@ -386,7 +386,7 @@ export class WatchSessionsView {
     if (receiver) {
       player = new ProgressivePlayer({
         core: this.core, store: this.transfers.store, transferId: session.id, fileSize: session.fileSize,
-        pieceSize: this.core.PIECE_SIZE, video,
+        pieceSize: this.core.PIECE_SIZE, video, verifiedPiece: (p) => receiver.verifiedPiece(p),
         onStatus: (st) => {
           playback.textContent = st.error ? `${st.error} ${st.text}` : st.text;
           playback.dataset.unlocked = String(st.unlocked);
@@ -394,7 +394,10 @@ export class WatchSessionsView {
           playback.dataset.unlockedAt = String(st.unlockedAtFraction);
           video.controls = st.unlocked;  // Play is offered once the core unlocks it
         },
-        onHorizon: (horizon, fraction) => driver.setHorizon(horizon, fraction),
+        onHorizon: (horizon, fraction, gain) => {
+          driver.setDownloadGain(gain);
+          driver.setHorizon(horizon, fraction);
+        },
         onFetchPlan: (plan) => receiver.applyFetchPlan(plan),
         nudge: (t) => driver.nudge(t),
       });

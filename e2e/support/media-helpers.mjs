@@ -9,13 +9,20 @@ const FORMATS = {
   'h264-moov-end': ['-c:v', 'libx264', '-preset', 'veryfast', '-profile:v', 'high', '-bf', '2', '-pix_fmt', 'yuv420p',
     '-c:a', 'aac', '-b:a', '96k'],
   'vp9-opus': ['-c:v', 'libvpx-vp9', '-deadline', 'realtime', '-cpu-used', '8', '-row-mt', '1', '-c:a', 'libopus', '-b:a', '64k'],
+  'h264-fragmented': ['-c:v', 'libx264', '-preset', 'veryfast', '-profile:v', 'high', '-bf', '2', '-pix_fmt', 'yuv420p',
+    '-c:a', 'aac', '-b:a', '96k', '-movflags', '+frag_keyframe+empty_moov+default_base_moof'],
   'hevc': ['-c:v', 'libx265', '-preset', 'ultrafast', '-x265-params', 'log-level=error', '-tag:v', 'hvc1', '-c:a', 'aac',
     '-movflags', '+faststart'],
 };
 
 // `seconds` of a test pattern with a tone, at about `kbps` video (film grain keeps the encoder at
-// the bitrate, as a real movie would), a keyframe every 2 s.
+// the bitrate, as a real movie would), a keyframe every 2 s. 'aac-audio': the tone alone, an M4A.
 export function makeMovie(path, format, { seconds = 60, kbps = 3000, size = '640x360' } = {}) {
+  if (format === 'aac-audio') {
+    execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=48000:duration=${seconds}`,
+      '-c:a', 'aac', '-b:a', `${kbps}k`, '-movflags', '+faststart', path]);
+    return path;
+  }
   execFileSync('ffmpeg', ['-v', 'error', '-y',
     '-f', 'lavfi', '-i', `testsrc=size=${size}:rate=30:duration=${seconds},noise=alls=12:allf=t+u`,
     '-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=48000:duration=${seconds}`,

@@ -242,6 +242,7 @@ class Sync {
   }
   void onViewerLeft(double now, std::string user_id) { s_.on_viewer_left(now, user_id); }
   void setLocalHorizon(double now, double horizon_s, double fraction) { s_.set_local_horizon(now, horizon_s, fraction); }
+  void setDownloadGain(double gain) { s_.set_download_gain(gain); }
   void onVisibility(double now, bool visible) { s_.on_visibility(now, visible); }
   void onReconnect(double now) { s_.on_reconnect(now); }
   bool pollClockProbe(double now) { return s_.poll_clock_probe(now); }
@@ -570,10 +571,12 @@ class Progressive {
                                                           : std::vector<std::uint8_t>();
     return p_.feed_container(to_size(offset), b.data(), b.size(), now);
   }
-  void addIndexPoints(val times, val offsets) {
+  // keyframes: 1 where playback can start, 0 for a point that only marks where data lies.
+  void addIndexPoints(val times, val offsets, val keyframes) {
     const std::vector<double> t = emscripten::convertJSArrayToNumberVector<double>(times);
     const std::vector<double> o = emscripten::convertJSArrayToNumberVector<double>(offsets);
-    for (std::size_t i = 0; i < t.size() && i < o.size(); ++i) p_.add_index_point(t[i], to_size(o[i]));
+    const std::vector<double> k = emscripten::convertJSArrayToNumberVector<double>(keyframes);
+    for (std::size_t i = 0; i < t.size() && i < o.size(); ++i) p_.add_index_point(t[i], to_size(o[i]), i >= k.size() || k[i] != 0);
   }
   void setIndexComplete(double now) { p_.set_index_complete(now); }
   void setDuration(double d) { p_.set_duration(d); }
@@ -629,6 +632,7 @@ class Progressive {
     o.set("horizon", st.horizon_s);
     o.set("ahead", st.ahead_s);
     o.set("rate", st.rate_bps);
+    o.set("gain", st.gain);
     o.set("indexNeeded", st.index_needed);
     o.set("stalled", st.stalled);
     o.set("stalledForMs", st.stalled_for_ms);
@@ -771,6 +775,7 @@ EMSCRIPTEN_BINDINGS(watch_core) {
       .function("onViewerReport", &Sync::onViewerReport)
       .function("onViewerLeft", &Sync::onViewerLeft)
       .function("setLocalHorizon", &Sync::setLocalHorizon)
+      .function("setDownloadGain", &Sync::setDownloadGain)
       .function("onVisibility", &Sync::onVisibility)
       .function("onReconnect", &Sync::onReconnect)
       .function("pollClockProbe", &Sync::pollClockProbe)

@@ -76,6 +76,8 @@ export interface PlaybackSync extends EmbindObject {
   onViewerReport(nowMs: number, report: ViewerReport): boolean;
   onViewerLeft(nowMs: number, userId: string): void;
   setLocalHorizon(nowMs: number, horizonSeconds: number, fraction: number): void;
+  /** Media seconds this viewer's download gains per second (0: unknown); a fast one resumes sooner. */
+  setDownloadGain(gain: number): void;
   onVisibility(nowMs: number, visible: boolean): void;
   onReconnect(nowMs: number): void;
   pollClockProbe(nowMs: number): boolean;
@@ -204,6 +206,8 @@ export interface ProgressiveStatus {
   ahead: number;
   /** Measured download rate, bytes/s (0 while not known). */
   rate: number;
+  /** Media seconds the download gains per second (derated rate / bitrate; 0 while unknown). */
+  gain: number;
   indexNeeded: boolean;
   stalled: boolean;
   stalledForMs: number;
@@ -219,8 +223,8 @@ export interface ProgressivePlayback extends EmbindObject {
   /** The bytes the container walk needs next, or null when it is done. */
   containerWanted(): { offset: number; length: number } | null;
   feedContainer(offset: number, bytes: Uint8Array, nowMs: number): boolean;
-  /** Index points as parallel arrays: media seconds and byte offsets. */
-  addIndexPoints(times: number[], offsets: number[]): void;
+  /** Index points as parallel arrays: media seconds, byte offsets, 1 for a keyframe (0: data only). */
+  addIndexPoints(times: number[], offsets: number[], keyframes: number[]): void;
   setIndexComplete(nowMs: number): void;
   setDuration(seconds: number): void;
   setPlayable(playable: boolean, nowMs: number): void;

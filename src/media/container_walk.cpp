@@ -211,7 +211,10 @@ void ContainerWalk::step_mp4(std::uint64_t offset, const std::uint8_t* d, std::s
   std::uint64_t size;
   std::uint32_t hdr;
   std::string type;
-  if (n < 8) return want(offset, 16);
+  if (n < 8) {
+    if (offset + n >= size_) return fail(std::to_string(n) + " stray bytes after the last box");
+    return want(offset, 16);
+  }
   if (!box_header(d, n, size_ - offset, size, hdr, type)) {
     if (n < 16 && be32(d) == 1) return want(offset, 16);
     return fail("box '" + fourcc(d + 4) + "' at byte " + std::to_string(offset) +

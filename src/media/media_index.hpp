@@ -15,14 +15,15 @@ namespace wt {
 struct IndexPoint {
   double time_s = 0;
   std::uint64_t offset = 0;
-  bool operator==(const IndexPoint& o) const { return time_s == o.time_s && offset == o.offset; }
+  bool keyframe = true;  // playback can start here (else: a point that only marks where data lies)
+  bool operator==(const IndexPoint& o) const { return time_s == o.time_s && offset == o.offset && keyframe == o.keyframe; }
 };
 
 class MediaIndex {
  public:
-  // Adds a point (any order; kept sorted by time). A second point at the same time replaces the
-  // first only when its data starts earlier. Non-finite or negative times are ignored.
-  void add(double time_s, std::uint64_t offset);
+  // Adds a point (any order; kept sorted by time). A second point at the same time keeps the
+  // earlier offset (and is a keyframe if either was). Non-finite or negative times are ignored.
+  void add(double time_s, std::uint64_t offset, bool keyframe = true);
   void clear() { points_.clear(); }
 
   bool empty() const { return points_.empty(); }
@@ -32,7 +33,8 @@ class MediaIndex {
   // The last point at or before `time_s` (the keyframe to start from), or the first point when
   // time_s lies before it. Index into points(); size() when empty.
   std::size_t at_or_before(double time_s) const;
-  // Where the data for `time_s` starts: the offset of at_or_before(time_s); 0 when empty.
+  // Where playback from `time_s` must start reading: the last keyframe point at or before it (the
+  // first point when there is none); 0 when empty.
   std::uint64_t offset_for(double time_s) const;
 
  private:

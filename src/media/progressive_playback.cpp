@@ -128,7 +128,7 @@ double ProgressivePlayback::horizon_s() const {
   if (!playable_ || !index_ready() || index_.empty()) return position_s_;
   const auto& pts = index_.points();
   std::size_t k = index_.at_or_before(position_s_);
-  const std::uint64_t start = pts[k].offset;
+  const std::uint64_t start = index_.offset_for(position_s_);  // playback starts at the keyframe
   const std::uint64_t end = start + contiguous_from(start);
   if (end == start) return position_s_;
   // The data for [t_k, t_k+1) lies below the next point's offset (interleaved tracks).
@@ -156,16 +156,27 @@ double ProgressivePlayback::rate_bps(double now_ms) const {
   return double(rate_samples_.back().second - first.second) / (span / 1000);
 }
 
+double ProgressivePlayback::gain(double now_ms) const {
+  const double duration = duration_s();
+  if (duration <= 0 || layout_.file_size() == 0) return 0;
+  return rate_bps(now_ms) * config_.rate_safety / (double(layout_.file_size()) / duration);
+}
+
+double ProgressivePlayback::min_ahead(double now_ms) const {
+  return gain(now_ms) >= config_.fast_gain ? config_.fast_min_ahead_s : config_.min_ahead_s;
+}
+
 bool ProgressivePlayback::will_not_catch_up(double now_ms, double ahead_s) const {
   const double rate = rate_bps(now_ms) * config_.rate_safety;
   const double duration = duration_s();
-  if (rate <= 0 || duration <= 0 || ahead_s < config_.min_ahead_s) return false;
+  const double margin = min_ahead(now_ms);
+  if (rate <= 0 || duration <= 0 || ahead_s < margin) return false;
   const double bytes_per_media_s = double(layout_.file_size()) / duration;
   if (rate >= bytes_per_media_s) return true;  // the download outruns playback: the margin holds
   // Slower than playback: the gap shrinks steadily, so the end is where it is smallest. The rest
   // must arrive before the playhead gets there, with the margin to spare.
   const double download_s = double(layout_.file_size() - bytes_held()) / rate;
-  return download_s + config_.min_ahead_s <= duration - position_s_;
+  return download_s + margin <= duration - position_s_;
 }
 
 void ProgressivePlayback::evaluate(double now_ms) {
@@ -180,11 +191,9 @@ void ProgressivePlayback::evaluate(double now_ms) {
   } else if (playable_ && index_ready()) {
     const double duration = duration_s();
     const double ahead = horizon_s() - position_s_;
-    const double need = duration > 0 ? std::min(config_.min_ahead_s, duration - position_s_) : config_.min_ahead_s;
-    if (ahead >= need - 1e-9) {
-      if (fraction >= config_.unlock_fraction) rule = UnlockRule::Fraction;
-      else if (config_.adaptive && will_not_catch_up(now_ms, ahead)) rule = UnlockRule::Adaptive;
-    }
+    const auto need = [&](double margin) { return duration > 0 ? std::min(margin, duration - position_s_) : margin; };
+    if (fraction >= config_.unlock_fraction && ahead >= need(config_.min_ahead_s) - 1e-9) rule = UnlockRule::Fraction;
+    else if (config_.adaptive && ahead >= need(min_ahead(now_ms)) - 1e-9 && will_not_catch_up(now_ms, ahead)) rule = UnlockRule::Adaptive;
   }
   if (rule == UnlockRule::None) return;
   unlocked_ = true;
@@ -230,6 +239,7 @@ ProgressiveStatus ProgressivePlayback::status(double now_ms) const {
   s.horizon_s = horizon_s();
   s.ahead_s = std::max(0.0, s.horizon_s - position_s_);
   s.rate_bps = rate_bps(now_ms);
+  s.gain = gain(now_ms);
   s.playable = playable_;
   const bool done = complete();
   s.index_needed = !done && playable_ && plan_.urgent.count > 0;

@@ -20,8 +20,9 @@
 //     arrived, so its pieces are fetched before anything else; a WebM's Cues (found through its
 //     SeekHead) likewise, since seeking needs them.
 //   - Play unlocks (once, then stays unlocked; the sync core pauses the group if the download falls
-//     behind) when the index is in and enough is playable ahead of the playhead
-//     (min_ahead_s, or to the end), and either
+//     behind) when the index is in and enough is playable ahead of the playhead (min_ahead_s, or
+//     to the end; fast_min_ahead_s when the download gains media fast_gain times as fast as
+//     playback uses it, since the gap then only grows), and either
 //       * "fraction": unlock_fraction of the file (the spec's 25%) is verified, or
 //       * "adaptive": the download rate measured over the last rate_window_ms, derated by
 //         rate_safety, shows that playing on at 1x from the playhead will not catch up with the
@@ -51,8 +52,10 @@ struct ProgressiveConfig {
   double unlock_fraction = 0.25;   // the spec's rule; 1 (or more) turns it off
   bool adaptive = true;            // the earlier rule
   double min_ahead_s = 12;         // playable media ahead at unlock (the sync core's resume margin)
+  double fast_gain = 1.5;          // a download this much faster than playback (derated) ...
+  double fast_min_ahead_s = 5;     // ... unlocks with this much ahead (the sync core's fast resume)
   double rate_window_ms = 8000;    // the download rate is measured over this long ...
-  double min_rate_span_ms = 3000;  // ... and trusted only after this much of it
+  double min_rate_span_ms = 2000;  // ... and trusted only after this much of it
   double rate_safety = 0.8;        // the rate the adaptive rule counts on, of the measured one
   double stall_notice_ms = 10000;
   double feed_ahead_s = 30;        // the player is fed this far ahead of the playhead
@@ -82,6 +85,7 @@ struct ProgressiveStatus {
   double horizon_s = 0;             // from the playhead
   double ahead_s = 0;               // horizon - playhead
   double rate_bps = 0;              // measured download rate, bytes/s (0: not known yet)
+  double gain = 0;                  // media seconds gained per second (derated rate / bitrate; 0: unknown)
   bool index_needed = false;        // waiting for the index before anything can play
   bool stalled = false;             // no data for stall_notice_ms
   double stalled_for_ms = 0;
@@ -102,7 +106,7 @@ class ProgressivePlayback {
   ByteRange container_wanted() const { return walk_.wanted(); }
   bool feed_container(std::uint64_t offset, const std::uint8_t* data, std::size_t len, double now_ms);
 
-  void add_index_point(double time_s, std::uint64_t offset) { index_.add(time_s, offset); }
+  void add_index_point(double time_s, std::uint64_t offset, bool keyframe = true) { index_.add(time_s, offset, keyframe); }
   void set_index_complete(double now_ms);
   void set_duration(double duration_s);
   void set_playable(bool playable, double now_ms);
@@ -131,6 +135,8 @@ class ProgressivePlayback {
   void record_rate(double now_ms);
   double rate_bps(double now_ms) const;
   bool will_not_catch_up(double now_ms, double ahead_s) const;
+  double gain(double now_ms) const;
+  double min_ahead(double now_ms) const;
   std::uint64_t bytes_held() const;
 
   ProgressiveConfig config_;

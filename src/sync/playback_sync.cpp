@@ -354,7 +354,8 @@ SyncStatus PlaybackSync::status(double now) const {
         s.text = "Waiting for " + name_of(cur_.waiting_for) + "'s download…";
       }
       if (known) {
-        const double need = std::max(1e-9, std::min(cfg_.resume_margin_s,
+        const double margin = cur_.waiting_for == id_ ? own_resume_margin() : cfg_.resume_margin_s;
+        const double need = std::max(1e-9, std::min(margin,
                                                      duration() > 0 ? duration() - cur_.position_s : kInf));
         s.resume_progress = s.waiting_fraction >= 1 ? 1.0
                                                     : std::clamp((horizon - cur_.position_s) / need, 0.0, 1.0);
@@ -528,7 +529,7 @@ void PlaybackSync::check_download(double now) {
   if (cur_.state == GroupState::Waiting && cur_.waiting_for == id_ &&
       shared >= cur_.anchor_shared_ms) {
     const double p = cur_.position_s;
-    if (fraction_ < 1 && horizon_s_ < std::min(p + cfg_.resume_margin_s, limit)) return;
+    if (fraction_ < 1 && horizon_s_ < std::min(p + own_resume_margin(), limit)) return;
     PlaybackState rec = cur_;
     rec.seq = max_seq_ + 1;
     rec.updated_by = id_;

@@ -50,6 +50,9 @@
 //     stop (250 ms window + one-way delays + lead, about 1 s) several times over, so the element
 //     never stalls on its own; the 8 s between the two margins means that a download slower than
 //     playback pauses the group at most once per 8 s of media it gains, not on every piece. A
+//     viewer whose download gains media at least 1.5x as fast as playback uses (set_download_gain)
+//     resumes at 5 s instead: the gap then grows by itself, so no second wait follows, and a seek
+//     into data not yet downloaded plays within seconds. A
 //     play click while a viewer (by its report, if under 15 s old) lacks 4 s becomes a wait for
 //     that viewer: still the clicker's one write. A viewer that left (on_viewer_left, or a report
 //     gone stale) no longer holds the group: the next play click starts it.
@@ -58,6 +61,7 @@
 //     hidden tab is left alone until the tab is visible again.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -124,6 +128,8 @@ struct SyncConfig {
   double max_trim = 5e-4;             // a learned rate trim stays within ±0.05 % (clocks: ±100 ppm)
   double enter_waiting_margin_s = 4;
   double resume_margin_s = 12;
+  double fast_gain = 1.5;             // a download at least this much faster than playback ...
+  double fast_resume_margin_s = 5;    // ... resumes with this much ahead
   double report_interval_ms = 250;    // viewer reports at most this often
   double report_heartbeat_ms = 5000;  // and at least this often while the download is incomplete
   double report_stale_ms = 15000;     // other viewers' reports older than this are ignored
@@ -155,6 +161,9 @@ class PlaybackSync {
   // This viewer's playable horizon (media seconds reachable without a stall from the group position,
   // group_position(now)) and downloaded fraction 0..1 (1: the whole file, never waits).
   void set_local_horizon(double now, double horizon_s, double fraction);
+  // Media seconds this viewer's download gains per second (its rate over the media's bitrate,
+  // derated; 0: unknown). Only this viewer's own resume uses it.
+  void set_download_gain(double gain) { download_gain_ = std::isfinite(gain) && gain > 0 ? gain : 0; }
   void on_visibility(double now, bool visible);
   void on_reconnect(double now);
   // Clock probes: when poll_clock_probe(now) is true, send one; report the answer.
@@ -239,6 +248,10 @@ class PlaybackSync {
   bool horizon_known_ = false;
   double horizon_s_ = 0;
   double fraction_ = 0;
+  double download_gain_ = 0;
+  double own_resume_margin() const {
+    return download_gain_ >= cfg_.fast_gain ? cfg_.fast_resume_margin_s : cfg_.resume_margin_s;
+  }
   std::optional<ViewerReport> last_report_;
   double last_report_at_;
   bool report_forced_ = true;

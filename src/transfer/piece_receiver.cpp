@@ -211,7 +211,7 @@ ReceiveError PieceReceiver::on_piece_digest(const FrameView& f, double now_ms) {
   // one that is still incomplete will get no more data: the channel dropped some of it (a
   // partially reliable channel, maxPacketLifeTime). Ask again now rather than at the stall timeout.
   for (Slot& o : slots_)
-    if (&o != s && !o.quiet && o.request_seq < s->request_seq &&
+    if (&o != s && !o.quiet && !o.urgent && !s->urgent && o.request_seq < s->request_seq &&
         (o.state == Slot::State::AwaitDigest || o.state == Slot::State::Receiving)) {
       ++stats_.pieces_lost;
       restart_piece(o);
@@ -527,7 +527,8 @@ ReceiverAction PieceReceiver::poll_action(double now_ms) {
     return p.action;
   }
   if (connected_ && (phase_ == Phase::Receiving || phase_ == Phase::Verifying)) {
-    const PieceRange r = scheduler_.next_request(now_ms);
+    bool urgent = false;
+    const PieceRange r = scheduler_.next_request(now_ms, &urgent);
     if (r.count > 0) {
       for (std::uint32_t p = r.first; p < r.first + r.count; ++p) {
         Slot* s = slot_of(p);  // a re-request: the slot is waiting already
@@ -540,9 +541,11 @@ ReceiverAction PieceReceiver::poll_action(double now_ms) {
           s->quiet = false;
         }
         s->request_seq = ++request_seq_;
+        s->urgent = urgent;
       }
-      out_.assign(frame_size(FrameType::Request, 0), 0);
-      encode_frame_prefix({FrameType::Request, r.first, r.count, 0}, nullptr, out_.data(), out_.size());
+      const FrameType type = urgent ? FrameType::UrgentRequest : FrameType::Request;
+      out_.assign(frame_size(type, 0), 0);
+      encode_frame_prefix({type, r.first, r.count, 0}, nullptr, out_.data(), out_.size());
       ReceiverAction a;
       a.kind = ReceiverAction::Kind::SendFrame;
       a.data = out_.data();

@@ -162,6 +162,7 @@ class PieceReceiver {
     std::uint32_t chunks_needed = 0;
     bool quiet = false;  // drop chunks silently until the next PieceDigest (an earlier attempt's tail)
     std::uint64_t request_seq = 0;  // order of its latest Request: the sender serves in that order
+    bool urgent = false;            // asked for with UrgentRequest: served out of that order
     std::vector<std::uint8_t> data;
   };
   struct Pending {

@@ -128,11 +128,40 @@ SendError PieceSender::on_frame(const FrameView& f, double /*now_ms*/) {
       receiver_has_ = std::move(have);
       return SendError::None;
     }
-    case FrameType::Request: {
+    case FrameType::Request:
+    case FrameType::UrgentRequest: {
       const std::uint32_t n = f.header.sub;
       if (p >= count || n > count - p)
         return peer_error(SendError::PieceOutOfRange, "A request beyond the end of the file arrived.");
       if (phase_ == Phase::Complete) return SendError::None;
+      const bool urgent = f.header.type == FrameType::UrgentRequest;
+      if (urgent) {
+        // Before everything queued (after the pieces already being read or sent), in run order;
+        // a piece that was queued moves up rather than going twice.
+        queue_.erase(std::remove_if(queue_.begin(), queue_.end(), [&](std::uint32_t q) { return q >= p && q < p + n; }),
+                     queue_.end());
+        std::size_t ahead = 0;
+        for (std::uint32_t i = p + n; i-- > p;) {
+          receiver_has_[i >> 3] = std::uint8_t(receiver_has_[i >> 3] & ~(1u << (i & 7)));
+          if (in_send_slot(i)) continue;  // on its way already
+          queued_[i] = 1;
+          queue_.push_front(i);
+          ++ahead;
+        }
+        // A piece read ahead but not started goes back to the queue, right after the urgent ones:
+        // only the piece being sent stays in their way.
+        std::vector<Slot*> demoted;
+        for (Slot& s : send_slots_)
+          if (s.state == Slot::State::Ready && !(s.piece >= p && s.piece < p + n)) demoted.push_back(&s);
+        std::sort(demoted.begin(), demoted.end(), [](const Slot* a, const Slot* b) { return a->seq < b->seq; });
+        for (Slot* s : demoted) {
+          s->state = Slot::State::Free;
+          queued_[s->piece] = 1;
+          queue_.insert(queue_.begin() + std::ptrdiff_t(ahead++), s->piece);
+        }
+        ++stats_.urgent_requests;
+        return SendError::None;
+      }
       for (std::uint32_t i = p; i < p + n; ++i) {
         receiver_has_[i >> 3] = std::uint8_t(receiver_has_[i >> 3] & ~(1u << (i & 7)));
         if (queued_[i]) continue;  // already waiting to be sent

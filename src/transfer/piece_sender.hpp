@@ -92,6 +92,7 @@ struct SenderStats {
   std::uint32_t pieces_acked = 0;    // distinct PieceOk
   std::uint32_t pieces_bad = 0;      // PieceBad received
   std::uint32_t hash_only_reads = 0;
+  std::uint32_t urgent_requests = 0;  // UrgentRequest frames honoured
   std::uint32_t errors = 0;
 };
 

@@ -33,7 +33,25 @@ std::uint32_t RequestScheduler::order_to_piece(std::uint32_t pos) const {
   return std::uint32_t(p < count_ ? p : p - count_);
 }
 
-PieceRange RequestScheduler::next_request(double now_ms) {
+// The first run of missing pieces in `range`, within the configured window; count 0: none.
+PieceRange RequestScheduler::urgent_run(PieceRange range, double now_ms) {
+  if (outstanding() >= max_window_) return {};
+  const std::uint32_t room = max_window_ - outstanding();
+  for (std::uint32_t p = range.first; p < range.first + range.count; ++p) {
+    if (states_[p] != PieceState::Missing) continue;
+    if (requested_ == 0) last_activity_ms_ = now_ms;
+    std::uint32_t n = 0;
+    while (n < room && p + n < range.first + range.count && states_[p + n] == PieceState::Missing) {
+      set_state(p + n, PieceState::Requested);
+      ++n;
+    }
+    return {p, n};
+  }
+  return {};
+}
+
+PieceRange RequestScheduler::next_request(double now_ms, bool* urgent) {
+  if (urgent) *urgent = false;
   // Re-requests first: they are already outstanding, so they need no room in the window.
   while (!again_.empty()) {
     const std::uint32_t p = again_.front();
@@ -41,18 +59,16 @@ PieceRange RequestScheduler::next_request(double now_ms) {
     if (states_[p] != PieceState::Requested) continue;
     return {p, 1};
   }
+  if (outstanding() >= max_window_) return {};  // no room even for urgent pieces
+  for (PieceRange* range : {&urgent_, &boost_}) {
+    const PieceRange r = urgent_run(*range, now_ms);
+    if (r.count == 0) continue;
+    if (urgent) *urgent = true;
+    return r;
+  }
+  boost_ = {};  // nothing of it is missing any more
   if (outstanding() >= window_) return {};
   const std::uint32_t room = window_ - outstanding();
-  for (std::uint32_t p = urgent_.first; p < urgent_.first + urgent_.count; ++p) {
-    if (states_[p] != PieceState::Missing) continue;
-    if (requested_ == 0) last_activity_ms_ = now_ms;
-    std::uint32_t n = 0;
-    while (n < room && p + n < urgent_.first + urgent_.count && states_[p + n] == PieceState::Missing) {
-      set_state(p + n, PieceState::Requested);
-      ++n;
-    }
-    return {p, n};
-  }
   for (; cursor_ < count_; ++cursor_) {
     const std::uint32_t first = order_to_piece(cursor_);
     if (states_[first] != PieceState::Missing) continue;
@@ -111,7 +127,10 @@ double RequestScheduler::next_deadline() const {
 
 void RequestScheduler::seek(std::uint32_t piece) {
   if (count_ == 0) return;
-  playhead_ = std::min(piece, count_ - 1);
+  piece = std::min(piece, count_ - 1);
+  if (piece != playhead_ && states_[piece] == PieceState::Missing)
+    boost_ = {piece, std::min(window_, count_ - piece)};
+  playhead_ = piece;
   cursor_ = 0;
 }
 

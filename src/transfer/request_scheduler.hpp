@@ -42,8 +42,11 @@ class RequestScheduler {
 
   // Returns the next run of consecutive pieces to ask for now, or count 0 when the window is full
   // or nothing is left. Pieces in a run are Requested afterwards; a run may repeat pieces that were
-  // already Requested (a re-request after a failure or a stall).
-  PieceRange next_request(double now_ms);
+  // already Requested (a re-request after a failure or a stall). *urgent (if given) says whether
+  // the run should go before what the sender has queued: the prioritized range, and the first
+  // window of pieces from a new playhead (a seek); those may fill the configured window even when
+  // a smaller one is set.
+  PieceRange next_request(double now_ms, bool* urgent = nullptr);
 
   void mark_held(std::uint32_t piece);     // verified and stored (or restored from the ledger)
   void mark_missing(std::uint32_t piece);  // a held piece was found damaged: fetch it again
@@ -59,7 +62,9 @@ class RequestScheduler {
   std::uint32_t on_timeout(double now_ms);
   double next_deadline() const;  // +infinity when nothing is requested
 
-  void seek(std::uint32_t piece);  // the next new requests start here (clamped to the last piece)
+  // The next new requests start here (clamped to the last piece); if the playhead moved, the
+  // missing pieces of the window from there are urgent.
+  void seek(std::uint32_t piece);
   // These pieces go before the playhead order (a container index at the end of the file); count 0
   // clears. Served within the window like any request, until none of them is missing.
   void prioritize(PieceRange urgent);
@@ -80,6 +85,7 @@ class RequestScheduler {
  private:
   void set_state(std::uint32_t piece, PieceState s);
   std::uint32_t order_to_piece(std::uint32_t pos) const;
+  PieceRange urgent_run(PieceRange range, double now_ms);
 
   std::uint32_t count_;
   std::uint32_t max_window_;
@@ -88,6 +94,7 @@ class RequestScheduler {
   std::vector<PieceState> states_;
   std::deque<std::uint32_t> again_;  // re-requests, served first
   PieceRange urgent_;
+  PieceRange boost_;  // after a seek: served urgently once
   std::uint32_t playhead_ = 0;
   std::uint32_t cursor_ = 0;  // position in playhead order before which nothing is Missing
   std::uint32_t requested_ = 0;

@@ -18,7 +18,7 @@ void store_le32(std::uint8_t* p, std::uint32_t v) {
 }
 
 bool known_type(std::uint8_t t) {
-  return t >= std::uint8_t(FrameType::Manifest) && t <= std::uint8_t(FrameType::Complete);
+  return t >= std::uint8_t(FrameType::Manifest) && t <= std::uint8_t(FrameType::UrgentRequest);
 }
 
 // The payload length a type allows: [min, max].
@@ -36,6 +36,7 @@ PayloadRule payload_rule(FrameType type) {
     case FrameType::Cancel: return {0, 1024};
     case FrameType::PieceDigest:
     case FrameType::Request:
+    case FrameType::UrgentRequest:
     case FrameType::PieceOk:
     case FrameType::PieceBad:
     case FrameType::Complete: return {0, 0};
@@ -55,6 +56,7 @@ FrameError check_header(const FrameHeader& h) {
       if (h.sub > 0xffff) return FrameError::Inconsistent;
       break;
     case FrameType::Request:
+    case FrameType::UrgentRequest:
       if (h.sub == 0) return FrameError::Inconsistent;
       if (std::uint64_t(h.index) + h.sub > 0xffffffffull) return FrameError::Inconsistent;
       break;

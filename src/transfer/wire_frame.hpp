@@ -38,6 +38,7 @@ enum class FrameType : std::uint8_t {
   Pong = 9,         // index: sequence; payload: 16 bytes, echoed ping clock + responder clock
   Cancel = 10,      // payload: UTF-8 reason (may be empty)
   Complete = 11,    // receiver holds the whole file and its digest matched; no payload
+  UrgentRequest = 12,  // like Request, served before every piece already queued (a seek, an index)
 };
 
 enum class FrameError : std::uint8_t {

@@ -65,9 +65,23 @@ TEST_CASE("faster than playback: the adaptive rule unlocks long before 25%", "[m
   REQUIRE(st.unlocked);
   CHECK(st.rule == UnlockRule::Adaptive);
   CHECK(st.unlocked_at_fraction < 0.25);
+  // Gaining 2 x 0.8 = 1.6 s of media a second (>= 1.5): 5 s ahead is enough, the gap only grows.
+  CHECK(st.gain == Approx(1.6));
+  CHECK(st.ahead_s >= 5);
+  CHECK(st.ahead_s < 6);
+  // Never before the rate was measured for 2 s.
+  CHECK(t >= 2000);
+}
+
+TEST_CASE("faster than playback but not by much: the adaptive rule still wants 12 s ahead", "[media][progressive]") {
+  auto p = synthetic();
+  const double t = arrive(p, 0, 1.5, 0, 100, unlocked);  // gains 1.2 s of media a second
+  const auto st = p.status(t);
+  REQUIRE(st.unlocked);
+  CHECK(st.rule == UnlockRule::Adaptive);
+  CHECK(st.gain == Approx(1.2));
   CHECK(st.ahead_s >= 12);
-  // Never before the rate was measured for 3 s, nor with less than 12 s playable.
-  CHECK(t >= 3000);
+  CHECK(st.ahead_s < 13);
 }
 
 TEST_CASE("a little slower than playback: adaptive once the rest will arrive before the playhead gets there",
@@ -143,6 +157,21 @@ TEST_CASE("a seek beyond the horizon fetches from that point's keyframe; a seek 
   CHECK(p.fetch_plan().from_byte == 10 * kMiB);
   sched.seek(std::uint32_t(p.fetch_plan().from_byte / kMiB));
   CHECK(sched.next_request(2000).first == 30);  // held pieces are skipped: the gap after them comes next
+}
+
+TEST_CASE("a seek reads from the keyframe before it, not from a data-only point", "[media][progressive]") {
+  ProgressivePlayback p(kSize);
+  // A point every half second; a keyframe every 2 s.
+  for (int h = 0; h < 200; ++h) p.add_index_point(h * 0.5, std::uint64_t(h) * kMiB / 2, h % 4 == 0);
+  p.set_duration(kDuration);
+  p.set_index_complete(0);
+  CHECK(p.offset_for(5.3) == 4 * kMiB);  // the keyframe at 4 s, not the point at 5 s
+  p.set_position(10, 5.3);
+  CHECK(p.fetch_plan().from_byte == 4 * kMiB);
+  for (std::uint32_t piece = 4; piece < 8; ++piece) p.on_piece_held(piece, 20 + piece);
+  p.set_position(30, 5.3);
+  CHECK(p.horizon_s() == Approx(8));  // from the keyframe's data on, over every point to byte 8 MiB
+  CHECK(p.offset_for(1) == 0);
 }
 
 TEST_CASE("an index at the end of the file is fetched before anything else", "[media][progressive]") {

@@ -294,6 +294,38 @@ TEST_CASE("a viewer whose download falls behind puts the group in Waiting and ou
   CHECK(h.core(1).stats().system_writes == 2);
 }
 
+TEST_CASE("a download twice as fast as playback resumes the group at 5 s ahead, not 12, and never runs dry",
+          "[sim]") {
+  for (const double gain : {0.0, 2.0}) {
+    CAPTURE(gain);
+    std::vector<ViewerSpec> v = group(2, 100);
+    v[1].horizon_start_s = 0;  // Bob has nothing yet, and gains 2 s of media per second
+    v[1].horizon_rate = 2;
+    SimHarness h(12, v);
+    h.run_until(1000);  // both joined
+    h.core(1).set_download_gain(gain);
+    h.user_play(0);
+    double horizon_at_resume = -1, min_lead = 1e9;
+    while (h.now() < 30000) {
+      h.run_for(50);
+      if (!h.server().state) continue;
+      const PlaybackState& s = *h.server().state;
+      if (horizon_at_resume < 0 && s.state == GroupState::Playing && s.updated_by == "bob") {
+        horizon_at_resume = h.viewer(1).player.horizon() - s.position_s;
+      }
+      if (h.advancing(1)) min_lead = std::min(min_lead, h.viewer(1).player.horizon() - h.position(1));
+    }
+    REQUIRE(horizon_at_resume > 0);  // Bob made the group wait, then resumed it
+    if (gain >= 1.5) CHECK(horizon_at_resume == Approx(5).margin(0.5));
+    else CHECK(horizon_at_resume == Approx(12).margin(0.5));
+    CHECK(h.advancing(0));
+    CHECK(h.advancing(1));
+    CHECK(min_lead > 4);  // the gap only grew after the resume: no second wait
+    CHECK(h.viewer(0).writes == 1);  // Alice's click, which became a wait for Bob
+    CHECK(h.viewer(1).writes == 1);  // Bob's resume
+  }
+}
+
 TEST_CASE("a play click while a viewer lacks data waits for them instead of starting", "[sim]") {
   std::vector<ViewerSpec> v = group(3, 100);
   v[1].horizon_start_s = 2;  // Bob has 2 s and gains 0.8 s per second

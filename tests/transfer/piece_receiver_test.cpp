@@ -28,7 +28,7 @@ struct Drained {
     for (const auto& f : frames) {
       wt::FrameView v;
       if (wt::decode_frame(f.data(), f.size(), v) == wt::FrameError::Ok &&
-          v.header.type == FrameType::Request)
+          (v.header.type == FrameType::Request || v.header.type == FrameType::UrgentRequest))
         out.push_back({v.header.index, v.header.sub});
     }
     return out;

@@ -29,8 +29,8 @@ class Harness {
     m.file_size = size;
     tx = std::make_unique<wt::PieceSender>(m, cfg);
   }
-  SendError request(std::uint32_t first, std::uint32_t count) {
-    const auto f = frame_bytes(FrameType::Request, first, count);
+  SendError request(std::uint32_t first, std::uint32_t count, FrameType type = FrameType::Request) {
+    const auto f = frame_bytes(type, first, count);
     return tx->on_message(f.data(), f.size(), now);
   }
   // Serves reads and sends until idle or blocked; returns the frames, decoded.
@@ -110,6 +110,39 @@ TEST_CASE("duplicate requests for a queued piece are ignored; a request after se
   s = h.run();
   CHECK(s.size() == 17);
   CHECK(h.tx->stats().pieces_resent == 1);
+}
+
+TEST_CASE("an urgent request goes before everything queued; a queued piece moves up, not twice", "[sender]") {
+  Harness h(10 * wt::kPieceSize);
+  h.tx->on_connected(h.now);
+  h.run();
+  h.request(0, 4);
+  h.request(7, 2, FrameType::UrgentRequest);
+  h.request(2, 1, FrameType::UrgentRequest);  // queued already: moves to the front
+  std::vector<std::uint32_t> order;
+  for (const Sent& s : h.run())
+    if (s.type == FrameType::PieceDigest) order.push_back(s.index);
+  CHECK(order == std::vector<std::uint32_t>{2, 7, 8, 0, 1, 3});
+  CHECK(h.tx->stats().urgent_requests == 2);
+  CHECK(h.request(9, 2, FrameType::UrgentRequest) == SendError::PieceOutOfRange);  // past the end
+}
+
+TEST_CASE("an urgent request overtakes pieces read ahead but not started", "[sender]") {
+  Harness h(10 * wt::kPieceSize);
+  h.tx->on_connected(h.now);
+  h.run();
+  h.request(0, 4);
+  for (int i = 0; i < 2; ++i) {  // both read slots fill (pieces 0 and 1); nothing is sent yet
+    const wt::ReadRequest r = h.tx->poll_read();
+    REQUIRE(r.valid);
+    REQUIRE(h.tx->on_read(r.piece, h.file.data() + r.offset, r.length, h.now) == SendError::None);
+  }
+  h.request(6, 1, FrameType::UrgentRequest);
+  std::vector<std::uint32_t> order;
+  for (const Sent& s : h.run())
+    if (s.type == FrameType::PieceDigest) order.push_back(s.index);
+  CHECK(order == std::vector<std::uint32_t>{6, 0, 1, 2, 3});
+  CHECK(h.tx->stats().pieces_resent == 0);  // read twice, sent once
 }
 
 TEST_CASE("flow control: no frame is handed over that would take bufferedAmount past high water",

@@ -207,6 +207,7 @@ class TransferPair {
   bool done = false, failed = false;
   std::vector<wt::ReceiveError> receiver_errors;
   std::vector<wt::PieceRange> requests_seen;       // Request frames as the receiver sent them
+  std::vector<bool> urgent_seen;                   // ... and whether each was an UrgentRequest
   std::map<std::uint32_t, int> attempts_delivered;  // PieceDigest frames that reached the receiver
   std::uint64_t max_buffered = 0;                  // largest bufferedAmount right after a send
   std::uint64_t data_frame_bytes_sent = 0;
@@ -302,8 +303,10 @@ class TransferPair {
         case K::SendFrame: {
           wt::FrameView v;
           if (wt::decode_frame(a.data, a.size, v) == wt::FrameError::Ok &&
-              v.header.type == wt::FrameType::Request)
+              (v.header.type == wt::FrameType::Request || v.header.type == wt::FrameType::UrgentRequest)) {
             requests_seen.push_back({v.header.index, v.header.sub});
+            urgent_seen.push_back(v.header.type == wt::FrameType::UrgentRequest);
+          }
           if (connected_) up_.send(now, std::vector<std::uint8_t>(a.data, a.data + a.size));
           break;
         }

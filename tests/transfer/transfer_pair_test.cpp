@@ -205,6 +205,7 @@ TEST_CASE("requests follow the playhead: a seek before the start fetches from th
   REQUIRE(pair.requests_seen.size() >= 2);
   CHECK(pair.requests_seen[0].first == 3);
   CHECK(pair.requests_seen[0].count == 3);  // pieces 3..5, up to the end of the file
+  CHECK(pair.urgent_seen[0]);               // the playhead moved: before anything queued
   CHECK(pair.requests_seen[1].first == 0);  // then from the start
   CHECK(pair.requests_seen[1].count == 3);
   CHECK(pair.read_backs > 0);  // pieces 3..5 were stored before 0..2 were hashed
@@ -227,6 +228,35 @@ TEST_CASE("a seek during the transfer sends the next requests to the new playhea
   for (std::size_t i = before; i < pair.requests_seen.size(); ++i)
     firsts.push_back(pair.requests_seen[i].first);
   CHECK(firsts == std::vector<std::uint32_t>{5, 4});
+  CHECK(pair.urgent_seen[before]);        // the seek's piece jumps the sender's queue
+  CHECK_FALSE(pair.urgent_seen[before + 1]);
+}
+
+TEST_CASE("a seek jumps the sender's queue: the seek's piece arrives before pieces requested earlier",
+          "[transfer][pair][seek]") {
+  PairOptions opt;
+  opt.receiver.scheduler.window_pieces = 8;
+  opt.sender.high_water_bytes = 1 << 20;  // one piece in the channel's buffer at most
+  opt.sender.low_water_bytes = 256 << 10;
+  TransferPair pair(movie(), opt);  // 11 pieces; 8 requested at once
+  pair.connect();
+  REQUIRE(pair.run_until([&] { return pair.rx->ledger().verified_count() >= 1; }));
+  pair.rx->seek_to_piece(9);
+  std::vector<std::uint32_t> order;
+  REQUIRE(pair.run_until([&] {
+    for (std::uint32_t p = 0; p < 11; ++p)
+      if (pair.rx->ledger().has(p) && std::find(order.begin(), order.end(), p) == order.end()) order.push_back(p);
+    return pair.rx->ledger().has(9);
+  }));
+  // Pieces 1..8 were requested before the seek; in request order 9 would be stored 10th. Before
+  // it come only those already on their way: the one arriving, one in the channel's buffer and
+  // the sender's two read slots.
+  const auto at9 = std::find(order.begin(), order.end(), 9u) - order.begin();
+  CAPTURE(order);
+  CHECK(at9 <= 1 + 4);
+  REQUIRE(pair.run_to_end());
+  require_identical(pair, movie());
+  CHECK(pair.tx->stats().urgent_requests >= 1);
 }
 
 TEST_CASE("flow control never lets bufferedAmount exceed the high-water mark",

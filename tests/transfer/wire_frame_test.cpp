@@ -54,6 +54,7 @@ TEST_CASE("every frame type round-trips through encode and decode", "[frame]") {
       {FrameType::Manifest, 0, 0, 40},    {FrameType::ManifestAck, 0, 0, 2},
       {FrameType::PieceDigest, 9, 0, 0},  {FrameType::Chunk, 3, 15, wt::kChunkSize},
       {FrameType::Chunk, 3, 0, 1},        {FrameType::Request, 4, 12, 0},
+      {FrameType::UrgentRequest, 40, 3, 0},
       {FrameType::PieceOk, 5, 0, 0},      {FrameType::PieceBad, 6, 0, 0},
       {FrameType::Ping, 77, 0, 8},        {FrameType::Pong, 77, 0, 16},
       {FrameType::Cancel, 0, 0, 0},       {FrameType::Cancel, 0, 0, 11},
@@ -113,7 +114,7 @@ TEST_CASE("malformed frames from a peer get the matching error code", "[frame]")
   }
   SECTION("unknown types") {
     check(raw_header(0, 0, 0, 0), FrameError::UnknownType);
-    check(raw_header(12, 0, 0, 0), FrameError::UnknownType);
+    check(raw_header(13, 0, 0, 0), FrameError::UnknownType);
     check(raw_header(255, 0, 0, 0), FrameError::UnknownType);
   }
   SECTION("a chunk larger than 64 KiB is oversized, even when the bytes are there") {

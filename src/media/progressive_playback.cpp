@@ -220,7 +220,9 @@ void ProgressivePlayback::update_plan(double now_ms) {
   if (layout_.piece_at(from) != layout_.piece_at(plan_.from_byte)) next.from_byte = from;
   const double rate = rate_bps(now_ms);
   next.window_pieces = config_.min_window;
-  if (rate > 0) {
+  if (!playable_) {
+    next.window_pieces = config_.max_window;  // nothing to seek in: the transfer's own window
+  } else if (rate > 0) {
     const double pieces = std::ceil(rate * config_.fetch_lead_s / kPieceSize) + 2;
     next.window_pieces = std::uint32_t(std::clamp(pieces, double(config_.min_window), double(config_.max_window)));
   }

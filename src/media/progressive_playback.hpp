@@ -60,8 +60,9 @@ struct ProgressiveConfig {
   double stall_notice_ms = 10000;
   double feed_ahead_s = 30;        // the player is fed this far ahead of the playhead
   // Pieces in flight: about fetch_lead_s of the measured rate, plus 2 (one arriving, one being
-  // stored), within [min_window, max_window]; min_window until the rate is known. What is in flight
-  // is what a seek waits for, so a slow download keeps it short.
+  // stored), within [min_window, max_window]; min_window until the rate is known; max_window for a
+  // file that cannot play while it arrives. A seek's pieces jump the sender's queue, but they need
+  // room in the transfer's window (max_window) beside what is in flight.
   double fetch_lead_s = 1.5;
   std::uint32_t min_window = 4;
   std::uint32_t max_window = 24;

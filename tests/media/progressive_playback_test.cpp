@@ -235,6 +235,9 @@ TEST_CASE("pieces in flight follow the download rate, so that a seek waits for l
   auto faster = synthetic();
   arrive(faster, 0, 20, 0, 99);
   CHECK(faster.fetch_plan().window_pieces == 24);  // never more than the transfer's own window
+  auto unplayable = synthetic();
+  unplayable.set_playable(false, 0);
+  CHECK(unplayable.fetch_plan().window_pieces == 24);  // nothing to seek in: full speed
 }
 
 TEST_CASE("no data for 10 s: the stall notice, gone with the next piece", "[media][progressive]") {

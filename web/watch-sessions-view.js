@@ -9,8 +9,9 @@ import { MODES, createSession, isEnded, setStatus, watchUserSessions } from './s
 import { SyncDriver } from './sync-driver.js';
 import { STATUS_TEXT } from './transfers.js';
 
-// What the file pickers offer: video types, plus extensions browsers often report without a type.
-const VIDEO_ACCEPT = 'video/*,.mkv,.mp4,.webm,.mov,.m4v';
+// What the file pickers offer: video types (and audio in MP4 or WebM), plus extensions browsers
+// often report without a type.
+const VIDEO_ACCEPT = 'video/*,.mkv,.mp4,.webm,.mov,.m4v,audio/mp4,audio/webm,.m4a,.weba';
 
 const el = (tag, props = {}, ...children) => {
   const node = Object.assign(document.createElement(tag), props);

@@ -126,10 +126,11 @@ std::string file_extension(const std::string& name) {
 CheckResult check_file_type(const std::string& mime_type, const std::string& file_name) {
   std::string mime = lower_ascii(trim_ascii(mime_type.substr(0, mime_type.find(';'))));
   const std::string ext = file_extension(file_name);
+  // Audio in MP4 or WebM plays like a movie without a picture (while it downloads, too).
   const bool playable_mime = one_of(mime, {"video/mp4", "video/webm", "video/x-matroska",
                                            "video/matroska", "video/quicktime", "video/ogg",
-                                           "video/x-m4v"});
-  const bool playable_ext = one_of(ext, {"mp4", "m4v", "webm", "mkv", "mov", "ogv"});
+                                           "video/x-m4v", "audio/mp4", "audio/x-m4a", "audio/webm"});
+  const bool playable_ext = one_of(ext, {"mp4", "m4v", "webm", "mkv", "mov", "ogv", "m4a", "weba"});
   if (playable_mime || playable_ext) return {Verdict::Ok, "ok", ""};
   const bool other_video_mime = mime.compare(0, 6, "video/") == 0;
   const bool other_video_ext = one_of(ext, {"avi", "wmv", "flv", "mpg", "mpeg", "ts", "m2ts",

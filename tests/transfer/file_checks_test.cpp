@@ -28,6 +28,10 @@ TEST_CASE("type check: video MIME or extension passes; anything else warns with 
   CHECK(wt::check_file_type("", "Holiday.MKV").verdict == Verdict::Ok);  // browsers often give ""
   CHECK(wt::check_file_type("application/octet-stream", "film.mov").verdict == Verdict::Ok);
   for (const char* ext : {"a.m4v", "a.ogv", "a.webm"}) CHECK(wt::check_file_type("", ext).verdict == Verdict::Ok);
+  // Audio-only files in MP4 or WebM play (while they download, too).
+  CHECK(wt::check_file_type("audio/mp4", "song.m4a").verdict == Verdict::Ok);
+  CHECK(wt::check_file_type("audio/x-m4a", "x").verdict == Verdict::Ok);
+  CHECK(wt::check_file_type("", "talk.weba").verdict == Verdict::Ok);
   const wt::CheckResult avi = wt::check_file_type("video/x-msvideo", "old.avi");
   CHECK(avi.verdict == Verdict::Warn);
   CHECK(avi.code == "video-may-not-play");

@@ -46,7 +46,6 @@ export class ProgressivePlayer {
   }
 
   get playable() { return this.policy.status(this.now()).playable; }
-  get unlocked() { return this.policy.status(this.now()).unlocked; }
 
   // Pieces held before this page (a reload), then every piece as it is verified.
   restore(pieces) {
@@ -86,9 +85,9 @@ export class ProgressivePlayer {
   async walk() {
     for (let want = this.policy.containerWanted(); want && !this.closed; want = this.policy.containerWanted()) {
       const length = Math.min(this.fileSize - want.offset, Math.max(want.length, WALK_READ));
-      const needed = Math.min(want.length, length);
-      if (this.policy.contiguousFrom(want.offset) < needed) return;
-      const held = Math.min(length, this.policy.contiguousFrom(want.offset));
+      const contiguous = this.policy.contiguousFrom(want.offset);
+      if (contiguous < Math.min(want.length, length)) return;
+      const held = Math.min(length, contiguous);
       const bytes = await this.readRange(want.offset, held);
       if (!this.policy.feedContainer(want.offset, bytes, this.now())) return;
     }
@@ -208,7 +207,7 @@ export class ProgressivePlayer {
   // Hands the demuxer held pieces from where it wants them, while the player has less than the
   // core's feed-ahead buffered.
   async feed() {
-    if (this.closed || !this.playableNow()) return;
+    if (this.closed || this.error) return;
     const isMp4 = this.format === 'mp4';
     if (!isMp4 && !this.setUp) return;
     if (!isMp4 && this.webmInit) {
@@ -229,7 +228,7 @@ export class ProgressivePlayer {
       if (isMp4) {
         // mp4box keeps what it is given until its samples are released: its own copy of the piece.
         const next = this.segmenter.append(bytes.slice().buffer, start);
-        if (!this.playableNow()) return;
+        if (this.error) return;  // the moov said this browser cannot play it this way
         // Where mp4box wants data next (the moov after an mdat, the next sample's data, or back
         // where a seek lands); the piece just given if it names that one again.
         this.feedAt = Number.isFinite(next) && (next < start || next >= start + bytes.length) ? next : start + bytes.length;
@@ -242,8 +241,6 @@ export class ProgressivePlayer {
       this.mse.evictBehind();
     }
   }
-
-  playableNow() { return !this.error; }
 
   onTimeUpdate() {
     if (this.closed) return;
@@ -297,7 +294,7 @@ export class ProgressivePlayer {
     const now = this.now();
     this.applyPlan();
     const st = this.policy.status(now);
-    this.onHorizon(st.unlocked ? st.horizon : this.video.currentTime, this.policy.complete() ? 1 : st.fraction, st.gain);
+    this.onHorizon(st.syncHorizon, st.fraction, st.gain);
     this.onStatus({ ...st, format: this.format, error: this.error });
     clearTimeout(this.timer);
     const deadline = this.policy.nextDeadline();

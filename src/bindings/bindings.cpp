@@ -631,6 +631,7 @@ class Progressive {
     o.set("fraction", st.fraction);
     o.set("horizon", st.horizon_s);
     o.set("ahead", st.ahead_s);
+    o.set("syncHorizon", st.sync_horizon_s);
     o.set("rate", st.rate_bps);
     o.set("gain", st.gain);
     o.set("indexNeeded", st.index_needed);

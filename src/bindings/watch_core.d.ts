@@ -204,6 +204,8 @@ export interface ProgressiveStatus {
   /** Media seconds playable from the playhead over verified pieces. */
   horizon: number;
   ahead: number;
+  /** What to tell the sync core: the horizon once unlocked, the playhead before. */
+  syncHorizon: number;
   /** Measured download rate, bytes/s (0 while not known). */
   rate: number;
   /** Media seconds the download gains per second (derated rate / bitrate; 0 while unknown). */

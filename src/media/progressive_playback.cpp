@@ -240,6 +240,7 @@ ProgressiveStatus ProgressivePlayback::status(double now_ms) const {
   s.fraction = layout_.file_size() ? double(bytes_held()) / double(layout_.file_size()) : 1;
   s.horizon_s = horizon_s();
   s.ahead_s = std::max(0.0, s.horizon_s - position_s_);
+  s.sync_horizon_s = unlocked_ ? s.horizon_s : position_s_;
   s.rate_bps = rate_bps(now_ms);
   s.gain = gain(now_ms);
   s.playable = playable_;

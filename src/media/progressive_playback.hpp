@@ -84,6 +84,9 @@ struct ProgressiveStatus {
   double unlocked_at_fraction = 0;  // the downloaded fraction when play unlocked
   double fraction = 0;              // downloaded now, 0..1
   double horizon_s = 0;             // from the playhead
+  // What this viewer tells the sync core it can play: the horizon once unlocked; before that the
+  // playhead itself (nothing ahead), so that a play by another viewer waits for this one.
+  double sync_horizon_s = 0;
   double ahead_s = 0;               // horizon - playhead
   double rate_bps = 0;              // measured download rate, bytes/s (0: not known yet)
   double gain = 0;                  // media seconds gained per second (derated rate / bitrate; 0: unknown)

@@ -108,9 +108,11 @@ TEST_CASE("nothing unlocks without the index or with too little playable ahead",
   arrive(p, 0, 10, 0, 50);  // half the file, but no index yet
   CHECK_FALSE(p.status(0).unlocked);
   CHECK(p.horizon_s() == 0);
+  CHECK(p.status(0).sync_horizon_s == 0);  // locked: nothing ahead for the sync core
   for (int s = 0; s < 100; ++s) p.add_index_point(s, std::uint64_t(s) * kMiB);
   p.set_index_complete(6000);
   CHECK(p.status(6000).unlocked);
+  CHECK(p.status(6000).sync_horizon_s == Approx(50));  // unlocked: the horizon
 
   auto holes = synthetic();
   for (std::uint32_t piece = 0; piece < 40; piece += 4) holes.on_piece_held(piece, 1000 + piece);  // 10% in holes

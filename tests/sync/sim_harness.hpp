@@ -631,9 +631,10 @@ inline std::vector<double> drift_values(const std::vector<DriftSample>& s, doubl
   return v;
 }
 
-// Nearest-rank percentile, q in (0, 1].
+// Nearest-rank percentile, q in (0, 1]. Nothing measured is NaN, so that every bound checked on it
+// fails: a sync that never ran must not pass as a perfect one.
 inline double percentile(std::vector<double> v, double q) {
-  if (v.empty()) return 0;
+  if (v.empty()) return std::nan("");
   std::sort(v.begin(), v.end());
   const double rank = std::ceil(q * double(v.size()));
   const std::size_t k = rank < 1 ? 0 : std::min(v.size() - 1, std::size_t(rank) - 1);
@@ -641,6 +642,7 @@ inline double percentile(std::vector<double> v, double q) {
 }
 
 inline double max_of(const std::vector<double>& v) {
+  if (v.empty()) return std::nan("");
   double m = 0;
   for (double x : v) m = std::max(m, x);
   return m;

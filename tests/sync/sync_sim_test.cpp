@@ -116,7 +116,8 @@ TEST_CASE("asymmetric paths offset viewers by half their asymmetry, as round-tri
   SimHarness h(19, group(2, 90, 0, 20));
   const std::vector<double> actions = drift_script(h, 2);
   const std::vector<double> d = settled_drift(h, actions, 3500, 0, 130000);
-  INFO("p50 " << percentile(d, 0.5) << " max " << max_of(d));
+  INFO("p50 " << percentile(d, 0.5) << " max " << max_of(d) << " n " << d.size());
+  CHECK(d.size() > 9000);
   CHECK(percentile(d, 0.5) == Approx(40).margin(10));
   CHECK(max_of(d) <= 40 + 30);  // the bias plus at most the dead band
 }
@@ -165,6 +166,7 @@ TEST_CASE("seek while playing moves everyone, and they start again together", "[
   CHECK(took <= 1500);
   h.run_for(20000);
   const std::vector<double> d = settled_drift(h, {t_seek}, 3500, t_seek, h.now());
+  CHECK(d.size() >= 1800);  // samples every 10 ms over the 19 s after settling
   CHECK(percentile(d, 0.95) <= 50);
   CHECK(h.total_writes() == 2);
 }
@@ -491,6 +493,9 @@ TEST_CASE("steady playback needs no seeks, only gentle rate changes within 0.95-
   h.run_until(302000);  // five minutes
   for (std::size_t i = 0; i < 2; ++i) {
     INFO("viewer " << i);
+    CHECK(h.advancing(i));  // first: playback ran, for everyone, the whole time
+    CHECK(h.position(i) >= 299.5);
+    CHECK(h.position(i) <= 300.5);
     CHECK(h.core(i).stats().seeks == 0);  // everyone starts from the same paused position
     CHECK(h.core(i).stats().corrective_seeks == 0);
     CHECK(h.viewer(i).min_rate >= 0.95);
@@ -498,6 +503,7 @@ TEST_CASE("steady playback needs no seeks, only gentle rate changes within 0.95-
     CHECK(h.core(i).stats().rate_changes <= 30);  // no hunting
   }
   const std::vector<double> d = settled_drift(h, {2000}, 3500, 0, h.now());
+  CHECK(d.size() >= 29000);  // samples every 10 ms over the 296.5 s after settling
   CHECK(percentile(d, 0.95) <= 20);
   CHECK(max_of(d) <= 50);
 }
@@ -517,6 +523,7 @@ TEST_CASE("a large drift is corrected by one seek, not by a loop of them", "[sim
   CHECK(h.core(1).stats().corrective_seeks == 1);
   CHECK(h.core(0).stats().corrective_seeks == 0);
   const std::vector<double> d = settled_drift(h, {resumed}, 3000, resumed, h.now());
+  CHECK(d.size() >= 2600);
   CHECK(percentile(d, 0.95) <= 50);
   CHECK(max_of(d) <= 100);
 }

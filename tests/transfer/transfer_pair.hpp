@@ -14,6 +14,7 @@
 #include <map>
 #include <memory>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -147,6 +148,8 @@ class TransferPair {
   // The channel dies: everything buffered or in flight is lost; both sides notice.
   void cut() {
     ++cuts;
+    in_flight_at_cut = unacked_.size();
+    unacked_.clear();
     down_.kill();
     up_.kill();
     connected_ = false;
@@ -156,6 +159,7 @@ class TransferPair {
   }
   // The receiver's page reloads: memory gone, pending IndexedDB writes lost, stored data kept.
   void reload_receiver() {
+    stores_lost_at_reload = stores_.size();
     stores_.clear();
     read_backs_.clear();
     rx = std::make_unique<wt::PieceReceiver>(receiver_manifest_, opt_.receiver, stored_ledger);
@@ -208,7 +212,7 @@ class TransferPair {
   std::vector<wt::ReceiveError> receiver_errors;
   std::vector<wt::PieceRange> requests_seen;       // Request frames as the receiver sent them
   std::vector<bool> urgent_seen;                   // ... and whether each was an UrgentRequest
-  std::map<std::uint32_t, int> attempts_delivered;  // PieceDigest frames that reached the receiver
+  std::map<std::uint32_t, int> attempts_delivered;  // PieceDigest frames (an attempt begins) that reached the receiver
   std::uint64_t max_buffered = 0;                  // largest bufferedAmount right after a send
   std::uint64_t data_frame_bytes_sent = 0;
   double first_data_send_ms = -1, last_data_send_ms = -1;
@@ -217,11 +221,30 @@ class TransferPair {
   int cuts = 0, receiver_reloads = 0;
   long chunk_frames_sent = 0;
 
+  std::map<std::uint32_t, std::uint64_t> chunk_bytes_delivered;  // Chunk payload bytes per piece
+  std::size_t in_flight_at_cut = 0;      // pieces begun on the wire but not yet whole at the last cut
+  std::size_t stores_lost_at_reload = 0;  // verified pieces whose store had not completed at the reload
+
   // Pieces whose data reached the receiver more than once (a new attempt after a first one).
   int pieces_received_again() const {
     int n = 0;
     for (const auto& kv : attempts_delivered) n += kv.second > 1 ? kv.second - 1 : 0;
     return n;
+  }
+  // Chunk bytes that reached the receiver beyond one copy of each piece: what interruptions cost.
+  std::uint64_t bytes_received_twice() const {
+    std::uint64_t n = 0;
+    for (const auto& kv : chunk_bytes_delivered) {
+      const std::uint64_t len = rx->layout().piece_length(kv.first);
+      n += kv.second > len ? kv.second - len : 0;
+    }
+    return n;
+  }
+  // Verified pieces whose IndexedDB write has not completed yet.
+  std::vector<std::uint32_t> pending_stores() const {
+    std::vector<std::uint32_t> v;
+    for (const Timed& t : stores_) v.push_back(t.piece);
+    return v;
   }
 
  private:
@@ -278,9 +301,13 @@ class TransferPair {
 
   void deliver_to_receiver(const std::vector<std::uint8_t>& msg) {
     wt::FrameView v;
-    if (wt::decode_frame(msg.data(), msg.size(), v) == wt::FrameError::Ok &&
-        v.header.type == wt::FrameType::PieceDigest)
-      ++attempts_delivered[v.header.index];
+    if (wt::decode_frame(msg.data(), msg.size(), v) == wt::FrameError::Ok) {
+      if (v.header.type == wt::FrameType::PieceDigest) ++attempts_delivered[v.header.index];
+      if (v.header.type == wt::FrameType::Chunk) {
+        chunk_bytes_delivered[v.header.index] += v.payload_len;
+        if (v.header.sub + 1 == rx->layout().chunk_count(v.header.index)) unacked_.erase(v.header.index);
+      }
+    }
     rx->on_message(msg.data(), msg.size(), now);
   }
 
@@ -373,6 +400,7 @@ class TransferPair {
       data_frame_bytes_sent += bytes.size();
     }
     if (v.header.type != wt::FrameType::Chunk) return true;
+    unacked_.insert(v.header.index);
     const long n = chunk_frames_sent++;
     if (n == opt_.corrupt_chunk_frame) bytes[bytes.size() / 2] ^= 0x5a;  // on the wire, after framing
     return n != opt_.drop_chunk_frame;
@@ -386,6 +414,7 @@ class TransferPair {
   bool connected_ = false;
   double tx_wake_ = kNever;
   std::deque<Timed> stores_, file_reads_, read_backs_;
+  std::set<std::uint32_t> unacked_;  // pieces with chunks sent on this connection, not yet whole there
 };
 
 }  // namespace wt_test

@@ -22,7 +22,7 @@ export class SyncDriver {
     this.player = new VideoPlayer(video, {
       onPlay: (t, pos) => this.step(() => this.sync.onPlayEvent(t, pos)),
       onPause: (t, pos) => this.step(() => this.sync.onPauseEvent(t, pos)),
-      onSeeking: (t, pos) => this.step(() => this.sync.onSeekingEvent(t, pos)),
+      onSeeking: (t, pos, seekableEnd) => this.step(() => this.sync.onSeekingEvent(t, pos, seekableEnd)),
       onReport: (t, pos, paused, seeking, rate) => this.step(() => this.sync.onPlayerReport(t, pos, paused, seeking, rate)),
       onDuration: (d) => this.step(() => this.sync.setMediaDuration(d)),
       onFrame,

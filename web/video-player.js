@@ -3,7 +3,7 @@
 const REPORT_WHILE_IDLE_MS = 100;  // requestVideoFrameCallback is silent while paused or seeking
 
 export class VideoPlayer {
-  // handlers: onPlay(now, pos), onPause(now, pos), onSeeking(now, pos), onReport(now, pos, paused, seeking, rate),
+  // handlers: onPlay(now, pos), onPause(now, pos), onSeeking(now, pos, seekableEnd), onReport(now, pos, paused, seeking, rate),
   //           onFrame(epochMs, mediaTime) for measurements (optional), onError(message)
   constructor(video, handlers) {
     this.video = video;
@@ -19,7 +19,7 @@ export class VideoPlayer {
           this.nudgeTo = null;  // our own step over a hole, not a gesture
           return;
         }
-        this.h.onSeeking(now(), video.currentTime);
+        this.h.onSeeking(now(), video.currentTime, seekableEnd(video));
       },
       seeked: () => this.report(),
       loadedmetadata: () => this.h.onDuration?.(video.duration),
@@ -84,6 +84,13 @@ export class VideoPlayer {
     clearInterval(this.idleTimer);
     for (const [type, fn] of Object.entries(this.listeners)) this.video.removeEventListener(type, fn);
   }
+}
+
+// Where the element can seek to so far: a browser cuts a seek beyond it short (Firefox, reading a
+// local WebM, makes only what it has read seekable).
+function seekableEnd(video) {
+  const r = video.seekable;
+  return r.length ? r.end(r.length - 1) : Infinity;
 }
 
 function mediaErrorText(err) {

@@ -214,7 +214,8 @@ class Sync {
   void setMediaDuration(double d) { s_.set_media_duration(d); }
   void onPlayEvent(double now, double pos) { s_.on_play_event(now, pos); }
   void onPauseEvent(double now, double pos) { s_.on_pause_event(now, pos); }
-  void onSeekingEvent(double now, double pos) { s_.on_seeking_event(now, pos); }
+  // seekableEnd: the end of the element's last seekable range (Infinity when it has none).
+  void onSeekingEvent(double now, double pos, double seekableEnd) { s_.on_seeking_event(now, pos, seekableEnd); }
   // "play" or "pause": the element was already in that state, so no DOM event will follow.
   void onCommandNoEvent(std::string kind) {
     if (kind == "play") s_.on_command_no_event(wt::CommandKind::Play);
@@ -295,6 +296,7 @@ class Sync {
     o.set("echoesAbsorbed", st.echoes_absorbed);
     o.set("seeks", st.seeks);
     o.set("correctiveSeeks", st.corrective_seeks);
+    o.set("seeksCutShort", st.seeks_cut_short);
     o.set("rateChanges", st.rate_changes);
     return o;
   }

@@ -67,7 +67,8 @@ export interface PlaybackSync extends EmbindObject {
   /** Every DOM 'play' / 'pause' / 'seeking' event of the element, whatever caused it. */
   onPlayEvent(nowMs: number, position: number): void;
   onPauseEvent(nowMs: number, position: number): void;
-  onSeekingEvent(nowMs: number, position: number): void;
+  /** seekableEnd: the end of the element's last seekable range (Infinity when it has none). */
+  onSeekingEvent(nowMs: number, position: number, seekableEnd: number): void;
   /** A play/pause command found the element already in that state: no DOM event will follow. */
   onCommandNoEvent(kind: 'play' | 'pause'): void;
   onPlayerReport(nowMs: number, position: number, paused: boolean, seeking: boolean, rate: number): void;
@@ -93,7 +94,7 @@ export interface PlaybackSync extends EmbindObject {
   status(nowMs: number): { state: string; text: string; waitingFor: string; waitingFraction: number; position: number;
     driftMs: number; starting: boolean; clockSynced: boolean; clockOffsetMs: number; clockRttMs: number };
   stats(): { userActions: number; published: number; systemWrites: number; echoesAbsorbed: number; seeks: number;
-    correctiveSeeks: number; rateChanges: number };
+    correctiveSeeks: number; seeksCutShort: number; rateChanges: number };
 }
 
 

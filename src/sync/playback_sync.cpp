@@ -83,10 +83,28 @@ void PlaybackSync::on_command_no_event(CommandKind kind) {
   }
 }
 
-void PlaybackSync::on_seeking_event(double now, double position_s) {
+void PlaybackSync::on_seeking_event(double now, double position_s, double seekable_end_s) {
   el_known_ = true;
   if (take_expectation(CommandKind::Seek, position_s)) {
     absorb_echo(now, position_s);
+    return;
+  }
+  if (take_cut_short_seek(position_s, seekable_end_s)) {
+    // Our seek, ended where the element can seek to so far. Not the user's: nothing is published.
+    // The element is where it is; the group is elsewhere: measure afresh, and the next evaluation
+    // seeks again (by then the element has read further), as after a return from the background.
+    ++stats_.echoes_absorbed;
+    ++stats_.seeks_cut_short;
+    el_pos_ = position_s;
+    el_at_ = now;
+    el_seeking_ = true;
+    seek_in_flight_ = false;
+    catch_up_ = true;
+    settling_ = true;
+    advancing_reports_ = 0;
+    drift_valid_ = false;
+    started_for_schedule_ = false;
+    evaluate(now);
     return;
   }
   el_pos_ = position_s;
@@ -764,6 +782,16 @@ void PlaybackSync::cmd_rate(double now, double rate, bool force) {
   cmd_rate_ = rate;
   last_rate_cmd_at_ = now;
   ++stats_.rate_changes;
+}
+
+bool PlaybackSync::take_cut_short_seek(double position_s, double seekable_end_s) {
+  if (!std::isfinite(seekable_end_s) || std::fabs(position_s - seekable_end_s) > kSeekMatchS) return false;
+  for (auto it = expect_.begin(); it != expect_.end(); ++it) {
+    if (it->kind != CommandKind::Seek || it->position_s <= seekable_end_s + kSeekMatchS) continue;
+    expect_.erase(it);
+    return true;
+  }
+  return false;
 }
 
 bool PlaybackSync::take_expectation(CommandKind kind, double position_s) {

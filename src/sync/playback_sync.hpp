@@ -10,7 +10,10 @@
 //        expectation, and the matching event (same kind; for a seek, the same position) within
 //        1.5 s is absorbed. Only unexplained events are user actions. Exceptions, as the browser
 //        makes them: a 'pause' while the tab is hidden (background auto-pause) or at the end of the
-//        media is not a gesture.
+//        media is not a gesture; nor is a 'seeking' at the end of what the element can seek to yet
+//        (its seekable end, passed with the event) while a commanded seek beyond it is expected:
+//        the element cut our seek short (Firefox reading a local WebM, for one), and the core
+//        seeks again once it has landed, instead of sending the group back there.
 //        requestVideoFrameCallback (or timeupdate) -> on_player_report with what the element says.
 //        The /watch-playback/{id} record -> on_remote_state (a default PlaybackState, seq 0, when the
 //        record does not exist: until the database has been heard, nothing is published, so a
@@ -64,6 +67,7 @@
 #include <cmath>
 #include <cstdint>
 #include <deque>
+#include <limits>
 #include <map>
 #include <optional>
 #include <string>
@@ -101,6 +105,7 @@ struct SyncStats {
   std::uint32_t echoes_absorbed = 0;   // player events recognised as our own commands
   std::uint32_t seeks = 0;             // Seek commands issued
   std::uint32_t corrective_seeks = 0;  // of which for drift of a playing element
+  std::uint32_t seeks_cut_short = 0;   // commanded seeks the element ended at its seekable end
   std::uint32_t rate_changes = 0;      // SetRate commands issued
   std::uint32_t suppressed_commands = 0;  // over 16 commands at one instant: a bug, never expected
 };
@@ -147,7 +152,9 @@ class PlaybackSync {
   // DOM events of the video element (see the contract above); position = video.currentTime.
   void on_play_event(double now, double position_s);
   void on_pause_event(double now, double position_s);
-  void on_seeking_event(double now, double position_s);
+  // seekable_end_s: the end of the element's last seekable range (infinity when unknown).
+  void on_seeking_event(double now, double position_s,
+                        double seekable_end_s = std::numeric_limits<double>::infinity());
   // The glue found the element already in the state a Play or Pause command asks for, so no DOM
   // event will follow (browsers fire 'play'/'pause' only on a change). Forgets the expectation the
   // command left; otherwise the user's next gesture of that kind within expect_ttl_ms would be
@@ -219,6 +226,8 @@ class PlaybackSync {
   void reset_trend() { trend_n_ = 0; }
   void add_trend_point(double now, double drift_ms);
   bool take_expectation(CommandKind kind, double position_s);
+  // A commanded seek beyond seekable_end_s that the element ended there instead.
+  bool take_cut_short_seek(double position_s, double seekable_end_s);
   bool command_budget(double now);
 
   double element_position(double now) const;

@@ -399,3 +399,50 @@ TEST_CASE("a pause command that finds the element already paused does not swallo
   CHECK(mine->state == GroupState::Paused);
   CHECK(mine->updated_by == "alice");
 }
+
+TEST_CASE("a seek the element cuts short at its seekable end is the core's own: nothing published, sought again",
+          "[sync]") {
+  Glue a("alice"), b("bob");
+  a.ready(1000);
+  b.ready(1000);
+  a.user_seek(1000, 60);
+  const auto rec = a.core.poll_publish(1000);
+  REQUIRE(rec);
+  // Bob's element can seek only to 2.5 s so far (Firefox has read that much of his local copy).
+  b.core.on_remote_state(1050, *rec);
+  auto cmd = b.core.poll_command();
+  REQUIRE(cmd);
+  REQUIRE(cmd->kind == CommandKind::Seek);
+  CHECK(cmd->value == 60);
+  b.core.on_seeking_event(1052, 2.5, 2.5);
+  CHECK_FALSE(b.core.poll_command());
+  b.el.seek(1052, 2.5, 0);  // where the element really is
+  // The element lands there, then has read further: the core seeks to the group's position again.
+  bool sought_again = false;
+  for (double t = 1100; t < 3000 && !sought_again; t += 50) {
+    b.core.on_player_report(t, b.el.position(t), b.el.paused(), b.el.seeking(t), b.el.rate());
+    while (auto c = b.core.poll_command()) {
+      if (c->kind == CommandKind::Seek && c->value == 60) sought_again = true;
+      if (c->kind == CommandKind::Seek) b.event(t, b.el.seek(t, c->value, 0));
+    }
+    CHECK_FALSE(b.core.poll_publish(t));
+  }
+  CHECK(sought_again);
+  CHECK(b.el.position(3000) == 60);
+  CHECK(b.core.stats().user_actions == 0);
+  CHECK(b.core.stats().seeks_cut_short == 1);
+  CHECK_FALSE(b.core.poll_publish(5000));
+
+  // The same position reached by the user, where the element could have gone further, is a seek.
+  Glue c("carol");
+  c.ready(1000);
+  c.core.on_remote_state(1000, *rec);
+  c.drain(1000);
+  c.core.on_seeking_event(2000, 2.5, 120);
+  c.el.seek(2000, 2.5, 0);
+  c.report(2000);
+  const auto mine = c.core.poll_publish(2000);
+  REQUIRE(mine);
+  CHECK(mine->position_s == 2.5);
+  CHECK(c.core.stats().user_actions == 1);
+}

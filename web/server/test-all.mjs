@@ -2,8 +2,11 @@
 //   1. Catch2 unit tests, native (ctest)      2. the same Catch2 tests as wasm under Node (ctest)
 //   3. the set-up path and the embedded database server (node --test tests/setup tests/server)
 //   4. Playwright in Debian's Chromium and Firefox ESR (e2e/)
-// It installs what is missing first (see setup.mjs) and ends with one line "tests: N passed, N failed".
+// It installs what is missing first (see setup.mjs) and ends with one line
+// "tests: N passed, N failed, N skipped", after the name and reason of every skipped test. A browser
+// test skipped in every project it is in fails the run: it would be a test that never runs.
 import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { BUILD, EM_ENV, buildNative, buildWasm, buildWeb } from './build.mjs';
 import { ROOT, checkNode, ensureNpmDependencies, ensureSystemPackages, withSetupErrors } from './setup.mjs';
@@ -31,13 +34,33 @@ const counters = {
     const pass = out.match(/^# pass (\d+)/m), fail = out.match(/^# fail (\d+)/m);
     return pass && fail ? { passed: Number(pass[1]), failed: Number(fail[1]) } : null;
   },
-  playwright: (out) => {
-    const pass = out.match(/^\s*(\d+) passed/m), fail = out.match(/^\s*(\d+) failed/m);
-    const flaky = out.match(/^\s*(\d+) flaky/m);
-    if (!pass && !fail) return null;
-    return { passed: Number(pass?.[1] ?? 0), failed: Number(fail?.[1] ?? 0) + Number(flaky?.[1] ?? 0) };
+  // From Playwright's JSON report: every test in every project, with its status and skip reason.
+  playwright: () => {
+    if (!existsSync(PLAYWRIGHT_REPORT)) return null;
+    const report = JSON.parse(readFileSync(PLAYWRIGHT_REPORT, 'utf8'));
+    const c = { passed: 0, failed: 0, skipped: [], neverRun: [] };
+    const walk = (suite, path) => {
+      for (const spec of suite.specs ?? []) {
+        const name = `${[...path, spec.title].join(' › ')}`;
+        const skippedIn = [];
+        for (const t of spec.tests) {
+          if (t.status === 'skipped') {
+            const why = t.annotations.find((a) => a.type === 'skip')?.description ?? 'no reason given';
+            c.skipped.push(`[${t.projectName}] ${name} (${why})`);
+            skippedIn.push(t.projectName);
+          } else if (t.status === 'expected') c.passed += 1;
+          else c.failed += 1;  // unexpected, and flaky: a test that needed a retry is not a pass
+        }
+        if (spec.tests.length > 0 && skippedIn.length === spec.tests.length) c.neverRun.push(name);
+      }
+      for (const child of suite.suites ?? []) walk(child, [...path, child.title]);
+    };
+    for (const file of report.suites ?? []) walk(file, [file.title]);
+    c.failed += c.neverRun.length + (report.errors?.length ?? 0);
+    return c;
   },
 };
+const PLAYWRIGHT_REPORT = join(BUILD, 'playwright-report.json');
 
 await withSetupErrors(async () => {
   const started = Date.now();
@@ -52,10 +75,12 @@ await withSetupErrors(async () => {
     ['Catch2, native', 'ctest', ['--test-dir', join(BUILD, 'native'), '--output-on-failure', '-j2'], counters.ctest],
     ['Catch2, wasm under Node', 'ctest', ['--test-dir', join(BUILD, 'wasm'), '--output-on-failure', '-j2'], counters.ctest, EM_ENV],
     ['set-up and embedded database server', process.execPath, ['--test', '--test-reporter=tap', 'tests/setup/', 'tests/server/'], counters.node],
-    ['browsers (Playwright)', process.execPath, [join(ROOT, 'node_modules/@playwright/test/cli.js'), 'test', '-c', 'e2e/playwright.config.mjs'], counters.playwright],
+    ['browsers (Playwright)', process.execPath, [join(ROOT, 'node_modules/@playwright/test/cli.js'), 'test', '-c', 'e2e/playwright.config.mjs', '--reporter=list,json'],
+      counters.playwright, { ...process.env, PLAYWRIGHT_JSON_OUTPUT_FILE: PLAYWRIGHT_REPORT }],
   ];
+  rmSync(PLAYWRIGHT_REPORT, { force: true });
   let passed = 0, failed = 0;
-  const summary = [];
+  const summary = [], skipped = [], neverRun = [];
   for (const [name, cmd, args, count, env] of steps) {
     console.log(`\n=== ${name} ===`);
     const { code, out } = await run(cmd, args, { env });
@@ -63,10 +88,15 @@ await withSetupErrors(async () => {
     if (code !== 0 && c.failed === 0) c.failed = 1;
     passed += c.passed;
     failed += c.failed;
-    summary.push(`${code === 0 ? 'ok  ' : 'FAIL'} ${name}: ${c.passed} passed, ${c.failed} failed`);
+    skipped.push(...(c.skipped ?? []));
+    neverRun.push(...(c.neverRun ?? []));
+    const skips = c.skipped ? `, ${c.skipped.length} skipped` : '';
+    summary.push(`${code === 0 && c.failed === 0 ? 'ok  ' : 'FAIL'} ${name}: ${c.passed} passed, ${c.failed} failed${skips}`);
   }
   console.log(`\n=== summary (${Math.round((Date.now() - started) / 1000)} s) ===`);
+  if (skipped.length) console.log(`skipped (each runs in the other project):\n${skipped.map((s) => `  ${s}`).join('\n')}`);
+  if (neverRun.length) console.log(`FAIL: skipped in every project, so never run:\n${neverRun.map((s) => `  ${s}`).join('\n')}`);
   for (const line of summary) console.log(line);
-  console.log(`tests: ${passed} passed, ${failed} failed`);
+  console.log(`tests: ${passed} passed, ${failed} failed, ${skipped.length} skipped`);
   process.exit(failed === 0 && passed > 0 ? 0 : 1);
 });

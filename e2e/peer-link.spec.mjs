@@ -1,9 +1,9 @@
 // web/peer-link.js in real browsers: two people (two browser contexts) connect through signaling in
 // the embedded database, get an ordered, reliable 'file-transfer' data channel, and reconnect by
 // themselves after a peer connection is killed.
-import { test, expect, firefox } from '@playwright/test';
+import { test, expect } from '@playwright/test';
 import { createHash, randomBytes } from 'node:crypto';
-import { FIREFOX_PREFS } from './playwright.config.mjs';
+import { browserName, launchOther } from './support/pages.mjs';
 
 let sessionCounter = 0;
 const newSessionId = (info) => `pl-${info.project.name}-${Date.now().toString(36)}-${++sessionCounter}`;
@@ -60,7 +60,9 @@ for (const first of ['offerer', 'answerer']) {
       answerer: () => openLink(answerer, { sessionId, selfId: 'sender', role: 'answerer' }),
     };
     await open[first]();
-    await offerer.page.waitForTimeout(1000);  // the other person's page loads later
+    // The other person's page comes later: once the first has published what it publishes first
+    // (the offerer its attempt's offer; the answerer nothing, so it has only opened).
+    if (first === 'offerer') await expect.poll(() => offerer.page.evaluate((s) => window.wt.signalingKeys(s), sessionId)).toHaveLength(1);
     await open[first === 'offerer' ? 'answerer' : 'offerer']();
     await expectChannels([offerer, answerer], 1);
     await exchangeTexts(offerer, answerer, 'hello');
@@ -87,16 +89,18 @@ async function sendMiB(from, to) {
   expect(got.equals(bytes)).toBe(true);
 }
 
-test('Chromium and Firefox connect either way round and carry 1 MiB each way, byte-identical', async ({ browser }, testInfo) => {
-  test.skip(testInfo.project.name !== 'chromium', 'runs once, from the Chromium project, with Firefox as the other person');
-  const fx = await firefox.launch({ channel: 'moz-firefox', executablePath: '/usr/bin/firefox-esr', firefoxUserPrefs: FIREFOX_PREFS });
+test('this browser and the other connect, either one opening first, and carry 1 MiB each way, byte-identical', async ({ browser }, testInfo) => {
+  // This project's browser is the offerer (the receiver's side), the other one the answerer; the
+  // other project runs the opposite roles.
+  const other = await launchOther(testInfo);
   try {
-    const chromiumSide = await openHarness(browser);
-    const firefoxSide = await openHarness(fx);
-    for (const [offerer, answerer] of [[chromiumSide, firefoxSide], [firefoxSide, chromiumSide]]) {
+    const offerer = await openHarness(browser);
+    const answerer = await openHarness(other);
+    console.log(`offerer ${browserName(browser)}, answerer ${browserName(other)}`);
+    for (const order of [[offerer, answerer], [answerer, offerer]]) {
       const sessionId = newSessionId(testInfo);
-      await openLink(offerer, { sessionId, selfId: 'receiver', role: 'offerer' });
-      await openLink(answerer, { sessionId, selfId: 'sender', role: 'answerer' });
+      const options = (side) => side === offerer ? { sessionId, selfId: 'receiver', role: 'offerer' } : { sessionId, selfId: 'sender', role: 'answerer' };
+      for (const side of order) await openLink(side, options(side));
       await expectChannels([offerer, answerer], 1);
       for (const side of [offerer, answerer]) expectReliableOrdered((await info(side)).channels[0]);
       await exchangeTexts(offerer, answerer, 'cross');
@@ -104,11 +108,11 @@ test('Chromium and Firefox connect either way round and carry 1 MiB each way, by
       await sendMiB(offerer, answerer);
       for (const side of [offerer, answerer]) await side.page.evaluate(() => window.wt.link.close());
     }
-    expect(chromiumSide.errors).toEqual([]);
-    expect(firefoxSide.errors).toEqual([]);
-    await closeAll(chromiumSide, firefoxSide);
+    expect(offerer.errors).toEqual([]);
+    expect(answerer.errors).toEqual([]);
+    await closeAll(offerer, answerer);
   } finally {
-    await fx.close();
+    await other.close();
   }
 });
 
@@ -128,8 +132,8 @@ test('a killed peer connection on either side is replaced by a new attempt that 
     await expectChannels([offerer, answerer], channels);
     const [o, a] = [await info(offerer), await info(answerer)];
     const reconnectMs = Math.max(o.channels.at(-1).openedAt, a.channels.at(-1).openedAt) - killedAt;
+    // How fast is the bench's figure (reconnect_max_ms); here: that it happened, and how.
     console.log(`[${testInfo.project.name}] ${victim === answerer ? 'answerer' : 'offerer'} pc killed: new channel open on both sides after ${reconnectMs} ms`);
-    expect(reconnectMs).toBeLessThan(5000);
     for (const i of [o, a]) {
       expect(i.states.map((s) => s.state)).toContain('reconnecting');
       expect(i.state).toBe('connected');
@@ -265,9 +269,9 @@ test('close() on the offerer removes its signaling attempts and reports closed',
   await offerer.page.evaluate(() => window.wt.link.close());
   expect((await info(offerer)).state).toBe('closed');
   await expect.poll(() => answerer.page.evaluate((s) => window.wt.signalingKeys(s), sessionId)).toEqual([]);
-  // The sender's side lost its channel and waits for a next attempt; nothing written comes back.
+  // The sender's side lost its channel and waits for a next attempt; nothing written comes back
+  // (an answerer writes only answers, into attempts the offerer made: there are none).
   await expect.poll(async () => (await info(answerer)).state).toBe('reconnecting');
-  await answerer.page.waitForTimeout(1000);
   expect(await answerer.page.evaluate((s) => window.wt.signalingKeys(s), sessionId)).toEqual([]);
   expect(offerer.errors).toEqual([]);
   expect(answerer.errors).toEqual([]);
@@ -302,10 +306,14 @@ test('adoptPeerConnection opens a negotiated file-transfer channel on a connecte
     const props = (c) => ({ label: c.label, negotiated: c.negotiated, id: c.id, ordered: c.ordered,
       maxPacketLifeTime: c.maxPacketLifeTime, maxRetransmits: c.maxRetransmits, binaryType: c.binaryType });
     const result = { message, a: props(a.channel), b: props(b.channel), sameHostPc: a.link.pc === pa, chatOpen: chat.readyState };
-    // The host closes its connection: the adopted link reports closed.
+    // The host closes its connection: the adopted link reports closed (waited for, not timed).
     pa.close();
     pb.close();
-    await new Promise((ok) => setTimeout(ok, 600));
+    const closed = (x) => new Promise((ok) => {
+      const check = () => (x.states.includes('closed') ? ok() : setTimeout(check, 20));
+      check();
+    });
+    await Promise.all([closed(a), closed(b)]);
     result.statesA = a.states;
     result.statesB = b.states;
     return result;

@@ -8,6 +8,7 @@ import { withSetupErrors } from '../../web/server/setup.mjs';
 import { startStaticServer } from '../../web/server/static-server.mjs';
 import { CHROMIUM_ARGS } from '../playwright.config.mjs';
 import { playbackBench } from './playback-bench.mjs';
+import { reconnectBench } from './reconnect-bench.mjs';
 import { syncBench } from './sync-bench.mjs';
 import { ROUNDS as TRANSFER_ROUNDS, transferBench } from './transfer-bench.mjs';
 
@@ -45,6 +46,9 @@ const ALL_BENCHMARKS = [
     transfer_ratio_vs_raw: ['>= 0.9', (v) => v >= 0.9],
     receiver_peak_memory_MiB: ['<= 256', (v) => v <= 256],
     receiver_memory_growth_MiB: ['<= 32', (v) => v <= 32],
+  }],
+  ['reconnect', `A killed peer connection replaced, Chromium ↔ Chromium (each side in turn)`, reconnectBench, {
+    reconnect_max_ms: ['<= 5000', (v) => v <= 5000],
   }],
   ['playback', 'Watching while it downloads, Chromium → Chromium (~100 MB H.264 at 2 MB/s; memory during 1 GB)', playbackBench, {
     first_frame_ratio_vs_25pct: ['<= 0.3', (v) => v <= 0.3],

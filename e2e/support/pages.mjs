@@ -1,5 +1,6 @@
 // Opening the app as a user, for the browser tests.
-import { expect } from '@playwright/test';
+import { chromium, expect, firefox } from '@playwright/test';
+import { CHROMIUM_ARGS, FIREFOX_PREFS } from '../playwright.config.mjs';
 
 export const appUrl = (user) => `${process.env.WT_BASE_URL}/?user=${user}`;
 
@@ -15,4 +16,29 @@ export async function openAs(browser, user, prepare) {
   await page.goto(appUrl(user));
   await expect(page.locator('body')).toHaveAttribute('data-ready', 'true');
   return { context, page, errors };
+}
+
+// Debian's other browser than this project's, for tests of one browser with the other: the
+// project's browser takes one role, this one the other, so each project runs the pairing one way.
+export function launchOther(testInfo) {
+  return testInfo.project.name === 'chromium'
+    ? firefox.launch({ channel: 'moz-firefox', executablePath: '/usr/bin/firefox-esr', firefoxUserPrefs: FIREFOX_PREFS })
+    : chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+}
+export const browserName = (browser) => browser.browserType().name() === 'firefox' ? 'Firefox' : 'Chromium';
+
+// The page again, with the same browser storage: a reload (Firefox: closed and opened again, as
+// Playwright's Firefox driver loses the frame on reload). Returns the page now showing the app.
+export async function reopen(side, user) {
+  let page = side.page;
+  if (page.context().browser().browserType().name() === 'firefox') {
+    await page.close();
+    page = await side.context.newPage();
+    page.on('pageerror', (e) => side.errors.push(e.message));
+    await page.goto(appUrl(user));
+  } else {
+    await page.reload();
+  }
+  await expect(page.locator('body')).toHaveAttribute('data-ready', 'true');
+  return page;
 }

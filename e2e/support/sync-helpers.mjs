@@ -1,5 +1,6 @@
 // Shared by the sync browser tests and the sync benchmark: a generated test video, a same-file
 // session set up through the page's own UI, and drift measured from presented frames.
+import { expect } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 
 // 30 fps with a running counter burned in (testsrc), VP8 so that both browsers decode it.
@@ -39,23 +40,63 @@ export function recordFrames(page) {
 
 export const takeFrames = (page) => page.evaluate(() => window.__frames.splice(0));
 
-// Drift (ms) of A against B at each of A's frames after `from` (epoch ms): B's media time at that
-// instant is interpolated between its two presented frames around it.
-export function drifts(a, b, from) {
+// Waits (on the pages' own frames, not a timer) until both recorded `ms` of playing after `from`,
+// then checks, in this order, that both players played (frames presented, media time advanced with
+// the wall clock) and that they played together: drift p95 <= 50 ms, max < 500 ms (the spec's bar),
+// a frozen player counting as drift. Both pages must be recording (recordFrames).
+export async function expectInSync(a, b, from, ms, label = '') {
+  const to = from + ms;
+  for (const page of [a, b]) {
+    await expect.poll(() => page.evaluate(() => window.__frames.at(-1)?.[0] ?? 0), { timeout: ms + 20_000 }).toBeGreaterThan(to);
+  }
+  const [fa, fb] = [await a.evaluate(() => window.__frames), await b.evaluate(() => window.__frames)];
+  const { d, a: pa, b: pb } = pairDrift(fa, fb, from, to);
+  const p50 = percentile(d, 0.5), p95 = percentile(d, 0.95), max = Math.max(...d);
+  console.log(`${label}drift over ${d.length} frames: p50 ${p50?.toFixed(1)} ms, p95 ${p95?.toFixed(1)} ms, max ${max.toFixed(1)} ms; `
+    + `frames presented ${pa.frames} and ${pb.frames}, media advanced ${pa.advancedS.toFixed(2)} s and ${pb.advancedS.toFixed(2)} s in ${ms / 1000} s`);
+  for (const side of [pa, pb]) {
+    expect(side.frames).toBeGreaterThan(ms / 1000 * 30 * 0.25);  // a 30 fps movie: enough frames to measure
+    expect(side.advancedS).toBeGreaterThan(ms / 1000 * 0.9);
+    expect(side.advancedS).toBeLessThan(ms / 1000 * 1.05);
+  }
+  expect(p95).toBeLessThanOrEqual(50);
+  expect(max).toBeLessThan(500);
+}
+
+// Drift (ms) of A against B at each of A's frames between `from` and `to` (epoch ms), from the
+// frames B presented: interpolated between B's two frames around that instant while B presents
+// steadily, and the frame B still shows when it presented none for longer than 100 ms, so that a
+// frozen or stalled player counts as drift. Instants before B's first frame are not counted (the
+// caller checks that both presented enough frames).
+export function drifts(a, b, from, to = Infinity) {
   const out = [];
   let j = 0;
   for (const [t, m] of a) {
-    if (t < from) continue;
-    while (j + 1 < b.length && b[j + 1][0] < t) ++j;
-    if (j + 1 >= b.length || b[j][0] > t) continue;
-    const [t0, m0] = b[j], [t1, m1] = b[j + 1];
-    if (t1 - t0 > 100) continue;  // B was not playing continuously here (paused or seeking)
-    out.push((m - (m0 + (m1 - m0) * (t - t0) / (t1 - t0))) * 1000);
+    if (t < from || t > to) continue;
+    while (j + 1 < b.length && b[j + 1][0] <= t) ++j;
+    if (b.length === 0 || b[j][0] > t) continue;
+    const [t0, m0] = b[j];
+    const next = b[j + 1];
+    const shown = next && next[0] - t0 <= 100 ? m0 + (next[1] - m0) * (t - t0) / (next[0] - t0) : m0;
+    out.push((m - shown) * 1000);
   }
   return out;
 }
 
-export const percentile = (xs, p) => [...xs].sort((x, y) => x - y)[Math.min(xs.length - 1, Math.floor(p * xs.length))];
+// Drift both ways (A against B and B against A, so that either one freezing counts), with what
+// each player did in the window: frames presented and media time advanced.
+export function pairDrift(a, b, from, to) {
+  const inWindow = (f) => f.filter(([t]) => t >= from && t <= to);
+  const played = (f) => {
+    const w = inWindow(f);
+    return { frames: w.length, advancedS: w.length ? w.at(-1)[1] - w[0][1] : 0 };
+  };
+  const d = [...drifts(a, b, from, to), ...drifts(b, a, from, to)].map(Math.abs);
+  return { d, a: played(a), b: played(b) };
+}
+
+// Nearest rank; undefined when nothing was measured (every bound checked on it then fails).
+export const percentile = (xs, p) => xs.length ? [...xs].sort((x, y) => x - y)[Math.min(xs.length - 1, Math.ceil(p * xs.length) - 1)] : undefined;
 
 // Arms a one-shot listener for the element's next `type` event (resolves once it is attached);
 // eventTime(page) then waits for that event and returns its wall-clock instant (epoch ms).

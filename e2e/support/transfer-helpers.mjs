@@ -51,6 +51,80 @@ export async function instrument(page, { corruptChunk = 0 } = {}) {
   }, { corruptChunk });
 }
 
+// Watches, in every page of `context` (reloads and new pages too), each data channel the page opens
+// or is given, and reports every Chunk frame that arrives (frame header: magic 0x57, version, type
+// 4 = Chunk, 0, piece index and chunk index and payload length as little-endian u32) with the page
+// load and the channel it came on. This is the wire as the receiving browser saw it, independent
+// of the product's own counters.
+export async function recordArrivals(context) {
+  const arrivals = [];  // { load, channel, piece, bytes, at }
+  await context.exposeBinding('__wtArrived', (_, a) => { arrivals.push(a); });
+  await context.addInitScript(() => {
+    const load = `${Date.now()}-${Math.random()}`;
+    let channels = 0;
+    const watch = (ch) => {
+      const channel = ++channels;
+      ch.addEventListener('message', (e) => {
+        if (!(e.data instanceof ArrayBuffer) || e.data.byteLength < 16) return;
+        const v = new DataView(e.data);
+        if (v.getUint8(0) !== 0x57 || v.getUint8(2) !== 4) return;
+        window.__wtArrived({ load, channel, piece: v.getUint32(4, true), bytes: v.getUint32(12, true), at: Date.now() });
+      });
+    };
+    const create = RTCPeerConnection.prototype.createDataChannel;
+    RTCPeerConnection.prototype.createDataChannel = function (...args) {
+      const ch = create.apply(this, args);
+      watch(ch);
+      return ch;
+    };
+    const Native = window.RTCPeerConnection;
+    window.RTCPeerConnection = class extends Native {
+      constructor(...args) {
+        super(...args);
+        this.addEventListener('datachannel', (e) => watch(e.channel));
+      }
+    };
+  });
+  return arrivals;
+}
+
+// What interruptions cost, from recorded arrivals of a file of `size` bytes: the chunk bytes that
+// arrived beyond one copy of each piece, and the pieces that arrived over more than one channel
+// (page load and channel) at all.
+export function arrivedTwice(arrivals, size) {
+  const bytes = new Map(), paths = new Map();
+  for (const a of arrivals) {
+    bytes.set(a.piece, (bytes.get(a.piece) ?? 0) + a.bytes);
+    if (!paths.has(a.piece)) paths.set(a.piece, new Set());
+    paths.get(a.piece).add(`${a.load}/${a.channel}`);
+  }
+  let extra = 0;
+  for (const [piece, n] of bytes) extra += Math.max(0, n - Math.min(MiB, size - piece * MiB));
+  const pieces = [...paths].filter(([, p]) => p.size > 1).map(([piece]) => piece).sort((x, y) => x - y);
+  return { extraBytes: extra, pieces, total: [...bytes.values()].reduce((x, y) => x + y, 0) };
+}
+
+// Each interruption's cost: for every channel but the last, in the order they carried data, the
+// pieces that began arriving on it and arrived again on a later one, and their bytes on it.
+export function interruptions(arrivals) {
+  const channels = [];  // [{ key, pieces: Map piece → bytes }]
+  const byKey = new Map();
+  for (const a of arrivals) {
+    const key = `${a.load}/${a.channel}`;
+    if (!byKey.has(key)) {
+      byKey.set(key, { key, pieces: new Map() });
+      channels.push(byKey.get(key));
+    }
+    const c = byKey.get(key);
+    c.pieces.set(a.piece, (c.pieces.get(a.piece) ?? 0) + a.bytes);
+  }
+  return channels.slice(0, -1).map((c, i) => {
+    const later = channels.slice(i + 1);
+    const again = [...c.pieces.keys()].filter((p) => later.some((l) => l.pieces.has(p)));
+    return { pieces: again, bytes: again.reduce((n, p) => n + c.pieces.get(p), 0) };
+  });
+}
+
 // Cuts every live peer connection of the page, as a network failure would.
 export const cutConnection = (page) => page.evaluate(() => {
   let n = 0;

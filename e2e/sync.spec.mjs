@@ -106,6 +106,7 @@ test('a viewer in the other browser stays in sync', async ({ browser }, info) =>
     await playPauseSeek(alice, bob);
     expect(alice.errors).toEqual([]);
     expect(bob.errors).toEqual([]);
+    await alice.context.close();  // this project's browser lives on: its pages must not
   } finally {
     await other.close();
   }

@@ -35,27 +35,32 @@ const counters = {
     return pass && fail ? { passed: Number(pass[1]), failed: Number(fail[1]) } : null;
   },
   // From Playwright's JSON report: every test in every project, with its status and skip reason.
+  // (The report may list a spec once per project: runs are gathered by file, line and title.)
   playwright: () => {
     if (!existsSync(PLAYWRIGHT_REPORT)) return null;
     const report = JSON.parse(readFileSync(PLAYWRIGHT_REPORT, 'utf8'));
     const c = { passed: 0, failed: 0, skipped: [], neverRun: [] };
+    const runs = new Map();  // spec → { name, total, skipped }
     const walk = (suite, path) => {
       for (const spec of suite.specs ?? []) {
-        const name = `${[...path, spec.title].join(' › ')}`;
-        const skippedIn = [];
+        const name = [...path, spec.title].join(' › ');
+        const key = `${spec.file}:${spec.line}:${name}`;
+        const r = runs.get(key) ?? { name, total: 0, skipped: 0 };
+        runs.set(key, r);
         for (const t of spec.tests) {
+          r.total += 1;
           if (t.status === 'skipped') {
             const why = t.annotations.find((a) => a.type === 'skip')?.description ?? 'no reason given';
             c.skipped.push(`[${t.projectName}] ${name} (${why})`);
-            skippedIn.push(t.projectName);
+            r.skipped += 1;
           } else if (t.status === 'expected') c.passed += 1;
           else c.failed += 1;  // unexpected, and flaky: a test that needed a retry is not a pass
         }
-        if (spec.tests.length > 0 && skippedIn.length === spec.tests.length) c.neverRun.push(name);
       }
       for (const child of suite.suites ?? []) walk(child, [...path, child.title]);
     };
     for (const file of report.suites ?? []) walk(file, [file.title]);
+    for (const r of runs.values()) if (r.total > 0 && r.skipped === r.total) c.neverRun.push(r.name);
     c.failed += c.neverRun.length + (report.errors?.length ?? 0);
     return c;
   },

@@ -99,11 +99,8 @@ void PlaybackSync::on_seeking_event(double now, double position_s, double seekab
     el_at_ = now;
     el_seeking_ = true;
     seek_in_flight_ = false;
-    catch_up_ = true;
-    settling_ = true;
-    advancing_reports_ = 0;
-    drift_valid_ = false;
     started_for_schedule_ = false;
+    measure_afresh();
     evaluate(now);
     return;
   }
@@ -216,10 +213,7 @@ void PlaybackSync::on_visibility(double now, bool visible) {
   if (became_visible) {
     // Throttled timers and background pauses may have left us anywhere: measure afresh and
     // correct with a seek rather than seconds of nudging.
-    catch_up_ = true;
-    settling_ = true;
-    advancing_reports_ = 0;
-    drift_valid_ = false;
+    measure_afresh();
   }
   evaluate(now);
 }
@@ -782,6 +776,13 @@ void PlaybackSync::cmd_rate(double now, double rate, bool force) {
   cmd_rate_ = rate;
   last_rate_cmd_at_ = now;
   ++stats_.rate_changes;
+}
+
+void PlaybackSync::measure_afresh() {
+  catch_up_ = true;
+  settling_ = true;
+  advancing_reports_ = 0;
+  drift_valid_ = false;
 }
 
 bool PlaybackSync::take_cut_short_seek(double position_s, double seekable_end_s) {

@@ -226,6 +226,9 @@ class PlaybackSync {
   void reset_trend() { trend_n_ = 0; }
   void add_trend_point(double now, double drift_ms);
   bool take_expectation(CommandKind kind, double position_s);
+  // The element may be anywhere (back from the background, a seek cut short): drop the drift
+  // estimate, and correct what the next measurement finds with a catch-up seek.
+  void measure_afresh();
   // A commanded seek beyond seekable_end_s that the element ended there instead.
   bool take_cut_short_seek(double position_s, double seekable_end_s);
   bool command_budget(double now);

@@ -8,7 +8,7 @@ namespace wt {
 namespace {
 
 constexpr std::uint8_t kMagic[4] = {'W', 'T', 'L', 'G'};
-constexpr std::uint8_t kLedgerVersion = 1;
+constexpr std::uint8_t kLedgerVersion = 2;
 constexpr std::uint8_t kFlagDigestKnown = 1;
 constexpr std::size_t kFixedHeader = 56;
 constexpr std::size_t kCheckSize = 8;
@@ -32,6 +32,15 @@ int popcount8(std::uint8_t b) {
 
 }  // namespace
 
+const char* stored_piece_name(StoredPiece s) {
+  switch (s) {
+    case StoredPiece::Intact: return "intact";
+    case StoredPiece::Damaged: return "damaged";
+    case StoredPiece::NotHeld: return "not-held";
+  }
+  return "unknown";
+}
+
 const char* ledger_error_name(LedgerError e) {
   switch (e) {
     case LedgerError::Ok: return "ok";
@@ -50,11 +59,13 @@ PieceLedger::PieceLedger(std::string transfer_id, std::uint64_t file_size)
     : id_(std::move(transfer_id)),
       layout_(file_size),
       count_(layout_.piece_count()),
-      bits_((std::size_t(count_) + 7) / 8, 0) {}
+      bits_((std::size_t(count_) + 7) / 8, 0),
+      piece_digests_(count_) {}
 
-bool PieceLedger::mark(std::uint32_t piece) {
+bool PieceLedger::mark(std::uint32_t piece, const Sha256Digest& digest) {
   if (piece >= count_ || has(piece)) return false;
   bits_[piece >> 3] = std::uint8_t(bits_[piece >> 3] | 1u << (piece & 7));
+  piece_digests_[piece] = digest;
   ++verified_;
   return true;
 }
@@ -62,13 +73,29 @@ bool PieceLedger::mark(std::uint32_t piece) {
 bool PieceLedger::unmark(std::uint32_t piece) {
   if (!has(piece)) return false;
   bits_[piece >> 3] = std::uint8_t(bits_[piece >> 3] & ~(1u << (piece & 7)));
+  piece_digests_[piece] = Sha256Digest{};
   --verified_;
   return true;
 }
 
 void PieceLedger::clear() {
   std::fill(bits_.begin(), bits_.end(), 0);
+  std::fill(piece_digests_.begin(), piece_digests_.end(), Sha256Digest{});
   verified_ = 0;
+}
+
+const Sha256Digest* PieceLedger::piece_digest(std::uint32_t piece) const {
+  return has(piece) ? &piece_digests_[piece] : nullptr;
+}
+
+StoredPiece PieceLedger::verify_stored(std::uint32_t piece, const std::uint8_t* data, std::size_t len) {
+  if (!has(piece)) return StoredPiece::NotHeld;
+  if (data == nullptr || len != layout_.piece_length(piece) ||
+      Sha256::of(data, len) != piece_digests_[piece]) {
+    unmark(piece);
+    return StoredPiece::Damaged;
+  }
+  return StoredPiece::Intact;
 }
 
 std::uint64_t PieceLedger::bytes_verified() const {
@@ -131,7 +158,7 @@ bool PieceLedger::set_file_digest(const Sha256Digest& digest) {
 
 std::vector<std::uint8_t> PieceLedger::serialize() const {
   std::vector<std::uint8_t> out;
-  out.reserve(kFixedHeader + id_.size() + bits_.size() + kCheckSize);
+  out.reserve(kFixedHeader + id_.size() + bits_.size() + std::size_t(verified_) * 32 + kCheckSize);
   out.insert(out.end(), kMagic, kMagic + 4);
   out.push_back(kLedgerVersion);
   out.push_back(digest_known_ ? kFlagDigestKnown : 0);
@@ -143,6 +170,8 @@ std::vector<std::uint8_t> PieceLedger::serialize() const {
   else out.insert(out.end(), 32, 0);
   out.insert(out.end(), id_.begin(), id_.end());
   out.insert(out.end(), bits_.begin(), bits_.end());
+  for (std::uint32_t p = 0; p < count_; ++p)
+    if (has(p)) out.insert(out.end(), piece_digests_[p].begin(), piece_digests_[p].end());
   const Sha256Digest check = Sha256::of(out.data(), out.size());
   out.insert(out.end(), check.begin(), check.begin() + kCheckSize);
   return out;
@@ -165,7 +194,11 @@ LedgerError PieceLedger::restore(const std::uint8_t* data, std::size_t len) {
       count > kMaxPieceCount)
     return LedgerError::Corrupt;
   const std::size_t bit_bytes = std::size_t((count + 7) / 8);
-  const std::size_t total = kFixedHeader + id_len + bit_bytes + kCheckSize;
+  const std::size_t before_digests = kFixedHeader + id_len + bit_bytes;
+  if (len < before_digests + kCheckSize) return LedgerError::Truncated;
+  std::size_t held = 0;
+  for (std::size_t i = 0; i < bit_bytes; ++i) held += std::size_t(popcount8(data[kFixedHeader + id_len + i]));
+  const std::size_t total = before_digests + held * 32 + kCheckSize;
   if (len < total) return LedgerError::Truncated;
   if (len > total) return LedgerError::Corrupt;
   const Sha256Digest check = Sha256::of(data, total - kCheckSize);
@@ -186,8 +219,13 @@ LedgerError PieceLedger::restore(const std::uint8_t* data, std::size_t len) {
     return LedgerError::DigestMismatch;
 
   std::memcpy(bits_.data(), bits, bit_bytes);
-  verified_ = 0;
-  for (std::uint8_t b : bits_) verified_ += std::uint32_t(popcount8(b));
+  verified_ = std::uint32_t(held);
+  const std::uint8_t* digest = data + before_digests;
+  for (std::uint32_t p = 0; p < count_; ++p) {
+    if (!has(p)) continue;
+    std::memcpy(piece_digests_[p].data(), digest, 32);
+    digest += 32;
+  }
   if (stored_digest_known && !digest_known_) {
     digest_ = stored_digest;
     digest_known_ = true;

@@ -1,11 +1,13 @@
-// The receiver's ledger: which pieces are verified and stored. It is what persists across reloads
-// and reconnections (the glue keeps serialize()'s bytes in IndexedDB next to the pieces), so a
-// resumed transfer asks only for what is missing.
+// The receiver's ledger: which pieces are verified and stored, and the SHA-256 each was verified
+// with. It is what persists across reloads and reconnections (the glue keeps serialize()'s bytes in
+// IndexedDB next to the pieces), so a resumed transfer asks only for what is missing, and a piece read
+// back from storage is checked against its own digest (a damaged one is fetched again, instead of
+// failing the whole file at the end).
 //
-// Stored format, version 1 (little-endian):
+// Stored format, version 2 (little-endian):
 //   0  "WTLG"   magic
-//   4  u8       version (1)
-//   5  u8       flags: bit 0 = file digest known (no other bits in version 1)
+//   4  u8       version (2)
+//   5  u8       flags: bit 0 = file digest known (no other bits in version 2)
 //   6  u16      transfer id length L (1..128)
 //   8  u64      file size
 //   16 u32      piece size (kPieceSize)
@@ -13,8 +15,11 @@
 //   24 [32]     whole-file SHA-256 (zero when unknown)
 //   56 [L]      transfer id
 //   .. [B]      bitfield, B = ceil(piece count / 8); bit i of byte i/8 (LSB first) = piece i held
+//   .. [32 × H] the SHA-256 of each held piece, in piece order (H = pieces held)
 //   .. [8]      the first 8 bytes of SHA-256 over everything above (catches torn/corrupt records)
-// A 5 GiB file's record is 64 + L + 640 bytes.
+// A 5 GiB file's record is 64 + L + 640 bytes, plus 32 per piece held (160 KiB when complete: the
+// glue saves it with every batch of pieces, about 4% on top of the pieces at the very end).
+// Version 1 records (no digests) are refused as UnsupportedVersion: their pieces are fetched again.
 #pragma once
 
 #include <cstddef>
@@ -38,6 +43,15 @@ enum class LedgerError : std::uint8_t {
   DigestMismatch,      // same id and size, but another whole-file digest: the file changed
 };
 
+// What bytes read back from storage are, compared with the digest their piece was verified with.
+enum class StoredPiece : std::uint8_t {
+  Intact = 0,
+  Damaged,  // wrong length or another SHA-256: the stored copy went bad
+  NotHeld,  // the ledger does not hold this piece (nothing to compare with)
+};
+
+const char* stored_piece_name(StoredPiece s);
+
 const char* ledger_error_name(LedgerError e);
 
 class PieceLedger {
@@ -52,9 +66,16 @@ class PieceLedger {
   bool has(std::uint32_t piece) const {
     return piece < count_ && (bits_[piece >> 3] >> (piece & 7) & 1) != 0;
   }
-  bool mark(std::uint32_t piece);    // true when newly marked; false if held or out of range
+  // `digest`: the SHA-256 the piece was verified with. True when newly marked; false if held or
+  // out of range.
+  bool mark(std::uint32_t piece, const Sha256Digest& digest);
   bool unmark(std::uint32_t piece);  // true when it was held
   void clear();                      // all missing; identity and digest kept
+  // The digest piece `piece` was verified with; null when it is not held.
+  const Sha256Digest* piece_digest(std::uint32_t piece) const;
+  // Checks bytes read back from storage against that digest. A damaged piece is dropped (unmarked):
+  // it is missing from then on, to be fetched again, and serialize() no longer counts it.
+  StoredPiece verify_stored(std::uint32_t piece, const std::uint8_t* data, std::size_t len);
 
   std::uint32_t verified_count() const { return verified_; }
   bool complete() const { return verified_ == count_; }
@@ -86,6 +107,7 @@ class PieceLedger {
   std::uint32_t count_ = 0;
   std::uint32_t verified_ = 0;
   std::vector<std::uint8_t> bits_;
+  std::vector<Sha256Digest> piece_digests_;  // per piece; zero while not held
   bool digest_known_ = false;
   Sha256Digest digest_{};
 };

@@ -1,5 +1,6 @@
 #include "transfer/piece_receiver.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 namespace wt {
@@ -49,6 +50,7 @@ const char* receive_error_name(ReceiveError e) {
     case ReceiveError::PieceDigestMismatch: return "piece-digest-mismatch";
     case ReceiveError::Stalled: return "stalled";
     case ReceiveError::StoredPieceCorrupt: return "stored-piece-corrupt";
+    case ReceiveError::StorageFull: return "storage-full";
     case ReceiveError::ManifestInvalid: return "manifest-invalid";
     case ReceiveError::ManifestMismatch: return "manifest-mismatch";
     case ReceiveError::DigestChanged: return "digest-changed";
@@ -97,8 +99,14 @@ PieceReceiver::PieceReceiver(const TransferManifest& manifest, const ReceiverCon
     manifest_.digest_known = true;
     manifest_.file_digest = ledger_.file_digest();
   }
-  for (std::uint32_t p = 0; p < ledger_.piece_count(); ++p)
-    if (ledger_.has(p)) scheduler_.mark_held(p);
+  for (std::uint32_t p = 0; p < ledger_.piece_count(); ++p) {
+    if (!ledger_.has(p)) continue;
+    scheduler_.mark_held(p);
+    // The digest it was verified with: a read-back is checked against it, and a sender announcing
+    // another one for it has a changed file.
+    verified_digests_[p] = *ledger_.piece_digest(p);
+    digest_seen_[p] = 1;
+  }
   advance_file_hash();
   maybe_finish();
 }
@@ -110,6 +118,7 @@ ReceiverState PieceReceiver::state() const {
     case Phase::Verifying: return ReceiverState::Verifying;
     case Phase::Receiving: break;
   }
+  if (paused_) return ReceiverState::StorageFull;
   return connected_ ? ReceiverState::Receiving : ReceiverState::AwaitingManifest;
 }
 
@@ -178,6 +187,7 @@ ReceiveError PieceReceiver::on_manifest(const FrameView& f, double now_ms) {
     queue_frame_bytes(
         encode_manifest_ack_frame(manifest_.transfer_id, ledger_.piece_count(), ledger_.bitfield()));
     if (phase_ == Phase::Complete) queue_frame(FrameType::Complete, 0, 0);
+    if (paused_) queue_frame(FrameType::Pause, 0, kPauseStorageFull);
   }
   maybe_finish();
   return ReceiveError::None;
@@ -195,7 +205,7 @@ ReceiveError PieceReceiver::on_piece_digest(const FrameView& f, double now_ms) {
     return ReceiveError::DigestChanged;
   }
   Slot* s = slot_of(p);
-  if (s == nullptr || s->state == Slot::State::Storing) {
+  if (s == nullptr || s->holds_verified()) {
     ignored_piece_ = p;  // its chunks are dropped without another error
     return peer_error(ReceiveError::UnrequestedPiece, "A piece that was not requested arrived.");
   }
@@ -226,7 +236,7 @@ ReceiveError PieceReceiver::on_chunk(const FrameView& f, double now_ms) {
     return peer_error(ReceiveError::PieceOutOfRange, "A piece number beyond the file arrived.");
   if (p == ignored_piece_) return ReceiveError::None;
   Slot* s = slot_of(p);
-  if (s == nullptr || s->state == Slot::State::Storing) {
+  if (s == nullptr || s->holds_verified()) {
     ignored_piece_ = p;
     return peer_error(ReceiveError::UnrequestedPiece, "A piece that was not requested arrived.");
   }
@@ -309,7 +319,7 @@ void PieceReceiver::advance_file_hash() {
   const std::uint32_t n = layout_.piece_count();
   while (hashed_pieces_ < n) {
     Slot* s = slot_of(hashed_pieces_);
-    if (s != nullptr && s->state == Slot::State::Storing) {
+    if (s != nullptr && s->holds_verified()) {
       file_hash_.update(s->data.data(), layout_.piece_length(hashed_pieces_));
       ++hashed_pieces_;
       continue;
@@ -359,10 +369,12 @@ void PieceReceiver::maybe_finish() {
   queue(std::move(a));
 }
 
+// A held piece read back damaged (the ledger has dropped it already): fetch it again.
 void PieceReceiver::refetch_stored(std::uint32_t piece) {
   ledger_.unmark(piece);
   scheduler_.mark_missing(piece);
   ledger_dirty_ = true;
+  ++stats_.stored_pieces_damaged;
   ReceiverAction a;
   a.kind = ReceiverAction::Kind::Error;
   a.piece = piece;
@@ -377,10 +389,14 @@ ReceiveError PieceReceiver::on_read_back(std::uint32_t piece, const std::uint8_t
   if (phase_ == Phase::Failed) return ReceiveError::Inactive;
   if (!read_back_pending_ || piece != hashed_pieces_) return ReceiveError::BadCall;
   read_back_pending_ = false;
-  const bool size_ok = data != nullptr && len == layout_.piece_length(piece);
-  if (!size_ok || (digest_seen_[piece] && Sha256::of(data, len) != verified_digests_[piece])) {
-    refetch_stored(piece);
-    return ReceiveError::StoredPieceCorrupt;
+  switch (ledger_.verify_stored(piece, data, len)) {
+    case StoredPiece::NotHeld:  // found damaged meanwhile (check_stored_piece): on its way again
+      advance_file_hash();
+      return ReceiveError::None;
+    case StoredPiece::Damaged:
+      refetch_stored(piece);
+      return ReceiveError::StoredPieceCorrupt;
+    case StoredPiece::Intact: break;
   }
   file_hash_.update(data, len);
   ++hashed_pieces_;
@@ -389,18 +405,32 @@ ReceiveError PieceReceiver::on_read_back(std::uint32_t piece, const std::uint8_t
   return ReceiveError::None;
 }
 
+ReceiveError PieceReceiver::check_stored_piece(std::uint32_t piece, const std::uint8_t* data,
+                                               std::size_t len, double /*now_ms*/) {
+  if (phase_ == Phase::Failed) return ReceiveError::Inactive;
+  switch (ledger_.verify_stored(piece, data, len)) {
+    case StoredPiece::NotHeld: return ReceiveError::BadCall;
+    case StoredPiece::Damaged:
+      refetch_stored(piece);
+      return ReceiveError::StoredPieceCorrupt;
+    case StoredPiece::Intact: break;
+  }
+  return ReceiveError::None;
+}
+
 // ---- storage results ----
 
-ReceiveError PieceReceiver::on_piece_stored(std::uint32_t piece, double /*now_ms*/) {
+ReceiveError PieceReceiver::on_piece_stored(std::uint32_t piece, double now_ms) {
   if (phase_ == Phase::Failed) return ReceiveError::Inactive;
   Slot* s = slot_of(piece);
   if (s == nullptr || s->state != Slot::State::Storing) return ReceiveError::BadCall;
   advance_file_hash();  // (already done when it became possible; kept for safety)
   s->state = Slot::State::Free;
-  ledger_.mark(piece);
+  ledger_.mark(piece, verified_digests_[piece]);
   scheduler_.mark_held(piece);
   ledger_dirty_ = true;
   if (connected_) queue_frame(FrameType::PieceOk, piece, 0);
+  if (paused_) end_pause(now_ms);  // there is room again
   advance_file_hash();
   maybe_finish();
   return ReceiveError::None;
@@ -410,8 +440,67 @@ ReceiveError PieceReceiver::on_piece_store_failed(std::uint32_t piece, double /*
   if (phase_ == Phase::Failed) return ReceiveError::Inactive;
   Slot* s = slot_of(piece);
   if (s == nullptr || s->state != Slot::State::Storing) return ReceiveError::BadCall;
-  fail(ReceiveError::StoreFailed, "Could not save the video on this device (storage full?).");
+  fail(ReceiveError::StoreFailed, "Could not save the video on this device.");
   return ReceiveError::StoreFailed;
+}
+
+ReceiveError PieceReceiver::on_storage_full(std::uint32_t piece, double now_ms) {
+  if (phase_ == Phase::Failed) return ReceiveError::Inactive;
+  Slot* s = slot_of(piece);
+  if (s == nullptr || s->state != Slot::State::Storing) return ReceiveError::BadCall;
+  s->state = Slot::State::Parked;  // verified bytes kept: nothing is fetched twice
+  if (paused_) return ReceiveError::StorageFull;
+  paused_ = true;
+  retries_ = 0;
+  retry_at_ = now_ms + retry_delay(0);
+  ++stats_.storage_pauses;
+  if (connected_) queue_frame(FrameType::Pause, 0, kPauseStorageFull);
+  ReceiverAction a;
+  a.kind = ReceiverAction::Kind::Error;
+  a.piece = piece;
+  a.error = ReceiveError::StorageFull;
+  a.text = "Storage is full — free some space to continue";
+  queue(std::move(a));
+  return ReceiveError::StorageFull;
+}
+
+void PieceReceiver::retry_storage(double now_ms) {
+  if (!paused_ || phase_ == Phase::Failed) return;
+  retries_ = 0;
+  retry_at_ = now_ms + retry_delay(0);
+  store_parked(now_ms);
+}
+
+// Hands every parked piece out for storing again.
+void PieceReceiver::store_parked(double /*now_ms*/) {
+  for (Slot& s : slots_) {
+    if (s.state != Slot::State::Parked) continue;
+    s.state = Slot::State::Storing;
+    ++stats_.storage_retries;
+    ReceiverAction a;
+    a.kind = ReceiverAction::Kind::StorePiece;
+    a.piece = s.piece;
+    a.offset = layout_.piece_offset(s.piece);
+    a.data = s.data.data();
+    a.size = layout_.piece_length(s.piece);
+    queue(std::move(a));
+  }
+}
+
+// A store succeeded: the rest goes to storage, the sender hears we go on, requests resume.
+void PieceReceiver::end_pause(double now_ms) {
+  paused_ = false;
+  store_parked(now_ms);
+  if (connected_) {
+    queue_frame(FrameType::Pause, 0, kPauseNone);
+    scheduler_.on_activity(now_ms);  // the pause was no stall
+  }
+}
+
+double PieceReceiver::retry_delay(std::uint32_t retry) const {
+  double d = config_.storage_retry_first_ms;
+  for (std::uint32_t i = 0; i < retry && d < config_.storage_retry_max_ms; ++i) d *= 2;
+  return std::min(d, config_.storage_retry_max_ms);
 }
 
 // ---- connection and time ----
@@ -433,7 +522,15 @@ void PieceReceiver::on_disconnected(double /*now_ms*/) {
 }
 
 void PieceReceiver::on_timeout(double now_ms) {
-  if (!connected_ || phase_ == Phase::Failed || phase_ == Phase::Complete) return;
+  if (phase_ == Phase::Failed || phase_ == Phase::Complete) return;
+  if (paused_) {
+    // Nothing is requested while paused, so there is no stall to look for: only the retry.
+    if (now_ms < retry_at_) return;
+    store_parked(now_ms);
+    retry_at_ = now_ms + retry_delay(++retries_);
+    return;
+  }
+  if (!connected_) return;
   const std::uint32_t n = scheduler_.on_timeout(now_ms);
   if (n == 0) return;
   ++stats_.stalls;
@@ -445,8 +542,9 @@ void PieceReceiver::on_timeout(double now_ms) {
 }
 
 double PieceReceiver::next_deadline() const {
-  if (!connected_ || phase_ == Phase::Failed || phase_ == Phase::Complete)
-    return std::numeric_limits<double>::infinity();
+  if (phase_ == Phase::Failed || phase_ == Phase::Complete) return std::numeric_limits<double>::infinity();
+  if (paused_) return retry_at_;
+  if (!connected_) return std::numeric_limits<double>::infinity();
   return scheduler_.next_deadline();
 }
 
@@ -526,7 +624,7 @@ ReceiverAction PieceReceiver::poll_action(double now_ms) {
     }
     return p.action;
   }
-  if (connected_ && (phase_ == Phase::Receiving || phase_ == Phase::Verifying)) {
+  if (connected_ && !paused_ && (phase_ == Phase::Receiving || phase_ == Phase::Verifying)) {
     bool urgent = false;
     const PieceRange r = scheduler_.next_request(now_ms, &urgent);
     if (r.count > 0) {

@@ -5,12 +5,15 @@
 //   2. constructs a PieceReceiver with that manifest and the ledger record it stored earlier, if any;
 //   3. feeds every message of the channel to on_message() (the first Manifest included: a Manifest
 //      is what starts each connection), calls on_disconnected() when the channel closes and
-//      on_timeout() at next_deadline();
+//      on_timeout() at next_deadline() (connected or not: a storage retry is due even offline);
 //   4. after every call, drains poll_action() until it returns Kind::None and carries out each:
 //      SendFrame   send data[0..size) on the channel (copy it: the view is valid until the next poll)
 //      StorePiece  write data[0..size) (piece `piece`, file offset `offset`) to IndexedDB, then call
-//                  on_piece_stored(piece) (or on_piece_store_failed). The bytes stay valid and
-//                  unchanged until then; copy them out (.slice()) before the put. Batch freely.
+//                  on_piece_stored(piece), or on_storage_full(piece) when the browser refused for
+//                  want of space (QuotaExceededError), or on_piece_store_failed(piece) for any other
+//                  failure. The bytes stay valid and unchanged until then; copy them out (.slice())
+//                  before the put. Batch freely. The same piece may be asked for again after
+//                  on_storage_full (a retry): its bytes are the same.
 //      SaveLedger  write data[0..size) as the ledger record (after the pieces it counts are stored)
 //      PieceRejected  informational: piece failed verification, was discarded and asked for again
 //      ReadBack    read stored piece `piece` and pass it to on_read_back(). The whole-file digest
@@ -22,7 +25,16 @@
 //      Done        the whole file is stored and its SHA-256 matched; a Complete frame was queued
 //
 // Never stored unless verified: a piece's bytes leave the core (StorePiece) only after their
-// SHA-256 matched the PieceDigest announced for that piece in the current attempt.
+// SHA-256 matched the PieceDigest announced for that piece in the current attempt. The ledger keeps
+// that digest with the piece, so that whatever reads a stored piece back (the whole-file check
+// after a reload, playback through check_stored_piece) finds a damaged copy and has it fetched again.
+//
+// Storage full: when a store fails for want of space the transfer pauses (state StorageFull). The
+// piece stays verified in memory, every stored piece stays stored, no new requests go out (pieces
+// already asked for still arrive and are kept), and the sender is told with a Pause frame. The
+// store is tried again at next_deadline() on a doubling schedule (storage_retry_first_ms, up to
+// storage_retry_max_ms), at once on retry_storage() (the user's "Try again"), and whenever another
+// store completes; the first store that succeeds ends the pause and requests go on.
 #pragma once
 
 #include <cstddef>
@@ -56,6 +68,7 @@ enum class ReceiveError : std::uint8_t {
   PieceDigestMismatch,  // the assembled piece does not hash to its PieceDigest
   Stalled,              // nothing arrived for stall_timeout_ms; everything outstanding re-requested
   StoredPieceCorrupt,   // a piece read back from storage does not match: it is fetched again
+  StorageFull,          // the browser refused a store for want of space: paused until one succeeds
   // Fatal: the transfer stops.
   ManifestInvalid,      // the Manifest does not parse or has absurd values
   ManifestMismatch,     // a Manifest for another transfer, size or whole-file digest
@@ -75,6 +88,11 @@ bool receive_error_fatal(ReceiveError e);
 struct ReceiverConfig {
   SchedulerConfig scheduler;            // window_pieces = pieces in memory at most
   std::uint32_t max_strikes = 32;
+  // Storage full: the first retry after this long, each later one twice as long, at most the max.
+  // Space is freed by a person (deleting files), so seconds matter little; a failed try costs one
+  // refused IndexedDB transaction.
+  double storage_retry_first_ms = 2000;
+  double storage_retry_max_ms = 30000;
 };
 
 enum class ReceiverState : std::uint8_t {
@@ -83,6 +101,7 @@ enum class ReceiverState : std::uint8_t {
   Verifying = 2,         // every piece stored; whole-file digest pending (read-back or digest)
   Complete = 3,
   Failed = 4,
+  StorageFull = 5,       // paused: a store failed for want of space (see the top of this file)
 };
 
 struct ReceiverAction {
@@ -107,6 +126,9 @@ struct ReceiverStats {
   std::uint32_t stalls = 0;
   std::uint32_t pieces_lost = 0;       // attempts the channel dropped part of (partial reliability)
   std::uint32_t connections = 0;       // Manifests that started a connection
+  std::uint32_t storage_pauses = 0;    // times storage ran full
+  std::uint32_t storage_retries = 0;   // stores tried again while paused (scheduled or asked for)
+  std::uint32_t stored_pieces_damaged = 0;  // stored pieces that read back damaged (fetched again)
 };
 
 class PieceReceiver {
@@ -124,8 +146,18 @@ class PieceReceiver {
 
   ReceiveError on_piece_stored(std::uint32_t piece, double now_ms);
   ReceiveError on_piece_store_failed(std::uint32_t piece, double now_ms);
+  // The store of `piece` was refused for want of space: pause (returns StorageFull).
+  ReceiveError on_storage_full(std::uint32_t piece, double now_ms);
+  // Try the refused stores again now (the user freed space and asked); the schedule starts over.
+  void retry_storage(double now_ms);
+  bool storage_full() const { return paused_; }
   ReceiveError on_read_back(std::uint32_t piece, const std::uint8_t* data, std::size_t len,
                             double now_ms);
+  // A held piece the glue read from storage for another purpose (playback): None when intact;
+  // StoredPieceCorrupt when damaged (it is dropped and fetched again, as on read-back); BadCall when
+  // the ledger does not hold it (not stored yet, or dropped already).
+  ReceiveError check_stored_piece(std::uint32_t piece, const std::uint8_t* data, std::size_t len,
+                                  double now_ms);
 
   // Playback position: new requests go on from here (in-flight pieces still arrive first).
   void seek_to_piece(std::uint32_t piece);
@@ -154,7 +186,10 @@ class PieceReceiver {
 
  private:
   struct Slot {
-    enum class State : std::uint8_t { Free, AwaitDigest, Receiving, Storing };
+    // Storing: verified, StorePiece handed out. Parked: verified, its store refused (storage full),
+    // kept here until a retry hands it out again.
+    enum class State : std::uint8_t { Free, AwaitDigest, Receiving, Storing, Parked };
+    bool holds_verified() const { return state == State::Storing || state == State::Parked; }
     State state = State::Free;
     std::uint32_t piece = 0;
     Sha256Digest digest{};
@@ -179,6 +214,9 @@ class PieceReceiver {
   void advance_file_hash();
   void maybe_finish();
   void refetch_stored(std::uint32_t piece);
+  void store_parked(double now_ms);
+  void end_pause(double now_ms);
+  double retry_delay(std::uint32_t retry) const;
   void restart_piece(Slot& s);
   ReceiveError peer_error(ReceiveError e, const std::string& text);
   void fail(ReceiveError e, const std::string& text);
@@ -212,6 +250,9 @@ class PieceReceiver {
   std::uint64_t request_seq_ = 0;
   std::uint32_t strikes_ = 0;
   ReceiveError fatal_ = ReceiveError::None;
+  bool paused_ = false;               // storage full
+  std::uint32_t retries_ = 0;         // scheduled retries in this pause
+  double retry_at_ = 0;
   ReceiverStats stats_;
 };
 

@@ -84,6 +84,7 @@ void PieceSender::on_connected(double /*now_ms*/) {
 
 void PieceSender::on_disconnected(double /*now_ms*/) {
   connected_ = false;
+  receiver_paused_ = false;  // a receiver still paused says so again on the next connection
   control_.clear();
   queue_.clear();
   std::fill(queued_.begin(), queued_.end(), 0);
@@ -181,7 +182,11 @@ SendError PieceSender::on_frame(const FrameView& f, double /*now_ms*/) {
       if (p >= count) return peer_error(SendError::PieceOutOfRange, "A rejection beyond the end.");
       ++stats_.pieces_bad;  // the receiver requests it again separately
       return SendError::None;
+    case FrameType::Pause:
+      receiver_paused_ = f.header.sub == kPauseStorageFull;
+      return SendError::None;
     case FrameType::Complete:
+      receiver_paused_ = false;
       if (phase_ == Phase::Active) {
         phase_ = Phase::Complete;
         queue_.clear();

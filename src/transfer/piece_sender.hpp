@@ -129,6 +129,9 @@ class PieceSender {
   bool receiver_has(std::uint32_t piece) const;
   // Bytes the receiver holds verified, as its ManifestAck and PieceOk frames said (for progress).
   std::uint64_t receiver_bytes() const;
+  // The receiver paused because its storage is full (a Pause frame on this connection): nothing
+  // is wrong here; it asks for more once it has room.
+  bool receiver_paused() const { return receiver_paused_; }
 
  private:
   struct Slot {
@@ -161,6 +164,7 @@ class PieceSender {
   std::uint32_t max_strikes_;
   UploadPacer pacer_;
   bool connected_ = false;
+  bool receiver_paused_ = false;
   enum class Phase : std::uint8_t { Active, Complete, Failed };
   Phase phase_ = Phase::Active;
   SendError fatal_ = SendError::None;

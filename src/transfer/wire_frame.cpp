@@ -18,7 +18,7 @@ void store_le32(std::uint8_t* p, std::uint32_t v) {
 }
 
 bool known_type(std::uint8_t t) {
-  return t >= std::uint8_t(FrameType::Manifest) && t <= std::uint8_t(FrameType::UrgentRequest);
+  return t >= std::uint8_t(FrameType::Manifest) && t <= std::uint8_t(FrameType::Pause);
 }
 
 // The payload length a type allows: [min, max].
@@ -39,7 +39,8 @@ PayloadRule payload_rule(FrameType type) {
     case FrameType::UrgentRequest:
     case FrameType::PieceOk:
     case FrameType::PieceBad:
-    case FrameType::Complete: return {0, 0};
+    case FrameType::Complete:
+    case FrameType::Pause: return {0, 0};
   }
   return {0, 0};
 }
@@ -65,6 +66,9 @@ FrameError check_header(const FrameHeader& h) {
     case FrameType::Cancel:
     case FrameType::Complete:
       if (h.index != 0 || h.sub != 0) return FrameError::Inconsistent;
+      break;
+    case FrameType::Pause:
+      if (h.index != 0 || h.sub > kPauseStorageFull) return FrameError::Inconsistent;
       break;
     default:
       if (h.sub != 0) return FrameError::Inconsistent;

@@ -39,7 +39,13 @@ enum class FrameType : std::uint8_t {
   Cancel = 10,      // payload: UTF-8 reason (may be empty)
   Complete = 11,    // receiver holds the whole file and its digest matched; no payload
   UrgentRequest = 12,  // like Request, served before every piece already queued (a seek, an index)
+  Pause = 13,       // receiver → sender; sub: kPauseStorageFull (no more requests until further
+                    // notice; what was asked for is still wanted) or kPauseNone (going on); no payload
 };
+
+// Why the receiver paused (a Pause frame's sub).
+constexpr std::uint32_t kPauseNone = 0;
+constexpr std::uint32_t kPauseStorageFull = 1;
 
 enum class FrameError : std::uint8_t {
   Ok = 0,

@@ -432,7 +432,11 @@ TEST_CASE("after a reload the receiver reads stored pieces back, in order, to ch
   const std::vector<std::uint8_t> file = wt_test::random_bytes(3 * wt::kPieceSize + 99, 21);
   // A previous session stored everything but did not get to the final check.
   wt::PieceLedger ledger("t1", file.size());
-  for (std::uint32_t p = 0; p < 4; ++p) ledger.mark(p);
+  for (std::uint32_t p = 0; p < 4; ++p) {
+    const std::uint64_t at = std::uint64_t(p) * wt::kPieceSize;
+    const std::size_t len = std::size_t(std::min<std::uint64_t>(wt::kPieceSize, file.size() - at));
+    ledger.mark(p, wt::Sha256::of(file.data() + at, len));
+  }
   Peer peer(file, {}, true, ledger.serialize());
   REQUIRE(peer.rx->ledger_restore_result() == wt::LedgerError::Ok);
   CHECK(peer.rx->state() == wt::ReceiverState::Verifying);
@@ -484,7 +488,7 @@ TEST_CASE("a ledger for another file is rejected at start-up and the transfer st
           "[receiver][resume]") {
   const std::vector<std::uint8_t> file = three_and_a_bit_pieces();
   wt::PieceLedger foreign("another-transfer", file.size());
-  foreign.mark(0);
+  foreign.mark(0, wt::Sha256Digest{});
   Peer peer(file, {}, true, foreign.serialize());
   CHECK(peer.rx->ledger_restore_result() == wt::LedgerError::ForeignFile);
   CHECK(peer.rx->ledger().verified_count() == 0);
@@ -492,4 +496,81 @@ TEST_CASE("a ledger for another file is rejected at start-up and the transfer st
   const Drained d = peer.drain();
   CHECK(d.requests()[0] == wt::PieceRange{0, 4});
   CHECK(d.count(Kind::SaveLedger) == 1);  // the bad record is overwritten
+}
+
+TEST_CASE("a stored piece read for playback is checked: a damaged one is dropped and fetched again",
+          "[receiver][damaged]") {
+  Peer peer(three_and_a_bit_pieces());
+  peer.manifest();
+  peer.drain();
+  for (std::uint32_t p : {0u, 1u}) peer.send_piece(p);
+  peer.drain_and_store();
+  const std::vector<std::uint8_t> good = peer.piece_bytes(0);
+  CHECK(peer.rx->check_stored_piece(0, good.data(), good.size(), peer.now) == ReceiveError::None);
+  std::vector<std::uint8_t> bad = peer.piece_bytes(1);
+  bad[bad.size() - 1] ^= 0x80;  // the very last byte
+  CHECK(peer.rx->check_stored_piece(1, bad.data(), bad.size(), peer.now) == ReceiveError::StoredPieceCorrupt);
+  CHECK_FALSE(peer.rx->ledger().has(1));
+  // Not held (never stored, or dropped already): nothing to check against.
+  CHECK(peer.rx->check_stored_piece(1, bad.data(), bad.size(), peer.now) == ReceiveError::BadCall);
+  CHECK(peer.rx->check_stored_piece(3, bad.data(), bad.size(), peer.now) == ReceiveError::BadCall);
+  Drained d = peer.drain();
+  CHECK(d.requested(1));
+  CHECK(d.count(Kind::SaveLedger) == 1);  // the record no longer counts it
+  REQUIRE(d.count(Kind::Error) == 1);
+  CHECK(d.actions[0].error == ReceiveError::StoredPieceCorrupt);
+  CHECK(peer.rx->stats().stored_pieces_damaged == 1);
+  // The same digest comes again with the piece (the file did not change): stored again.
+  REQUIRE(peer.send_piece(1) == ReceiveError::None);
+  d = peer.drain_and_store();
+  CHECK(d.count(Kind::StorePiece) == 1);
+  CHECK(peer.rx->ledger().has(1));
+  CHECK(peer.unverified_stores == 0);
+}
+
+TEST_CASE("storage full: the piece is kept and handed out again unchanged; the sender hears of the pause",
+          "[receiver][storage]") {
+  wt::ReceiverConfig cfg;
+  cfg.scheduler.window_pieces = 2;  // pieces 0 and 1 asked for; 2 only once there is room
+  Peer peer(three_and_a_bit_pieces(), cfg);
+  peer.manifest();
+  peer.drain();
+  peer.send_piece(0);
+  Drained d = peer.drain();
+  REQUIRE(d.count(Kind::StorePiece) == 1);
+  CHECK(peer.rx->on_storage_full(0, peer.now) == ReceiveError::StorageFull);
+  CHECK(peer.rx->state() == wt::ReceiverState::StorageFull);
+  d = peer.drain();
+  CHECK(d.has_frame(FrameType::Pause, 0));
+  CHECK(d.requests().empty());
+  REQUIRE(d.count(Kind::Error) == 1);
+  CHECK(d.actions[0].error == ReceiveError::StorageFull);
+  CHECK_FALSE(d.actions[0].fatal);
+  CHECK(d.actions[0].text == "Storage is full — free some space to continue");
+  // Pieces asked for before still arrive and are verified; nothing new is asked for.
+  peer.send_piece(1);
+  d = peer.drain();
+  CHECK(d.count(Kind::StorePiece) == 1);
+  CHECK(peer.rx->on_storage_full(1, peer.now) == ReceiveError::StorageFull);
+  CHECK(peer.drain().requests().empty());
+  // The retry is due 2 s after the pause; a timeout before it changes nothing.
+  CHECK(peer.rx->next_deadline() == Approx(peer.now + 2000));
+  peer.now += 1999;
+  peer.rx->on_timeout(peer.now);
+  CHECK(peer.drain().actions.empty());
+  peer.now += 1;
+  peer.rx->on_timeout(peer.now);
+  d = peer.drain();
+  REQUIRE(d.count(Kind::StorePiece) == 2);  // both, with their verified bytes
+  CHECK(peer.unverified_stores == 0);
+  CHECK(d.requests().empty());
+  CHECK(peer.rx->next_deadline() == Approx(peer.now + 4000));
+  // This time it works: the pause ends, the sender hears it, requests go on.
+  CHECK(peer.rx->on_piece_stored(0, peer.now) == ReceiveError::None);
+  CHECK(peer.rx->state() == wt::ReceiverState::Receiving);
+  d = peer.drain();
+  CHECK(d.has_frame(FrameType::Pause, 0));
+  CHECK(d.requested(2));
+  CHECK(peer.rx->on_piece_stored(1, peer.now) == ReceiveError::None);
+  CHECK(peer.rx->ledger().verified_count() == 2);
 }

@@ -278,3 +278,26 @@ TEST_CASE("the upload pacer lets a burst through, then holds the long-run rate t
   CHECK_FALSE(off.capped());
   CHECK(off.ready_at(5) == 5);
 }
+
+TEST_CASE("a receiver's Pause frame says its storage is full, not that anything failed; it ends with the "
+          "pause or the connection", "[sender][storage]") {
+  Harness h(3 * wt::kPieceSize);
+  h.tx->on_connected(h.now);
+  h.run();
+  REQUIRE(h.request(0, 3) == SendError::None);
+  const auto pause = frame_bytes(FrameType::Pause, 0, wt::kPauseStorageFull);
+  const auto go_on = frame_bytes(FrameType::Pause, 0, wt::kPauseNone);
+  REQUIRE(h.tx->on_message(pause.data(), pause.size(), h.now) == SendError::None);
+  CHECK(h.tx->receiver_paused());
+  CHECK(h.tx->state() == wt::SenderState::Sending);
+  // What was asked for is still sent: the receiver keeps it in memory until it can store it.
+  std::size_t digests = 0;
+  for (const Sent& s : h.run()) digests += s.type == FrameType::PieceDigest;
+  CHECK(digests == 3);
+  REQUIRE(h.tx->on_message(go_on.data(), go_on.size(), h.now) == SendError::None);
+  CHECK_FALSE(h.tx->receiver_paused());
+  h.tx->on_message(pause.data(), pause.size(), h.now);
+  h.tx->on_disconnected(h.now);
+  CHECK_FALSE(h.tx->receiver_paused());  // a receiver still paused says so on the next connection
+  CHECK(h.tx->stats().errors == 0);
+}

@@ -3,7 +3,9 @@
 // File reads, the receiver's IndexedDB (stores that take time, a persisted ledger record, reads
 // back), and the channel (bufferedAmount, a serial link with a rate and a latency, ordered
 // delivery). Time jumps to the earliest pending event. Cuts drop everything in flight; reloads
-// throw away a side's memory and keep only what its "IndexedDB" holds.
+// throw away a side's memory and keep only what its "IndexedDB" holds. The "IndexedDB" can run
+// full (room for disk_pieces pieces: a store beyond is refused as QuotaExceededError would be) and
+// its stored pieces can be damaged in place.
 #pragma once
 
 #include <cstdint>
@@ -113,6 +115,7 @@ struct PairOptions {
   bool digest_in_manifest = false;    // sender knows the whole-file digest up front
   long corrupt_chunk_frame = -1;      // flip a byte in the n-th Chunk frame sent (0-based)
   long drop_chunk_frame = -1;         // lose the n-th Chunk frame (a partially reliable channel)
+  std::size_t disk_pieces = std::numeric_limits<std::size_t>::max();  // room in "IndexedDB"
 };
 
 class TransferPair {
@@ -170,6 +173,10 @@ class TransferPair {
     file_reads_.clear();
     tx = std::make_unique<wt::PieceSender>(sender_manifest_, opt_.sender);
   }
+  // Room for this many pieces in "IndexedDB" from now on (space freed, or taken by something else).
+  void set_disk_pieces(std::size_t n) { opt_.disk_pieces = n; }
+  // Flips one bit of a stored piece, as a failing disk or a stray write would.
+  void damage_stored(std::uint32_t piece) { stored.at(piece)[stored.at(piece).size() / 3] ^= 0x10; }
 
   // Runs events until pred() holds, nothing is left to do, or max_steps. Returns pred().
   bool run_until(const std::function<bool()>& pred, int max_steps = 500'000) {
@@ -220,6 +227,12 @@ class TransferPair {
   int read_backs = 0;
   int cuts = 0, receiver_reloads = 0;
   long chunk_frames_sent = 0;
+  // Storage full: stores refused, StorePiece actions for a piece refused before (retries) and
+  // when, Pause frames the receiver sent (on, off), Requests it sent between a Pause and its end.
+  int stores_refused = 0;
+  std::vector<double> store_retry_times;
+  int pauses_sent = 0, resumes_sent = 0;
+  int requests_while_paused = 0;
 
   std::map<std::uint32_t, std::uint64_t> chunk_bytes_delivered;  // Chunk payload bytes per piece
   std::size_t in_flight_at_cut = 0;      // pieces begun on the wire but not yet whole at the last cut
@@ -274,6 +287,12 @@ class TransferPair {
     while (!stores_.empty() && stores_.front().at <= now) {
       Timed s = std::move(stores_.front());
       stores_.pop_front();
+      if (stored.count(s.piece) == 0 && stored.size() >= opt_.disk_pieces) {
+        ++stores_refused;
+        refused_.insert(s.piece);
+        rx->on_storage_full(s.piece, now);
+        continue;
+      }
       stored[s.piece] = std::move(s.bytes);
       rx->on_piece_stored(s.piece, now);
     }
@@ -333,11 +352,17 @@ class TransferPair {
               (v.header.type == wt::FrameType::Request || v.header.type == wt::FrameType::UrgentRequest)) {
             requests_seen.push_back({v.header.index, v.header.sub});
             urgent_seen.push_back(v.header.type == wt::FrameType::UrgentRequest);
+            if (pause_announced_) ++requests_while_paused;
+          }
+          if (v.header.type == wt::FrameType::Pause) {
+            pause_announced_ = v.header.sub == wt::kPauseStorageFull;
+            ++(pause_announced_ ? pauses_sent : resumes_sent);
           }
           if (connected_) up_.send(now, std::vector<std::uint8_t>(a.data, a.data + a.size));
           break;
         }
         case K::StorePiece: {
+          if (refused_.count(a.piece) != 0) store_retry_times.push_back(now);
           const wt::TransferLayout& l = rx->layout();
           if (a.size != l.piece_length(a.piece) ||
               std::memcmp(a.data, file_.data() + l.piece_offset(a.piece), a.size) != 0)
@@ -415,6 +440,8 @@ class TransferPair {
   double tx_wake_ = kNever;
   std::deque<Timed> stores_, file_reads_, read_backs_;
   std::set<std::uint32_t> unacked_;  // pieces with chunks sent on this connection, not yet whole there
+  std::set<std::uint32_t> refused_;  // pieces whose store was refused at least once
+  bool pause_announced_ = false;
 };
 
 }  // namespace wt_test

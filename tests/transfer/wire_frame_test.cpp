@@ -59,6 +59,7 @@ TEST_CASE("every frame type round-trips through encode and decode", "[frame]") {
       {FrameType::Ping, 77, 0, 8},        {FrameType::Pong, 77, 0, 16},
       {FrameType::Cancel, 0, 0, 0},       {FrameType::Cancel, 0, 0, 11},
       {FrameType::Complete, 0, 0, 0},
+      {FrameType::Pause, 0, wt::kPauseStorageFull, 0}, {FrameType::Pause, 0, wt::kPauseNone, 0},
   };
   for (const auto& c : cases) {
     std::vector<std::uint8_t> payload(c.payload);
@@ -114,7 +115,7 @@ TEST_CASE("malformed frames from a peer get the matching error code", "[frame]")
   }
   SECTION("unknown types") {
     check(raw_header(0, 0, 0, 0), FrameError::UnknownType);
-    check(raw_header(13, 0, 0, 0), FrameError::UnknownType);
+    check(raw_header(14, 0, 0, 0), FrameError::UnknownType);
     check(raw_header(255, 0, 0, 0), FrameError::UnknownType);
   }
   SECTION("a chunk larger than 64 KiB is oversized, even when the bytes are there") {
@@ -130,6 +131,9 @@ TEST_CASE("malformed frames from a peer get the matching error code", "[frame]")
     check(raw_header(6, 1, 0, 4), FrameError::Inconsistent);  // PieceOk with a payload
     check(raw_header(8, 1, 0, 7), FrameError::Inconsistent);  // ping clock must be 8 bytes
     check(raw_header(11, 1, 0, 0), FrameError::Inconsistent);  // Complete names no piece
+    check(raw_header(13, 0, 2, 0), FrameError::Inconsistent);  // Pause for no known reason
+    check(raw_header(13, 4, 1, 0), FrameError::Inconsistent);  // Pause names no piece
+    check(raw_header(13, 0, 1, 1), FrameError::Inconsistent);  // Pause carries nothing
     auto flags = raw_header(6, 1, 0, 0);
     flags[3] = 1;
     check(flags, FrameError::Inconsistent);

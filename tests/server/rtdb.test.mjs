@@ -3,7 +3,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { initializeApp, deleteApp } from 'firebase/app';
 import {
@@ -14,7 +13,6 @@ import {
 const require = createRequire(import.meta.url);
 const { startEmbeddedDatabase } = require('../../web/server/rtdb/index.cjs');
 const { startDelayProxy } = require('../../web/server/rtdb/delay-proxy.cjs');
-const RULES = JSON.parse(readFileSync(new URL('../../database.rules.json', import.meta.url), 'utf8'));
 
 const TEST_TIMEOUT = 15_000;
 const STEP_TIMEOUT = 5_000; // any single SDK round trip; a hang fails here instead of stalling
@@ -38,14 +36,15 @@ async function setup(t, options = {}) {
     await server.close();
   });
   // emulator: false configures the client by databaseURL alone, without connectDatabaseEmulator.
-  function client(port = server.port, { emulator = true } = {}) {
+  // mockUser: sign in as that uid through the emulator convention (connectDatabaseEmulator's mockUserToken).
+  function client(port = server.port, { emulator = true, mockUser = null } = {}) {
     const app = initializeApp(
-      { databaseURL: `http://127.0.0.1:${port}?ns=${server.namespace}` },
+      { projectId: 'rtdb-test', databaseURL: `http://127.0.0.1:${port}?ns=${server.namespace}` },
       `rtdb-test-${appCounter++}`,
     );
     apps.push(app);
     const db = getDatabase(app);
-    if (emulator) connectDatabaseEmulator(db, '127.0.0.1', port);
+    if (emulator) connectDatabaseEmulator(db, '127.0.0.1', port, mockUser ? { mockUserToken: { user_id: mockUser, sub: mockUser } } : {});
     return { app, db };
   }
   return { server, client };
@@ -196,33 +195,46 @@ test('runTransaction increments correctly under two concurrent clients', { timeo
   assert.equal((await withTimeout(get(ref(b.db, counter)), 'get counter')).val(), 40);
 });
 
-test('database.rules.json: wrong types are rejected, valid data accepted', { timeout: TEST_TIMEOUT }, async (t) => {
-  const { client } = await setup(t, { rules: RULES });
+// firebase-server judged every request on one shared rules database that kept the last writer's
+// auth, so a connection without a token inherited the identity of whoever wrote last.
+test('rules see each connection\'s own auth: none stays none after a signed-in client wrote', { timeout: TEST_TIMEOUT }, async (t) => {
+  const rules = { rules: { u: { $uid: { '.read': true, '.write': 'auth != null && auth.uid === $uid' } } } };
+  const { client } = await setup(t, { rules });
+  const signedIn = (uid) => client(undefined, { mockUser: uid });
+  const anon = client();
+  const alice = signedIn('alice');
+  await assert.rejects(withTimeout(set(ref(anon.db, 'u/alice'), 'anon'), 'anon first'), /permission/i);
+  await withTimeout(set(ref(alice.db, 'u/alice'), 'alice'), 'alice writes her own');
+  await assert.rejects(withTimeout(set(ref(anon.db, 'u/alice'), 'anon'), 'anon after alice wrote'), /permission/i);
+  await assert.rejects(withTimeout(set(ref(alice.db, 'u/bob'), 'alice'), 'alice writes bob\'s'), /permission/i);
+  const bob = signedIn('bob');
+  await withTimeout(set(ref(bob.db, 'u/bob'), 'bob'), 'bob writes his own');
+  await assert.rejects(withTimeout(set(ref(alice.db, 'u/bob'), 'alice'), 'alice after bob wrote'), /permission/i);
+  // onDisconnect registrations and get() are judged the same way.
+  await assert.rejects(withTimeout(onDisconnect(ref(anon.db, 'u/bob')).remove(), 'anon onDisconnect'), /permission/i);
+  await withTimeout(onDisconnect(ref(bob.db, 'u/bob')).remove(), 'bob onDisconnect');
+  assert.equal((await withTimeout(get(ref(anon.db, 'u/bob')), 'anon reads')).val(), 'bob');
+});
+
+// firebase-server checked a transaction's rules and stored the rules' copy of the data before it
+// compared the hash: a stale attempt (answered 'datastale') still changed what the rules saw, and
+// the retry was judged against data that never was. A client's first attempt is computed from an
+// empty cache, so it is stale whenever the path holds data.
+test('a stale transaction attempt leaves the data the rules see unchanged', { timeout: TEST_TIMEOUT }, async (t) => {
+  const rules = { rules: { t: { '.read': true, '.write': true, $k: { keep: { '.validate': 'data.exists() && data.val() === newData.val()' } } } } };
+  const { server, client } = await setup(t, { rules });
+  await server.write('t/k', { keep: 'seeded', n: 0 });
   const { db } = client();
-  const session = {
-    initiatorId: 'alice', recipientId: 'bob', fileName: 'movie.mp4', fileSize: 1234,
-    createdAt: Date.now(), status: 'pending',
-  };
-  await withTimeout(set(ref(db, 'watch-sessions/s1'), session), 'valid session');
-  assert.deepEqual((await withTimeout(get(ref(db, 'watch-sessions/s1')), 'get session')).val(), session);
-
-  await assert.rejects(withTimeout(set(ref(db, 'watch-sessions/s2'), { ...session, fileSize: 'big' }), 'bad set'), /permission/i);
-  await assert.rejects(withTimeout(update(ref(db, 'watch-sessions/s1'), { status: 'bogus' }), 'bad update'), /permission/i);
-  await assert.rejects(withTimeout(set(ref(db, 'watch-sessions/s1/fileName'), 'x'.repeat(256)), 'long name'), /permission/i);
-  await assert.rejects(withTimeout(set(ref(db, 'watch-playback/s1/isPlaying'), 'yes'), 'bad playback'), /permission/i);
-  await assert.rejects(withTimeout(set(ref(db, 'not-in-rules'), 1), 'unknown path'), /permission/i);
-  await assert.rejects(withTimeout(get(ref(db, 'not-in-rules')), 'denied get'), /permission/i);
-  // onDisconnect writes are checked when registered.
-  await assert.rejects(withTimeout(onDisconnect(ref(db, 'watch-sessions/s1/status')).set(7), 'bad od'), /permission/i);
-
-  await withTimeout(update(ref(db, 'watch-sessions/s1'), { status: 'ready', signaling: { offer: 'sdp' } }), 'valid update');
-  await withTimeout(set(ref(db, 'watch-playback/s1'), {
-    isPlaying: true, currentTime: 1.5, duration: 90, lastUpdateAt: serverTimestamp(), lastUpdateBy: 'alice',
-  }), 'valid playback');
-  const after = (await withTimeout(get(ref(db, 'watch-sessions/s1')), 'get after')).val();
-  assert.equal(after.status, 'ready');
-  assert.equal(after.fileSize, 1234);
-  await withTimeout(remove(ref(db, 'watch-sessions/s1')), 'remove session');
+  let attempts = 0;
+  const result = await withTimeout(runTransaction(ref(db, 't/k'), (v) => {
+    attempts += 1;
+    return { ...(v ?? {}), n: (v?.n ?? 0) + 1 };
+  }, { applyLocally: false }), 'transaction');
+  assert.equal(result.committed, true);
+  assert.ok(attempts >= 2, `the first attempt was not stale (${attempts} attempt)`);
+  assert.deepEqual(await server.server.getValue(server.server.baseRef.child('t/k')), { keep: 'seeded', n: 1 });
+  // And the rules' copy agrees: the immutable field is still there for them.
+  await assert.rejects(withTimeout(set(ref(db, 't/k/keep'), 'changed'), 'change keep'), /permission/i);
 });
 
 test('delay proxy: a round trip takes at least 2 x delayMs', { timeout: TEST_TIMEOUT }, async (t) => {

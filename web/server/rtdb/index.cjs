@@ -10,7 +10,9 @@
 // firebase@8 ref, so its listeners fire and push to clients) and the same targaryen rules
 // database (so rules see them).
 
+const EventEmitter = require('events');
 const FirebaseServer = require('firebase-server');
+const { getFirebaseHash } = require('firebase-server/dist/lib/firebase-hash');
 
 const TIMESTAMP = { '.sv': 'timestamp' };
 
@@ -50,30 +52,57 @@ function isAtOrBelow(path, base) {
 }
 
 class EmbeddedServer extends FirebaseServer {
+  // firebase-server evaluates every request as `targaryen.as(authData())` on one shared rules
+  // database, and stores each write's result (which carries the writer's auth) back as that shared
+  // database. targaryen's as(undefined) and as(null) keep the auth already there, so a connection
+  // without a token was judged as the last writer. Here the shared database never holds an auth:
+  // every request is judged with its own connection's auth, or as unauthenticated (null).
+  get targaryen() {
+    return this.rulesDb;
+  }
+
+  set targaryen(db) {
+    this.rulesDb = db.auth == null ? db : new db.constructor({ rules: db.rules, data: db.root, now: db.timestamp, auth: null, debug: db.debug });
+  }
+
   handleConnection(ws, req) {
     // A client configured by databaseURL alone (no connectDatabaseEmulator) reconnects to the
     // host named in the handshake (`h`), which firebase-server fills with its name. Echo the Host
     // header the client dialled, so reconnects go back the same way (e.g. through a proxy).
     const name = this.name;
     this.name = (req && req.headers.host) || name;
+    // firebase-server sees the socket through `inner`: every message reaches our layer first, which
+    // handles some actions itself and passes the others on, whole.
+    const inner = new EventEmitter();
+    inner.send = (...args) => ws.send(...args);
+    inner._socket = ws._socket;
     try {
-      super.handleConnection(ws);
+      super.handleConnection(inner);
     } finally {
       this.name = name;
     }
-    this.addMissingActions(ws);
+    this.addMissingActions(ws, (text) => inner.emit('message', text));
   }
 
-  addMissingActions(ws) {
+  // Our layer of the protocol. `pass(text)` hands a whole message to firebase-server.
+  addMissingActions(ws, pass) {
     const server = this;
     let frameBuffer = '';
     let authToken = null;
     const onDisconnectOps = []; // {action: 'set'|'merge', path, data}, in registration order
 
+    function sendMessage(message) {
+      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
+    }
+
+    // A reply. (Sent as one frame: the SDK joins frames only when told a count first.)
     function send(requestId, status, data) {
-      // Our replies are small; firebase-server's frame splitting is not needed here.
-      const payload = JSON.stringify({ t: 'd', d: { r: requestId, b: { s: status, d: data } } });
-      if (ws.readyState === ws.OPEN) ws.send(payload);
+      sendMessage({ t: 'd', d: { r: requestId, b: { s: status, d: data } } });
+    }
+
+    // The current value at a path, as a listener update.
+    function push(path, data) {
+      sendMessage({ t: 'd', d: { a: 'd', b: { p: path, d: data } } });
     }
 
     // Mirrors firebase-server's private authData(), for rules evaluation.
@@ -88,6 +117,30 @@ class EmbeddedServer extends FirebaseServer {
     }
 
     const handlers = {
+      // A transaction's write (a set carrying the hash of the value it was computed from).
+      // firebase-server checks the rules, stores the rules' copy of the data, and only then
+      // compares the hash: a stale attempt, refused with 'datastale', still changed the data the
+      // rules see, and the retry was then judged against data that never was. Here the hash comes
+      // first and the rules' copy changes only with the data.
+      p(requestId, path, data, query, body) {
+        if (typeof body.h !== 'string') return false;  // an ordinary set: firebase-server's
+        const ref = server.refAt(path);
+        server.getSnap(ref).then((snap) => {
+          const current = snap.exportVal();
+          if (getFirebaseHash(current) !== body.h) {
+            push(path, current);  // the client retries from the current value
+            return send(requestId, 'datastale', 'Transaction hash does not match');
+          }
+          const now = server.clock || Date.now();
+          const value = resolveServerValues(data, now);
+          const result = server.targaryen.as(auth()).write(path, value, { now });
+          if (!result.allowed) return send(requestId, 'permission_denied', 'Permission denied');
+          server.targaryen = result.newDatabase;
+          ref.set(value);
+          return send(requestId, 'ok', {});
+        });
+        return true;
+      },
       g(requestId, path, data, query) {
         if (!server.targaryen.as(auth()).read(path).allowed) {
           return send(requestId, 'permission_denied', 'Permission denied');
@@ -145,11 +198,18 @@ class EmbeddedServer extends FirebaseServer {
         frameBuffer += text;
         return;
       }
-      if (!msg || msg.t !== 'd' || !msg.d || !msg.d.b) return;
+      if (!msg || msg.t !== 'd' || !msg.d || !msg.d.b) return pass(JSON.stringify(msg));
       const { a: action, r: requestId, b: body } = msg.d;
       if (action === 'auth' || action === 'gauth') authToken = body.cred;
+      // Signing out: firebase-server has no 'unauth' and would keep judging this connection by the
+      // old token. Closing the socket makes the SDK reconnect, unauthenticated, and listen again.
+      if (action === 'unauth') {
+        ws.close();
+        return undefined;
+      }
       const handler = Object.prototype.hasOwnProperty.call(handlers, action) && handlers[action];
-      if (handler) handler(requestId, normalize(body.p), body.d, body.q);
+      if (handler && handler(requestId, normalize(body.p), body.d, body.q, body) !== false) return undefined;
+      return pass(JSON.stringify(msg));
     });
 
     ws.on('close', () => {
@@ -202,6 +262,12 @@ async function startEmbeddedDatabase({ host = '127.0.0.1', port = 0, namespace =
     url: `http://${hostPort}`,
     emulatorHost: hostPort,
     server, // the underlying FirebaseServer, e.g. for server.getValue() in tests
+    // Sets `path` to `value` as the server itself, without rules (tests seed data this way, as
+    // rules-unit-testing's withSecurityRulesDisabled); listeners are told as for any write.
+    write(path, value) {
+      server.applyWrite({ action: 'set', path: normalize(path), data: value });
+      return Promise.resolve();
+    },
     close() {
       if (!closed) {
         closed = (async () => {

@@ -204,7 +204,7 @@ test('an answered attempt that never opens is abandoned after attemptTimeoutMs, 
   // (relay-only, and there is no relay).
   await answerer.page.evaluate(async (sid) => {
     const { onValue, ref, set } = window.wtFirebase;
-    const db = await window.wt.database();
+    const db = await window.wt.database('sender');
     const path = `watch-sessions/${sid}/signaling`;
     const [key, offer] = await new Promise((ok) => {
       const unsubscribe = onValue(ref(db, path), (snap) => {

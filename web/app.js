@@ -9,8 +9,10 @@ import { WatchSessionsView } from './watch-sessions-view.js';
 
 const $ = (id) => document.getElementById(id);
 
-// ?user=alice. Ids become database keys, so only a safe alphabet is accepted.
-function currentUser() {
+// ?user=alice: who this page is. With the embedded server or the emulator it is the signed-in user
+// id (the emulator's mock token); with a real project it is the name shown to others, and the id is
+// the Firebase Auth uid. Ids become database keys, so only a safe alphabet is accepted.
+function requestedUser() {
   const requested = new URLSearchParams(location.search).get('user');
   if (requested && /^[A-Za-z0-9_-]{1,32}$/.test(requested)) return requested;
   if (requested) showError(`"${requested}" is not a valid user name (letters, digits, - and _, up to 32); using a random one.`);
@@ -88,8 +90,8 @@ function setupHashing(core) {
 }
 
 async function main() {
-  const user = currentUser();
-  $('user-name').textContent = user;
+  const name = requestedUser();
+  $('user-name').textContent = name;
 
   const corePromise = loadCore().then((core) => {
     $('core-version').textContent = core.version();
@@ -103,12 +105,13 @@ async function main() {
   });
 
   const config = await loadDatabaseConfig();
-  const db = connectDatabase(config);
+  const { db, uid: user } = await connectDatabase(config, { userId: name });
+  document.body.dataset.user = user;
   watchConnection(db, (connected) => {
     $('db-status').textContent = connected ? `connected to ${config.label}` : `offline — reconnecting to ${config.label}…`;
     $('db-status').dataset.state = connected ? 'ok' : 'offline';
   });
-  announcePresence(db, user, user);
+  announcePresence(db, user, name);
   const core = await corePromise;
   let watch = null;
   if (core) {

@@ -11,18 +11,38 @@ export async function loadDatabaseConfig() {
   return res.json();
 }
 
-export function connectDatabase(config) {
+// Connects as a user and returns { db, uid }. Every database rule keys on auth.uid:
+//  - a real project: Firebase Authentication. `auth` is the host messenger's Auth instance with its
+//    signed-in user; without one (the stand-alone page) the page signs in anonymously.
+//  - the embedded server and the official emulator: the emulator convention, a mock token for
+//    `userId` (connectDatabaseEmulator's mockUserToken), which both servers check in rules.
+// `userId` is required in emulator mode; in a real project the signed-in user decides.
+export async function connectDatabase(config, { userId, auth = null } = {}) {
   if (config.mode === 'firebase') {
+    if (auth) {
+      if (!auth.currentUser) throw new Error('the messenger passed an Auth instance with nobody signed in');
+      return { db: getDatabase(auth.app), uid: auth.currentUser.uid };
+    }
     const app = initializeApp(config.firebase, `wt-${crypto.randomUUID()}`);
-    return getDatabase(app);
+    const { getAuth, signInAnonymously } = await import('firebase/auth');
+    const own = getAuth(app);
+    const cred = own.currentUser ? { user: own.currentUser } : await signInAnonymously(own);
+    return { db: getDatabase(app), uid: cred.user.uid };
   }
+  if (!isUserId(userId)) throw new Error(`connectDatabase: a user id (${USER_ID_RULE}) is required to sign in to the ${config.mode} database`);
   const { host, port } = config.emulator;
   const app = initializeApp(
     { projectId: config.namespace, databaseURL: `http://${host}:${port}?ns=${config.namespace}` },
     `wt-${crypto.randomUUID()}`);
   const db = getDatabase(app);
-  connectDatabaseEmulator(db, host, port);
-  return db;
+  connectDatabaseEmulator(db, host, port, { mockUserToken: { user_id: userId, sub: userId } });
+  return { db, uid: userId };
+}
+
+// Ids become database keys and rule values: a safe alphabet only (Firebase uids fit it).
+export const USER_ID_RULE = 'letters, digits, - and _, up to 128';
+export function isUserId(id) {
+  return typeof id === 'string' && /^[A-Za-z0-9_-]{1,128}$/.test(id);
 }
 
 // Calls onChange(true|false) as the connection to the database comes and goes.

@@ -39,15 +39,17 @@ function candidateRecord(c) {
 
 const description = (d) => ({ type: d.type, sdp: d.sdp });
 
+// peerId: the other side's user id. The answerer answers only attempts written by it (the database
+// rules let only the session's recipient write offers; this is the page's own check of the same).
 export function openPeerLink({
-  db, sessionId, selfId, role, iceServers = [], onChannel = () => {}, onState = () => {}, backoff = {},
+  db, sessionId, selfId, peerId, role, iceServers = [], onChannel = () => {}, onState = () => {}, backoff = {},
   attemptTimeoutMs = 10_000,   // from the answer to an open channel
   disconnectedGraceMs = 3_000, // 'disconnected' often heals by itself; wait this long before giving up
   stableMs = 5_000,            // a channel open this long resets the backoff
   watchdogMs = 250,            // a pc closed locally need not fire any event (per spec), so it is polled
 }) {
   if (role !== 'offerer' && role !== 'answerer') throw new TypeError(`openPeerLink: role must be 'offerer' or 'answerer', not ${role}`);
-  if (!db || !sessionId || !selfId) throw new TypeError('openPeerLink: db, sessionId and selfId are required');
+  if (!db || !sessionId || !selfId || !peerId) throw new TypeError('openPeerLink: db, sessionId, selfId and peerId are required');
   const offerer = role === 'offerer';
   const signaling = ref(db, `watch-sessions/${sessionId}/signaling`);
   const sessionUnsubs = [];
@@ -237,7 +239,7 @@ export function openPeerLink({
 
   function noteAttempt(snap) {
     const v = snap.val();
-    if (!v || !v.offer || v.by === selfId) return;
+    if (!v || !v.offer || v.by !== peerId) return;  // only the peer's attempts, never a stranger's
     if (newest && snap.key <= newest.key) return;
     newest = { key: snap.key, offer: v.offer, answered: v.answer != null };
     // The first listen delivers every stored attempt at once: take only the newest of the batch.

@@ -82,8 +82,8 @@ async function rawRun(browser, baseUrl, file, { hashed = false } = {}) {
     const sessionId = `raw-bench-${tag()}`;
     await tx.page.locator('#file').setInputFiles(file);
     const [channel] = await Promise.all([
-      rx.page.evaluate((o) => window.raw.open(o), { sessionId, selfId: 'bob-raw', role: 'offerer' }),
-      tx.page.evaluate((o) => window.raw.open(o), { sessionId, selfId: 'alice-raw', role: 'answerer' }),
+      rx.page.evaluate((o) => window.raw.open(o), { sessionId, selfId: 'bob-raw', peerId: 'alice-raw', role: 'offerer' }),
+      tx.page.evaluate((o) => window.raw.open(o), { sessionId, selfId: 'alice-raw', peerId: 'bob-raw', role: 'answerer' }),
     ]);
     await rx.page.evaluate(([n, o]) => window.raw.expect(n, o), [FILE_BYTES, { hashed }]);
     const cpu0 = await chromiumCpu(browser);

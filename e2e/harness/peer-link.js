@@ -3,14 +3,13 @@
 // the messages each channel carried) in a form page.evaluate can return.
 import { get, onValue, ref, set } from 'firebase/database';
 import * as peerLink from '../../web/peer-link.js';
-import { connectDatabase, loadDatabaseConfig } from '../../web/database.js';
+import { databaseAs, ensureSession, linkIds } from './lib/session.js';
 
 window.peerLink = peerLink;
-window.wtDatabase = { connectDatabase, loadDatabaseConfig };
 window.wtFirebase = { get, onValue, ref, set };  // for tests that play a misbehaving peer by hand
 
-let dbPromise = null;
-const database = () => (dbPromise ??= loadDatabaseConfig().then(connectDatabase));
+let selfId = null;  // who this page signed in as, with its first link
+const database = (uid = selfId) => databaseAs(uid);
 
 // Per channel: its properties as opened, and what arrived on it (text kept, bytes concatenated).
 function recordChannel(channel, attempt) {
@@ -45,11 +44,14 @@ window.wt = {
   database,
   // A new link starts a fresh record (the page may have closed an earlier one).
   async open(options) {
+    const ids = linkIds(options);
+    selfId = options.selfId;
+    await ensureSession(options.sessionId, ids);
     const db = await database();
     this.states = [];
     this.channels = [];
     this.link = peerLink.openPeerLink({
-      db, ...options,
+      db, peerId: ids.peerId, ...options,
       onState: (state, detail) => this.states.push({ state, ...detail, at: Date.now() }),
       onChannel: (channel, { attempt }) => this.channels.push(recordChannel(channel, attempt)),
     });

@@ -12,15 +12,13 @@
 // Nothing else (no frames, no ledger, no storing): the ceiling for a verified transfer on this machine.
 import * as peerLink from '../../web/peer-link.js';
 import { loadCore } from '../../web/core.js';
-import { connectDatabase, loadDatabaseConfig } from '../../web/database.js';
+import { databaseAs, ensureSession, linkIds } from './lib/session.js';
 
 const MESSAGE = 64 * 1024;
 const SLICE = 1024 * 1024;
 const HIGH_WATER = 4 * 1024 * 1024;
 const LOW_WATER = 1024 * 1024;
 
-let dbPromise = null;
-const database = () => (dbPromise ??= loadDatabaseConfig().then(connectDatabase));
 
 // A piece digest and the whole file's digest over the same bytes, fed in order (one copy into each
 // stream's window in the wasm heap, as the product copies once into its core).
@@ -75,12 +73,14 @@ window.raw = {
   done: null,
 
   // Opens the link; resolves once the data channel is open. role: 'offerer' (receiver) or 'answerer'.
-  async open({ sessionId, selfId, role }) {
-    const db = await database();
+  async open({ sessionId, selfId, peerId, role }) {
+    const ids = linkIds({ selfId, role, peerId });
+    await ensureSession(sessionId, ids);
+    const db = await databaseAs(selfId);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('the data channel did not open within 30 s')), 30_000);
       this.link = peerLink.openPeerLink({
-        db, sessionId, selfId, role,
+        db, sessionId, selfId, peerId: ids.peerId, role,
         onChannel: (channel) => {
           clearTimeout(timer);
           this.channel = channel;

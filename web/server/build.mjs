@@ -47,6 +47,7 @@ export async function buildWeb() {
     outdir: join(BUILD, 'web'),
     bundle: true,
     format: 'esm',
+    splitting: true,  // code only some pages need (Firebase Auth, for a real project) loads on demand
     target: ['chrome120', 'firefox115'],
     sourcemap: true,
     minify: false,

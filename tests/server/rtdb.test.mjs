@@ -237,6 +237,89 @@ test('a stale transaction attempt leaves the data the rules see unchanged', { ti
   await assert.rejects(withTimeout(set(ref(db, 't/k/keep'), 'changed'), 'change keep'), /permission/i);
 });
 
+// Resolves once `db`'s connection state is `connected` (the SDK's own .info/connected).
+function waitConnected(db, connected, label) {
+  return waitForValue(db, '.info/connected', (v) => v === connected, label);
+}
+
+// An outage as clients see it: the server drops every socket, cannot be reached, and comes back on
+// the same port with its rules and data. The SDK's own offline queue carries what was written
+// meanwhile.
+test('restart: back on the same port with data and rules; writes and a transaction queued while down arrive, listeners hear again', { timeout: TEST_TIMEOUT }, async (t) => {
+  const rules = { rules: { u: { $uid: { '.read': 'auth != null', '.write': 'auth != null && auth.uid === $uid' } } } };
+  const { server, client } = await setup(t, { rules });
+  const alice = client(undefined, { mockUser: 'alice' });
+  const bob = client(undefined, { mockUser: 'bob' });
+  const port = server.port;
+  await withTimeout(set(ref(alice.db, 'u/alice'), { note: 'before', n: 0 }), 'alice before');
+  await withTimeout(set(ref(bob.db, 'u/bob'), 'untouched'), 'bob before');
+  const heardByBob = [];
+  onValue(ref(bob.db, 'u/alice/note'), (snap) => { heardByBob.push(snap.val()); });
+  await waitForValue(bob.db, 'u/alice/note', (v) => v === 'before');
+
+  const oldServer = server.server;
+  await server.stop();
+  assert.equal(server.running, false);
+  await Promise.all([waitConnected(alice.db, false, 'alice offline'), waitConnected(bob.db, false, 'bob offline')]);
+  await assert.rejects(withTimeout(new Promise((resolve, reject) => {
+    const socket = net.connect({ host: '127.0.0.1', port }, () => { socket.destroy(); resolve(); });
+    socket.once('error', reject);
+  }), 'connect while down'), /ECONNREFUSED/);
+
+  // Written while down: each waits in the SDK's queue (not acknowledged) until the server is back.
+  let acked = false;
+  const queuedSet = set(ref(alice.db, 'u/alice/note'), 'while down').then(() => { acked = true; });
+  const queuedTransaction = runTransaction(ref(alice.db, 'u/alice/n'), (n) => (n ?? 0) + 1, { applyLocally: false });
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  assert.equal(acked, false, 'a write was acknowledged while the server was down');
+
+  await server.start();
+  assert.equal(server.running, true);
+  assert.equal(server.port, port);
+  assert.notEqual(server.server, oldServer, 'the handle points to the new server');
+  await withTimeout(queuedSet, 'queued set acknowledged after the restart', 10_000);
+  const tx = await withTimeout(queuedTransaction, 'queued transaction after the restart', 10_000);
+  assert.equal(tx.committed, true);
+  assert.deepEqual(await server.server.getValue(server.server.baseRef.child('u')),
+    { alice: { note: 'while down', n: 1 }, bob: 'untouched' });
+  await waitForValue(bob.db, 'u/alice/note', (v) => v === 'while down', 'bob hears the queued write');
+  // A write made after the restart by a client that was listening before it reaches the listener.
+  await withTimeout(set(ref(alice.db, 'u/alice/note'), 'after'), 'alice after');
+  await waitForValue(bob.db, 'u/alice/note', (v) => v === 'after', 'bob hears a write after the restart');
+  assert.deepEqual(heardByBob.filter((v, i) => v !== heardByBob[i - 1]), ['before', 'while down', 'after']);
+  // The rules came back too: bob still cannot write alice's node, a fresh client reads old data.
+  await assert.rejects(withTimeout(set(ref(bob.db, 'u/alice/note'), 'bob'), 'bob writes alice\'s'), /permission/i);
+  const fresh = client(undefined, { mockUser: 'carol' });
+  assert.equal((await withTimeout(get(ref(fresh.db, 'u/bob')), 'fresh client reads')).val(), 'untouched');
+});
+
+test('restart: the onDisconnect operations of dropped clients are applied once, when the server drops them', { timeout: TEST_TIMEOUT }, async (t) => {
+  const { server, client } = await setup(t);
+  const carol = client(undefined, { mockUser: 'carol' });
+  await withTimeout(set(ref(carol.db, 'presence/carol'), { online: true, name: 'Carol' }), 'presence');
+  await withTimeout(onDisconnect(ref(carol.db, 'presence/carol')).update({ online: false, lastSeen: serverTimestamp() }), 'od update');
+  await withTimeout(onDisconnect(ref(carol.db, 'log/carol')).set('dropped'), 'od set');
+
+  const before = Date.now();
+  await server.stop();
+  await server.start();
+  // Applied at the drop, before the data was kept for the restart.
+  const after = await server.server.getValue();
+  assert.equal(after.log.carol, 'dropped');
+  assert.equal(after.presence.carol.online, false);
+  assert.equal(after.presence.carol.name, 'Carol');
+  assert.ok(Math.abs(after.presence.carol.lastSeen - before) < 5_000);
+
+  // Carol is back and says so, without registering anything again. A second outage applies
+  // nothing: the operations ran once, and neither the server nor the SDK kept them.
+  await waitConnected(carol.db, true, 'carol back');
+  await withTimeout(set(ref(carol.db, 'presence/carol'), { online: true, name: 'Carol' }), 'presence again');
+  await withTimeout(set(ref(carol.db, 'log/carol'), 'back'), 'log again');
+  await server.restart();
+  await waitConnected(carol.db, true, 'carol back again');
+  assert.deepEqual(await server.server.getValue(), { presence: { carol: { online: true, name: 'Carol' } }, log: { carol: 'back' } });
+});
+
 test('delay proxy: a round trip takes at least 2 x delayMs', { timeout: TEST_TIMEOUT }, async (t) => {
   const echo = net.createServer((socket) => socket.pipe(socket));
   await new Promise((resolve) => echo.listen(0, '127.0.0.1', resolve));

@@ -236,53 +236,113 @@ class EmbeddedServer extends FirebaseServer {
 
 // Start the server on loopback (it has no auth of its own: never expose it). Port 0 picks a
 // free port. `rules` is the content of a database.rules.json, enforced through targaryen.
+//
+// The handle can also take the database away and bring it back, as an outage looks to clients:
+// stop() drops every client socket (applying their onDisconnect operations, as a real server does
+// when it notices the drops) and stops listening; start() listens again on the same port with the
+// same rules and the data as it was, as a real project keeps its data through an outage.
 async function startEmbeddedDatabase({ host = '127.0.0.1', port = 0, namespace = 'watch-together', rules, log = false } = {}) {
   if (!/^(127(\.\d{1,3}){3}|::1|localhost)$/.test(host)) throw new Error(`refusing to bind to non-loopback host ${host}`);
   if (log) require('debug').enable('firebase-server');
-  // Bind a plain HTTP server first so that port 0 works, then let firebase-server's ws attach.
-  const http = require('http').createServer((req, res) => {
-    res.writeHead(404);
-    res.end();
-  });
-  await new Promise((resolve, reject) => {
-    http.once('error', reject);
-    http.listen(port, host, resolve);
-  });
-  const actualPort = http.address().port;
-  const hostPort = host.includes(':') ? `[${host}]:${actualPort}` : `${host}:${actualPort}`;
-  // The name is the handshake host for clients that send no Host header (see handleConnection).
-  const server = new EmbeddedServer({ server: http }, hostPort);
-  if (rules) server.setRules(rules);
 
+  // Bind a plain HTTP server first so that port 0 works, then let firebase-server's ws attach.
+  // `data` seeds a server started again after stop().
+  async function listen(atPort, data) {
+    const http = require('http').createServer((req, res) => {
+      res.writeHead(404);
+      res.end();
+    });
+    await new Promise((resolve, reject) => {
+      http.once('error', reject);
+      http.listen(atPort, host, resolve);
+    });
+    const boundPort = http.address().port;
+    const hostPort = host.includes(':') ? `[${host}]:${boundPort}` : `${host}:${boundPort}`;
+    // The name is the handshake host for clients that send no Host header (see handleConnection).
+    const server = new EmbeddedServer({ server: http }, hostPort, data);
+    if (rules) server.setRules(rules);
+    return { http, server, port: boundPort, hostPort };
+  }
+
+  // Drops every client (each socket's 'close' applies its onDisconnect operations first), stops
+  // listening and returns the data as the dropped clients left it.
+  async function shutDown({ http, server }) {
+    const stopped = new Promise((resolve) => http.close(() => resolve()));  // no new connections from here on
+    // (A socket whose upgrade was under way joins the clients late: hence the loop.)
+    while (server.wss.clients.size > 0) {
+      await Promise.all([...server.wss.clients].map((ws) => new Promise((dropped) => {
+        ws.once('close', dropped);  // after addMissingActions' own 'close' listener
+        ws.terminate();
+      })));
+    }
+    http.closeAllConnections();
+    await stopped;
+    const data = await server.exportData();
+    await server.close();
+    await server.app.delete().catch(() => {});
+    return data;
+  }
+
+  let live = await listen(port, null);
+  const { port: fixedPort, hostPort } = live;
+  let stopped = null;   // a promise of the data while down, null while up
+  let changing = Promise.resolve();  // stop/start/close, one at a time
   let closed = null;
-  return {
+  const serialize = (fn) => (changing = changing.then(fn, fn));
+
+  const handle = {
     host,
-    port: actualPort,
+    port: fixedPort,
     namespace,
     url: `http://${hostPort}`,
     emulatorHost: hostPort,
-    server, // the underlying FirebaseServer, e.g. for server.getValue() in tests
+    // The running FirebaseServer, e.g. for server.getValue() in tests (a new one after a restart).
+    get server() {
+      return live.server;
+    },
+    get running() {
+      return stopped === null && closed === null;
+    },
     // Sets `path` to `value` as the server itself, without rules (tests seed data this way, as
     // rules-unit-testing's withSecurityRulesDisabled); listeners are told as for any write.
     write(path, value) {
-      server.applyWrite({ action: 'set', path: normalize(path), data: value });
+      if (!handle.running) return Promise.reject(new Error('the embedded database is stopped'));
+      live.server.applyWrite({ action: 'set', path: normalize(path), data: value });
       return Promise.resolve();
+    },
+    // The outage: every client is dropped and cannot connect until start().
+    stop() {
+      return serialize(async () => {
+        if (stopped || closed) return;
+        stopped = shutDown(live);
+        await stopped;
+      });
+    },
+    // Back on the same port, with the data as it was when stopped.
+    start() {
+      return serialize(async () => {
+        if (!stopped || closed) return;
+        live = await listen(fixedPort, await stopped);
+        stopped = null;
+      });
+    },
+    // stop(), `downMs` unreachable, start().
+    async restart({ downMs = 0 } = {}) {
+      await handle.stop();
+      await new Promise((resolve) => setTimeout(resolve, downMs));
+      await handle.start();
     },
     close() {
       if (!closed) {
-        closed = (async () => {
+        closed = serialize(async () => {
           // ws 7 terminates open client sockets on close; their onDisconnect ops are moot then.
-          await server.close();
-          await new Promise((resolve) => {
-            http.close(() => resolve());
-            http.closeAllConnections();
-          });
-          await server.app.delete().catch(() => {});
-        })();
+          if (!stopped) await shutDown(live);
+        });
       }
       return closed;
     },
   };
+  return handle;
 }
 
 module.exports = { startEmbeddedDatabase };

@@ -1,12 +1,12 @@
 // Test page for web/peer-link.js alone (e2e/peer-link.spec.mjs). It exposes the module and the
 // database glue on window, plus `wt`, a recorder that keeps what a link reported (states, channels,
 // the messages each channel carried) in a form page.evaluate can return.
-import { get, onValue, ref, set } from 'firebase/database';
+import { get, onValue, ref, set, update } from 'firebase/database';
 import * as peerLink from '../../web/peer-link.js';
 import { databaseAs, ensureSession, linkIds } from './lib/session.js';
 
 window.peerLink = peerLink;
-window.wtFirebase = { get, onValue, ref, set };  // for tests that play a misbehaving peer by hand
+window.wtFirebase = { get, onValue, ref, set, update };  // for tests that play a misbehaving peer or a stranger by hand
 
 let selfId = null;  // who this page signed in as, with its first link
 const database = (uid = selfId) => databaseAs(uid);

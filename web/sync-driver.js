@@ -32,7 +32,9 @@ export class SyncDriver {
 
     this.unsubs = [
       watchRecord(db, sessionId, (record) => this.step(() => {
-        if (!this.sync.onRemoteState(now(), record)) onError('Ignored a malformed playback record from the database.');
+        if (!this.sync.onRemoteState(now(), record)) {
+          onError(`Ignored a malformed playback record from the database: ${core.PlaybackSync.recordError(record)}.`);
+        }
       })),
       watchViewers(db, sessionId, (reports) => this.step(() => {
         const present = new Set();

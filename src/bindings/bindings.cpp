@@ -12,6 +12,7 @@
 
 #include "hash/sha256.hpp"
 #include "media/progressive_playback.hpp"
+#include "sync/playback_record.hpp"
 #include "sync/playback_state.hpp"
 #include "sync/playback_sync.hpp"
 #include "transfer/cleanup_policy.hpp"
@@ -168,21 +169,32 @@ bool read_text(const val& o, const char* key, std::string& out) {
   return true;
 }
 
-// A record read from the database; anything missing or of the wrong type makes it invalid (false),
-// so a malformed record is ignored instead of moving the player.
-bool record_from_js(const val& o, wt::PlaybackState& r) {
-  if (!is_object(o)) return false;
-  double seq = 0;
-  std::string state;
-  if (!read_number(o, "seq", seq) || seq < 0 || seq > 4294967295.0) return false;
-  if (!read_text(o, "state", state) || !wt::parse_group_state(state, &r.state)) return false;
-  if (!read_number(o, "currentTime", r.position_s) || !read_number(o, "anchorAt", r.anchor_shared_ms)) return false;
-  if (!read_number(o, "rate", r.rate) || !(r.rate > 0)) r.rate = 1.0;
-  if (!read_number(o, "duration", r.duration_s)) r.duration_s = 0;
-  if (!read_text(o, "lastUpdateBy", r.updated_by)) return false;
-  read_text(o, "waitingFor", r.waiting_for);  // optional
-  r.seq = std::uint32_t(seq);
-  return true;
+// o[key] as the core's record reader takes it (undefined and null: absent).
+wt::RecordField record_field(const val& o, const char* key) {
+  const val v = o[key];
+  const std::string type = v.typeOf().as<std::string>();
+  if (type == "undefined" || v.isNull()) return {};
+  if (type == "number") return wt::RecordField::of(v.as<double>());
+  if (type == "string") return wt::RecordField::of(v.as<std::string>());
+  return wt::RecordField::other();
+}
+
+// A record read from the database, checked by the core (sync/playback_record.hpp): anything
+// missing, of the wrong type or out of bounds makes it invalid, so a malformed or forged record is
+// ignored instead of moving the player.
+wt::RecordError record_from_js(const val& o, wt::PlaybackState& r) {
+  wt::PlaybackRecordFields f;
+  if (is_object(o)) {
+    f.seq = record_field(o, "seq");
+    f.state = record_field(o, "state");
+    f.current_time = record_field(o, "currentTime");
+    f.anchor_at = record_field(o, "anchorAt");
+    f.rate = record_field(o, "rate");
+    f.duration = record_field(o, "duration");
+    f.last_update_by = record_field(o, "lastUpdateBy");
+    f.waiting_for = record_field(o, "waitingFor");
+  }
+  return wt::read_playback_record(f, r);
 }
 
 val report_to_js(const wt::ViewerReport& r) {
@@ -231,7 +243,7 @@ class Sync {
       s_.on_remote_state(now, r);  // no record in the database yet
       return true;
     }
-    if (!record_from_js(record, r)) return false;
+    if (record_from_js(record, r) != wt::RecordError::Ok) return false;
     s_.on_remote_state(now, r);
     return true;
   }
@@ -303,9 +315,15 @@ class Sync {
   // Whether a record from the database would win over this one (for the write transaction).
   static bool recordSupersedes(val a, val b) {
     wt::PlaybackState ra, rb;
-    if (!record_from_js(a, ra)) return false;
-    if (!record_from_js(b, rb)) return true;
+    if (record_from_js(a, ra) != wt::RecordError::Ok) return false;
+    if (record_from_js(b, rb) != wt::RecordError::Ok) return true;
     return wt::supersedes(ra, rb);
+  }
+  // Why onRemoteState would ignore this record: "" when it is valid (sync/playback_record.hpp).
+  static std::string recordError(val record) {
+    wt::PlaybackState r;
+    const wt::RecordError e = record_from_js(record, r);
+    return e == wt::RecordError::Ok ? std::string() : wt::record_error_text(e);
   }
 
  private:
@@ -792,7 +810,8 @@ EMSCRIPTEN_BINDINGS(watch_core) {
       .function("sharedNow", &Sync::sharedNow)
       .function("status", &Sync::status)
       .function("stats", &Sync::stats)
-      .class_function("recordSupersedes", &Sync::recordSupersedes);
+      .class_function("recordSupersedes", &Sync::recordSupersedes)
+      .class_function("recordError", &Sync::recordError);
 
   class_<FrameCodec>("FrameCodec")
       .constructor<>()

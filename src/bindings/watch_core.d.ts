@@ -72,7 +72,7 @@ export interface PlaybackSync extends EmbindObject {
   /** A play/pause command found the element already in that state: no DOM event will follow. */
   onCommandNoEvent(kind: 'play' | 'pause'): void;
   onPlayerReport(nowMs: number, position: number, paused: boolean, seeking: boolean, rate: number): void;
-  /** The record from the database (null: none yet). False, and ignored, when malformed. */
+  /** The record from the database (null: none yet). False, and ignored, when malformed (PlaybackSync.recordError says why). */
   onRemoteState(nowMs: number, record: PlaybackRecord | null): boolean;
   onViewerReport(nowMs: number, report: ViewerReport): boolean;
   onViewerLeft(nowMs: number, userId: string): void;
@@ -262,7 +262,9 @@ export interface WatchCore {
   Sha256Stream: new (windowBytes: number) => Sha256Stream;
   TransferProgress: new (totalBytes: number) => TransferProgress;
   FrameCodec: new () => FrameCodec;
-  PlaybackSync: { new (userId: string, displayName: string): PlaybackSync; recordSupersedes(a: PlaybackRecord, b: PlaybackRecord): boolean };
+  PlaybackSync: { new (userId: string, displayName: string): PlaybackSync; recordSupersedes(a: PlaybackRecord, b: PlaybackRecord): boolean;
+    /** Why onRemoteState would ignore this record ('' when valid): a field of the wrong type or out of the rules' bounds. */
+    recordError(record: unknown): string };
   sameDigest(hexA: string, hexB: string): boolean;
   /** The wasm memory's size in bytes. */
   heapBytes(): number;

@@ -71,6 +71,10 @@ double PlaybackState::shared_time_of(double p) const {
   return inf;
 }
 
+std::uint32_t next_playback_seq(std::uint32_t seen) {
+  return seen < kMaxPlaybackSeq ? seen + 1 : kMaxPlaybackSeq;
+}
+
 bool supersedes(const PlaybackState& a, const PlaybackState& b) {
   if (a.seq != b.seq) return a.seq > b.seq;
   return a.updated_by > b.updated_by;

@@ -29,6 +29,16 @@ namespace wt {
 
 enum class GroupState : std::uint8_t { Idle = 0, Waiting = 1, Paused = 2, Playing = 3 };
 
+// A record's seq lies in [0, kMaxPlaybackSeq] (2^31 - 1), the bound the database rules enforce
+// and sync/playback_record.hpp checks on every record read.
+constexpr std::uint32_t kMaxPlaybackSeq = 2147483647;
+// The seq of a record written after one with seq `seen`: seen + 1, saturating at kMaxPlaybackSeq,
+// so it never wraps to 0. At the bound a new record ties on seq and wins only by its writer id
+// (supersedes): the group can still move, but only the writer with the greatest id can move it.
+// Reaching it takes 2^31 writes (the rules let a seq grow by at most 1000 a write), so in practice
+// only a participant who forges records gets there, and it costs the others nothing worse than that.
+std::uint32_t next_playback_seq(std::uint32_t seen);
+
 const char* group_state_name(GroupState s);  // "idle", "waiting", "paused", "playing"
 // Parses a name from the database; unknown names give false (and leave *out alone).
 bool parse_group_state(const std::string& name, GroupState* out);

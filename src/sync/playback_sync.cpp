@@ -403,7 +403,7 @@ bool PlaybackSync::publish_ready() const {
 void PlaybackSync::user_action(double now, Action a, double position_s) {
   ++stats_.user_actions;
   PlaybackState rec;
-  rec.seq = max_seq_ + 1;
+  rec.seq = next_playback_seq(max_seq_);
   rec.updated_by = id_;
   rec.rate = cur_.rate > 0 ? cur_.rate : 1.0;
   rec.duration_s = duration();
@@ -515,7 +515,7 @@ void PlaybackSync::check_download(double now) {
     const double target = cur_.position_at(shared);
     if (horizon_s_ >= std::min(target + cfg_.enter_waiting_margin_s, limit)) return;
     PlaybackState rec = cur_;
-    rec.seq = max_seq_ + 1;
+    rec.seq = next_playback_seq(max_seq_);
     rec.updated_by = id_;
     rec.state = GroupState::Waiting;
     rec.waiting_for = id_;
@@ -543,7 +543,7 @@ void PlaybackSync::check_download(double now) {
     const double p = cur_.position_s;
     if (fraction_ < 1 && horizon_s_ < std::min(p + own_resume_margin(), limit)) return;
     PlaybackState rec = cur_;
-    rec.seq = max_seq_ + 1;
+    rec.seq = next_playback_seq(max_seq_);
     rec.updated_by = id_;
     const std::string other = most_lagging(now, p, cfg_.resume_margin_s, false);
     if (!other.empty()) {

@@ -26,7 +26,7 @@
 //
 // Rules it keeps
 //   - No echo: applying a remote record yields commands, never a publish. A user action yields one
-//     record (seq + 1); records go out at most every 250 ms and the last one is never dropped (a
+//     record (seq + 1, saturating at kMaxPlaybackSeq: next_playback_seq); records go out at most every 250 ms and the last one is never dropped (a
 //     newer local record replaces an unsent one). The only other writes are Waiting/resume by the
 //     viewer whose download is short, once per transition.
 //   - Conflicts: the record with the higher (seq, updated_by) wins everywhere; a loser adopts the

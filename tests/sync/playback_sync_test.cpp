@@ -207,6 +207,28 @@ TEST_CASE("concurrent actions: the higher (seq, writer) wins and the loser adopt
   CHECK(next->seq == rb->seq + 1);
 }
 
+TEST_CASE("a record at the largest seq does not wrap the next seq: it ties, and the writer id decides",
+          "[sync][seq]") {
+  PlaybackState top;
+  top.seq = 2147483647u;  // 2^31 - 1, the largest seq the record reader and the rules accept
+  top.state = GroupState::Paused;
+  top.position_s = 100;
+  top.updated_by = "bob";
+  for (const char* me : {"alice", "carol"}) {
+    Glue g(me);
+    g.ready(1000);
+    g.core.on_remote_state(1000, top);
+    g.drain(1000);
+    g.user_seek(2000, 20);
+    auto rec = g.core.poll_publish(2000);
+    REQUIRE(rec);
+    CHECK(rec->seq == 2147483647u);  // not 0 (a wrap), not 2^31 (past the bound)
+    CHECK(rec->updated_by == me);
+    // "carol" > "bob" wins the tie; "alice" < "bob" does not, and the group stays at bob's record.
+    CHECK(wt::supersedes(*rec, top) == (std::string(me) == "carol"));
+  }
+}
+
 TEST_CASE("play is scheduled at least twice the largest round trip ahead, 300 ms minimum",
           "[sync]") {
   for (double rtt : {40.0, 400.0}) {

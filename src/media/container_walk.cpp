@@ -216,7 +216,8 @@ void ContainerWalk::step_mp4(std::uint64_t offset, const std::uint8_t* d, std::s
     return want(offset, 16);
   }
   if (!box_header(d, n, size_ - offset, size, hdr, type)) {
-    if (n < 16 && be32(d) == 1) return want(offset, 16);
+    // A 64-bit size needs 16 bytes; when the file ends before them, asking again would never end.
+    if (n < 16 && be32(d) == 1 && offset + n < size_) return want(offset, 16);
     return fail("box '" + fourcc(d + 4) + "' at byte " + std::to_string(offset) +
                 " claims a size past the end of the file or smaller than its header");
   }
@@ -231,7 +232,7 @@ void ContainerWalk::step_mp4(std::uint64_t offset, const std::uint8_t* d, std::s
     return want(offset, size);  // the whole box, then come back here
   }
   if (type != "moof") record_box(type, offset, size);  // fragments are points, not boxes
-  if (type == "moov") {
+  if (type == "moov" && !index_read_) {  // a second moov is a box like any other: not read
     index_ = {offset, size};
     index_at_end_ = mdat_seen_;
     read_moov(d + hdr, std::size_t(size - hdr));
@@ -335,7 +336,9 @@ void ContainerWalk::step_webm(std::uint64_t offset, const std::uint8_t* d, std::
   if (need > n) return want(offset, need);
   if (id != kCluster) record_box(webm_name(id), offset, total);  // clusters are points, not boxes
   const std::uint8_t* body = d + hdr;
-  const std::size_t body_n = std::size_t(std::min<std::uint64_t>(size, n - hdr));
+  // What is read of the body: never more than `need` asked for, so that what the walk learns does
+  // not depend on how many bytes the glue happened to pass (a Cluster: only its first 32 bytes).
+  const std::size_t body_n = std::size_t(std::min<std::uint64_t>({size, n - hdr, need > hdr ? need - hdr : 0}));
   switch (id) {
     case kSeekHead: if (need) read_seek_head(body, body_n); break;
     case kInfo: if (need) read_info(body, body_n); break;
@@ -401,7 +404,9 @@ void ContainerWalk::read_webm_head(const std::uint8_t* d, std::size_t n) {
     return fail("a malformed EBML header");
   const std::uint64_t seg = il + sl + size;
   if (seg + 12 > kMaxHeadBytes) return fail("the EBML header is too large");
-  if (n < seg + 12 && seg + 12 <= size_) return want(0, seg + 12);
+  const std::uint64_t need = std::min<std::uint64_t>(seg + 12, size_);  // the header and the Segment's
+  if (n < need) return want(0, need);
+  if (seg >= n) return fail("the file ends inside its EBML header");
   std::uint32_t sid;
   int sil, ssl;
   std::uint64_t ssize;
@@ -430,7 +435,8 @@ void ContainerWalk::read_seek_head(const std::uint8_t* d, std::size_t n) {
     });
     if (target == kCues && has_pos && segment_data_ + pos < segment_end_) {
       cues_at_ = segment_data_ + pos;
-      index_ = {cues_at_, 12};  // its size is known once its header is read
+      // Its size is known once its header is read; until then, its first bytes (within the file).
+      index_ = {cues_at_, std::min<std::uint64_t>(12, size_ - cues_at_)};
     }
   });
 }

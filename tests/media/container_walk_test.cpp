@@ -32,7 +32,9 @@ int walk_over(ContainerWalk& w, const std::vector<std::uint8_t>& file, std::size
     const bool held = want.offset + want.length <= std::min<std::uint64_t>(have, file.size()) || want.offset >= tail_from;
     if (want.length == 0 || !held) break;
     const std::uint64_t len = std::min<std::uint64_t>(std::max<std::uint64_t>(want.length, piece), file.size() - want.offset);
-    REQUIRE(w.feed(want.offset, file.data() + want.offset, std::size_t(len)));
+    // An exact-size copy, so that the AddressSanitizer build catches a read past what was fed.
+    const std::vector<std::uint8_t> bytes(file.begin() + long(want.offset), file.begin() + long(want.offset + len));
+    REQUIRE(w.feed(want.offset, bytes.data(), bytes.size()));
     ++feeds;
   }
   return feeds;
@@ -241,5 +243,81 @@ TEST_CASE("lying sizes end the walk with a reason and never read past what was g
       walk_over(w, part, 64, cut);
       CHECK((w.done() || w.wanted().offset + w.wanted().length > cut));
     }
+  }
+}
+
+// Inputs the fuzz target (tests/fuzz/container_walk.cpp) found, each a bug fixed in the walk.
+TEST_CASE("hostile files found by fuzzing end the walk with a reason", "[media][walk][fuzz]") {
+  SECTION("a 64-bit box size cut off by the end of the file: not the same bytes asked for forever") {
+    const std::vector<std::uint8_t> file = {0, 0, 0, 1, 'm', 'f', 'r', 'a'};  // size 1: 64-bit size follows
+    ContainerWalk w(file.size());
+    const wt::ByteRange first = w.wanted();
+    REQUIRE(w.feed(0, file.data(), file.size()));
+    CHECK((w.done() || !(w.wanted() == first)));
+    walk_over(w, file, 1);
+    CHECK(w.done());
+    CHECK_THAT(w.error(), Catch::Contains("'mfra'"));
+  }
+  SECTION("an EBML header longer than the file: no read past the bytes given (AddressSanitizer build)") {
+    // EBML id, then a 2-byte size of 0x2893 (10387) bytes in a 10-byte file.
+    const std::vector<std::uint8_t> file = {0x1a, 0x45, 0xdf, 0xa3, 0x68, 0x93, 0x68, 0x68, 0x68, 0x68};
+    ContainerWalk w(file.size());
+    walk_over(w, file, 1);
+    CHECK(w.done());
+    CHECK(w.format() == ContainerFormat::WebM);
+    CHECK_THAT(w.error(), Catch::Contains("ends inside its EBML header"));
+  }
+  SECTION("a SeekHead pointing at Cues in the file's last byte: the index range stays inside the file") {
+    const std::vector<std::uint8_t> file = {
+        0x1a, 0x45, 0xdf, 0xa3, 0x80,              // EBML header, empty
+        0x18, 0x53, 0x80, 0x67, 0x99,              // Segment of 25 bytes: its data starts at 10
+        0x11, 0x4d, 0x9b, 0x74, 0x8e,              // SeekHead of 14 bytes
+        0x4d, 0xbb, 0x8b,                          //   Seek of 11 bytes
+        0x53, 0xab, 0x84, 0x1c, 0x53, 0xbb, 0x6b,  //     SeekID: Cues
+        0x53, 0xac, 0x81, 24,                      //     SeekPosition 24: byte 34, the last one
+        0xec, 0x84, 0, 0, 0, 0};                   // Void of 4 bytes, to the Segment's end
+    REQUIRE(file.size() == 35);
+    ContainerWalk w(file.size());
+    walk_over(w, file, 64);
+    CHECK(w.done());
+    CHECK(w.index_range().offset == 34);
+    CHECK(w.index_range().offset + w.index_range().length <= file.size());
+  }
+  SECTION("what the walk learns does not depend on how many bytes the glue passes") {
+    // A Cluster whose Timestamp comes after a 32-byte Void: past the 32 bytes the walk asks for.
+    std::vector<std::uint8_t> file = {
+        0x1a, 0x45, 0xdf, 0xa3, 0x80,  // EBML header, empty
+        0x18, 0x53, 0x80, 0x67, 0xa8,  // Segment of 40 bytes
+        0x1f, 0x43, 0xb6, 0x75, 0xa3,  // Cluster of 35 bytes
+        0xec, 0x9e};                   //   Void of 30 bytes
+    file.resize(file.size() + 30, 0);
+    file.insert(file.end(), {0xe7, 0x81, 0x05});  // Timestamp 5
+    REQUIRE(file.size() == 50);
+    ContainerWalk exact(file.size()), whole(file.size());
+    walk_over(exact, file, 1);  // exactly the bytes it asks for
+    walk_over(whole, file, 4096);
+    CHECK(exact.done());
+    CHECK(whole.done());
+    CHECK(exact.media_start() == 10);
+    CHECK(whole.media_start() == 10);
+    CHECK(exact.points().size() == whole.points().size());
+  }
+  SECTION("a second moov after the first is walked over, not read from bytes it was not given") {
+    // moov (8 bytes, empty), then a moov of 64 bytes; the walk reads only the first one.
+    std::vector<std::uint8_t> file = {0, 0, 0, 8, 'm', 'o', 'o', 'v', 0, 0, 0, 64, 'm', 'o', 'o', 'v'};
+    file.resize(8 + 64, 0);
+    for (std::size_t at = 16; at + 8 <= file.size(); at += 8) {  // children: 8-byte 'free' boxes
+      file[at + 3] = 8;
+      std::memcpy(&file[at + 4], "free", 4);
+    }
+    ContainerWalk w(file.size());
+    walk_over(w, file, 16);  // fed 16 bytes at a time: the second moov's header, not its body
+    CHECK(w.done());
+    CHECK(w.error().empty());
+    CHECK(w.index_read());
+    CHECK(w.index_range() == wt::ByteRange{0, 8});
+    REQUIRE(w.boxes().size() == 2);
+    CHECK(w.boxes()[1].offset == 8);
+    CHECK(w.boxes()[1].size == 64);
   }
 }

@@ -75,6 +75,40 @@ TEST_CASE("file names are made safe: no paths, control characters, HTML or '..'"
   CHECK(wt::sanitize_file_name("Amélie 🎬.mkv") == "Amélie 🎬.mkv");
 }
 
+// The names a hostile sender might put in a session record (issue 14): whatever arrives, what the
+// receiver shows and saves has no markup, no path, no control or bidi character, fits 255 bytes,
+// and is stable (sanitizing it again changes nothing).
+TEST_CASE("hostile names from a peer are made safe to show and to save", "[checks]") {
+  const std::string html_and_path = "<img src=x onerror=alert(1)> \xd1\x84\xd0\xb8\xd0\xbb\xd1\x8c\xd0\xbc ..\\..\\evil.mp4";
+  CHECK(wt::sanitize_file_name(html_and_path) == "_img src=x onerror=alert(1)_ \xd1\x84\xd0\xb8\xd0\xbb\xd1\x8c\xd0\xbc .._.._evil.mp4");
+  const std::string rlo = "holiday\xe2\x80\xae" "4pm.exe";  // shows as "holidayexe.mp4"
+  CHECK(wt::sanitize_file_name(rlo) == "holiday4pm.exe");
+  const std::string isolates = "\xe2\x81\xa6movie\xe2\x81\xa9\xe2\x80\x8f.mkv\xe2\x80\xac";
+  CHECK(wt::sanitize_file_name(isolates) == "movie.mkv");
+  const std::string long_name = std::string(300, 'a') + ".mp4";  // 304 bytes
+  const std::string cut = wt::sanitize_file_name(long_name);
+  CHECK(cut.size() == 255);
+  CHECK(cut == std::string(251, 'a') + ".mp4");
+  const std::string long_cyrillic = [] { std::string s; for (int i = 0; i < 150; ++i) s += "\xd1\x84"; return s + ".webm"; }();  // 305 bytes
+  const std::string cut2 = wt::sanitize_file_name(long_cyrillic);
+  CHECK(cut2.size() <= 255);
+  CHECK(cut2.size() >= 250);
+  CHECK(cut2.substr(cut2.size() - 5) == ".webm");
+
+  for (const std::string& name : {html_and_path, rlo, isolates, long_name, long_cyrillic, std::string("/etc/passwd"),
+                                   std::string("C:\\Windows\\win.ini"), std::string("a\x00" "b.mp4", 7), std::string("\x1b[31mred.mp4")}) {
+    const std::string clean = wt::sanitize_file_name(name);
+    INFO(name);
+    CHECK(!clean.empty());
+    CHECK(clean.size() <= 255);
+    CHECK(clean.find_first_of("/\\<>:\"|?*") == std::string::npos);
+    for (unsigned char c : clean) CHECK((c >= 0x20 && c != 0x7f));
+    CHECK(clean.find("\xe2\x80\xae") == std::string::npos);  // RLO
+    CHECK(clean.find("\xe2\x81\xa6") == std::string::npos);  // LRI
+    CHECK(wt::sanitize_file_name(clean) == clean);
+  }
+}
+
 TEST_CASE("long names are cut to 255 bytes at a character boundary, keeping the extension",
           "[checks]") {
   std::string stem;

@@ -2,7 +2,7 @@
 // against the embedded server, the official emulator or a real project: only /config.json differs.
 import { initializeApp } from 'firebase/app';
 import {
-  connectDatabaseEmulator, getDatabase, onDisconnect, onValue, ref, serverTimestamp, set,
+  connectDatabaseEmulator, forceWebSockets, getDatabase, onDisconnect, onValue, ref, serverTimestamp, set,
 } from 'firebase/database';
 
 export async function loadDatabaseConfig() {
@@ -31,6 +31,10 @@ export async function connectDatabase(config, { userId, auth = null } = {}) {
   }
   if (!isUserId(userId)) throw new Error(`connectDatabase: a user id (${USER_ID_RULE}) is required to sign in to the ${config.mode} database`);
   const { host, port } = config.emulator;
+  // The embedded server speaks WebSocket only. After one failed WebSocket attempt (an outage, a
+  // restarted dev server) the SDK remembers the failure in localStorage and tries long polling
+  // first, which the embedded server does not serve: the page would never reconnect.
+  if (config.mode === 'embedded') forceWebSockets();
   const app = initializeApp(
     { projectId: config.namespace, databaseURL: `http://${host}:${port}?ns=${config.namespace}` },
     `wt-${crypto.randomUUID()}`);

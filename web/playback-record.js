@@ -13,12 +13,22 @@ export function watchRecord(db, sessionId, onRecord) {
 
 // Writes the record unless the database already holds one that wins over it (higher seq, ties
 // by writer): then the transaction aborts and the listener delivers the winner.
+// The SDK gives up a transaction it had sent when the connection dropped ('disconnect': the server
+// may or may not have applied it), where a plain write would be sent again. So it is run again,
+// waiting in the SDK's queue until the database is back: the same check makes that safe (at worst
+// our record is written twice, which the core takes as its own coming back).
 export async function writeRecord(db, sessionId, record, supersedes) {
-  const result = await runTransaction(ref(db, `watch-playback/${sessionId}`), (current) => {
-    if (current && supersedes(current, record)) return undefined;  // abort: theirs wins
-    return { ...record, lastUpdateAt: serverTimestamp() };
-  }, { applyLocally: false });
-  return result.committed;
+  for (;;) {
+    try {
+      const result = await runTransaction(ref(db, `watch-playback/${sessionId}`), (current) => {
+        if (current && supersedes(current, record)) return undefined;  // abort: theirs wins
+        return { ...record, lastUpdateAt: serverTimestamp() };
+      }, { applyLocally: false });
+      return result.committed;
+    } catch (e) {
+      if (e?.message !== 'disconnect') throw e;
+    }
+  }
 }
 
 export function watchViewers(db, sessionId, onViewers) {

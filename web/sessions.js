@@ -13,17 +13,33 @@ export function isEnded(status) {
   return ENDED.has(status);
 }
 
+// Sessions this page created that the database has not acknowledged yet, per database. After a
+// reconnect the SDK sends its listens before its queued writes, so the listen on a session created
+// while offline reaches the database before the session does, and the rules (participants only)
+// deny it: it is listened to again once the creation is acknowledged (watchUserSessions).
+const creating = new WeakMap();  // db → Map(sessionId → the creating write)
+const creations = (db) => {
+  if (!creating.has(db)) creating.set(db, new Map());
+  return creating.get(db);
+};
+
 export async function createSession(db, { initiatorId, recipientId, fileName, fileSize, mimeType, fileHash, mode }) {
   const id = push(ref(db, 'watch-sessions')).key;
   const session = {
     initiatorId, recipientId, fileName, fileSize, mimeType: mimeType || '', fileHash: fileHash || '', mode,
     createdAt: serverTimestamp(), status: 'pending',
   };
-  await update(ref(db), {
+  const written = update(ref(db), {
     [`watch-sessions/${id}`]: session,
     [`user-sessions/${initiatorId}/${id}`]: { role: 'initiator', createdAt: serverTimestamp() },
     [`user-sessions/${recipientId}/${id}`]: { role: 'recipient', createdAt: serverTimestamp() },
   });
+  creations(db).set(id, written);
+  try {
+    await written;
+  } finally {
+    creations(db).delete(id);
+  }
   return id;
 }
 
@@ -50,8 +66,9 @@ export function deleteSessionRecords(db, session) {
   });
 }
 
-export function watchSession(db, sessionId, onChange) {
-  return onValue(ref(db, `watch-sessions/${sessionId}`), (snap) => onChange(snap.exists() ? { id: sessionId, ...snap.val() } : null));
+// onDenied(error): the database refused the listen (the listener is gone).
+export function watchSession(db, sessionId, onChange, onDenied) {
+  return onValue(ref(db, `watch-sessions/${sessionId}`), (snap) => onChange(snap.exists() ? { id: sessionId, ...snap.val() } : null), onDenied);
 }
 
 // Calls onChange([session, …]) with every session the user takes part in, newest first. Each
@@ -59,28 +76,36 @@ export function watchSession(db, sessionId, onChange) {
 export function watchUserSessions(db, userId, onChange) {
   const sessions = new Map();
   const unsubs = new Map();
+  let ids = new Set();
+  let closed = false;
   const emit = () => onChange([...sessions.values()].sort((a, b) => (b.createdAt ?? 0) - (a.createdAt ?? 0)));
+  const follow = (id) => {
+    unsubs.set(id, watchSession(db, id, (s) => {
+      if (s) sessions.set(id, s);
+      else sessions.delete(id);
+      emit();
+    }, () => {
+      unsubs.delete(id);
+      const creation = creations(db).get(id);
+      // Our own session, still on its way to the database (see `creating`): follow it once there.
+      if (creation) creation.then(() => { if (!closed && ids.has(id) && !unsubs.has(id)) follow(id); }, () => {});
+    }));
+  };
   const unsubIndex = onValue(ref(db, `user-sessions/${userId}`), (snap) => {
-    const ids = new Set();
+    ids = new Set();
     snap.forEach((child) => { ids.add(child.key); });
     for (const [id, unsub] of unsubs) {
       if (!ids.has(id)) {
         unsub();
         unsubs.delete(id);
-        sessions.delete(id);
       }
     }
-    for (const id of ids) {
-      if (unsubs.has(id)) continue;
-      unsubs.set(id, watchSession(db, id, (s) => {
-        if (s) sessions.set(id, s);
-        else sessions.delete(id);
-        emit();
-      }));
-    }
+    for (const id of sessions.keys()) if (!ids.has(id)) sessions.delete(id);
+    for (const id of ids) if (!unsubs.has(id)) follow(id);
     emit();
   });
   return () => {
+    closed = true;
     unsubIndex();
     for (const unsub of unsubs.values()) unsub();
   };

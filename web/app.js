@@ -108,7 +108,10 @@ async function main() {
   const { db, uid: user } = await connectDatabase(config, { userId: name });
   document.body.dataset.user = user;
   watchConnection(db, (connected) => {
-    $('db-status').textContent = connected ? `connected to ${config.label}` : `offline — reconnecting to ${config.label}…`;
+    // Offline, the page keeps working: what goes peer to peer goes on, and the SDK keeps every
+    // change (a pause, an acceptance) and sends it once the database is back.
+    $('db-status').textContent = connected ? `connected to ${config.label}`
+      : `offline — reconnecting to ${config.label}… Your changes are kept and sent once it is back.`;
     $('db-status').dataset.state = connected ? 'ok' : 'offline';
   });
   announcePresence(db, user, name);

@@ -2,18 +2,19 @@
 import { chromium, expect, firefox } from '@playwright/test';
 import { CHROMIUM_ARGS, FIREFOX_PREFS } from '../playwright.config.mjs';
 
-export const appUrl = (user) => `${process.env.WT_BASE_URL}/?user=${user}`;
+// baseUrl: the page server's; the one global-setup started unless a test runs its own stack.
+export const appUrl = (user, baseUrl = process.env.WT_BASE_URL) => `${baseUrl}/?user=${user}`;
 
 // A fresh context (its own storage, like another person's browser) with the page loaded and ready;
 // `errors` collects uncaught page errors so that tests can assert there were none. `prepare(page)`
 // runs before the page loads (init scripts).
-export async function openAs(browser, user, prepare) {
+export async function openAs(browser, user, prepare, { baseUrl } = {}) {
   const context = await browser.newContext();
   const page = await context.newPage();
   if (prepare) await prepare(page);
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(appUrl(user));
+  await page.goto(appUrl(user, baseUrl));
   await expect(page.locator('body')).toHaveAttribute('data-ready', 'true');
   return { context, page, errors };
 }

@@ -14,7 +14,8 @@ export function loadRules() {
   return JSON.parse(readFileSync(join(ROOT, 'database.rules.json'), 'utf8'));
 }
 
-// Returns { client, close } where client is what the page receives as /config.json.
+// Returns { client, close } where client is what the page receives as /config.json; with the
+// embedded server also `embedded`, its handle (stop/start/restart for the outage tests).
 export async function openDatabase(env = process.env) {
   if (env.WT_FIREBASE_CONFIG) {
     let firebase;
@@ -40,5 +41,6 @@ export async function openDatabase(env = process.env) {
     client: { mode: 'embedded', label: `embedded database at ${db.host}:${db.port}`, namespace, emulator: { host: db.host, port: db.port } },
     close: () => db.close(),
     port: db.port,
+    embedded: db,
   };
 }

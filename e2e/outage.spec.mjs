@@ -201,6 +201,9 @@ test('the database restarted during synced playback: local play, pause and seek 
   await expect.poll(async () => (await serverValue(`watch-playback/${id}`))?.lastUpdateBy, { timeout: 15_000 }).toBe(bobId);
   await expect.poll(async () => (await serverValue(`watch-playback/${id}`))?.seq, { timeout: 15_000 })
     .toBe(before.seq + (bobActed.published - bobBefore.published));
+  // Both viewers report again (the server removed their reports when it dropped them).
+  await expect.poll(async () => Object.keys(await serverValue(`watch-viewers/${id}`) ?? {}).sort(), { timeout: 15_000 })
+    .toEqual([aliceId, bobId].sort());
   const after = await serverValue(`watch-playback/${id}`);
   expect(after.state).toBe('playing');
   expect(after.currentTime).toBeGreaterThanOrEqual(59.5);

@@ -3,13 +3,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
+import net from 'node:net';
 import { initializeApp, deleteApp } from 'firebase/app';
 import { connectDatabaseEmulator, getDatabase, onValue, ref } from 'firebase/database';
 import { watchRecord, writeRecord } from '../../web/playback-record.js';
 
 const require = createRequire(import.meta.url);
 const { startEmbeddedDatabase } = require('../../web/server/rtdb/index.cjs');
-const { startDelayProxy } = require('../../web/server/rtdb/delay-proxy.cjs');
 
 const STEP_TIMEOUT = 10_000;
 let appCounter = 0;
@@ -30,6 +30,34 @@ function until(db, path, predicate, label) {
   return withTimeout(seen, label).finally(() => unsubscribe());
 }
 
+// A loopback TCP proxy that can hold what clients send: bytes sent while held never reach the
+// server (a request in flight when the connection drops). What the server sends always passes.
+async function startHoldingProxy(targetPort) {
+  let holding = false;
+  const sockets = new Set();
+  const proxy = net.createServer((client) => {
+    const upstream = net.connect({ host: '127.0.0.1', port: targetPort });
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+      s.on('error', () => {});
+    }
+    client.on('data', (d) => { if (!holding) upstream.write(d); });
+    upstream.on('data', (d) => client.write(d));
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+  });
+  await new Promise((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  return {
+    port: proxy.address().port,
+    hold(on) { holding = on; },
+    close() {
+      for (const s of sockets) s.destroy();
+      return new Promise((resolve) => proxy.close(() => resolve()));
+    },
+  };
+}
+
 // The order of records (the core's PlaybackSync.recordSupersedes: higher seq, ties by writer).
 const supersedes = (a, b) => (a.seq !== b.seq ? a.seq > b.seq : a.lastUpdateBy > b.lastUpdateBy);
 const record = (seq, by, state) => ({ seq, state, currentTime: seq, anchorAt: 0, lastUpdateBy: by });
@@ -39,8 +67,7 @@ const record = (seq, by, state) => ({ seq, state, currentTime: seq, anchorAt: 0,
 // reach the database once it is back, without an error for the page to show.
 test('a record write in flight when the database goes away reaches it once it is back', { timeout: 30_000 }, async (t) => {
   const server = await startEmbeddedDatabase();
-  // Every byte takes 300 ms each way: the write is still on its way when the server drops.
-  const proxy = await startDelayProxy({ targetHost: '127.0.0.1', targetPort: server.port, delayMs: 300 });
+  const proxy = await startHoldingProxy(server.port);
   const app = initializeApp({ projectId: 'outage-test', databaseURL: `http://127.0.0.1:${proxy.port}?ns=${server.namespace}` }, `outage-${appCounter++}`);
   t.after(async () => {
     await deleteApp(app).catch(() => {});
@@ -54,13 +81,19 @@ test('a record write in flight when the database goes away reaches it once it is
   watchRecord(db, 's1', (r) => heard.push(r));
   await until(db, 'watch-playback/s1', (v) => v?.seq === 1, 'the first record heard');
 
+  // Sent, but held on its way: the server drops the connection without having seen it.
+  proxy.hold(true);
   const written = writeRecord(db, 's1', record(2, 'bob', 'paused'), supersedes);
   await server.stop();
   await until(db, '.info/connected', (v) => v === false, 'offline');
+  assert.equal((await server.server.getValue(server.server.baseRef.child('watch-playback/s1'))).seq, 1);
+  proxy.hold(false);
   await server.start();
   assert.equal(await withTimeout(written, 'the write after the restart'), true);
   const stored = await server.server.getValue(server.server.baseRef.child('watch-playback/s1'));
   assert.equal(stored.seq, 2);
   assert.equal(stored.lastUpdateBy, 'bob');
   assert.equal(stored.state, 'paused');
+  await until(db, 'watch-playback/s1', (v) => v?.seq === 2, 'the record heard back');
+  assert.deepEqual(heard.map((r) => r?.seq), [1, 2]);
 });

@@ -17,7 +17,7 @@ let dir, stack;
 
 test.beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'wt-outage-'));
-  const db = await openDatabase();
+  const db = await openDatabase({ ...process.env, WT_DATABASE_PORT: '' });  // a free port, not global-setup's
   const web = await startStaticServer({ clientConfig: db.client, port: 0 });
   stack = { db: db.embedded, url: web.url, close: async () => { await web.close(); await db.close(); } };
 });

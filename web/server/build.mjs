@@ -1,5 +1,6 @@
 // Builds what is missing or out of date: the native core + tests, the wasm core (ES module + .wasm)
-// and the browser bundle. `node web/server/build.mjs [--native] [--wasm] [--web]` (default: all).
+// and the browser bundle. `node web/server/build.mjs [--native] [--wasm] [--web] [--sanitize]`
+// (default: the first three; --sanitize, the tests' AddressSanitizer + UBSan and fuzz build, is npm test's).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -33,6 +34,17 @@ export function buildWasm() {
   run('cmake', ['--build', dir, '-j2'], EM_ENV);
 }
 
+// Hostile bytes, for npm test: the core and the Catch2 tests with AddressSanitizer + UBSan, and the
+// libFuzzer targets of tests/fuzz, all from one sanitized core (CMake's WT_FUZZ), with Debian's
+// clang-14 (libFuzzer needs clang). -O2 -g: fast enough to fuzz, with line numbers in reports.
+export function buildSanitize() {
+  const dir = join(BUILD, 'sanitize');
+  if (!existsSync(join(dir, 'CMakeCache.txt'))) {
+    run('cmake', ['-S', '.', '-B', dir, '-DCMAKE_BUILD_TYPE=RelWithDebInfo', '-DCMAKE_CXX_COMPILER=clang++-14', '-DWT_FUZZ=ON']);
+  }
+  run('cmake', ['--build', dir, '-j2']);
+}
+
 export async function buildWeb() {
   const esbuild = await import('esbuild');
   mkdirSync(join(BUILD, 'web'), { recursive: true });
@@ -56,18 +68,20 @@ export async function buildWeb() {
   });
 }
 
-export async function buildAll({ native = true, wasm = true, web = true } = {}) {
+export async function buildAll({ native = true, wasm = true, web = true, sanitize = false } = {}) {
   checkNode();
-  ensureSystemPackages(['build']);
+  ensureSystemPackages(sanitize ? ['build', 'test'] : ['build']);  // clang-14's sanitizers: a test need
   ensureNpmDependencies();
   if (native) buildNative();
   if (wasm) buildWasm();
   if (web) await buildWeb();
+  if (sanitize) buildSanitize();
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {
   const args = new Set(process.argv.slice(2));
-  const some = args.has('--native') || args.has('--wasm') || args.has('--web');
-  await withSetupErrors(() =>
-    buildAll(some ? { native: args.has('--native'), wasm: args.has('--wasm'), web: args.has('--web') } : {}));
+  const some = args.has('--native') || args.has('--wasm') || args.has('--web') || args.has('--sanitize');
+  await withSetupErrors(() => buildAll(some
+    ? { native: args.has('--native'), wasm: args.has('--wasm'), web: args.has('--web'), sanitize: args.has('--sanitize') }
+    : {}));
 }

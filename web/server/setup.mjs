@@ -20,6 +20,10 @@ export const PACKAGES = {
     chromium: '/usr/bin/chromium',
     'firefox-esr': '/usr/bin/firefox-esr',
     ffmpeg: '/usr/bin/ffmpeg',
+    // The sanitizer build and the fuzz targets (build/sanitize): clang and its sanitizer and libFuzzer
+    // runtimes. emscripten pulls clang-14 in, but not the runtimes (libclang-common-14-dev only recommends them).
+    'clang-14': '/usr/bin/clang++-14',
+    'libclang-rt-14-dev': '/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a',
   },
 };
 

@@ -158,7 +158,7 @@ CheckResult check_storage(std::uint64_t needed, std::uint64_t quota, std::uint64
   if (free - needed < margin)
     return {Verdict::Warn, "storage-tight",
             "Storage is nearly full: this file needs " + format_bytes(needed) + " and " +
-                format_bytes(free) + " is free. The transfer may fail."};
+                format_bytes(free) + " is free. If it runs out, the transfer pauses until space is freed."};
   return {Verdict::Ok, "ok", ""};
 }
 

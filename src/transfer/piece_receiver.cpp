@@ -426,11 +426,18 @@ ReceiveError PieceReceiver::on_piece_stored(std::uint32_t piece, double now_ms) 
   if (s == nullptr || s->state != Slot::State::Storing) return ReceiveError::BadCall;
   advance_file_hash();  // (already done when it became possible; kept for safety)
   s->state = Slot::State::Free;
+  s->refused = false;
   ledger_.mark(piece, verified_digests_[piece]);
   scheduler_.mark_held(piece);
   ledger_dirty_ = true;
   if (connected_) queue_frame(FrameType::PieceOk, piece, 0);
-  if (paused_) end_pause(now_ms);  // there is room again
+  if (paused_) {
+    // There was room for this one: try the refused ones now; go on once none is left.
+    const bool refused_left =
+        std::any_of(slots_.begin(), slots_.end(), [](const Slot& o) { return o.refused; });
+    if (refused_left) store_parked(now_ms);
+    else end_pause(now_ms);
+  }
   advance_file_hash();
   maybe_finish();
   return ReceiveError::None;
@@ -449,6 +456,7 @@ ReceiveError PieceReceiver::on_storage_full(std::uint32_t piece, double now_ms) 
   Slot* s = slot_of(piece);
   if (s == nullptr || s->state != Slot::State::Storing) return ReceiveError::BadCall;
   s->state = Slot::State::Parked;  // verified bytes kept: nothing is fetched twice
+  s->refused = true;
   if (paused_) return ReceiveError::StorageFull;
   paused_ = true;
   retries_ = 0;
@@ -487,10 +495,9 @@ void PieceReceiver::store_parked(double /*now_ms*/) {
   }
 }
 
-// A store succeeded: the rest goes to storage, the sender hears we go on, requests resume.
+// Every refused piece is stored: the sender hears we go on, requests resume.
 void PieceReceiver::end_pause(double now_ms) {
   paused_ = false;
-  store_parked(now_ms);
   if (connected_) {
     queue_frame(FrameType::Pause, 0, kPauseNone);
     scheduler_.on_activity(now_ms);  // the pause was no stall
@@ -637,6 +644,7 @@ ReceiverAction PieceReceiver::poll_action(double now_ms) {
           s->piece = p;
           s->chunk_mask = 0;
           s->quiet = false;
+          s->refused = false;
         }
         s->request_seq = ++request_seq_;
         s->urgent = urgent;

@@ -34,7 +34,8 @@
 // already asked for still arrive and are kept), and the sender is told with a Pause frame. The
 // store is tried again at next_deadline() on a doubling schedule (storage_retry_first_ms, up to
 // storage_retry_max_ms), at once on retry_storage() (the user's "Try again"), and whenever another
-// store completes; the first store that succeeds ends the pause and requests go on.
+// store succeeds (room appeared); the pause ends, and requests go on, once every refused piece is
+// stored (a store that fits while others do not is no reason to ask for more).
 #pragma once
 
 #include <cstddef>
@@ -196,6 +197,7 @@ class PieceReceiver {
     std::uint64_t chunk_mask = 0;
     std::uint32_t chunks_needed = 0;
     bool quiet = false;  // drop chunks silently until the next PieceDigest (an earlier attempt's tail)
+    bool refused = false;  // its store was refused for want of space (and has not succeeded since)
     std::uint64_t request_seq = 0;  // order of its latest Request: the sender serves in that order
     bool urgent = false;            // asked for with UrgentRequest: served out of that order
     std::vector<std::uint8_t> data;

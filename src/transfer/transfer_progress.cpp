@@ -62,6 +62,14 @@ std::string TransferProgress::text(double now_ms) const {
   return format_progress(fraction(), complete(), rate(now_ms), eta_seconds(now_ms));
 }
 
+namespace {
+std::string progress_bar(double fraction, bool complete);
+}  // namespace
+
+std::string TransferProgress::paused_text() const {
+  return progress_bar(fraction(), complete()) + (complete() ? " • done" : " • paused");
+}
+
 std::string format_rate(double bps) {
   char buf[32];
   if (!(bps >= 0) || std::isinf(bps)) return "— MB/s";
@@ -95,7 +103,10 @@ std::string format_bytes(std::uint64_t bytes) {
   return buf;
 }
 
-std::string format_progress(double fraction, bool complete, double rate_bps, double eta_s) {
+namespace {
+
+// "[████░░░░░] 40%"
+std::string progress_bar(double fraction, bool complete) {
   constexpr int kCells = 9;
   if (!(fraction >= 0)) fraction = 0;
   if (fraction > 1) fraction = 1;
@@ -111,7 +122,13 @@ std::string format_progress(double fraction, bool complete, double rate_bps, dou
   }
   std::string out = "[";
   for (int i = 0; i < kCells; ++i) out += i < filled ? "█" : "░";
-  out += "] " + std::to_string(percent) + "% • ";
+  return out + "] " + std::to_string(percent) + "%";
+}
+
+}  // namespace
+
+std::string format_progress(double fraction, bool complete, double rate_bps, double eta_s) {
+  std::string out = progress_bar(fraction, complete) + " • ";
   if (complete) return out + "done";
   out += format_rate(rate_bps) + " • ";
   out += eta_s >= 0 ? "ETA " + format_duration(eta_s) : std::string(rate_bps == 0 ? "stalled" : "ETA —");

@@ -31,6 +31,9 @@ class TransferProgress {
   double stalled_for_ms(double now_ms) const;
 
   std::string text(double now_ms) const;
+  // While the transfer waits on purpose (the receiver's storage is full), no rate or ETA, which
+  // would only decay towards "stalled": "[████░░░░░] 40% • paused".
+  std::string paused_text() const;
 
  private:
   double blended_rate(double now_ms) const;

@@ -565,12 +565,45 @@ TEST_CASE("storage full: the piece is kept and handed out again unchanged; the s
   CHECK(peer.unverified_stores == 0);
   CHECK(d.requests().empty());
   CHECK(peer.rx->next_deadline() == Approx(peer.now + 4000));
-  // This time it works: the pause ends, the sender hears it, requests go on.
+  // This time there is room for one: still paused (the other may not fit), nothing asked for.
   CHECK(peer.rx->on_piece_stored(0, peer.now) == ReceiveError::None);
+  CHECK(peer.rx->state() == wt::ReceiverState::StorageFull);
+  d = peer.drain();
+  CHECK_FALSE(d.has_frame(FrameType::Pause, 0));
+  CHECK(d.requests().empty());
+  // Both refused pieces are stored: the pause ends, the sender hears it, requests go on.
+  CHECK(peer.rx->on_piece_stored(1, peer.now) == ReceiveError::None);
   CHECK(peer.rx->state() == wt::ReceiverState::Receiving);
   d = peer.drain();
   CHECK(d.has_frame(FrameType::Pause, 0));
   CHECK(d.requested(2));
-  CHECK(peer.rx->on_piece_stored(1, peer.now) == ReceiveError::None);
   CHECK(peer.rx->ledger().verified_count() == 2);
+}
+
+TEST_CASE("storage full: one store that fits among refused ones tries them again but does not end the pause",
+          "[receiver][storage]") {
+  wt::ReceiverConfig cfg;
+  cfg.scheduler.window_pieces = 3;
+  Peer peer(three_and_a_bit_pieces(), cfg);
+  peer.manifest();
+  peer.drain();
+  for (std::uint32_t p : {0u, 1u}) peer.send_piece(p);
+  peer.drain();
+  REQUIRE(peer.rx->on_storage_full(0, peer.now) == ReceiveError::StorageFull);
+  REQUIRE(peer.rx->on_storage_full(1, peer.now) == ReceiveError::StorageFull);
+  peer.drain();
+  // Piece 2, asked for before the pause, arrives and fits (a smaller write).
+  peer.send_piece(2);
+  Drained d = peer.drain();
+  REQUIRE(d.count(Kind::StorePiece) == 1);
+  CHECK(peer.rx->on_piece_stored(2, peer.now) == ReceiveError::None);
+  d = peer.drain();
+  CHECK(d.count(Kind::StorePiece) == 2);  // room appeared: the refused ones go again at once
+  CHECK(d.requests().empty());
+  CHECK_FALSE(d.has_frame(FrameType::Pause, 0));
+  CHECK(peer.rx->state() == wt::ReceiverState::StorageFull);
+  CHECK(peer.rx->on_storage_full(0, peer.now) == ReceiveError::StorageFull);  // still no room for it
+  CHECK(peer.rx->on_piece_stored(1, peer.now) == ReceiveError::None);
+  CHECK(peer.rx->state() == wt::ReceiverState::StorageFull);
+  CHECK(peer.rx->stats().storage_pauses == 1);
 }

@@ -1,6 +1,7 @@
 // Watching while the file arrives, on the receiving side: carries events into the core's
 // ProgressivePlayback and its decisions out. Verified pieces (taken as they are verified while
-// IndexedDB stores them, read back from it after; one at a time, never the whole file) go to the container walk the core asks for, then to the demuxer
+// IndexedDB stores them, read back from it after and checked against their digests by the transfer's
+// core; one at a time, never the whole file) go to the container walk the core asks for, then to the demuxer
 // (mp4box.js for MP4; WebM is appended as it is) and into Media Source Extensions. The core decides
 // when play unlocks, how far playback can run (the horizon the sync core waits on) and what the
 // transfer fetches first; this file moves bytes and keeps one timer.
@@ -13,13 +14,17 @@ const WALK_READ = 64 * 1024;  // the walk needs headers: this much at a time is 
 const GAP_CHECK_MS = 250;     // playback stuck this long with data just ahead: jump the hole
 const GAP_MAX_S = 2;          // ... if it is at most this wide (B-frames, edit lists, a lost piece)
 
+// A held piece read back damaged: the transfer fetches it again and onPieceHeld brings it back.
+class PieceRefetched extends Error {}
+
 export class ProgressivePlayer {
   // onStatus(status): the core's status plus { format, error }; onHorizon(horizonS, fraction, gain);
   // onFetchPlan(plan): what the transfer should fetch first; nudge(t): move the element over a hole
   // without it counting as a user's seek.
-  // verifiedPiece(piece): a verified piece's bytes (a Blob) while IndexedDB is still storing it, or null.
-  constructor({ core, store, transferId, fileSize, pieceSize, video, onStatus, onHorizon, onFetchPlan, nudge, verifiedPiece = () => null, now = () => performance.now() }) {
-    Object.assign(this, { store, transferId, fileSize, pieceSize, video, onStatus, onHorizon, onFetchPlan, nudge, verifiedPiece, now });
+  // readPiece(piece): a held piece's bytes, checked (the transfer's ReceiverDriver.readPiece); null
+  // when it was found damaged and is being fetched again.
+  constructor({ core, fileSize, pieceSize, video, onStatus, onHorizon, onFetchPlan, nudge, readPiece, now = () => performance.now() }) {
+    Object.assign(this, { fileSize, pieceSize, video, onStatus, onHorizon, onFetchPlan, nudge, readStored: readPiece, now });
     this.policy = new core.ProgressivePlayback(fileSize, null);
     this.mse = new MediaSourceBuffer(video);
     this.format = 'unknown';
@@ -74,7 +79,7 @@ export class ProgressivePlayer {
           await this.setUpDemuxer();
           await this.feed();
         } catch (e) {
-          this.fail(`Playback while downloading stopped: ${e.message}`);
+          if (!(e instanceof PieceRefetched)) this.fail(`Playback while downloading stopped: ${e.message}`);
         }
         this.report();
       } while (this.again && !this.closed);
@@ -110,9 +115,11 @@ export class ProgressivePlayer {
 
   async readPiece(piece) {
     if (this.cache?.piece === piece) return this.cache.bytes;
-    const storing = this.verifiedPiece(piece);
-    const bytes = storing ? new Uint8Array(await storing.arrayBuffer()) : await this.store.readPiece(this.transferId, piece);
-    if (!bytes) throw new Error(`piece ${piece} is not in storage`);
+    const bytes = await this.readStored(piece);
+    if (!bytes) {
+      this.policy.onPieceLost(piece);  // the horizon ends before it until it is here again
+      throw new PieceRefetched(`piece ${piece} is being fetched again`);
+    }
     this.cache = { piece, bytes };
     return bytes;
   }

@@ -1,8 +1,10 @@
 // Drives the core's PieceReceiver: messages from the `file-transfer` data channel in; requests out,
 // verified pieces into IndexedDB (batched, through PieceWriter), the ledger saved with them. The core
-// verifies every piece and decides what to ask for; this loop only carries out its actions.
+// verifies every piece and decides what to ask for; this loop only carries out its actions. A store
+// refused for want of space goes to the core as such (it pauses and decides when to try again);
+// pieces read back for playback go through the core, which checks them against their digests.
 import { feedMessage } from './channel-message.js';
-import { PieceWriter } from './piece-store.js';
+import { PieceWriter, StoreFullError } from './piece-store.js';
 
 // 4 MiB per transaction: large records, few transactions. The core's window (how many pieces it
 // requests before they are stored) is sized above this batch.
@@ -16,6 +18,8 @@ export class ReceiverDriver {
     Object.assign(this, { core, store, onChange, onDone, onFatal, onReject, onVerified, now });
     this.storing = new Map();  // piece → its verified bytes (a Blob) until IndexedDB has them
     this.transferId = manifest.transferId;
+    this.fileSize = manifest.fileSize;
+    this.ledger = ledger;  // the latest ledger the core handed out: checks stored pieces after close()
     this.receiver = new core.PieceReceiver(manifest, null, ledger);  // the core's own window and stall timeout
     this.ledgerRestore = this.receiver.ledgerRestore();  // "ok", "empty", or why an old ledger was not usable
     this.writer = new PieceWriter(store, this.transferId, { maxBatchPieces: BATCH_PIECES, maxDelayMs: 30 });
@@ -58,19 +62,27 @@ export class ReceiverDriver {
           }
           break;
         // The Blob copies the piece out of the wasm heap (the only copy; it is disk-backed once stored).
+        // A piece handed out again (its store was refused: storage full) keeps the Blob it has.
         case 'store': {
-          const blob = new Blob([a.data]);
+          const again = this.storing.get(a.piece);
+          const blob = again ?? new Blob([a.data]);
           this.storing.set(a.piece, blob);
           this.storePiece(a.piece, blob);
-          this.onVerified(a.piece);
+          if (!again) this.onVerified(a.piece);
           break;
         }
-        case 'ledger': this.writer.setLedger(a.data.slice()); break;
+        case 'ledger':
+          this.ledger = a.data.slice();
+          this.writer.setLedger(this.ledger);
+          break;
         case 'rejected': this.onReject(a.piece, a.text); break;
         case 'read-back': this.readBack(a.piece); break;
         case 'error': if (a.fatal) this.onFatal(a.text, a.error); break;
+        // Every piece is stored by now. Only the last ledger can have been refused for want of space:
+        // the record's `complete` flag says as much, so that is no reason to fail the file.
         case 'done':
-          this.writer.flush().then(() => !this.closed && this.onDone(), (e) => this.onFatal(e.message, 'StoreFailed'));
+          this.writer.flush().catch((e) => { if (!(e instanceof StoreFullError)) throw e; })
+            .then(() => !this.closed && this.onDone(), (e) => this.onFatal(e.message, 'StoreFailed'));
           break;
         default: break;
       }
@@ -103,10 +115,16 @@ export class ReceiverDriver {
       this.receiver.onPieceStored(piece, this.now());
       this.drain();
     }, (err) => {
-      this.storing.delete(piece);
       if (this.closed) return;
-      this.storeError = err;
-      this.receiver.onPieceStoreFailed(piece, this.now());
+      if (err instanceof StoreFullError) {
+        // Still verified, and kept (here for playback, in the core for the retry).
+        this.storeError = err;
+        this.receiver.onStorageFull(piece, this.now());
+      } else {
+        this.storing.delete(piece);
+        this.storeError = err;
+        this.receiver.onPieceStoreFailed(piece, this.now());
+      }
       this.drain();
     });
   }
@@ -137,6 +155,39 @@ export class ReceiverDriver {
 
   // A verified piece's bytes while IndexedDB is still storing them (null otherwise).
   verifiedPiece(piece) { return this.storing.get(piece) ?? null; }
+
+  // A held piece's bytes for playback: from memory while it is being stored, else from IndexedDB,
+  // checked by the core against the digest it was verified with. Resolves null when it is not
+  // available intact: a damaged one is dropped and fetched again (onVerified announces it again).
+  // After close() (a finished download played on) the stored ledger is the reference: a damaged
+  // piece then rejects with the reason, as nothing is fetched any more.
+  async readPiece(piece) {
+    const pending = this.storing.get(piece);
+    if (pending) return new Uint8Array(await pending.arrayBuffer());
+    const bytes = await this.store.readPiece(this.transferId, piece);
+    if (!this.closed) {
+      const verdict = this.receiver.checkStoredPiece(piece, bytes ?? new Uint8Array(0), this.now());
+      this.drain();
+      return verdict === '' ? bytes : null;
+    }
+    const ledger = new this.core.StoredLedger(this.transferId, this.fileSize, this.ledger);
+    try {
+      const verdict = ledger.verify(piece, bytes ?? new Uint8Array(0));
+      if (verdict === 'intact') return bytes;
+      throw new Error(`piece ${piece} of the file is ${verdict === 'damaged' ? 'damaged on this device (it no longer matches its checksum)' : 'not stored'}`);
+    } finally {
+      ledger.delete();
+    }
+  }
+
+  // Storage was full: try again now (the user freed space).
+  retryStorage() {
+    if (this.closed) return;
+    this.receiver.retryStorage(this.now());
+    this.drain();
+  }
+
+  get storageFull() { return !this.closed && this.receiver.state() === 'storage-full'; }
 
   cancel(reason) {
     this.receiver.cancel(reason);

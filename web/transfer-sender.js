@@ -101,6 +101,7 @@ export class SenderDriver {
   get error() { return this.sender.errorText(); }
   get fatalError() { return this.sender.fatalError(); }
   get bytesConfirmed() { return this.sender.receiverBytes(); }
+  get receiverPaused() { return !this.closed && this.sender.receiverPaused(); }
   get stats() { return this.sender.stats(); }
 
   close() {

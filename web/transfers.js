@@ -6,6 +6,7 @@
 import { openPeerLink } from './peer-link.js';
 import { estimateStorage, requestPersistence, saveFile } from './piece-store.js';
 import { MODES, deleteSessionRecords, isEnded, reportBytesDownloaded, setStatus } from './sessions.js';
+import { damagedPieces } from './stored-file.js';
 import { SenderDriver } from './transfer-sender.js';
 import { ReceiverDriver } from './transfer-receiver.js';
 
@@ -13,6 +14,7 @@ export const STATUS_TEXT = {
   connecting: 'Connecting…',
   transferring: 'Transferring…',
   reconnecting: 'Connection lost — reconnecting…',
+  'storage-full': 'Storage is full — free some space to continue',
   complete: 'Complete',
   declined: 'Declined',
   cancelled: 'Cancelled',
@@ -112,7 +114,8 @@ class Transfer {
   async finish() {
     this.phase = 'complete';
     const s = this.session;
-    await this.mgr.store.updateTransfer(s.id, { complete: true, lastActiveAt: Date.now() });
+    // With the core's final ledger: its piece digests are what a save checks the stored pieces against.
+    await this.mgr.store.updateTransfer(s.id, { complete: true, lastActiveAt: Date.now(), ...(this.driver.ledger ? { ledger: this.driver.ledger } : {}) });
     this.mgr.loaded.add(s.id);  // before the status: its listener must not load the file a second time
     await setStatus(this.mgr.db, s.id, 'ready', { bytesDownloaded: s.fileSize });
     this.mgr.onFileReady(s.id, await this.mgr.store.fileBlob(s.id, Math.ceil(s.fileSize / this.mgr.core.PIECE_SIZE), s.mimeType ?? ''));
@@ -135,13 +138,23 @@ class Transfer {
     this.mgr.onChange();
   }
 
+  // 'storage-full' while the recipient's storage is full (either side: the sender hears it from the
+  // receiver's Pause frame), else ''. The transfer waits; nothing failed.
+  get paused() {
+    if (this.closed || !this.driver) return '';
+    return (this.role === 'receiver' ? this.driver.storageFull : this.driver.receiverPaused) ? 'storage-full' : '';
+  }
+
   text() {
     if (this.closed) return this.finalText;
     const now = performance.now();
-    const status = this.peerGone && this.phase !== 'complete'
-      ? `${this.other} left — waiting for them to come back…`
+    const paused = this.paused;
+    const status = paused && this.role === 'receiver' ? STATUS_TEXT[paused]
+      : paused ? `Paused — ${this.other}'s storage is full; it goes on once they free some space`
+      : this.peerGone && this.phase !== 'complete' ? `${this.other} left — waiting for them to come back…`
       : STATUS_TEXT[this.phase] ?? this.phase;
-    return { status, progress: this.progress.text(now), fraction: this.progress.fraction(), error: this.error };
+    const progress = paused ? this.progress.pausedText() : this.progress.text(now);
+    return { status, progress, fraction: this.progress.fraction(), error: this.error };
   }
 
   get other() {
@@ -290,13 +303,23 @@ export class TransferManager {
     if (!this.store) throw new Error(`"${session.fileName}" cannot be saved: ${this.noStoreText}.`);
     const rec = await this.store.getTransfer(session.id);
     if (!rec?.complete) throw new Error(`"${session.fileName}" has not fully arrived yet.`);
+    // Every stored piece is checked against the digest it arrived with before anything is written.
+    const damaged = await damagedPieces(this.core, this.store, rec).catch((e) => {
+      throw new Error(`"${session.fileName}" cannot be saved: ${e.message}.`);
+    });
+    if (damaged.length) throw new Error(damagedText(session, rec, damaged));
     return saveFile(this.store, rec, options);
+  }
+
+  // Storage was full: the user freed some and asks to go on now (the core also retries by itself).
+  retryStorage(session) {
+    this.transfers.get(session.id)?.driver?.retryStorage?.();
   }
 
   view(sessionId) {
     const t = this.transfers.get(sessionId);
     if (!t) return null;
-    return { role: t.role, phase: t.phase, ...t.text(), stats: t.closed ? t.finalStats : t.driver?.stats ?? null };
+    return { role: t.role, phase: t.paused || t.phase, ...t.text(), stats: t.closed ? t.finalStats : t.driver?.stats ?? null };
   }
 
   // Deletes received pieces 24 h after their session ended and forgets sessions idle for 7 days, as
@@ -329,4 +352,14 @@ export class TransferManager {
     clearTimeout(this.cleanupTimer);
     for (const t of this.transfers.values()) t.stop();
   }
+}
+
+// Why a finished download cannot be saved: which pieces went bad on this device, and that nothing
+// else was lost.
+function damagedText(session, record, pieces) {
+  const n = record.pieceCount;
+  const which = pieces.length === 1 ? `piece ${pieces[0] + 1} of ${n} is` : `${pieces.length} of its ${n} pieces (${pieces.slice(0, 3).map((p) => p + 1).join(', ')}${pieces.length > 3 ? ', …' : ''}) are`;
+  return `"${session.fileName}" cannot be saved: ${which} damaged on this device (no longer what arrived: the checksum differs). `
+    + `Nothing else is lost: the other ${n - pieces.length} pieces are intact and kept. The transfer from ${session.initiatorId} is over, `
+    + 'so the damaged part cannot be fetched again here.';
 }

@@ -257,8 +257,10 @@ export class WatchSessionsView {
         li.append(` — choose ${s.fileName} again to continue sending `, pick);
       }
       li.append(el('div', { className: 'transfer' }, el('span', { className: 'transfer-status' }), ' ',
-        el('progress', { className: 'transfer-bar', max: 1 }), ' ', el('span', { className: 'transfer-progress mono' })),
-      button('cancel', 'Cancel', () => this.transfers.cancel(s)));
+        el('progress', { className: 'transfer-bar', max: 1 }), ' ', el('span', { className: 'transfer-progress mono' })));
+      // Shown while this side's storage is full (refreshTransfer): the core also retries by itself.
+      if (!mine) li.append(Object.assign(button('retry-storage', 'Try again', () => this.transfers.retryStorage(s)), { hidden: true }), ' ');
+      li.append(button('cancel', 'Cancel', () => this.transfers.cancel(s)));
       this.refreshTransfer(s, li);
     }
     if ((s.status === 'ready' || s.status === 'playing') && !mine && this.files.has(s.id)) {
@@ -274,6 +276,8 @@ export class WatchSessionsView {
     const v = this.transfers.view(s.id);
     status.textContent = v ? v.status : STATUS_TEXT.connecting;
     status.dataset.phase = v?.phase ?? 'connecting';
+    const retry = li.querySelector('.retry-storage');
+    if (retry) retry.hidden = v?.phase !== 'storage-full';
     li.querySelector('.transfer-bar').value = v ? v.fraction : (s.bytesDownloaded ?? 0) / (s.fileSize || 1);
     li.querySelector('.transfer-progress').textContent = v ? v.progress : '';
   }
@@ -386,8 +390,8 @@ export class WatchSessionsView {
     });
     if (receiver) {
       player = new ProgressivePlayer({
-        core: this.core, store: this.transfers.store, transferId: session.id, fileSize: session.fileSize,
-        pieceSize: this.core.PIECE_SIZE, video, verifiedPiece: (p) => receiver.verifiedPiece(p),
+        core: this.core, fileSize: session.fileSize, pieceSize: this.core.PIECE_SIZE, video,
+        readPiece: (p) => receiver.readPiece(p),  // from memory or storage, checked against its digest
         onStatus: (st) => {
           playback.textContent = st.error ? `${st.error} ${st.text}` : st.text;
           playback.dataset.unlocked = String(st.unlocked);

@@ -64,6 +64,7 @@ class Progress {
   double etaSeconds(double now_ms) const { return p_.eta_seconds(now_ms); }
   double stalledForMs(double now_ms) const { return p_.stalled_for_ms(now_ms); }
   std::string text(double now_ms) const { return p_.text(now_ms); }
+  std::string pausedText() const { return p_.paused_text(); }
 
  private:
   static std::uint64_t to_u64(double v) { return v > 0 ? std::uint64_t(v) : 0; }
@@ -436,6 +437,8 @@ class Sender {
   std::string errorText() const { return s_.error_text(); }
   val manifest() const { return manifest_to_js(s_.manifest()); }
   double receiverBytes() const { return double(s_.receiver_bytes()); }
+  // The receiver said its storage is full (a Pause frame): waiting, not failed.
+  bool receiverPaused() const { return s_.receiver_paused(); }
   double lowWater() const { return double(s_.low_water_bytes()); }
   val stats() const {
     const wt::SenderStats& st = s_.stats();
@@ -489,6 +492,15 @@ class Receiver {
   std::string onPieceStoreFailed(unsigned piece, double now) {
     return error_name(r_.on_piece_store_failed(piece, now));
   }
+  // The store was refused for want of space (QuotaExceededError): the transfer pauses.
+  std::string onStorageFull(unsigned piece, double now) { return error_name(r_.on_storage_full(piece, now)); }
+  void retryStorage(double now) { r_.retry_storage(now); }
+  // A stored piece read for playback: "" when intact, "stored-piece-corrupt" when damaged (the core
+  // drops it and fetches it again), "bad-call" when it is not held. Copied into the heap once.
+  std::string checkStoredPiece(unsigned piece, val bytes, double now) {
+    const std::vector<std::uint8_t> b = bytes_from_js(bytes);
+    return error_name(r_.check_stored_piece(piece, b.data(), b.size(), now));
+  }
   // A stored piece read back (ReadBack action): the bytes are copied into the heap once.
   std::string onReadBack(unsigned piece, val bytes, double now) {
     const std::vector<std::uint8_t> b = bytes_from_js(bytes);
@@ -526,7 +538,7 @@ class Receiver {
   }
 
   std::string state() const {
-    static const char* kNames[] = {"awaiting-manifest", "receiving", "verifying", "complete", "failed"};
+    static const char* kNames[] = {"awaiting-manifest", "receiving", "verifying", "complete", "failed", "storage-full"};
     return kNames[int(r_.state())];
   }
   std::string fatalError() const { return error_name(r_.fatal_error()); }
@@ -544,6 +556,9 @@ class Receiver {
     o.set("stalls", st.stalls);
     o.set("piecesLost", st.pieces_lost);
     o.set("connections", st.connections);
+    o.set("storagePauses", st.storage_pauses);
+    o.set("storageRetries", st.storage_retries);
+    o.set("storedPiecesDamaged", st.stored_pieces_damaged);
     return o;
   }
 
@@ -566,6 +581,38 @@ class Receiver {
 
   wt::PieceReceiver r_;
   std::vector<std::uint8_t> window_;
+};
+
+// A download's stored ledger, for checking its pieces against the digests it keeps when they are
+// read after its PieceReceiver is gone (saving a finished file, playing on after the end).
+class StoredLedger {
+ public:
+  StoredLedger(std::string transfer_id, double file_size, val ledger)
+      : l_(std::move(transfer_id), to_size(file_size) <= wt::kMaxTransferSize ? to_size(file_size) : 0) {
+    std::vector<std::uint8_t> b;
+    if (is_object(ledger)) b = emscripten::convertJSArrayToNumberVector<std::uint8_t>(ledger);
+    restore_ = l_.restore(b.data(), b.size());
+  }
+  std::string restoreResult() const { return wt::ledger_error_name(restore_); }
+  unsigned pieceCount() const { return l_.piece_count(); }
+  unsigned heldCount() const { return l_.verified_count(); }
+  bool has(unsigned piece) const { return l_.has(piece); }
+  // "intact", "damaged" (dropped from the ledger: store serialize() to keep that) or "not-held".
+  std::string verify(unsigned piece, val bytes) {
+    const std::vector<std::uint8_t> b =
+        is_object(bytes) ? emscripten::convertJSArrayToNumberVector<std::uint8_t>(bytes) : std::vector<std::uint8_t>();
+    return wt::stored_piece_name(l_.verify_stored(piece, b.data(), b.size()));
+  }
+  // The ledger's bytes now (a copy).
+  val serialize() {
+    out_ = l_.serialize();
+    return bytes_view(out_.data(), out_.size()).call<val>("slice");
+  }
+
+ private:
+  wt::PieceLedger l_;
+  wt::LedgerError restore_ = wt::LedgerError::Empty;
+  std::vector<std::uint8_t> out_;
 };
 
 // ---- progressive playback ----
@@ -773,7 +820,8 @@ EMSCRIPTEN_BINDINGS(watch_core) {
       .function("rate", &Progress::rate)
       .function("etaSeconds", &Progress::etaSeconds)
       .function("stalledForMs", &Progress::stalledForMs)
-      .function("text", &Progress::text);
+      .function("text", &Progress::text)
+      .function("pausedText", &Progress::pausedText);
 
   value_object<DecodedFrame>("DecodedFrame")
       .field("error", &DecodedFrame::error)
@@ -838,6 +886,7 @@ EMSCRIPTEN_BINDINGS(watch_core) {
       .function("errorText", &Sender::errorText)
       .function("manifest", &Sender::manifest)
       .function("receiverBytes", &Sender::receiverBytes)
+      .function("receiverPaused", &Sender::receiverPaused)
       .function("lowWater", &Sender::lowWater)
       .function("stats", &Sender::stats);
 
@@ -850,6 +899,9 @@ EMSCRIPTEN_BINDINGS(watch_core) {
       .function("nextDeadline", &Receiver::nextDeadline)
       .function("onPieceStored", &Receiver::onPieceStored)
       .function("onPieceStoreFailed", &Receiver::onPieceStoreFailed)
+      .function("onStorageFull", &Receiver::onStorageFull)
+      .function("retryStorage", &Receiver::retryStorage)
+      .function("checkStoredPiece", &Receiver::checkStoredPiece)
       .function("onReadBack", &Receiver::onReadBack)
       .function("seekToByte", &Receiver::seekToByte)
       .function("prioritize", &Receiver::prioritize)
@@ -864,6 +916,15 @@ EMSCRIPTEN_BINDINGS(watch_core) {
       .function("bytesVerified", &Receiver::bytesVerified)
       .function("contiguousBytesFrom", &Receiver::contiguousBytesFrom)
       .function("stats", &Receiver::stats);
+
+  class_<StoredLedger>("StoredLedger")
+      .constructor<std::string, double, val>()
+      .function("restoreResult", &StoredLedger::restoreResult)
+      .function("pieceCount", &StoredLedger::pieceCount)
+      .function("heldCount", &StoredLedger::heldCount)
+      .function("has", &StoredLedger::has)
+      .function("verify", &StoredLedger::verify)
+      .function("serialize", &StoredLedger::serialize);
 
   class_<Progressive>("ProgressivePlayback")
       .constructor<double, val>()

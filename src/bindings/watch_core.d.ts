@@ -31,6 +31,8 @@ export interface TransferProgress extends EmbindObject {
   stalledForMs(nowMs: number): number;
   /** "[████░░░░░] 40% • 2.3 MB/s • ETA 5m 12s" */
   text(nowMs: number): string;
+  /** While paused on purpose (storage full): "[████░░░░░] 40% • paused". */
+  pausedText(): string;
 }
 
 export interface DecodedFrame {
@@ -127,6 +129,8 @@ export interface PieceSender extends EmbindObject {
   manifest(): TransferManifest;
   /** Bytes the receiver holds verified, as its acks said. */
   receiverBytes(): number;
+  /** The receiver paused because its storage is full (it said so with a Pause frame): waiting, not failed. */
+  receiverPaused(): boolean;
   /** For bufferedAmountLowThreshold. */
   lowWater(): number;
   stats(): { bytesSent: number; piecesSent: number; piecesStarted: number; piecesResent: number; piecesAcked: number;
@@ -153,8 +157,17 @@ export interface PieceReceiver extends EmbindObject {
   /** When to call onTimeout (Infinity: no timer needed). */
   nextDeadline(): number;
   onPieceStored(piece: number, nowMs: number): string;
+  /** Any store failure but a full disk: fatal. */
   onPieceStoreFailed(piece: number, nowMs: number): string;
+  /** The store was refused for want of space (QuotaExceededError): the transfer pauses ("storage-full"),
+   *  keeps the piece, asks for nothing and retries the store at nextDeadline(). Returns "storage-full". */
+  onStorageFull(piece: number, nowMs: number): string;
+  /** The user asks to try again now (space was freed); the retry schedule starts over. */
+  retryStorage(nowMs: number): void;
   onReadBack(piece: number, bytes: Uint8Array, nowMs: number): string;
+  /** A held piece read from storage for playback: "" when intact; "stored-piece-corrupt" when damaged (dropped
+   *  and fetched again: it is announced again as a 'store' action); "bad-call" when the ledger does not hold it. */
+  checkStoredPiece(piece: number, bytes: Uint8Array, nowMs: number): string;
   seekToByte(offset: number): void;
   /** These pieces before anything in playhead order (count 0: none). */
   prioritize(first: number, count: number): void;
@@ -164,7 +177,7 @@ export interface PieceReceiver extends EmbindObject {
   heldPieces(): number[];
   cancel(reason: string): void;
   pollAction(nowMs: number): ReceiverAction | null;
-  state(): 'awaiting-manifest' | 'receiving' | 'verifying' | 'complete' | 'failed';
+  state(): 'awaiting-manifest' | 'receiving' | 'verifying' | 'complete' | 'failed' | 'storage-full';
   fatalError(): string;
   /** What came of the stored ledger: "ok", "empty", or why it was not usable. */
   ledgerRestore(): string;
@@ -172,7 +185,21 @@ export interface PieceReceiver extends EmbindObject {
   bytesVerified(): number;
   contiguousBytesFrom(offset: number): number;
   stats(): { chunkBytesReceived: number; piecesVerified: number; piecesRejected: number; errors: number; stalls: number;
-    piecesLost: number; connections: number };
+    piecesLost: number; connections: number; storagePauses: number; storageRetries: number; storedPiecesDamaged: number };
+}
+
+/** A download's stored ledger (the 'ledger' bytes of its record), to check its pieces against the SHA-256 each
+ *  was verified with when they are read after the transfer's PieceReceiver is gone (saving, playing on). */
+export interface StoredLedger extends EmbindObject {
+  /** "ok", or why the record was not usable ("empty", "corrupt", "foreign-file", "unsupported-version", …). */
+  restoreResult(): string;
+  pieceCount(): number;
+  heldCount(): number;
+  has(piece: number): boolean;
+  /** "intact"; "damaged" (dropped from the ledger: store serialize() to keep that); "not-held". */
+  verify(piece: number, bytes: Uint8Array): 'intact' | 'damaged' | 'not-held';
+  /** The ledger's bytes now (a copy). */
+  serialize(): Uint8Array;
 }
 
 export interface FetchPlan { urgentFirst: number; urgentCount: number; fromByte: number; windowPieces: number; generation: number }
@@ -272,6 +299,7 @@ export interface WatchCore {
   PieceSender: { new (manifest: TransferManifest, config: { highWaterBytes?: number; lowWaterBytes?: number; uploadCapBytesPerSecond?: number } | null): PieceSender };
   ProgressivePlayback: new (fileSize: number, config: { unlockFraction?: number; adaptive?: boolean; minAheadS?: number; stallNoticeMs?: number } | null) => ProgressivePlayback;
   PieceReceiver: { new (manifest: TransferManifest, config: { windowPieces?: number; stallTimeoutMs?: number } | null, storedLedger: Uint8Array | null): PieceReceiver };
+  StoredLedger: new (transferId: string, fileSize: number, ledger: Uint8Array | null) => StoredLedger;
   checkFileSize(bytes: number, limits: { warnAboveBytes?: number; refuseAboveBytes?: number } | null): CheckResult;
   checkFileType(mimeType: string, fileName: string): CheckResult;
   checkStorage(neededBytes: number, quotaBytes: number, usageBytes: number): CheckResult;

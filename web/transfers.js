@@ -41,7 +41,10 @@ class Transfer {
 
   get manifest() {
     const s = this.session;
-    return { transferId: s.id, fileName: s.fileName, mimeType: s.mimeType ?? '', fileSize: s.fileSize, fileHash: '' };
+    // The file's identity comes from the session record, which only the initiator writes and the
+    // rules make immutable; the sender's own description must match it (the core checks).
+    const fileHash = /^[0-9a-f]{64}$/.test(s.fileHash ?? '') ? s.fileHash : '';
+    return { transferId: s.id, fileName: s.fileName, mimeType: s.mimeType ?? '', fileSize: s.fileSize, fileHash };
   }
 
   async start() {
@@ -62,7 +65,7 @@ class Transfer {
       this.mgr.onReceiving(this.session, this.driver);  // the page can start watching while it arrives
     }
     this.link = openPeerLink({
-      db, sessionId: this.session.id, selfId: userId, role: this.role === 'receiver' ? 'offerer' : 'answerer', iceServers,
+      db, sessionId: this.session.id, selfId: userId, peerId: this.other, role: this.role === 'receiver' ? 'offerer' : 'answerer', iceServers,
       onChannel: (channel) => { if (!this.closed) this.driver.attach(channel); },
       onState: (state) => {
         if (this.closed || this.phase === 'complete' || this.phase === 'failed') return;
@@ -77,7 +80,7 @@ class Transfer {
   async createRecord() {
     const s = this.session;
     const record = {
-      transferId: s.id, sessionId: s.id, role: 'receiver', fileName: s.fileName, fileSize: s.fileSize, mimeType: s.mimeType ?? '',
+      transferId: s.id, sessionId: s.id, role: 'receiver', fileName: this.mgr.core.sanitizeFileName(s.fileName), fileSize: s.fileSize, mimeType: s.mimeType ?? '',
       pieceCount: Math.ceil(s.fileSize / this.mgr.core.PIECE_SIZE), createdAt: Date.now(), lastActiveAt: Date.now(),
       endedAt: null, ledger: null, complete: false, hasChunks: true,
     };
@@ -186,6 +189,8 @@ export class TransferManager {
     this.transfers = new Map();   // sessionId → Transfer (running, or finished in this page)
     this.loaded = new Set();      // sessions whose received file was handed to the page
     this.endRecorded = new Set(); // ended sessions whose end this page has recorded in the store
+    this.accepted = new Set();    // sessions accepted in this page
+    this.resumeChecked = new Set(); // sessions whose stored record was looked for (after a reload)
     this.sessions = [];
     this.present = new Set();
     this.uploadCap = 0;
@@ -201,7 +206,8 @@ export class TransferManager {
       const mine = s.initiatorId === this.userId;
       const t = this.transfers.get(s.id);
       if (t) t.session = s;
-      if (s.status === 'downloading' && !t && (!mine || this.files.has(s.id))) this.startTransfer(s, mine ? 'sender' : 'receiver');
+      if (s.status === 'downloading' && !t && mine && this.files.has(s.id)) this.startTransfer(s, 'sender');
+      if (s.status === 'downloading' && !t && !mine) this.startReceiving(s);
       if (t && !t.closed && s.status === 'ready' && t.role === 'sender') {
         t.phase = 'complete';
         t.stop();
@@ -229,6 +235,22 @@ export class TransferManager {
     const rec = await this.store.getTransfer(s.id).catch(() => null);
     if (!rec?.complete) return;
     this.onFileReady(s.id, await this.store.fileBlob(s.id, rec.pieceCount, rec.mimeType));
+  }
+
+  // A download runs only where it was accepted: in this page (its own Accept), or in this browser
+  // before a reload (its stored record). A 'downloading' record alone, which another window of the
+  // same user may have written, starts nothing here.
+  startReceiving(session) {
+    if (this.accepted.has(session.id)) {
+      this.startTransfer(session, 'receiver');
+      return;
+    }
+    if (!this.store || this.resumeChecked.has(session.id)) return;
+    this.resumeChecked.add(session.id);
+    this.store.getTransfer(session.id).then((rec) => {
+      const now = this.sessions.find((x) => x.id === session.id);
+      if (rec && now?.status === 'downloading' && !this.transfers.has(session.id)) this.startTransfer(now, 'receiver');
+    }, () => {});
   }
 
   startTransfer(session, role) {
@@ -271,6 +293,7 @@ export class TransferManager {
   }
 
   accept(session) {
+    this.accepted.add(session.id);
     return setStatus(this.db, session.id, 'downloading', { acceptedAt: Date.now(), bytesDownloaded: 0 });
   }
 

@@ -52,7 +52,10 @@ export class WatchSessionsView {
     transfers.onReceiving = (session, driver) => this.open(session, { receiver: driver });
     transfers.onPieceVerified = (id, piece) => { if (this.active?.sessionId === id) this.active.player?.onPieceHeld(piece); };
     watchUserSessions(db, userId, (sessions) => {
-      this.sessions = sessions;
+      // A session's name was written by the other person: shown and saved only once the core has
+      // sanitized it (control and bidi-override characters, path separators, length).
+      this.sessions = sessions.map((s) => ({ ...s, fileName: core.sanitizeFileName(typeof s.fileName === 'string' ? s.fileName : '') }));
+      sessions = this.sessions;
       transfers.update(sessions);
       this.render();
     });
@@ -148,7 +151,7 @@ export class WatchSessionsView {
         }
         const fileHash = await hashFile(this.core, movie, { onProgress: (t) => { progress.textContent = `Fingerprinting… ${t}`; } });
         const id = await createSession(this.db, {
-          initiatorId: this.userId, recipientId, fileName: movie.name, fileSize: movie.size,
+          initiatorId: this.userId, recipientId, fileName: this.core.sanitizeFileName(movie.name), fileSize: movie.size,
           mimeType: movie.type, fileHash, mode: MODES.sameFile,
         });
         this.files.set(id, movie);

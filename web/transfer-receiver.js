@@ -117,8 +117,8 @@ export class ReceiverDriver {
     }, (err) => {
       if (this.closed) return;
       if (err instanceof StoreFullError) {
-        // Still verified, and kept (here for playback, in the core for the retry).
-        this.storeError = err;
+        // Still verified, and kept (here for playback, in the core for the retry). Not a failure:
+        // storeError stays for the fatal ones.
         this.receiver.onStorageFull(piece, this.now());
       } else {
         this.storing.delete(piece);

@@ -202,6 +202,19 @@ class TransferPair {
     connect();
   }
 
+  // The earliest pending event alone; false when nothing is left to happen.
+  bool step_event() { return step(); }
+  // A message of the test's own, delivered at once as a lying peer would send it (not through the
+  // link, so it is never lost or delayed), to the receiver or to the sender.
+  void inject_to_receiver(const std::vector<std::uint8_t>& msg) {
+    deliver_to_receiver(msg);
+    pump();
+  }
+  void inject_to_sender(const std::vector<std::uint8_t>& msg) {
+    deliver_to_sender(msg);
+    pump();
+  }
+
   // The whole file as the receiver's IndexedDB holds it.
   std::vector<std::uint8_t> assembled() const {
     std::vector<std::uint8_t> out;

@@ -40,7 +40,9 @@ export class SyncDriver {
         const present = new Set();
         for (const r of reports) {
           present.add(r.userId);
-          this.sync.onViewerReport(now(), r);
+          if (!this.sync.onViewerReport(now(), r)) {
+            onError(`Ignored a malformed viewer report from the database: ${core.PlaybackSync.reportError(r)}.`);
+          }
         }
         for (const id of this.knownViewers) if (!present.has(id)) this.sync.onViewerLeft(now(), id);
         this.knownViewers = present;

@@ -209,15 +209,18 @@ val report_to_js(const wt::ViewerReport& r) {
   return o;
 }
 
-bool report_from_js(const val& o, wt::ViewerReport& r) {
-  if (!is_object(o)) return false;
-  if (!read_text(o, "userId", r.user_id)) return false;
-  if (!read_number(o, "horizon", r.horizon_s) || !read_number(o, "fraction", r.fraction) ||
-      !read_number(o, "at", r.at_shared_ms))
-    return false;
-  if (!read_text(o, "name", r.display_name)) r.display_name = r.user_id;
-  if (!read_number(o, "rtt", r.rtt_ms)) r.rtt_ms = 0;
-  return true;
+// A viewer's report read from the database, checked by the core the same way.
+wt::ReportError report_from_js(const val& o, wt::ViewerReport& r) {
+  wt::ViewerReportFields f;
+  if (is_object(o)) {
+    f.user_id = record_field(o, "userId");
+    f.horizon = record_field(o, "horizon");
+    f.fraction = record_field(o, "fraction");
+    f.at = record_field(o, "at");
+    f.rtt = record_field(o, "rtt");
+    f.name = record_field(o, "name");
+  }
+  return wt::read_viewer_report(f, r);
 }
 
 class Sync {
@@ -250,7 +253,7 @@ class Sync {
   }
   bool onViewerReport(double now, val report) {
     wt::ViewerReport r;
-    if (!report_from_js(report, r)) return false;
+    if (report_from_js(report, r) != wt::ReportError::Ok) return false;
     s_.on_viewer_report(now, r);
     return true;
   }
@@ -325,6 +328,12 @@ class Sync {
     wt::PlaybackState r;
     const wt::RecordError e = record_from_js(record, r);
     return e == wt::RecordError::Ok ? std::string() : wt::record_error_text(e);
+  }
+  // Why onViewerReport would ignore this report: "" when it is valid.
+  static std::string reportError(val report) {
+    wt::ViewerReport r;
+    const wt::ReportError e = report_from_js(report, r);
+    return e == wt::ReportError::Ok ? std::string() : wt::report_error_text(e);
   }
 
  private:
@@ -859,7 +868,8 @@ EMSCRIPTEN_BINDINGS(watch_core) {
       .function("status", &Sync::status)
       .function("stats", &Sync::stats)
       .class_function("recordSupersedes", &Sync::recordSupersedes)
-      .class_function("recordError", &Sync::recordError);
+      .class_function("recordError", &Sync::recordError)
+      .class_function("reportError", &Sync::reportError);
 
   class_<FrameCodec>("FrameCodec")
       .constructor<>()

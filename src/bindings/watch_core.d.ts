@@ -76,6 +76,7 @@ export interface PlaybackSync extends EmbindObject {
   onPlayerReport(nowMs: number, position: number, paused: boolean, seeking: boolean, rate: number): void;
   /** The record from the database (null: none yet). False, and ignored, when malformed (PlaybackSync.recordError says why). */
   onRemoteState(nowMs: number, record: PlaybackRecord | null): boolean;
+  /** A viewer's report from the database. False, and ignored, when malformed (PlaybackSync.reportError says why). */
   onViewerReport(nowMs: number, report: ViewerReport): boolean;
   onViewerLeft(nowMs: number, userId: string): void;
   setLocalHorizon(nowMs: number, horizonSeconds: number, fraction: number): void;
@@ -291,7 +292,9 @@ export interface WatchCore {
   FrameCodec: new () => FrameCodec;
   PlaybackSync: { new (userId: string, displayName: string): PlaybackSync; recordSupersedes(a: PlaybackRecord, b: PlaybackRecord): boolean;
     /** Why onRemoteState would ignore this record ('' when valid): a field of the wrong type or out of the rules' bounds. */
-    recordError(record: unknown): string };
+    recordError(record: unknown): string;
+    /** Why onViewerReport would ignore this report ('' when valid), likewise. */
+    reportError(report: unknown): string };
   sameDigest(hexA: string, hexB: string): boolean;
   /** The wasm memory's size in bytes. */
   heapBytes(): number;

@@ -96,4 +96,36 @@ RecordError read_playback_record(const PlaybackRecordFields& f, PlaybackState& o
   return RecordError::Ok;
 }
 
+const char* report_error_text(ReportError e) {
+  switch (e) {
+    case ReportError::Ok: return "ok";
+    case ReportError::BadUserId: return "the viewer's id is not a user id (a string of 1..128 characters)";
+    case ReportError::BadHorizon: return "horizon is not a number in 0..1e9 seconds";
+    case ReportError::BadFraction: return "fraction is not a number in 0..1";
+    case ReportError::BadAt: return "at is not a number in -1e15..1e15 ms";
+    case ReportError::BadRtt: return "rtt is not a number in 0..600000 ms";
+    case ReportError::BadName: return "name is not a string of at most 64 characters";
+  }
+  return "unknown error";
+}
+
+ReportError read_viewer_report(const ViewerReportFields& f, ViewerReport& out) {
+  if (!text_within(f.user_id, 1, kMaxRecordUserIdLength)) return ReportError::BadUserId;
+  if (!number_in(f.horizon, 0, kMaxReportHorizonSeconds)) return ReportError::BadHorizon;
+  if (!number_in(f.fraction, 0, 1)) return ReportError::BadFraction;
+  if (!number_in(f.at, -kMaxRecordAnchorMs, kMaxRecordAnchorMs)) return ReportError::BadAt;
+  if (!absent(f.rtt) && !number_in(f.rtt, 0, kMaxReportRttMs)) return ReportError::BadRtt;
+  if (!absent(f.name) && !text_within(f.name, 0, kMaxReportNameLength)) return ReportError::BadName;
+
+  ViewerReport r;
+  r.user_id = f.user_id.text;
+  r.display_name = absent(f.name) || f.name.text.empty() ? r.user_id : f.name.text;
+  r.horizon_s = f.horizon.number;
+  r.fraction = f.fraction.number;
+  r.at_shared_ms = f.at.number;
+  r.rtt_ms = absent(f.rtt) ? 0.0 : f.rtt.number;
+  out = std::move(r);
+  return ReportError::Ok;
+}
+
 }  // namespace wt

@@ -66,4 +66,28 @@ const char* record_error_text(RecordError e);
 // Fills out (only when the record is valid) and says why not otherwise.
 RecordError read_playback_record(const PlaybackRecordFields& fields, PlaybackState& out);
 
+// A viewer's report, /watch-viewers/{sessionId}/{userId} (sync/playback_state.hpp's ViewerReport),
+// read the same way against the same rules: the user id is the node's key.
+struct ViewerReportFields {
+  RecordField user_id;   // the key, required
+  RecordField horizon;   // required
+  RecordField fraction;  // required
+  RecordField at;        // required
+  RecordField rtt;       // optional (0)
+  RecordField name;      // optional (the user id)
+};
+
+// The rules' bounds (database.rules.json, /watch-viewers/$sid/$uid).
+constexpr double kMaxReportHorizonSeconds = 1e9;  // horizon: [0, 1e9] (1e9: the whole file is here)
+constexpr double kMaxReportRttMs = 600000;         // rtt: [0, 600000]
+constexpr std::size_t kMaxReportNameLength = 64;   // name: at most 64 characters
+
+enum class ReportError : std::uint8_t { Ok = 0, BadUserId, BadHorizon, BadFraction, BadAt, BadRtt, BadName };
+
+const char* report_error_text(ReportError e);
+
+// Fills out (only when the report is valid) and says why not otherwise. An empty or absent name
+// shows as the user id.
+ReportError read_viewer_report(const ViewerReportFields& fields, ViewerReport& out);
+
 }  // namespace wt

@@ -358,6 +358,9 @@ test('database.rules.json: who may do what (rules-unit-testing style)', { timeou
     await assertFails(set(r(alice, 'watch-viewers/live/bob'), report), 'the initiator writes bob\'s report');
     await assertFails(set(r(mallory, 'watch-viewers/live/mallory'), report), 'a stranger joins as a viewer');
     await assertFails(set(r(bob, 'watch-viewers/live/bob'), { ...report, fraction: 2 }), 'a fraction above 1');
+    await assertFails(set(r(bob, 'watch-viewers/live/bob'), { ...report, horizon: 1e9 + 1 }), 'a horizon beyond 1e9 s');
+    await assertFails(set(r(bob, 'watch-viewers/live/bob'), { ...report, at: 1e16 }), 'an instant beyond 1e15 ms');
+    await assertSucceeds(set(r(bob, 'watch-viewers/live/bob'), { ...report, horizon: 1e9, fraction: 1 }), 'the whole file here (horizon 1e9)');
     await assertFails(set(r(bob, 'watch-viewers/live/bob'), { ...report, name: 'x'.repeat(65) }), 'a 65-character name');
     await assertSucceeds(onDisconnect(r(bob, 'watch-viewers/live/bob')).remove(), 'the recipient\'s report goes with his tab');
     await assertSucceeds(remove(r(bob, 'watch-viewers/live/bob')), 'the recipient removes his report');

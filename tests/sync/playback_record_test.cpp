@@ -221,3 +221,94 @@ TEST_CASE("a refused record leaves the caller's record alone, and each reason is
   for (int e = 0; e <= int(RecordError::BadWaitingFor); ++e) texts.insert(wt::record_error_text(RecordError(e)));
   CHECK(texts.size() == std::size_t(RecordError::BadWaitingFor) + 1);
 }
+
+// ---- a viewer's report, /watch-viewers/{sessionId}/{userId} ----
+
+namespace {
+
+wt::ViewerReportFields valid_report() {
+  wt::ViewerReportFields f;
+  f.user_id = RecordField::of("bob");
+  f.horizon = RecordField::of(42.5);
+  f.fraction = RecordField::of(0.4);
+  f.at = RecordField::of(1764146400000.0);
+  f.rtt = RecordField::of(35);
+  f.name = RecordField::of("Bob");
+  return f;
+}
+
+wt::ReportError read_report(const wt::ViewerReportFields& f) {
+  wt::ViewerReport r;
+  return wt::read_viewer_report(f, r);
+}
+
+}  // namespace
+
+TEST_CASE("a viewer's report is read with the rules' bounds", "[record][report]") {
+  wt::ViewerReport r;
+  REQUIRE(wt::read_viewer_report(valid_report(), r) == wt::ReportError::Ok);
+  CHECK(r.user_id == "bob");
+  CHECK(r.display_name == "Bob");
+  CHECK(r.horizon_s == 42.5);
+  CHECK(r.fraction == 0.4);
+  CHECK(r.rtt_ms == 35);
+  CHECK(r.at_shared_ms == 1764146400000.0);
+
+  // Optional fields: no rtt is 0, no name (or an empty one) shows the user id.
+  wt::ViewerReportFields f = valid_report();
+  f.rtt = {};
+  f.name = {};
+  REQUIRE(wt::read_viewer_report(f, r) == wt::ReportError::Ok);
+  CHECK(r.rtt_ms == 0);
+  CHECK(r.display_name == "bob");
+  f.name = RecordField::of("");
+  REQUIRE(wt::read_viewer_report(f, r) == wt::ReportError::Ok);
+  CHECK(r.display_name == "bob");
+
+  // The whole file here: horizon 1e9 (what the page reports then), fraction 1.
+  f = valid_report();
+  f.horizon = RecordField::of(1e9);
+  f.fraction = RecordField::of(1);
+  CHECK(read_report(f) == wt::ReportError::Ok);
+
+  const auto with = [](auto change) {
+    wt::ViewerReportFields g = valid_report();
+    change(g);
+    return read_report(g);
+  };
+  using E = wt::ReportError;
+  CHECK(with([](auto& g) { g.user_id = {}; }) == E::BadUserId);
+  CHECK(with([](auto& g) { g.user_id = RecordField::of(""); }) == E::BadUserId);
+  CHECK(with([](auto& g) { g.user_id = RecordField::of(std::string(129, 'u')); }) == E::BadUserId);
+  CHECK(with([](auto& g) { g.horizon = {}; }) == E::BadHorizon);
+  CHECK(with([](auto& g) { g.horizon = RecordField::of(-1); }) == E::BadHorizon);
+  CHECK(with([](auto& g) { g.horizon = RecordField::of(kInf); }) == E::BadHorizon);
+  CHECK(with([](auto& g) { g.horizon = RecordField::of(kNaN); }) == E::BadHorizon);
+  CHECK(with([](auto& g) { g.horizon = RecordField::of(1e9 + 1); }) == E::BadHorizon);
+  CHECK(with([](auto& g) { g.horizon = RecordField::of("far"); }) == E::BadHorizon);
+  CHECK(with([](auto& g) { g.fraction = RecordField::of(1.5); }) == E::BadFraction);
+  CHECK(with([](auto& g) { g.fraction = RecordField::of(-0.1); }) == E::BadFraction);
+  CHECK(with([](auto& g) { g.fraction = RecordField::other(); }) == E::BadFraction);
+  CHECK(with([](auto& g) { g.at = RecordField::of(1e16); }) == E::BadAt);
+  CHECK(with([](auto& g) { g.at = {}; }) == E::BadAt);
+  CHECK(with([](auto& g) { g.rtt = RecordField::of(-1); }) == E::BadRtt);
+  CHECK(with([](auto& g) { g.rtt = RecordField::of(600001); }) == E::BadRtt);
+  CHECK(with([](auto& g) { g.name = RecordField::of(std::string(65, 'n')); }) == E::BadName);
+  CHECK(with([](auto& g) { g.name = RecordField::other(); }) == E::BadName);
+  // 64 characters as JavaScript counts them: 64 Cyrillic letters (128 bytes) fit.
+  std::string cyrillic;
+  for (int i = 0; i < 64; ++i) cyrillic += "\xd1\x84";
+  CHECK(with([&](auto& g) { g.name = RecordField::of(cyrillic); }) == E::Ok);
+
+  // Each reason has its own text; a refused report leaves the caller's alone.
+  std::set<std::string> texts;
+  for (E e : {E::Ok, E::BadUserId, E::BadHorizon, E::BadFraction, E::BadAt, E::BadRtt, E::BadName})
+    texts.insert(wt::report_error_text(e));
+  CHECK(texts.size() == 7);
+  wt::ViewerReport kept;
+  kept.user_id = "kept";
+  f = valid_report();
+  f.fraction = RecordField::of(2);
+  CHECK(wt::read_viewer_report(f, kept) == E::BadFraction);
+  CHECK(kept.user_id == "kept");
+}

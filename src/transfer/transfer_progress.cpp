@@ -67,7 +67,8 @@ std::string progress_bar(double fraction, bool complete);
 }  // namespace
 
 std::string TransferProgress::paused_text() const {
-  return progress_bar(fraction(), complete()) + (complete() ? " • done" : " • paused");
+  // "saved": what is stored; pieces held in memory while the disk is full are not counted yet.
+  return progress_bar(fraction(), complete()) + (complete() ? " • done" : " saved • paused");
 }
 
 std::string format_rate(double bps) {

@@ -32,7 +32,8 @@ class TransferProgress {
 
   std::string text(double now_ms) const;
   // While the transfer waits on purpose (the receiver's storage is full), no rate or ETA, which
-  // would only decay towards "stalled": "[████░░░░░] 40% • paused".
+  // would only decay towards "stalled": "[████░░░░░] 40% saved • paused" (saved: what is stored,
+  // beside the pieces the receiver holds in memory until there is room).
   std::string paused_text() const;
 
  private:

@@ -48,7 +48,7 @@ TEST_CASE("steady transfer converges to the true rate and a correct ETA", "[prog
   CHECK(p.eta_seconds(now) == Approx(30.0).epsilon(0.01));
   CHECK(p.text(now) == "[████░░░░░] 40% • 2.0 MB/s • ETA 30s");
   // Paused on purpose (the receiver's storage is full): the bar and "paused", no rate or ETA.
-  CHECK(p.paused_text() == "[████░░░░░] 40% • paused");
+  CHECK(p.paused_text() == "[████░░░░░] 40% saved • paused");
 }
 
 TEST_CASE("a stall decays the rate towards zero and reports how long", "[progress]") {

@@ -1,5 +1,7 @@
 #include "sync/playback_sync.hpp"
 
+#include "sync/playback_record.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -272,9 +274,12 @@ std::optional<ViewerReport> PlaybackSync::poll_viewer_report(double now) {
   ViewerReport r;
   r.user_id = id_;
   r.display_name = name_;
-  r.horizon_s = horizon_s_;
-  r.fraction = fraction_;
-  r.rtt_ms = clock_.rtt_max_ms();
+  // Within the bounds the database rules and every reader hold a report to
+  // (sync/playback_record.hpp): a horizon past 1e9 s (a complete file of unknown length) is 1e9,
+  // "the whole file is here".
+  r.horizon_s = std::clamp(horizon_s_, 0.0, kMaxReportHorizonSeconds);
+  r.fraction = std::clamp(fraction_, 0.0, 1.0);
+  r.rtt_ms = std::clamp(clock_.rtt_max_ms(), 0.0, kMaxReportRttMs);
   r.at_shared_ms = shared_now(now);
   bool send = report_forced_ || !last_report_;
   if (!send) {

@@ -1,9 +1,11 @@
 // PlaybackSync driven by hand, one call at a time: the echo rule, the publish window, conflicts,
 // scheduling and the status text. The multi-viewer behaviour is in sync_sim_test.cpp.
 #include "sync/playback_sync.hpp"
+#include "sync/playback_record.hpp"
 
 #include <catch2/catch.hpp>
 
+#include <limits>
 #include <vector>
 
 #include "sync/sim_harness.hpp"
@@ -342,6 +344,28 @@ TEST_CASE("viewer reports: first at once, then only on meaningful change, at mos
   a.core.set_local_horizon(7000, 7200, 1.0);
   REQUIRE(a.core.poll_viewer_report(7000));
   CHECK_FALSE(a.core.poll_viewer_report(60000));  // complete: no heartbeat needed
+}
+
+TEST_CASE("a viewer's own report stays within the bounds readers and the rules hold it to", "[sync][report]") {
+  // A complete file of unknown length has an endless horizon (the progressive policy says
+  // DBL_MAX): the report says 1e9 s, "the whole file is here", which the database accepts.
+  Glue a("alice", "Alice");
+  a.ready(1000);
+  a.core.set_local_horizon(1000, std::numeric_limits<double>::max(), 1.0);
+  auto r = a.core.poll_viewer_report(1000);
+  REQUIRE(r);
+  CHECK(r->horizon_s == wt::kMaxReportHorizonSeconds);
+  CHECK(r->fraction == 1.0);
+  wt::ViewerReportFields f;
+  f.user_id = wt::RecordField::of(r->user_id);
+  f.horizon = wt::RecordField::of(r->horizon_s);
+  f.fraction = wt::RecordField::of(r->fraction);
+  f.at = wt::RecordField::of(r->at_shared_ms);
+  f.rtt = wt::RecordField::of(r->rtt_ms);
+  f.name = wt::RecordField::of(r->display_name);
+  wt::ViewerReport back;
+  CHECK(wt::read_viewer_report(f, back) == wt::ReportError::Ok);
+  CHECK(back.complete());
 }
 
 TEST_CASE("a viewer's stale report does not hold the group: a play click starts it", "[sync]") {

@@ -103,11 +103,21 @@ test('the connection cut twice at random points: resumes, byte-identical, at mos
   const file = makeFile(join(dir, 'cut.mp4'), size);
   const id = await sendFile(p.alice.page, p.bob.page, p.bobId, file, { uploadMBps: 8 });
   const cuts = [0.2 + Math.random() * 0.2, 0.55 + Math.random() * 0.2];
+  // Alice's upload limit, as the field sets it. Near each cut the transfer is slowed to a trickle
+  // first, so that it cannot end before the cut however slow this machine is; it goes on at 8 MB/s
+  // once the new connection is up.
+  const setCap = (mbps) => p.alice.page.evaluate((v) => {
+    const input = document.getElementById('upload-cap');
+    input.value = String(v);
+    input.dispatchEvent(new Event('change'));
+  }, mbps);
   for (const at of cuts) {
     await expect.poll(async () => (await transferView(p.bob.page, id))?.fraction ?? 0, { timeout: 60_000, intervals: [50] }).toBeGreaterThan(at);
+    await setCap(0.1);
     const before = (await transferView(p.bob.page, id)).stats.connections;
     expect(await cutConnection(p.alice.page)).toBeGreaterThan(0);
     await expect.poll(async () => (await transferView(p.bob.page, id)).stats?.connections, { timeout: 30_000 }).toBeGreaterThan(before);
+    await setCap(8);
   }
   await waitReady(p.bob.page, id);
   const stats = (await transferView(p.bob.page, id)).stats;

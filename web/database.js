@@ -1,6 +1,6 @@
 // The one module that talks to the Firebase Realtime Database (modular SDK v12). The same code runs
 // against the embedded server, the official emulator or a real project: only /config.json differs.
-import { initializeApp } from 'firebase/app';
+import { getApps, initializeApp } from 'firebase/app';
 import {
   connectDatabaseEmulator, forceWebSockets, getDatabase, onDisconnect, onValue, ref, serverTimestamp, set,
 } from 'firebase/database';
@@ -10,6 +10,8 @@ export async function loadDatabaseConfig() {
   if (!res.ok) throw new Error(`cannot load /config.json (${res.status})`);
   return res.json();
 }
+
+const STANDALONE_APP = 'watch-together';
 
 // Connects as a user and returns { db, uid }. Every database rule keys on auth.uid:
 //  - a real project: Firebase Authentication. `auth` is the host messenger's Auth instance with its
@@ -23,7 +25,9 @@ export async function connectDatabase(config, { userId, auth = null } = {}) {
       if (!auth.currentUser) throw new Error('the messenger passed an Auth instance with nobody signed in');
       return { db: getDatabase(auth.app), uid: auth.currentUser.uid };
     }
-    const app = initializeApp(config.firebase, `wt-${crypto.randomUUID()}`);
+    // One app name for every load of the page: Firebase Auth keeps its signed-in user per app name,
+    // so a reload comes back as the same anonymous user (and so to the same sessions).
+    const app = getApps().find((a) => a.name === STANDALONE_APP) ?? initializeApp(config.firebase, STANDALONE_APP);
     const { getAuth, signInAnonymously } = await import('firebase/auth');
     const own = getAuth(app);
     const cred = own.currentUser ? { user: own.currentUser } : await signInAnonymously(own);

@@ -40,7 +40,9 @@ const recordErrors = (page) => page.addInitScript(() => {
 const shownErrors = (side) => side.page.evaluate(() => window.__errors);
 // Uncaught page errors, less Firefox's report of each refused WebSocket while the database is away
 // (Playwright hears it as a page error; the SDK handles the refusal and tries again).
-const pageErrors = (side) => side.errors.filter((e) => !/can.t establish a connection to the server at ws:\/\//.test(e));
+// Firefox words it two ways: a refused connection, and one the server dropped ("The connection to
+// ws://… was interrupted while the page was loading"); only messages about a ws:// URL are left out.
+const pageErrors = (side) => side.errors.filter((e) => !/(can.t establish a connection to the server at|The connection to) ws:\/\//.test(e));
 const open = (browser, user) => openAs(browser, user, recordErrors, { baseUrl: stack.url });
 const dbState = (side) => side.page.locator('#db-status');
 // What the server holds, read as the server itself (no rules): the truth the pages converge on.

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { browserName, launchOther, openAs } from './support/pages.mjs';
 import { currentTime, makeMovie, playbackStatus, playerState, presentedFrames } from './support/media-helpers.mjs';
 import { expectInSync, recordFrames } from './support/sync-helpers.mjs';
-import { savedSha256, sendFile, session, sha256sum, transferView, waitReady } from './support/transfer-helpers.mjs';
+import { savedSha256, sendFile, session, setUploadLimit, sha256sum, transferView, waitReady } from './support/transfer-helpers.mjs';
 
 let dir;
 const movies = {};
@@ -80,7 +80,7 @@ async function progressive(aliceBrowser, bobBrowser, tag, m, testInfo, { unlockB
     await p.bob.page.screenshot({ path: testInfo.outputPath(`${tag}-unlocked.png`), fullPage: true });
     await watchWhileDownloading(p.alice.page, p.bob.page, id);
     await p.bob.page.screenshot({ path: testInfo.outputPath(`${tag}-watching.png`), fullPage: true });
-    await setUploadCap(p.alice.page, 0);
+    await setUploadLimit(p.alice.page, 0);
     await waitReady(p.bob.page, id, 120_000);
     expect(await savedSha256(p.bob.page, id, dir)).toBe(m.sum);
     expect(p.alice.errors).toEqual([]);
@@ -94,14 +94,9 @@ async function progressive(aliceBrowser, bobBrowser, tag, m, testInfo, { unlockB
 // ones send from this project's browser to the other one, so the two projects cover both ways.
 const tag = (name, info) => `${name}-${info.project.name}`;
 
-// Alice's upload limit, as the field sets it (0: none). Once what is checked while the file arrives
-// has been checked, the limit is lifted so that the rest arrives at full speed: what follows (the
-// byte-identical end) does not depend on how fast.
-const setUploadCap = (alice, mbps) => alice.evaluate((v) => {
-  const input = document.getElementById('upload-cap');
-  input.value = String(v);
-  input.dispatchEvent(new Event('change'));
-}, mbps);
+// Once what is checked while the file arrives has been checked, Alice's upload limit is lifted
+// (setUploadLimit(…, 0)) so that the rest arrives at full speed: what follows (the byte-identical
+// end) does not depend on how fast.
 
 test('H.264/AAC MP4: Bob watches while it arrives, same browser', async ({ browser }, info) => {
   await progressive(browser, browser, tag('mp4', info), movie('h264-faststart'), info);
@@ -139,7 +134,7 @@ test('an audio-only file (AAC in MP4) plays while it arrives, to the other brows
     await expect.poll(() => currentTime(p.bob.page), { timeout: 20_000 }).toBeGreaterThan(3)
       .catch(async (e) => { throw new Error(`${e.message}\nplayer: ${JSON.stringify(await playerState(p.bob.page))}`); });
     expect(await fraction(p.bob.page, id)).toBeLessThan(1);
-    await setUploadCap(p.alice.page, 0);
+    await setUploadLimit(p.alice.page, 0);
     await waitReady(p.bob.page, id, 120_000);
     expect(await savedSha256(p.bob.page, id, dir)).toBe(m.sum);
     expect(p.bob.errors).toEqual([]);
@@ -171,7 +166,7 @@ test('a seek into a part not downloaded yet fetches it first and plays there whi
     const frames = await presentedFrames(p.bob.page);
     await expect.poll(() => presentedFrames(p.bob.page), { timeout: 10_000 }).toBeGreaterThan(frames + 20);
     await p.bob.page.screenshot({ path: info.outputPath('seek-playing-there.png'), fullPage: true });
-    await setUploadCap(p.alice.page, 0);
+    await setUploadLimit(p.alice.page, 0);
     await waitReady(p.bob.page, id, 120_000);
     expect(await savedSha256(p.bob.page, id, dir)).toBe(m.sum);
     expect(p.bob.errors).toEqual([]);
@@ -183,7 +178,7 @@ test('a seek into a part not downloaded yet fetches it first and plays there whi
 test('a download that falls behind pauses both players with the waiting message, and both resume by themselves', async ({ browser }, info) => {
   const m = movie('h264-faststart', { seconds: 90 });
   const p = await pair(browser, browser, tag('throttle', info));
-  const cap = (mbps) => setUploadCap(p.alice.page, mbps);
+  const cap = (mbps) => setUploadLimit(p.alice.page, mbps);
   try {
     const id = await sendFile(p.alice.page, p.bob.page, p.bobId, m.path, { uploadMBps: 1 });
     await expectUnlock(p.bob.page, id, m.size);
@@ -220,14 +215,14 @@ test('HEVC: a browser without its decoder says so and plays it once it has arriv
       await expect(p.bob.page.locator('#playback-status')).toHaveAttribute('data-unlocked', 'true', { timeout: 60_000 });
       await watchWhileDownloading(p.alice.page, p.bob.page, id);
       await p.bob.page.screenshot({ path: info.outputPath('hevc-watching.png'), fullPage: true });
-      await setUploadCap(p.alice.page, 0);
+      await setUploadLimit(p.alice.page, 0);
       await waitReady(p.bob.page, id, 120_000);
     } else {
       await expect(p.bob.page.locator('#playback-status')).toContainText(
         /^This browser cannot play hvc1\.\S+ while it downloads\. This file can be watched only once it has fully arrived — \d+% downloaded$/, { timeout: 60_000 });
       expect((await playbackStatus(p.bob.page)).unlocked).toBe(false);
       await p.bob.page.screenshot({ path: info.outputPath('hevc-warning.png'), fullPage: true });
-      await setUploadCap(p.alice.page, 0);
+      await setUploadLimit(p.alice.page, 0);
       await waitReady(p.bob.page, id, 120_000);
       // Complete: the page plays the whole file as far as the element can. Debian's Chromium has no
       // HEVC decoder at all: it plays the sound alone, and the page says so.

@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openAs, reopen } from './support/pages.mjs';
 import {
-  MiB, arrivedTwice, interruptions, makeFile, recordArrivals, savedSha256, sendFile, session, sha256sum, transferView, waitReady,
+  MiB, arrivedTwice, interruptions, makeFile, recordArrivals, savedSha256, sendFile, session, setUploadLimit, sha256sum,
+  transferView, waitReady,
 } from './support/transfer-helpers.mjs';
 
 let dir;
@@ -114,8 +115,7 @@ test('storage full mid-transfer: paused with the reason on both sides, nothing l
       const { usage } = await estimate(bob.page);
       await fill(bob.page, QUOTA - usage - 6 * MiB);
       expect((await transferView(bob.page, id))?.fraction ?? 0).toBeLessThan(0.5);
-      await alice.page.locator('#upload-cap').fill('');  // then no limit
-      await alice.page.locator('#upload-cap').dispatchEvent('change');
+      await setUploadLimit(alice.page, 0);  // then no limit
 
       // Paused, with the reason, on both sides; not failed.
       const bobStatus = session(bob.page, id).locator('.transfer-status');
@@ -196,11 +196,7 @@ test('a piece damaged in IndexedDB before a reload is found when read back, fetc
       await expect.poll(ledgerHolds, { timeout: 60_000, intervals: [50] }).toBe(true);
       // Alice's upload slows to a trickle, so that the rest cannot arrive before the reload (14 MiB
       // and more are left: minutes at 0.1 MB/s); it goes at full speed again after it.
-      const uploadLimit = async (value) => {
-        await alice.page.locator('#upload-cap').fill(value);
-        await alice.page.locator('#upload-cap').dispatchEvent('change');
-      };
-      await uploadLimit('0.1');
+      await setUploadLimit(alice.page, 0.1);
       expect((await transferView(bob.page, id)).fraction).toBeLessThan(0.4);
       // One bit of it flips on disk.
       await bob.page.evaluate(async ([sid, piece]) => {
@@ -210,7 +206,7 @@ test('a piece damaged in IndexedDB before a reload is found when read back, fetc
         await store.writePieces(sid, [{ piece, bytes }]);
       }, [id, damaged]);
       const bobAgain = await reopen(bob, bobId);
-      await uploadLimit('');
+      await setUploadLimit(alice.page, 0);
       await waitReady(bobAgain, id);
       expect(await savedSha256(bobAgain, id, dir)).toBe(sha256sum(file));
       const stats = (await transferView(bobAgain, id)).stats;

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { browserName, launchOther, openAs, reopen } from './support/pages.mjs';
 import {
   MiB, arrivedTwice, cutConnection, instrument, interruptions, makeFile, recordArrivals, savedSha256, sendFile,
-  session, sha256sum, transferView, waitReady,
+  session, setUploadLimit, sha256sum, transferView, waitReady,
 } from './support/transfer-helpers.mjs';
 
 let dir, small, large, smallSum, largeSum;
@@ -103,21 +103,15 @@ test('the connection cut twice at random points: resumes, byte-identical, at mos
   const file = makeFile(join(dir, 'cut.mp4'), size);
   const id = await sendFile(p.alice.page, p.bob.page, p.bobId, file, { uploadMBps: 8 });
   const cuts = [0.2 + Math.random() * 0.2, 0.55 + Math.random() * 0.2];
-  // Alice's upload limit, as the field sets it. Near each cut the transfer is slowed to a trickle
-  // first, so that it cannot end before the cut however slow this machine is; it goes on at 8 MB/s
-  // once the new connection is up.
-  const setCap = (mbps) => p.alice.page.evaluate((v) => {
-    const input = document.getElementById('upload-cap');
-    input.value = String(v);
-    input.dispatchEvent(new Event('change'));
-  }, mbps);
+  // Near each cut the transfer is slowed to a trickle first, so that it cannot end before the cut
+  // however slow this machine is; it goes on at 8 MB/s once the new connection is up.
   for (const at of cuts) {
     await expect.poll(async () => (await transferView(p.bob.page, id))?.fraction ?? 0, { timeout: 60_000, intervals: [50] }).toBeGreaterThan(at);
-    await setCap(0.1);
+    await setUploadLimit(p.alice.page, 0.1);
     const before = (await transferView(p.bob.page, id)).stats.connections;
     expect(await cutConnection(p.alice.page)).toBeGreaterThan(0);
     await expect.poll(async () => (await transferView(p.bob.page, id)).stats?.connections, { timeout: 30_000 }).toBeGreaterThan(before);
-    await setCap(8);
+    await setUploadLimit(p.alice.page, 8);
   }
   await waitReady(p.bob.page, id);
   const stats = (await transferView(p.bob.page, id)).stats;
@@ -316,8 +310,7 @@ test('the upload limit reaches the sender, and a change mid-transfer takes effec
   expect(at4).toBeGreaterThan(0);
   expect(at4).toBeLessThanOrEqual(4e6 * 1.1 + MiB / 3);
 
-  await p.alice.page.locator('#upload-cap').fill('1.5');
-  await p.alice.page.locator('#upload-cap').dispatchEvent('change');
+  await setUploadLimit(p.alice.page, 1.5);
   const t1 = Date.now() + 1000;  // what was already on its way drains
   await seen(t1 + 4000).catch(async (e) => {
     throw new Error(`${e.message}\nnothing arrived for ${Date.now() - p.arrived.at(-1)?.at} ms after ${p.arrived.length} chunks; `
@@ -329,8 +322,7 @@ test('the upload limit reaches the sender, and a change mid-transfer takes effec
   expect(at1_5).toBeLessThanOrEqual(1.5e6 * 1.1 + MiB / 4);
 
   expect(arrivedTwice(p.arrived, size).total).toBeLessThan(size);  // both windows were within the transfer
-  await p.alice.page.locator('#upload-cap').fill('');  // no limit: the rest goes at once
-  await p.alice.page.locator('#upload-cap').dispatchEvent('change');
+  await setUploadLimit(p.alice.page, 0);  // no limit: the rest goes at once
   await waitReady(p.bob.page, id);
   expect(await savedSha256(p.bob.page, id, dir)).toBe(sha256sum(file));
   await p.close();

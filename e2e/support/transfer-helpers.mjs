@@ -132,12 +132,19 @@ export const cutConnection = (page) => page.evaluate(() => {
   return n;
 });
 
+// The sender's upload limit in MB/s, set as its user does (the field, then its change event);
+// 0: no limit. It takes effect at once, mid-transfer too.
+export async function setUploadLimit(page, mbps) {
+  const field = page.locator('#upload-cap');
+  await field.fill(mbps ? String(mbps) : '');
+  await field.dispatchEvent('change');
+}
+
 // Alice sends `file` to Bob; Bob accepts. Returns the session id.
 export async function sendFile(alice, bob, bobId, file, { uploadMBps = 0, timeout = 30_000 } = {}) {
   await alice.locator(`#partner option[value="${bobId}"]`).waitFor({ state: 'attached', timeout });
   await alice.locator('#partner').selectOption(bobId);
-  if (uploadMBps) await alice.locator('#upload-cap').fill(String(uploadMBps));
-  await alice.locator('#upload-cap').dispatchEvent('change');
+  await setUploadLimit(alice, uploadMBps);
   await alice.locator('#movie-input').setInputFiles(file);
   await alice.locator('#invite').click();
   const invite = bob.locator('li.session[data-status="pending"]');

@@ -26,12 +26,15 @@ const currentTime = (page) => player(page, () => document.getElementById('player
 const play = (page) => player(page, () => { document.getElementById('player').play().catch(() => {}); });
 const syncStats = (page) => page.evaluate(() => window.wtActiveSync.stats());
 
-// Waits until `page` plays within `tolerance` s of `ref` (positions read together).
-async function expectWith(page, ref, { tolerance = 0.3, timeout = 15_000 } = {}) {
+// Waits until `page` plays within `tolerance` s of `ref` (positions read together). The wait is
+// generous (a loaded machine joins slowly); what is asserted is the position, and a failure says
+// where both players last were.
+async function expectWith(page, ref, { tolerance = 0.3, timeout = 30_000 } = {}) {
   await expect.poll(async () => {
     const [t, r, stopped] = await Promise.all([currentTime(page), currentTime(ref), paused(page)]);
-    return !stopped && Math.abs(t - r) <= tolerance;
-  }, { timeout }).toBe(true);
+    return !stopped && Math.abs(t - r) <= tolerance ? 'with the group'
+      : `at ${t.toFixed(3)} s${stopped ? ' (paused)' : ''}, the group at ${r.toFixed(3)} s`;
+  }, { timeout }).toBe('with the group');
 }
 
 let n = 0;
@@ -89,7 +92,7 @@ test('a viewer who reloads mid-play, or comes back later, lands on the group pos
   const p = await watchPair(browser, `rejoin-${info.project.name}`);
   const alice = p.alice.page;
   await play(alice);
-  await expect.poll(() => currentTime(p.bob.page), { timeout: 10_000 }).toBeGreaterThan(5);
+  await expect.poll(() => currentTime(p.bob.page), { timeout: 30_000 }).toBeGreaterThan(5);
 
   // A reload: the page comes back with the file from its own storage and joins where the group is.
   const reloaded = await reopen(p.bob, p.bobId);
@@ -101,7 +104,7 @@ test('a viewer who reloads mid-play, or comes back later, lands on the group pos
   // Later: Bob closes the app; Alice watches on alone; Bob opens it again.
   await reloaded.close();
   const leftAt = await currentTime(alice);
-  await expect.poll(() => currentTime(alice), { timeout: 20_000 }).toBeGreaterThan(leftAt + 5);
+  await expect.poll(() => currentTime(alice), { timeout: 30_000 }).toBeGreaterThan(leftAt + 5);
   expect(await paused(alice)).toBe(false);  // the group did not wait for the one who left
   const late = await p.bob.context.newPage();
   late.on('pageerror', (e) => p.bob.errors.push(e.message));

@@ -127,7 +127,13 @@ async function main() {
     });
     const transfers = new TransferManager({ core, db, store, storeError, userId: user, iceServers: config.iceServers ?? [], onError: showError });
     window.wtTransfers = transfers;  // for the browser tests' counters
-    watch = new WatchSessionsView({ core, db, userId: user, root: $('watch-root'), showError, transfers });
+    watch = new WatchSessionsView({
+      core, db, userId: user, userName: name, root: $('watch-root'), showError, transfers,
+      onActive: (active) => {  // for the browser tests' counters
+        window.wtActiveSync = active?.driver ?? window.wtActiveSync;
+        window.wtActivePlayer = active ? active.player : window.wtActivePlayer;
+      },
+    });
     transfers.runCleanup().catch((e) => showError(`Clean-up of old downloads failed: ${e.message}`));
   }
   watchPresence(db, (people) => {

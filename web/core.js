@@ -1,7 +1,9 @@
-// Loads the C++/WebAssembly core (built by CMake into build/wasm, served at /core/).
-let corePromise = null;
+// Loads the C++/WebAssembly core (built by CMake into build/wasm, served at /core/ by default; a
+// messenger that serves it elsewhere passes the module's URL).
+export const DEFAULT_CORE_URL = '/core/watch_core.mjs';
+const loading = new Map();  // url → Promise of the core
 
-export function loadCore() {
-  corePromise ??= import(/* webpackIgnore: true */ '/core/watch_core.mjs').then((m) => m.default());
-  return corePromise;
+export function loadCore(url = DEFAULT_CORE_URL) {
+  if (!loading.has(url)) loading.set(url, import(/* webpackIgnore: true */ url).then((m) => m.default()));
+  return loading.get(url);
 }

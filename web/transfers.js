@@ -208,7 +208,7 @@ export class TransferManager {
       if (t) t.session = s;
       if (s.status === 'downloading' && !t && mine && this.files.has(s.id)) this.startTransfer(s, 'sender');
       if (s.status === 'downloading' && !t && !mine) this.startReceiving(s);
-      if (t && !t.closed && s.status === 'ready' && t.role === 'sender') {
+      if (t && !t.closed && (s.status === 'ready' || s.status === 'playing') && t.role === 'sender') {
         t.phase = 'complete';
         t.stop();
       }
@@ -221,7 +221,7 @@ export class TransferManager {
         this.endRecorded.add(s.id);  // once per page, not on every later change of the list
         this.recordEnd(s).catch((e) => this.onError(`Could not record the end of "${s.fileName}": ${e.message}`));
       }
-      if (!mine && (s.status === 'ready' || s.status === 'playing') && !this.loaded.has(s.id)) {
+      if (!mine && (s.status === 'ready' || s.status === 'playing' || s.status === 'complete') && !this.loaded.has(s.id)) {
         this.loadReceived(s).catch((e) => this.onError(`The received file cannot be opened: ${e.message}`));
       }
     }
@@ -332,6 +332,15 @@ export class TransferManager {
     });
     if (damaged.length) throw new Error(damagedText(session, rec, damaged));
     return saveFile(this.store, rec, options);
+  }
+
+  // "Delete now", after the end: the received file's pieces and its record leave this browser at
+  // once instead of on the clean-up schedule.
+  async deleteNow(session) {
+    if (!this.store) return;
+    await this.store.deleteChunks(session.id);
+    await this.store.deleteTransfer(session.id);
+    this.loaded.add(session.id);  // nothing left to load
   }
 
   // Storage was full: the user freed some and asks to go on now (the core also retries by itself).

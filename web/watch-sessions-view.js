@@ -20,8 +20,12 @@ const el = (tag, props = {}, ...children) => {
 };
 
 export class WatchSessionsView {
-  constructor({ core, db, userId, root, showError, transfers }) {
-    Object.assign(this, { core, db, userId, root, showError, transfers });
+  // partner: { id, name } when the view belongs to one conversation (the messenger component): only
+  // the sessions with that person, and invitations go to them. names: id → display name.
+  // onActive({ sessionId, driver, player }): the player opened (null: closed); onSessions(sessions).
+  constructor({ core, db, userId, userName = userId, root, showError, transfers, partner = null, names = new Map(),
+    onActive = () => {}, onSessions = () => {} }) {
+    Object.assign(this, { core, db, userId, userName, root, showError, transfers, partner, names, onActive, onSessions });
     this.files = new Map();     // sessionId → the local File (or the received Blob) being watched
     this.checks = new Map();    // sessionId → why an incoming file cannot be accepted
     this.questions = new Map(); // 'invite' | sessionId → an open "… anyway?" question
@@ -38,7 +42,8 @@ export class WatchSessionsView {
       el('p', { id: 'playback-status', role: 'status' }),
       el('video', { id: 'player', controls: true, playsInline: true, preload: 'auto' }),
       el('p', { id: 'sync-status', className: 'mono' }));
-    root.append(this.inviteForm, this.list, this.playerBox);
+    // The session screen: the player on top, the sessions' status below, then the invitation.
+    root.append(this.playerBox, this.list, this.inviteForm);
     transfers.onChange = () => this.scheduleRender();
     transfers.onFileReady = (id, blob) => {
       this.files.set(id, blob);
@@ -54,15 +59,30 @@ export class WatchSessionsView {
     watchUserSessions(db, userId, (sessions) => {
       // A session's name was written by the other person: shown and saved only once the core has
       // sanitized it (control and bidi-override characters, path separators, length).
-      this.sessions = sessions.map((s) => ({ ...s, fileName: core.sanitizeFileName(typeof s.fileName === 'string' ? s.fileName : '') }));
+      this.sessions = sessions.map((s) => ({ ...s, fileName: core.sanitizeFileName(typeof s.fileName === 'string' ? s.fileName : '') }))
+        .filter((s) => !partner || this.otherId(s) === partner.id);
       sessions = this.sessions;
+      this.onSessions(sessions);
       transfers.update(sessions);
       this.render();
     });
   }
 
+  otherId(s) {
+    return s.initiatorId === this.userId ? s.recipientId : s.initiatorId;
+  }
+
+  nameOf(id) {
+    return this.names.get(id) ?? id;
+  }
+
   setPeople(people) {
+    for (const p of people) if (p.name) this.names.set(p.id, p.name);
     this.people = people.filter((p) => p.id !== this.userId);
+    if (this.partner) {
+      this.transfers.setPeople(people);
+      return;
+    }
     const select = this.inviteForm.querySelector('#partner');
     const chosen = select.value;
     select.replaceChildren(el('option', { value: '', textContent: this.people.length ? 'Choose who to watch with' : 'Nobody else is here yet' }),
@@ -118,7 +138,9 @@ export class WatchSessionsView {
   }
 
   buildInviteForm() {
-    const partner = el('select', { id: 'partner', ariaLabel: 'Watch with' });
+    const partner = this.partner
+      ? el('input', { type: 'hidden', id: 'partner', value: this.partner.id })
+      : el('select', { id: 'partner', ariaLabel: 'Watch with' });
     const file = el('input', { type: 'file', id: 'movie-input', accept: VIDEO_ACCEPT });
     const mode = el('select', { id: 'mode', ariaLabel: 'How' },
       el('option', { value: MODES.transfer, textContent: 'Send them the file' }),
@@ -128,8 +150,20 @@ export class WatchSessionsView {
     const go = el('button', { type: 'submit', id: 'invite', textContent: 'Invite' });
     const progress = el('span', { id: 'invite-progress', className: 'mono' });
     this.inviteQuestion = el('div', { id: 'invite-question' });
-    this.inviteForm = el('form', { id: 'invite-form' }, partner, file, mode, go,
-      el('label', {}, ' upload limit ', cap, ' MB/s '), progress, this.inviteQuestion);
+    const limit = el('label', {}, ' upload limit ', cap, ' MB/s ');
+    // In a conversation the settings a user may want sit behind a small control, out of the main flow.
+    const settings = this.partner
+      ? el('details', { className: 'settings' }, el('summary', { textContent: 'Settings' }), limit)
+      : limit;
+    let picker = file;
+    if (this.partner) {
+      // In a conversation: one "Share a movie" control; picking the file sends the invitation.
+      file.ariaLabel = `Share a movie with ${this.partner.name}`;
+      picker = el('label', { className: 'share' }, el('span', { textContent: `Share a movie with ${this.partner.name}` }), file);
+      file.addEventListener('change', () => { if (file.files[0]) this.inviteForm.requestSubmit(); });
+      go.hidden = true;
+    }
+    this.inviteForm = el('form', { id: 'invite-form' }, partner, picker, mode, go, settings, progress, this.inviteQuestion);
     this.inviteForm.addEventListener('submit', async (e) => {
       e.preventDefault();
       const recipientId = partner.value;
@@ -138,31 +172,38 @@ export class WatchSessionsView {
       if (!movie) return this.showError('Choose the movie file first.');
       go.disabled = true;
       try {
-        if (mode.value === MODES.transfer) {
-          if (!await this.preSendOk(movie)) return;
-          const id = await createSession(this.db, {
-            initiatorId: this.userId, recipientId, fileName: this.core.sanitizeFileName(movie.name), fileSize: movie.size,
-            mimeType: movie.type, fileHash: '', mode: MODES.transfer,
-          });
-          this.files.set(id, movie);
-          this.transfers.provideFile({ id, fileSize: movie.size }, movie);
-          file.value = '';
-          return;
-        }
-        const fileHash = await hashFile(this.core, movie, { onProgress: (t) => { progress.textContent = `Fingerprinting… ${t}`; } });
-        const id = await createSession(this.db, {
-          initiatorId: this.userId, recipientId, fileName: this.core.sanitizeFileName(movie.name), fileSize: movie.size,
-          mimeType: movie.type, fileHash, mode: MODES.sameFile,
-        });
-        this.files.set(id, movie);
-        progress.textContent = '';
-        file.value = '';
+        if (await this.invite(recipientId, movie, mode.value)) file.value = '';
       } catch (err) {
         this.showError(`Could not start the session: ${err.message}`);
       } finally {
         go.disabled = false;
       }
     });
+  }
+
+  // Invites `recipientId` to watch `movie`: sends it (transfer), or asks them to pick their own copy
+  // (same-file, after fingerprinting ours). Returns the new session's id, or null when the checks
+  // said no.
+  async invite(recipientId, movie, mode = MODES.transfer) {
+    const progress = this.inviteForm.querySelector('#invite-progress');
+    if (mode === MODES.transfer) {
+      if (!await this.preSendOk(movie)) return null;
+      const id = await createSession(this.db, {
+        initiatorId: this.userId, recipientId, fileName: this.core.sanitizeFileName(movie.name), fileSize: movie.size,
+        mimeType: movie.type, fileHash: '', mode: MODES.transfer,
+      });
+      this.files.set(id, movie);
+      this.transfers.provideFile({ id, fileSize: movie.size }, movie);
+      return id;
+    }
+    const fileHash = await hashFile(this.core, movie, { onProgress: (t) => { progress.textContent = `Fingerprinting… ${t}`; } });
+    const id = await createSession(this.db, {
+      initiatorId: this.userId, recipientId, fileName: this.core.sanitizeFileName(movie.name), fileSize: movie.size,
+      mimeType: movie.type, fileHash, mode: MODES.sameFile,
+    });
+    this.files.set(id, movie);
+    progress.textContent = '';
+    return id;
   }
 
   // Whether `movie` is the session's file: same size, then the same SHA-256 (checked by the core).
@@ -202,7 +243,7 @@ export class WatchSessionsView {
 
   describeTransfer(s) {
     const mine = s.initiatorId === this.userId;
-    const other = mine ? s.recipientId : s.initiatorId;
+    const other = this.nameOf(this.otherId(s));
     const size = this.core.formatBytes(s.fileSize ?? 0);
     const name = el('strong', { textContent: s.fileName });
     switch (s.status) {
@@ -213,8 +254,14 @@ export class WatchSessionsView {
       case 'declined': return [mine ? `${other} declined ` : 'You declined ', name, s.reason ? ` — ${s.reason}` : ''];
       case 'cancelled': return ['Cancelled: ', name, s.reason ? ` — ${s.reason}` : ''];
       case 'failed': return ['Failed: ', name, s.reason ? ` — ${s.reason}` : ''];
+      case 'complete': return ['Session ended: ', name, s.reason ? ` — ${s.reason}` : ''];
       default: return [`${s.status}: `, name];
     }
+  }
+
+  // Either side ends a session being watched; both then see "Session ended" (the record says who).
+  end(s) {
+    return setStatus(this.db, s.id, 'complete', { reason: `ended by ${this.userName}` });
   }
 
   // Accept after the checks: refused → say why (decline stays possible); warnings → "Accept anyway".
@@ -266,8 +313,15 @@ export class WatchSessionsView {
       li.append(button('cancel', 'Cancel', () => this.transfers.cancel(s)));
       this.refreshTransfer(s, li);
     }
-    if ((s.status === 'ready' || s.status === 'playing') && !mine && this.files.has(s.id)) {
+    if ((s.status === 'ready' || s.status === 'playing' || s.status === 'complete') && !mine && this.files.has(s.id)) {
       li.append(button('save', 'Save file', () => this.transfers.save(s)));
+    }
+    if (s.status === 'complete' && !mine && this.files.has(s.id)) {
+      li.append(button('delete', 'Delete now', async () => {
+        await this.transfers.deleteNow(s);
+        this.files.delete(s.id);
+        this.render();
+      }));
     }
     if (s.status === 'declined') li.append(el('span', { className: 'transfer-status', textContent: ` ${STATUS_TEXT.declined}` }));
   }
@@ -287,7 +341,7 @@ export class WatchSessionsView {
 
   describe(s) {
     if (s.mode === MODES.transfer) return this.describeTransfer(s);
-    const other = s.initiatorId === this.userId ? s.recipientId : s.initiatorId;
+    const other = this.nameOf(this.otherId(s));
     const size = this.core.formatBytes(s.fileSize ?? 0);
     const name = el('strong', { textContent: s.fileName });
     switch (s.status) {
@@ -296,8 +350,9 @@ export class WatchSessionsView {
           ? [`Waiting for ${other} to join `, name, ` (${size})…`]
           : [`${other} invites you to watch `, name, ` (${size}). Choose your copy of the file to join.`];
       case 'ready': case 'playing': return ['Watching ', name, ` with ${other}`];
-      case 'declined': return [`${other === s.recipientId ? other : 'You'} declined `, name, s.reason ? ` — ${s.reason}` : ''];
+      case 'declined': return [`${s.initiatorId === this.userId ? other : 'You'} declined `, name, s.reason ? ` — ${s.reason}` : ''];
       case 'cancelled': return ['Cancelled: ', name];
+      case 'complete': return ['Session ended: ', name, s.reason ? ` — ${s.reason}` : ''];
       default: return [`${s.status}: `, name];
     }
   }
@@ -327,6 +382,12 @@ export class WatchSessionsView {
       li.dataset.key = key;
       this.items.set(s.id, li);
       const mine = s.initiatorId === this.userId;
+      if (s.status === 'ready' || s.status === 'playing') {
+        // Either side ends the session; both then see "Session ended" (the record says who).
+        const end = el('button', { type: 'button', className: 'end', textContent: 'End session' });
+        end.addEventListener('click', () => this.end(s).catch((err) => this.showError(`Could not end the session: ${err.message}`)));
+        li.append(end);
+      }
       if (s.mode === MODES.transfer) {
         this.renderTransfer(s, li);
         return li;
@@ -384,7 +445,7 @@ export class WatchSessionsView {
     delete playback.dataset.unlocked;
     const status = this.playerBox.querySelector('#sync-status');
     const driver = new SyncDriver({
-      core: this.core, db: this.db, sessionId: session.id, userId: this.userId, displayName: this.userId, video,
+      core: this.core, db: this.db, sessionId: session.id, userId: this.userId, displayName: this.userName, video,
       onStatus: (st) => {
         status.textContent = `${st.text}${st.clockSynced ? ` · clock ±${Math.round(st.clockRttMs / 2)} ms` : ''}`;
         status.dataset.state = st.state;
@@ -423,20 +484,27 @@ export class WatchSessionsView {
       video.controls = true;
       driver.setHorizon(1e9, 1);  // the whole file is here: nothing to wait for
     }
-    this.active = { sessionId: session.id, driver, url, player };
-    window.wtActiveSync = driver;  // for the browser tests' counters
-    window.wtActivePlayer = player;
+    // The first play of a ready session is its Playing stage in the record (either side may write it).
+    const onPlaying = () => {
+      const now = this.sessions.find((x) => x.id === session.id);
+      if (now?.status === 'ready') setStatus(this.db, session.id, 'playing').catch(() => {});
+    };
+    video.addEventListener('playing', onPlaying);
+    this.active = { sessionId: session.id, driver, url, player, onPlaying };
+    this.onActive({ sessionId: session.id, driver, player });
   }
 
   close() {
     if (!this.active) return;
     this.active.driver.close();
     this.active.player?.close();
+    this.playerBox.querySelector('video').removeEventListener('playing', this.active.onPlaying);
     if (this.active.url) URL.revokeObjectURL(this.active.url);
     const video = this.playerBox.querySelector('video');
     video.removeAttribute('src');
     video.load();
     this.playerBox.hidden = true;
     this.active = null;
+    this.onActive(null);
   }
 }

@@ -37,8 +37,8 @@ export async function syncBench({ db }) {
   try {
     const movie = join(dir, 'counter.webm');
     generateCounterVideo(movie, PLAY_SECONDS + 60);
-    const alice = await openPage(cr, `${web.url}/?user=alice-bench`);
-    const bob = await openPage(fx, `${web.url}/?user=bob-bench`);
+    const alice = await openPage(cr, `${web.url}/standalone.html?user=alice-bench`);
+    const bob = await openPage(fx, `${web.url}/standalone.html?user=bob-bench`);
     await startSameFileSession(alice, bob, 'bob-bench', movie);
     await recordFrames(alice);
     await recordFrames(bob);

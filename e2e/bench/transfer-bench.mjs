@@ -140,8 +140,8 @@ function instrumentReceiver() {
 async function productRun(browser, baseUrl, file, size, { during, timeoutMs = 240_000 } = {}) {
   const t = tag();
   const [aliceId, bobId] = [`alice-tx-${t}`, `bob-tx-${t}`];
-  const alice = await openPage(browser, `${baseUrl}/?user=${aliceId}`);
-  const bob = await openPage(browser, `${baseUrl}/?user=${bobId}`, instrumentReceiver);
+  const alice = await openPage(browser, `${baseUrl}/standalone.html?user=${aliceId}`);
+  const bob = await openPage(browser, `${baseUrl}/standalone.html?user=${bobId}`, instrumentReceiver);
   try {
     const cpu0 = await chromiumCpu(browser);
     const id = await sendFile(alice.page, bob.page, bobId, file).catch(async (e) => {

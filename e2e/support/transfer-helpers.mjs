@@ -156,8 +156,10 @@ export async function sendFile(alice, bob, bobId, file, { uploadMBps = 0, timeou
 
 export const session = (page, id) => page.locator(`li.session[data-session="${id}"]`);
 
+// The file is whole on both sides: the record says ready, or playing (the first play of a ready
+// session writes that, which a player watching while it arrived may do at once).
 export async function waitReady(page, id, timeout = 120_000) {
-  await expect(session(page, id)).toHaveAttribute('data-status', 'ready', { timeout });
+  await expect(session(page, id)).toHaveAttribute('data-status', /^(ready|playing)$/, { timeout });
 }
 
 // The transfer's counters on this page (null once it finished and closed).

@@ -380,6 +380,34 @@ test('database.rules.json: who may do what (rules-unit-testing style)', { timeou
     await assertSucceeds(remove(r(bob, 'user-sessions/bob/live')), 'bob removes his own entry');
   });
 
+  await t.test('the demo messenger: a chat is read and written by its two members only, as themselves', async () => {
+    await env.reset();
+    const chat = 'alice~bob';
+    const msg = (from, over = {}) => ({ from, kind: 'text', text: 'hi', at: serverTimestamp(), ...over });
+    await assertSucceeds(set(r(alice, 'messenger-users/alice'), { name: 'Alice', online: true, lastSeen: serverTimestamp() }), 'alice says she is online');
+    await assertSucceeds(onDisconnect(r(alice, 'messenger-users/alice')).set({ name: 'Alice', online: false, lastSeen: serverTimestamp() }), 'alice\'s offline-on-disconnect');
+    await assertSucceeds(get(r(mallory, 'messenger-users')), 'a signed-in user lists people');
+    await assertFails(get(r(anon, 'messenger-users')), 'anon lists people');
+    await assertFails(set(r(mallory, 'messenger-users/alice'), { name: 'Alice', online: false }), 'mallory marks alice offline');
+    await assertFails(set(r(alice, 'messenger-users/alice'), { name: 'Alice', online: true, admin: true }), 'an extra field on a person');
+    await assertSucceeds(push(r(alice, `messenger-chats/${chat}`), msg('alice')), 'alice writes to her chat with bob');
+    await assertSucceeds(push(r(bob, `messenger-chats/${chat}`), msg('bob', { kind: 'watch-invite', sessionId: 'sid', fileName: 'movie.mkv' })), 'bob posts an invitation card');
+    await assertSucceeds(get(r(bob, `messenger-chats/${chat}`)), 'bob reads the chat');
+    await assertFails(get(r(mallory, `messenger-chats/${chat}`)), 'a stranger reads the chat');
+    await assertFails(get(r(anon, `messenger-chats/${chat}`)), 'anon reads the chat');
+    await assertFails(push(r(mallory, `messenger-chats/${chat}`), msg('mallory')), 'a stranger writes into the chat');
+    await assertFails(push(r(bob, `messenger-chats/${chat}`), msg('alice')), 'bob writes as alice');
+    await assertFails(push(r(alice, `messenger-chats/${chat}`), msg('alice', { at: Date.now() + 3_600_000 })), 'a message dated in the future');
+    await assertFails(push(r(alice, `messenger-chats/${chat}`), msg('alice', { kind: 'script' })), 'an unknown kind of message');
+    await assertFails(push(r(alice, `messenger-chats/${chat}`), msg('alice', { text: 'x'.repeat(4001) })), 'a 4001-character message');
+    await assertFails(push(r(mallory, 'messenger-chats/al~bob'), msg('mallory')), 'a chat id that only looks like a member\'s');
+    await assertFails(push(r(alice, 'messenger-chats/alice~bob~mallory'), msg('alice')), 'a chat of three');
+    const first = await get(r(bob, `messenger-chats/${chat}`));
+    const key = Object.keys(first.val())[0];
+    await assertFails(set(r(bob, `messenger-chats/${chat}/${key}`), msg('bob', { text: 'edited' })), 'rewriting a sent message');
+    await assertFails(remove(r(alice, `messenger-chats/${chat}/${key}`)), 'deleting a sent message');
+  });
+
   await t.test('nothing else is readable or writable', async () => {
     await env.reset();
     await assertFails(get(r(alice, '')), 'the whole database');

@@ -48,7 +48,10 @@ export function buildSanitize() {
 export async function buildWeb() {
   const esbuild = await import('esbuild');
   mkdirSync(join(BUILD, 'web'), { recursive: true });
-  const entries = { app: join(ROOT, 'web/app.js'), bench: join(ROOT, 'e2e/bench/bench-page.js') };
+  const entries = {
+    app: join(ROOT, 'web/app.js'), messenger: join(ROOT, 'web/messenger/messenger.js'),
+    'watch-together': join(ROOT, 'web/component/watch-together.js'), bench: join(ROOT, 'e2e/bench/bench-page.js'),
+  };
   // Test pages that drive one browser-API module alone (e2e/harness/*.js → /bundle/harness/*.js).
   const harness = join(ROOT, 'e2e/harness');
   if (existsSync(harness)) {

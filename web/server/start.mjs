@@ -12,9 +12,10 @@ await withSetupErrors(async () => {
     .catch(() => startStaticServer({ clientConfig: db.client, port: 0 }));  // 8080 taken: any free port
   // The URLs come last, where a user looks.
   console.log(`\nWatch Together is running (database: ${db.client.label}). Press Ctrl+C to stop.`);
-  console.log('Open these two URLs, one per person (two browser windows or two machines):');
-  console.log(`  ${web.url}/?user=alice`);
-  console.log(`  ${web.url}/?user=bob`);
+  console.log('Open the demo messenger as two people (two browser windows or two machines):');
+  console.log(`  ${web.url}/?user=alice&name=Alice&chat=bob`);
+  console.log(`  ${web.url}/?user=bob&name=Bob&chat=alice`);
+  console.log(`The product on its own, without a messenger: ${web.url}/standalone.html?user=alice`);
   const stop = async () => {
     await web.close();
     await db.close();

@@ -1,5 +1,6 @@
 // Serves the page on http://localhost (a secure context: crypto.subtle, MSE, wasm streaming).
-// Routes: / and /index.html, /app.js (bundle), /core/* (wasm core), /config.json (which database),
+// Routes: / and /index.html (the demo messenger, web/messenger/), /standalone.html (the product on
+// its own page), /app.js (bundle), /core/* (wasm core), /config.json (which database),
 // /bench.html + /bench.js for `npm run bench`, /harness/*.html (test pages for one module), and any other file under web/.
 import { createReadStream, statSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -19,7 +20,7 @@ const MOUNTS = [
   ['/bundle/', join(ROOT, 'build/web')],
   ['/', join(ROOT, 'web')],
 ];
-const ALIASES = { '/': '/index.html', '/app.js': '/bundle/app.js', '/bench.js': '/bundle/bench.js', '/bench.html': '/bench/bench.html' };
+const ALIASES = { '/': '/messenger/index.html', '/index.html': '/messenger/index.html', '/app.js': '/bundle/app.js', '/bench.js': '/bundle/bench.js', '/bench.html': '/bench/bench.html' };
 
 function resolve(pathname) {
   if (pathname.startsWith('/bench/')) return safeJoin(join(ROOT, 'e2e'), pathname);

@@ -1,0 +1,56 @@
+// The session screen inside <watch-together>, loaded with the first session: the wasm core, the
+// piece store, the transfers and the synced player for one conversation. Loaded on demand (a
+// dynamic import), so a messenger that has no session open loads none of it.
+import { loadCore } from '../core.js';
+import { announcePresence, watchPresence } from '../database.js';
+import { openPieceStore } from '../piece-store.js';
+import { TransferManager } from '../transfers.js';
+import { WatchSessionsView } from '../watch-sessions-view.js';
+
+// One store per page, shared by every component on it (one IndexedDB database).
+let storePromise = null;
+const sharedStore = () => {
+  storePromise ??= openPieceStore();
+  return storePromise;
+};
+
+export async function openSessionScreen({ db, user, partner, root, showError, coreUrl, iceServers = [] }) {
+  const core = await loadCore(coreUrl);
+  let storeError = null;
+  const store = await sharedStore().catch((e) => {
+    storeError = e;
+    showError(`Received files cannot be stored in this browser: ${e.message}. You can still send a file.`);
+    return null;
+  });
+  const transfers = new TransferManager({ core, db, store, storeError, userId: user.id, iceServers, onError: showError });
+  const names = new Map([[user.id, user.name], [partner.id, partner.name]]);
+  const screen = { active: null };
+  const view = new WatchSessionsView({
+    core, db, userId: user.id, userName: user.name, root, showError, transfers, partner, names,
+    onActive: (active) => { screen.active = active; },
+  });
+  const unsubs = [
+    announcePresence(db, user.id, user.name),
+    // Only the partner's presence matters here (a closed tab: "<name> left").
+    watchPresence(db, (people) => view.setPeople(people.filter((p) => p.id === partner.id || p.id === user.id))),
+  ];
+  transfers.runCleanup().catch((e) => showError(`Clean-up of old downloads failed: ${e.message}`));
+  const find = (id) => {
+    const s = view.sessions.find((x) => x.id === id);
+    if (!s) throw new Error(`no session ${id} with ${partner.name}`);
+    return s;
+  };
+  return Object.assign(screen, {
+    view, transfers,
+    share: (file) => view.invite(partner.id, file),
+    accept: async (id) => view.acceptTransfer(find(id)),
+    decline: async (id) => transfers.decline(find(id)),
+    cancel: async (id) => transfers.cancel(find(id)),
+    end: async (id) => view.end(find(id)),
+    close() {
+      for (const unsub of unsubs) unsub();
+      view.close();
+      transfers.close();
+    },
+  });
+}

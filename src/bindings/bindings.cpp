@@ -7,11 +7,13 @@
 #include <emscripten/heap.h>
 #include <emscripten/val.h>
 
+#include <cmath>
 #include <string>
 #include <vector>
 
 #include "hash/sha256.hpp"
 #include "media/progressive_playback.hpp"
+#include "session/session_lifecycle.hpp"
 #include "sync/playback_record.hpp"
 #include "sync/playback_state.hpp"
 #include "sync/playback_sync.hpp"
@@ -732,6 +734,148 @@ class Progressive {
   wt::ProgressivePlayback p_;
 };
 
+// ---- session lifecycle ----
+// Plain objects in and out: the record as the database holds it ({status, bytesDownloaded,
+// reason}), actions as {kind, ...} with kebab-case kinds, the view with the spec's texts.
+
+class Session {
+ public:
+  // {role: 'initiator'|'recipient', mode: 'transfer'|'same-file', fileName, fileSize, selfName, peerName,
+  //  presenceGraceMs?}
+  explicit Session(val config) : s_(config_from_js(config)) {}
+
+  // False when ignored: a record error (unknown status, not an object) or a stale record.
+  bool onRecord(double now, val record) {
+    wt::SessionRecordUpdate r;
+    if (!is_object(record)) {
+      r.status = "";  // counted as a record error
+      return s_.on_record(now, r);
+    }
+    read_text(record, "status", r.status);
+    const val b = record["bytesDownloaded"];
+    if (!b.isUndefined() && !b.isNull()) {
+      // Present but not a number: NaN, which the core counts and ignores.
+      r.bytes_downloaded = b.typeOf().as<std::string>() == "number" ? b.as<double>() : std::nan("");
+    }
+    read_text(record, "reason", r.reason);
+    return s_.on_record(now, r);
+  }
+  void onRecordDeleted(double now) { s_.on_record_deleted(now); }
+  void onStoredDownload(double now, val stored) {
+    const bool exists = is_object(stored) && stored["exists"].isTrue();
+    const bool complete = is_object(stored) && stored["complete"].isTrue();
+    s_.on_stored_download(now, exists, complete);
+  }
+  void onFileAvailable(double now) { s_.on_file_available(now); }
+  bool onAccept(double now) { return s_.on_accept(now); }
+  bool onDecline(double now) { return s_.on_decline(now); }
+  bool onCancel(double now) { return s_.on_cancel(now); }
+  bool onEnd(double now) { return s_.on_end(now); }
+  bool onDeleteRequested(double now) { return s_.on_delete_requested(now); }
+  void onDeleted(double now) { s_.on_deleted(now); }
+  // status: the one whose write the database refused. False when it is no status at all.
+  bool onWriteFailed(double now, std::string status) {
+    wt::RecordStatus st;
+    if (!wt::parse_record_status(status, st)) return false;
+    s_.on_write_failed(now, st);
+    return true;
+  }
+  void onTransferProgress(double now, double bytes) { s_.on_transfer_progress(now, bytes); }
+  void onTransferDone(double now) { s_.on_transfer_done(now); }
+  void onTransferFailed(double now, std::string reason) { s_.on_transfer_failed(now, reason); }
+  void onTransferCancelledByPeer(double now) { s_.on_transfer_cancelled_by_peer(now); }
+  // 'connected' | 'reconnecting' | 'connecting' (anything else: connecting).
+  void onConnection(double now, std::string state) {
+    s_.on_connection(now, state == "connected"      ? wt::PeerConnection::Connected
+                          : state == "reconnecting" ? wt::PeerConnection::Reconnecting
+                                                    : wt::PeerConnection::Connecting);
+  }
+  void onPlaybackUnlocked(double now) { s_.on_playback_unlocked(now); }
+  void onProgressiveUnplayable(double now) { s_.on_progressive_unplayable(now); }
+  void onLocalPlaying(double now, bool playing) { s_.on_local_playing(now, playing); }
+  void onPeerWatching(double now, bool watching) { s_.on_peer_watching(now, watching); }
+  void onPeerPresent(double now, bool present) { s_.on_peer_present(now, present); }
+  void handleTimeout(double now) { s_.handle_timeout(now); }
+  double pollTimeout() const { return s_.poll_timeout(); }
+
+  // The next action, or null.
+  val pollAction() {
+    const wt::SessionAction a = s_.poll_action();
+    if (a.kind == wt::SessionAction::Kind::None) return val::null();
+    val o = val::object();
+    o.set("kind", std::string(wt::session_action_name(a.kind)));
+    switch (a.kind) {
+      case wt::SessionAction::Kind::WriteStatus:
+        o.set("status", std::string(wt::record_status_name(a.status)));
+        if (!a.text.empty()) o.set("reason", a.text);
+        if (a.bytes_downloaded >= 0) o.set("bytesDownloaded", a.bytes_downloaded);
+        break;
+      case wt::SessionAction::Kind::StartTransfer:
+        o.set("role", std::string(a.side == wt::TransferSide::Sender ? "sender" : "receiver"));
+        break;
+      case wt::SessionAction::Kind::StopTransfer: o.set("reason", a.text); break;
+      case wt::SessionAction::Kind::OpenPlayer:
+        o.set("source", std::string(a.source == wt::PlayerSource::Progressive ? "progressive" : "whole"));
+        break;
+      case wt::SessionAction::Kind::Notify: o.set("text", a.text); break;
+      default: break;
+    }
+    return o;
+  }
+
+  val view(double now) const {
+    const wt::SessionView v = s_.view(now);
+    val o = val::object();
+    o.set("stage", std::string(wt::session_stage_name(v.stage)));
+    o.set("headline", v.headline);
+    o.set("selfLine", v.self_line);
+    o.set("peerLine", v.peer_line);
+    o.set("fraction", v.fraction);
+    o.set("canAccept", v.can_accept);
+    o.set("canDecline", v.can_decline);
+    o.set("canCancel", v.can_cancel);
+    o.set("canEnd", v.can_end);
+    o.set("canSave", v.can_save);
+    o.set("canDelete", v.can_delete);
+    o.set("canPlay", v.can_play);
+    o.set("needsFile", v.needs_file);
+    o.set("downloadingElsewhere", v.downloading_elsewhere);
+    o.set("watching", v.watching);
+    o.set("peerGone", v.peer_gone);
+    return o;
+  }
+  std::string stage() const { return wt::session_stage_name(s_.stage()); }
+  val stats() const {
+    const wt::SessionStats& st = s_.stats();
+    val o = val::object();
+    o.set("records", st.records);
+    o.set("recordErrors", st.record_errors);
+    o.set("staleRecords", st.stale_records);
+    o.set("clampedFields", st.clamped_fields);
+    o.set("actions", st.actions);
+    o.set("writes", st.writes);
+    o.set("writeFailures", st.write_failures);
+    o.set("ignoredInputs", st.ignored_inputs);
+    return o;
+  }
+
+ private:
+  static wt::SessionConfig config_from_js(const val& o) {
+    wt::SessionConfig c;
+    if (!is_object(o)) return c;
+    std::string text;
+    if (read_text(o, "role", text)) c.role = text == "recipient" ? wt::SessionRole::Recipient : wt::SessionRole::Initiator;
+    if (read_text(o, "mode", text)) c.mode = text == "same-file" ? wt::SessionMode::SameFile : wt::SessionMode::Transfer;
+    read_text(o, "fileName", c.file_name);
+    read_number(o, "fileSize", c.file_size);
+    read_text(o, "selfName", c.self_name);
+    read_text(o, "peerName", c.peer_name);
+    read_number(o, "presenceGraceMs", c.presence_grace_ms);
+    return c;
+  }
+  wt::SessionLifecycle s_;
+};
+
 // ---- checks and clean-up ----
 
 wt::FileLimits limits_from_js(const val& o) {
@@ -961,6 +1105,36 @@ EMSCRIPTEN_BINDINGS(watch_core) {
       .function("fetchPlan", &Progressive::fetchPlan)
       .function("container", &Progressive::container)
       .function("status", &Progressive::status);
+
+  class_<Session>("SessionLifecycle")
+      .constructor<val>()
+      .function("onRecord", &Session::onRecord)
+      .function("onRecordDeleted", &Session::onRecordDeleted)
+      .function("onStoredDownload", &Session::onStoredDownload)
+      .function("onFileAvailable", &Session::onFileAvailable)
+      .function("onAccept", &Session::onAccept)
+      .function("onDecline", &Session::onDecline)
+      .function("onCancel", &Session::onCancel)
+      .function("onEnd", &Session::onEnd)
+      .function("onDeleteRequested", &Session::onDeleteRequested)
+      .function("onDeleted", &Session::onDeleted)
+      .function("onWriteFailed", &Session::onWriteFailed)
+      .function("onTransferProgress", &Session::onTransferProgress)
+      .function("onTransferDone", &Session::onTransferDone)
+      .function("onTransferFailed", &Session::onTransferFailed)
+      .function("onTransferCancelledByPeer", &Session::onTransferCancelledByPeer)
+      .function("onConnection", &Session::onConnection)
+      .function("onPlaybackUnlocked", &Session::onPlaybackUnlocked)
+      .function("onProgressiveUnplayable", &Session::onProgressiveUnplayable)
+      .function("onLocalPlaying", &Session::onLocalPlaying)
+      .function("onPeerWatching", &Session::onPeerWatching)
+      .function("onPeerPresent", &Session::onPeerPresent)
+      .function("handleTimeout", &Session::handleTimeout)
+      .function("pollTimeout", &Session::pollTimeout)
+      .function("pollAction", &Session::pollAction)
+      .function("view", &Session::view)
+      .function("stage", &Session::stage)
+      .function("stats", &Session::stats);
 
   function("checkFileSize", &check_file_size);
   function("checkFileType", &check_file_type);

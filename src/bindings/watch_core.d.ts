@@ -275,6 +275,95 @@ export interface ProgressivePlayback extends EmbindObject {
   status(nowMs: number): ProgressiveStatus;
 }
 
+/** A watch session's record as /watch-sessions/{id} holds it (the fields the lifecycle reads). */
+export interface SessionRecordValue { status: string; bytesDownloaded?: number; reason?: string }
+
+export type SessionStatus = 'pending' | 'downloading' | 'ready' | 'playing' | 'complete' | 'declined' | 'cancelled' | 'failed';
+
+/** What to do next. Carry each out in order; drain pollAction() after every input. */
+export type SessionAction =
+  /** Write status (and reason / bytesDownloaded when present) to the record; report a refusal with onWriteFailed(status). */
+  | { kind: 'write-status'; status: SessionStatus; reason?: string; bytesDownloaded?: number }
+  | { kind: 'start-transfer'; role: 'sender' | 'receiver' }
+  | { kind: 'stop-transfer'; reason: string }
+  /** Recipient: read the stored download; call onFileAvailable once it is loadable. */
+  | { kind: 'load-stored-file' }
+  | { kind: 'open-player'; source: 'progressive' | 'whole' }
+  | { kind: 'close-player' }
+  /** Recipient: the session ended; set endedAt in the store and run the clean-up plan. */
+  | { kind: 'record-end' }
+  /** Recipient: delete the stored download, then call onDeleted. */
+  | { kind: 'delete-stored' }
+  /** One sentence for the user (e.g. a refused write). */
+  | { kind: 'notify'; text: string };
+
+export interface SessionView {
+  stage: 'pending' | 'downloading' | 'ready' | 'playing' | 'ended' | 'declined' | 'cancelled' | 'failed' | 'gone';
+  /** "Waiting for Bob to accept…", "Bob wants to watch movie.mkv with you", "Ready to play", "Session ended", … */
+  headline: string;
+  /** This side: "Downloading 45%…", "Connection lost — reconnecting…", "Choose movie.mkv again to continue sending", … */
+  selfLine: string;
+  /** The other side: "Watching with you", "Bob left — waiting for them to come back…", … ("" after the end). */
+  peerLine: string;
+  /** 0..1 of the file downloaded. */
+  fraction: number;
+  canAccept: boolean; canDecline: boolean; canCancel: boolean;
+  /** Ready or playing only (the rules take 'complete' from those); while downloading, Cancel is the way out. */
+  canEnd: boolean;
+  /** Recipient: the file is whole here. */
+  canSave: boolean;
+  /** Recipient: after the end, a download is stored here. */
+  canDelete: boolean;
+  /** A player is open and may play (progressive: once unlocked). */
+  canPlay: boolean;
+  /** Initiator: pick the file (again, after a reload). Same-file recipient: pick your copy. */
+  needsFile: boolean;
+  /** Another window of this user accepted: nothing runs here. */
+  downloadingElsewhere: boolean;
+  watching: boolean;
+  /** The peer has been absent for longer than the grace period (5 s). */
+  peerGone: boolean;
+}
+
+/** One watch session's lifecycle in this page (src/session/session_lifecycle.hpp). Inputs take performance.now()
+ *  (ms); the on<Button> inputs return false (ignored, counted) when not valid in the current stage. */
+export interface SessionLifecycle extends EmbindObject {
+  /** Every value of the record. False when ignored: unknown status (a record error) or stale. */
+  onRecord(nowMs: number, record: SessionRecordValue): boolean;
+  onRecordDeleted(nowMs: number): void;
+  /** Recipient, transfer mode: once at start, what this browser's IndexedDB holds for the session. */
+  onStoredDownload(nowMs: number, stored: { exists: boolean; complete: boolean }): void;
+  /** Initiator: the File is in this page. Recipient: the received file is whole and loadable. Same-file: this copy was verified. */
+  onFileAvailable(nowMs: number): void;
+  onAccept(nowMs: number): boolean;
+  onDecline(nowMs: number): boolean;
+  onCancel(nowMs: number): boolean;
+  onEnd(nowMs: number): boolean;
+  onDeleteRequested(nowMs: number): boolean;
+  onDeleted(nowMs: number): void;
+  /** The database refused this page's write of `status`. False when status is no status at all. */
+  onWriteFailed(nowMs: number, status: SessionStatus): boolean;
+  onTransferProgress(nowMs: number, bytesDone: number): void;
+  onTransferDone(nowMs: number): void;
+  onTransferFailed(nowMs: number, reason: string): void;
+  onTransferCancelledByPeer(nowMs: number): void;
+  onConnection(nowMs: number, state: 'connected' | 'reconnecting' | 'connecting'): void;
+  onPlaybackUnlocked(nowMs: number): void;
+  /** The progressive player cannot play this file here: the whole file replaces it once available. */
+  onProgressiveUnplayable(nowMs: number): void;
+  onLocalPlaying(nowMs: number, playing: boolean): void;
+  onPeerWatching(nowMs: number, watching: boolean): void;
+  onPeerPresent(nowMs: number, present: boolean): void;
+  handleTimeout(nowMs: number): void;
+  /** Next deadline in ms (Infinity: none). */
+  pollTimeout(): number;
+  pollAction(): SessionAction | null;
+  view(nowMs: number): SessionView;
+  stage(): SessionView['stage'];
+  stats(): { records: number; recordErrors: number; staleRecords: number; clampedFields: number; actions: number;
+    writes: number; writeFailures: number; ignoredInputs: number };
+}
+
 export interface CheckResult { verdict: 'ok' | 'warn' | 'refuse'; code: string; message: string }
 
 export interface CleanupRecord {
@@ -303,6 +392,8 @@ export interface WatchCore {
   ProgressivePlayback: new (fileSize: number, config: { unlockFraction?: number; adaptive?: boolean; minAheadS?: number; stallNoticeMs?: number } | null) => ProgressivePlayback;
   PieceReceiver: { new (manifest: TransferManifest, config: { windowPieces?: number; stallTimeoutMs?: number } | null, storedLedger: Uint8Array | null): PieceReceiver };
   StoredLedger: new (transferId: string, fileSize: number, ledger: Uint8Array | null) => StoredLedger;
+  SessionLifecycle: new (config: { role: 'initiator' | 'recipient'; mode: 'transfer' | 'same-file'; fileName: string;
+    fileSize: number; selfName: string; peerName: string; presenceGraceMs?: number }) => SessionLifecycle;
   checkFileSize(bytes: number, limits: { warnAboveBytes?: number; refuseAboveBytes?: number } | null): CheckResult;
   checkFileType(mimeType: string, fileName: string): CheckResult;
   checkStorage(neededBytes: number, quotaBytes: number, usageBytes: number): CheckResult;

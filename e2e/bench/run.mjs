@@ -7,6 +7,7 @@ import { openDatabase } from '../../web/server/database-config.mjs';
 import { withSetupErrors } from '../../web/server/setup.mjs';
 import { startStaticServer } from '../../web/server/static-server.mjs';
 import { CHROMIUM_ARGS } from '../playwright.config.mjs';
+import { loadBench } from './load-bench.mjs';
 import { playbackBench } from './playback-bench.mjs';
 import { reconnectBench } from './reconnect-bench.mjs';
 import { syncBench } from './sync-bench.mjs';
@@ -55,6 +56,10 @@ const ALL_BENCHMARKS = [
     stalls_to_end: ['= 0', (v) => v === 0],
     seek_unfetched_to_frame_s: ['<= 3', (v) => v <= 3],
     playback_peak_memory_MiB: ['<= 300', (v) => v <= 300],
+  }],
+  ['load', 'Demo messenger first load, before any session (uncompressed bytes)', loadBench, {
+    component_extra_kB: ['<= 40', (v) => v <= 40],
+    first_load_wasm_requests: ['= 0', (v) => v === 0],
   }],
 ];
 const only = (process.env.WT_BENCH_ONLY ?? '').split(',').map((k) => k.trim()).filter(Boolean);

@@ -37,7 +37,7 @@ test('two users see each other arrive and leave through the database', async ({ 
 test('a user name with HTML in it is refused and shown as text, never markup', async ({ browser }) => {
   const context = await browser.newContext();
   const page = await context.newPage();
-  await page.goto(`${process.env.WT_BASE_URL}/standalone.html?user=${encodeURIComponent('<img src=x onerror=alert(1)>')}`);
+  await page.goto(`${process.env.WT_BASE_URL}/standalone/?user=${encodeURIComponent('<img src=x onerror=alert(1)>')}`);
   await expect(page.locator('#error')).toContainText('is not a valid user name');
   await expect(page.locator('#error img')).toHaveCount(0);
   await expect(page.locator('#user-name')).toHaveText(/^guest-/);

@@ -1,7 +1,7 @@
 // Starts the embedded database and the page server once for the whole run; tests find the page at
 // process.env.WT_BASE_URL. Returns the teardown.
-import { openDatabase } from '../web/server/database-config.mjs';
-import { startStaticServer } from '../web/server/static-server.mjs';
+import { openDatabase } from '../tools/database-config.mjs';
+import { startStaticServer } from '../tools/static-server.mjs';
 
 export default async function globalSetup() {
   const db = await openDatabase();

@@ -1,4 +1,4 @@
-// web/peer-link.js in real browsers: two people (two browser contexts) connect through signaling in
+// web/adapters/peer-link.js in real browsers: two people (two browser contexts) connect through signaling in
 // the embedded database, get an ordered, reliable 'file-transfer' data channel, and reconnect by
 // themselves after a peer connection is killed.
 import { test, expect } from '@playwright/test';

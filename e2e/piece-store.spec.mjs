@@ -1,4 +1,4 @@
-// The IndexedDB piece store (web/piece-store.js) alone, in a real browser, through its harness page.
+// The IndexedDB piece store (web/adapters/piece-store.js) alone, in a real browser, through its harness page.
 // Data is generated in the page from a seeded xorshift32 generator, piece by piece, so any piece can be
 // regenerated and compared byte for byte; whole files are checked by SHA-256 (WebCrypto in the page,
 // node:crypto over the downloaded file).

@@ -1,7 +1,7 @@
 // In-page benchmarks, driven by e2e/bench/run.mjs through window.wtBench. Every competitor hashes
 // the same bytes in the same page; digests are cross-checked so a fast wrong answer cannot win.
 import { createSHA256 } from 'hash-wasm';
-import { loadCore } from '../../web/core.js';
+import { loadCore } from '../../web/controllers/core.js';
 
 const SLICE = 8 * 1024 * 1024;
 

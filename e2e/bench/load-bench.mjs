@@ -16,8 +16,8 @@
 import { chromium } from '@playwright/test';
 import { existsSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { BUILD } from '../../web/server/build.mjs';
-import { ROOT } from '../../web/server/setup.mjs';
+import { BUILD } from '../../tools/build.mjs';
+import { ROOT } from '../../tools/setup.mjs';
 import { CHROMIUM_ARGS } from '../playwright.config.mjs';
 
 const kB = (bytes) => Math.round(bytes / 1000 * 10) / 10;  // kB = 1000 bytes
@@ -25,12 +25,12 @@ const MESSENGER = join(ROOT, 'web/messenger/messenger.js');
 const COMPONENT = join(ROOT, 'web/component/watch-together.js');
 const IDLE_MS = 1000;  // no request in flight for this long: the network is idle
 
-// The same entries and options as web/server/build.mjs's buildWeb(), so that output names (content
+// The same entries and options as tools/build.mjs's buildWeb(), so that output names (content
 // hashes) equal the files the server serves from build/web — the cross-check below relies on it.
 async function buildMessenger({ stub }) {
   const esbuild = await import('esbuild');
   const entries = {
-    app: join(ROOT, 'web/app.js'), messenger: MESSENGER,
+    app: join(ROOT, 'web/standalone/app.js'), messenger: MESSENGER,
     'watch-together': COMPONENT, bench: join(ROOT, 'e2e/bench/bench-page.js'),
   };
   const harness = join(ROOT, 'e2e/harness');

@@ -34,7 +34,7 @@ const log = (text) => process.stderr.write(`  [${((Date.now() - start) / 1000).t
 async function openAs(browser, baseUrl, user) {
   const context = await browser.newContext();
   const page = await context.newPage();
-  await page.goto(`${baseUrl}/standalone.html?user=${user}`);
+  await page.goto(`${baseUrl}/standalone/?user=${user}`);
   await page.waitForFunction(() => document.body.dataset.ready === 'true', null, { timeout: 30_000 });
   return { context, page };
 }

@@ -1,4 +1,4 @@
-// How long a killed peer connection takes to be replaced (web/peer-link.js in Chromium, through the
+// How long a killed peer connection takes to be replaced (web/adapters/peer-link.js in Chromium, through the
 // embedded database): from the kill to a new channel open on both sides, each side killed in turn.
 // A wall-clock figure, so it lives here and not in the browser tests. Each kill comes once the link
 // has been up for longer than peer-link's stableMs (5 s), as a real network failure would: a link

@@ -2,10 +2,10 @@
 // in real browsers, prints a table and, as the last line, one JSON object of named figures.
 // Targets are ratios against a baseline measured in the same run, never absolute times.
 import { chromium } from '@playwright/test';
-import { buildAll } from '../../web/server/build.mjs';
-import { openDatabase } from '../../web/server/database-config.mjs';
-import { withSetupErrors } from '../../web/server/setup.mjs';
-import { startStaticServer } from '../../web/server/static-server.mjs';
+import { buildAll } from '../../tools/build.mjs';
+import { openDatabase } from '../../tools/database-config.mjs';
+import { withSetupErrors } from '../../tools/setup.mjs';
+import { startStaticServer } from '../../tools/static-server.mjs';
 import { CHROMIUM_ARGS } from '../playwright.config.mjs';
 import { loadBench } from './load-bench.mjs';
 import { playbackBench } from './playback-bench.mjs';

@@ -7,15 +7,15 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT } from '../../web/server/setup.mjs';
-import { startStaticServer } from '../../web/server/static-server.mjs';
+import { ROOT } from '../../tools/setup.mjs';
+import { startStaticServer } from '../../tools/static-server.mjs';
 import { CHROMIUM_ARGS, FIREFOX_PREFS } from '../playwright.config.mjs';
 import {
   actAt, armEvent, eventTime, generateCounterVideo, pairDrift, percentile, recordFrames, startSameFileSession, takeFrames,
 } from '../support/sync-helpers.mjs';
 
 const require = createRequire(import.meta.url);
-const { startDelayProxy } = require('../../web/server/rtdb/delay-proxy.cjs');
+const { startDelayProxy } = require('../../tools/rtdb/delay-proxy.cjs');
 const ONE_WAY_DELAY_MS = 50;
 const PLAY_SECONDS = Number(process.env.WT_BENCH_PLAY_SECONDS || 65);  // the issue asks for at least 60 s
 const ACTIONS = 8;
@@ -37,8 +37,8 @@ export async function syncBench({ db }) {
   try {
     const movie = join(dir, 'counter.webm');
     generateCounterVideo(movie, PLAY_SECONDS + 60);
-    const alice = await openPage(cr, `${web.url}/standalone.html?user=alice-bench`);
-    const bob = await openPage(fx, `${web.url}/standalone.html?user=bob-bench`);
+    const alice = await openPage(cr, `${web.url}/standalone/?user=alice-bench`);
+    const bob = await openPage(fx, `${web.url}/standalone/?user=bob-bench`);
     await startSameFileSession(alice, bob, 'bob-bench', movie);
     await recordFrames(alice);
     await recordFrames(bob);

@@ -1,7 +1,7 @@
 // Transfer figures in real browsers (two contexts of one Debian Chromium, like the product test).
 // MB/s means 10^6 bytes per second.
 //  - raw_datachannel_MBps: a 256 MiB file of random bytes over a bare data channel opened by
-//    web/peer-link.js, with the product's flow control (e2e/harness/raw-channel.*): the baseline of
+//    web/adapters/peer-link.js, with the product's flow control (e2e/harness/raw-channel.*): the baseline of
 //    this run, timed from the first send (sending page) to the last byte in (receiving page);
 //  - transfer_MBps: the same file through the product (Alice invites, Bob accepts), timed in Bob's page
 //    from his click on Accept to his session reaching data-status="ready" (every piece verified and in
@@ -140,8 +140,8 @@ function instrumentReceiver() {
 async function productRun(browser, baseUrl, file, size, { during, timeoutMs = 240_000 } = {}) {
   const t = tag();
   const [aliceId, bobId] = [`alice-tx-${t}`, `bob-tx-${t}`];
-  const alice = await openPage(browser, `${baseUrl}/standalone.html?user=${aliceId}`);
-  const bob = await openPage(browser, `${baseUrl}/standalone.html?user=${bobId}`, instrumentReceiver);
+  const alice = await openPage(browser, `${baseUrl}/standalone/?user=${aliceId}`);
+  const bob = await openPage(browser, `${baseUrl}/standalone/?user=${bobId}`, instrumentReceiver);
   try {
     const cpu0 = await chromiumCpu(browser);
     const id = await sendFile(alice.page, bob.page, bobId, file).catch(async (e) => {

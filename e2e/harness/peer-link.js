@@ -1,8 +1,8 @@
-// Test page for web/peer-link.js alone (e2e/peer-link.spec.mjs). It exposes the module and the
+// Test page for web/adapters/peer-link.js alone (e2e/peer-link.spec.mjs). It exposes the module and the
 // database glue on window, plus `wt`, a recorder that keeps what a link reported (states, channels,
 // the messages each channel carried) in a form page.evaluate can return.
 import { get, onValue, ref, set, update } from 'firebase/database';
-import * as peerLink from '../../web/peer-link.js';
+import * as peerLink from '../../web/adapters/peer-link.js';
 import { databaseAs, ensureSession, linkIds } from './lib/session.js';
 
 window.peerLink = peerLink;

@@ -1,5 +1,5 @@
-// Test page for web/piece-store.js alone: exposes the module to Playwright's page.evaluate.
-import * as store from '../../web/piece-store.js';
+// Test page for web/adapters/piece-store.js alone: exposes the module to Playwright's page.evaluate.
+import * as store from '../../web/adapters/piece-store.js';
 
 window.wtPieceStore = store;
 document.body.dataset.ready = 'true';

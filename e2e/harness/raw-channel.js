@@ -1,5 +1,5 @@
 // Baseline page for the transfer benchmark (e2e/bench/transfer-bench.mjs): the same file sent over a
-// bare RTCDataChannel, opened the product's way (web/peer-link.js, signaled through the database), with
+// bare RTCDataChannel, opened the product's way (web/adapters/peer-link.js, signaled through the database), with
 // the product's flow control: 64 KiB messages, bufferedAmount kept under 4 MiB, woken at 1 MiB by
 // 'bufferedamountlow', the File read in 1 MiB slices (the next slice read while the current one is
 // sent). The receiver only counts bytes. Only the data is timed: Date.now() in the sending page once
@@ -10,8 +10,8 @@
 // transfer that meets the issue, with the product's own hash (the wasm core's Sha256Stream): every
 // byte hashed twice on each side, once for its 1 MiB piece's digest and once for the whole file's.
 // Nothing else (no frames, no ledger, no storing): the ceiling for a verified transfer on this machine.
-import * as peerLink from '../../web/peer-link.js';
-import { loadCore } from '../../web/core.js';
+import * as peerLink from '../../web/adapters/peer-link.js';
+import { loadCore } from '../../web/controllers/core.js';
 import { databaseAs, ensureSession, linkIds } from './lib/session.js';
 
 const MESSAGE = 64 * 1024;

@@ -3,8 +3,8 @@ import { chromium, expect, firefox } from '@playwright/test';
 import { CHROMIUM_ARGS, FIREFOX_PREFS } from '../playwright.config.mjs';
 
 // baseUrl: the page server's; the one global-setup started unless a test runs its own stack.
-// The stand-alone page (web/standalone.html): the product without a messenger around it.
-export const appUrl = (user, baseUrl = process.env.WT_BASE_URL) => `${baseUrl}/standalone.html?user=${user}`;
+// The stand-alone page (web/standalone/index.html): the product without a messenger around it.
+export const appUrl = (user, baseUrl = process.env.WT_BASE_URL) => `${baseUrl}/standalone/?user=${user}`;
 
 // A fresh context (its own storage, like another person's browser) with the page loaded and ready;
 // `errors` collects uncaught page errors so that tests can assert there were none. `prepare(page)`

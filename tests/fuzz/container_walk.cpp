@@ -1,5 +1,5 @@
 // Fuzz target: the media box walker (src/media/container_walk.*) on a file of arbitrary bytes, fed
-// as the progressive player's glue feeds it (web/progressive-player.js): from where the walk wants
+// as the progressive player's glue feeds it (web/controllers/progressive-player.js): from where the walk wants
 // bytes, at least what it wants and up to a read size, through ProgressivePlayback::feed_container.
 // The first input byte picks the read size (1 B to 64 KiB); the rest is the file.
 // Invariants: a walk that is not done always wants bytes inside the file, and once fed them it

@@ -1,4 +1,4 @@
-// The playback record's glue (web/playback-record.js) against the embedded server with the
+// The playback record's glue (web/adapters/playback-record.js) against the embedded server with the
 // unmodified SDK, through a database outage. Run: node --test tests/server/
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -6,10 +6,10 @@ import { createRequire } from 'node:module';
 import net from 'node:net';
 import { initializeApp, deleteApp } from 'firebase/app';
 import { connectDatabaseEmulator, getDatabase, onValue, ref } from 'firebase/database';
-import { watchRecord, writeRecord } from '../../web/playback-record.js';
+import { watchRecord, writeRecord } from '../../web/adapters/playback-record.js';
 
 const require = createRequire(import.meta.url);
-const { startEmbeddedDatabase } = require('../../web/server/rtdb/index.cjs');
+const { startEmbeddedDatabase } = require('../../tools/rtdb/index.cjs');
 
 const STEP_TIMEOUT = 10_000;
 let appCounter = 0;

@@ -1,4 +1,4 @@
-// Tests for the embedded Realtime Database server (web/server/rtdb), driven by the unmodified
+// Tests for the embedded Realtime Database server (tools/rtdb), driven by the unmodified
 // modular SDK the app uses. Run: node --test tests/server/
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,8 +11,8 @@ import {
 } from 'firebase/database';
 
 const require = createRequire(import.meta.url);
-const { startEmbeddedDatabase } = require('../../web/server/rtdb/index.cjs');
-const { startDelayProxy } = require('../../web/server/rtdb/delay-proxy.cjs');
+const { startEmbeddedDatabase } = require('../../tools/rtdb/index.cjs');
+const { startDelayProxy } = require('../../tools/rtdb/delay-proxy.cjs');
 
 const TEST_TIMEOUT = 15_000;
 const STEP_TIMEOUT = 5_000; // any single SDK round trip; a hang fails here instead of stalling

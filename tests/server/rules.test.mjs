@@ -13,7 +13,7 @@ import {
 } from 'firebase/database';
 
 const require = createRequire(import.meta.url);
-const { startEmbeddedDatabase } = require('../../web/server/rtdb/index.cjs');
+const { startEmbeddedDatabase } = require('../../tools/rtdb/index.cjs');
 const RULES = JSON.parse(readFileSync(new URL('../../database.rules.json', import.meta.url), 'utf8'));
 const STEP_TIMEOUT = 5_000;
 

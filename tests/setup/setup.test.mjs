@@ -1,4 +1,4 @@
-// The set-up path of README's two commands (web/server/setup.mjs), checked without a clean machine:
+// The set-up path of README's two commands (tools/setup.mjs), checked without a clean machine:
 // the installer runs as a child process with a PATH of stand-in `apt-get`, `dpkg` and `sudo` that
 // record their arguments and environment, against a scratch tree of "installed" files
 // (WT_SETUP_PROOF_ROOT). Run: node --test tests/setup/
@@ -8,9 +8,9 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { PACKAGES } from '../../web/server/setup.mjs';
+import { PACKAGES } from '../../tools/setup.mjs';
 
-const SETUP = new URL('../../web/server/setup.mjs', import.meta.url).pathname;
+const SETUP = new URL('../../tools/setup.mjs', import.meta.url).pathname;
 const ALL = Object.assign({}, ...Object.values(PACKAGES));  // package → proof file
 const isRoot = process.getuid() === 0;
 const NOBODY = 65534;

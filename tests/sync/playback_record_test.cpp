@@ -20,7 +20,7 @@ namespace {
 const double kNaN = std::numeric_limits<double>::quiet_NaN();
 const double kInf = std::numeric_limits<double>::infinity();
 
-// A record as the app writes it (web/playback-record.js): every field, valid.
+// A record as the app writes it (web/adapters/playback-record.js): every field, valid.
 PlaybackRecordFields valid_record() {
   PlaybackRecordFields f;
   f.seq = RecordField::of(7);

@@ -1,11 +1,11 @@
 // The session screen inside <watch-together>, loaded with the first session: the wasm core, the
 // piece store, the transfers and the synced player for one conversation. Loaded on demand (a
 // dynamic import), so a messenger that has no session open loads none of it.
-import { loadCore } from '../core.js';
-import { announcePresence, watchPresence } from '../database.js';
-import { openPieceStore } from '../piece-store.js';
-import { TransferManager } from '../transfers.js';
-import { WatchSessionsView } from '../watch-sessions-view.js';
+import { loadCore } from '../controllers/core.js';
+import { announcePresence, watchPresence } from '../adapters/database.js';
+import { openPieceStore } from '../adapters/piece-store.js';
+import { TransferManager } from '../controllers/transfers.js';
+import { WatchSessionsView } from './watch-sessions-view.js';
 
 // One store per page, shared by every component on it (one IndexedDB database).
 let storePromise = null;

@@ -13,8 +13,8 @@
 //
 // Everything lives in an open Shadow DOM: no global ids, no globals; styles are themable through
 // CSS custom properties (--wt-accent, --wt-bg, --wt-fg, --wt-muted, --wt-radius, --wt-font) and parts.
-import { isUserId } from '../database.js';
-import { watchUserSessions } from '../sessions.js';
+import { isUserId } from '../adapters/database.js';
+import { watchUserSessions } from '../adapters/sessions.js';
 import { COMPONENT_CSS } from './component-style.js';
 
 const ENDED = new Set(['declined', 'cancelled', 'failed', 'complete']);

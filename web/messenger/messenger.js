@@ -4,7 +4,7 @@
 //   /messenger-users/{uid}        { name, online, lastSeen }  (online cleared by onDisconnect)
 //   /messenger-chats/{a~b}/{mid}  { from, kind: 'text' | 'watch-invite', text?, sessionId?, fileName?, at }
 import { limitToLast, onDisconnect, onValue, push, query, ref, serverTimestamp, set, update } from 'firebase/database';
-import { connectDatabase, isUserId, loadDatabaseConfig } from '../database.js';
+import { connectDatabase, isUserId, loadDatabaseConfig } from '../adapters/database.js';
 import { defineWatchTogether, watchSessionList } from '../component/watch-together.js';
 
 const $ = (id) => document.getElementById(id);

@@ -3,7 +3,7 @@
 // link needs the session record the app would have made: created here, as its initiator (the
 // sender, the answerer), whichever page gets there first.
 import { get, ref, serverTimestamp, update } from 'firebase/database';
-import { connectDatabase, loadDatabaseConfig } from '../../../web/database.js';
+import { connectDatabase, loadDatabaseConfig } from '../../../web/adapters/database.js';
 
 const connections = new Map();  // uid → Promise<db>
 

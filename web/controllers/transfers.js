@@ -3,9 +3,9 @@
 // receiver on its data channel, keeps the session record's status and bytesDownloaded current, and
 // cleans up stored pieces on the core's schedule. The recipient is the link's offerer: it holds the
 // ledger, so it is the side that reconnects (after a dropped channel or a reload).
-import { openPeerLink } from './peer-link.js';
-import { estimateStorage, requestPersistence, saveFile } from './piece-store.js';
-import { MODES, deleteSessionRecords, isEnded, reportBytesDownloaded, setStatus } from './sessions.js';
+import { openPeerLink } from '../adapters/peer-link.js';
+import { estimateStorage, requestPersistence, saveFile } from '../adapters/piece-store.js';
+import { MODES, deleteSessionRecords, isEnded, reportBytesDownloaded, setStatus } from '../adapters/sessions.js';
 import { damagedPieces } from './stored-file.js';
 import { SenderDriver } from './transfer-sender.js';
 import { ReceiverDriver } from './transfer-receiver.js';

@@ -1,6 +1,6 @@
 // Serves the page on http://localhost (a secure context: crypto.subtle, MSE, wasm streaming).
-// Routes: / and /index.html (the demo messenger, web/messenger/), /standalone.html (the product on
-// its own page), /app.js (bundle), /core/* (wasm core), /config.json (which database),
+// Routes: / and /index.html (the demo messenger, web/messenger/), /standalone/ (the product on its
+// own page, web/standalone/), /app.js (bundle), /core/* (wasm core), /config.json (which database),
 // /bench.html + /bench.js for `npm run bench`, /harness/*.html (test pages for one module), and any other file under web/.
 import { createReadStream, statSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -20,7 +20,10 @@ const MOUNTS = [
   ['/bundle/', join(ROOT, 'build/web')],
   ['/', join(ROOT, 'web')],
 ];
-const ALIASES = { '/': '/messenger/index.html', '/index.html': '/messenger/index.html', '/app.js': '/bundle/app.js', '/bench.js': '/bundle/bench.js', '/bench.html': '/bench/bench.html' };
+const ALIASES = {
+  '/': '/messenger/index.html', '/index.html': '/messenger/index.html', '/standalone/': '/standalone/index.html',
+  '/app.js': '/bundle/app.js', '/bench.js': '/bundle/bench.js', '/bench.html': '/bench/bench.html',
+};
 
 function resolve(pathname) {
   if (pathname.startsWith('/bench/')) return safeJoin(join(ROOT, 'e2e'), pathname);
@@ -51,7 +54,7 @@ export function startStaticServer({ clientConfig, host = '127.0.0.1', port = 0 }
       res.end(JSON.stringify(clientConfig));
       return;
     }
-    const file = pathname.startsWith('/server/') ? null : resolve(pathname);  // never serve the Node side
+    const file = resolve(pathname);  // web/ holds only what browsers load (the Node side is tools/)
     let st;
     try {
       st = file && statSync(file);

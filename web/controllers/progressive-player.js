@@ -5,8 +5,8 @@
 // (mp4box.js for MP4; WebM is appended as it is) and into Media Source Extensions. The core decides
 // when play unlocks, how far playback can run (the horizon the sync core waits on) and what the
 // transfer fetches first; this file moves bytes and keeps one timer.
-import { MediaSourceBuffer } from './media-source-buffer.js';
-import { Mp4Segmenter } from './mp4-segmenter.js';
+import { MediaSourceBuffer } from '../adapters/media-source-buffer.js';
+import { Mp4Segmenter } from '../adapters/mp4-segmenter.js';
 
 // WebM CodecIDs → the codec strings MediaSource.isTypeSupported knows.
 const WEBM_CODECS = { V_VP8: 'vp8', V_VP9: 'vp9', V_AV1: 'av01.0.08M.08', A_OPUS: 'opus', A_VORBIS: 'vorbis' };

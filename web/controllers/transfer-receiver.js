@@ -4,7 +4,7 @@
 // refused for want of space goes to the core as such (it pauses and decides when to try again);
 // pieces read back for playback go through the core, which checks them against their digests.
 import { feedMessage } from './channel-message.js';
-import { PieceWriter, StoreFullError } from './piece-store.js';
+import { PieceWriter, StoreFullError } from '../adapters/piece-store.js';
 
 // 4 MiB per transaction: large records, few transactions. The core's window (how many pieces it
 // requests before they are stored) is sized above this batch.

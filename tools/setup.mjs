@@ -6,7 +6,7 @@ import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-export const ROOT = new URL('../..', import.meta.url).pathname.replace(/\/$/, '');
+export const ROOT = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
 
 // What each job needs: Debian package → a file that proves it is installed.
 export const PACKAGES = {
@@ -98,13 +98,13 @@ function stale(installedMarker, lockfile) {
 
 export function ensureNpmDependencies() {
   const rootMarker = join(ROOT, 'node_modules/.package-lock.json');
-  const dbMarker = join(ROOT, 'web/server/rtdb/node_modules/.package-lock.json');
+  const dbMarker = join(ROOT, 'tools/rtdb/node_modules/.package-lock.json');
   if (stale(rootMarker, join(ROOT, 'package-lock.json'))) {
     console.log('[setup] installing npm dependencies (npm ci)');
-    run('npm', ['ci', '--no-audit', '--no-fund'], { cwd: ROOT });  // its postinstall installs web/server/rtdb
-  } else if (stale(dbMarker, join(ROOT, 'web/server/rtdb/package-lock.json'))) {
-    console.log('[setup] installing the embedded database server (web/server/rtdb)');
-    run('npm', ['ci', '--no-audit', '--no-fund', '--prefix', 'web/server/rtdb'], { cwd: ROOT });
+    run('npm', ['ci', '--no-audit', '--no-fund'], { cwd: ROOT });  // its postinstall installs tools/rtdb
+  } else if (stale(dbMarker, join(ROOT, 'tools/rtdb/package-lock.json'))) {
+    console.log('[setup] installing the embedded database server (tools/rtdb)');
+    run('npm', ['ci', '--no-audit', '--no-fund', '--prefix', 'tools/rtdb'], { cwd: ROOT });
   }
 }
 
@@ -126,7 +126,7 @@ export async function withSetupErrors(fn) {
   }
 }
 
-// `node web/server/setup.mjs [build] [test]`: only the system packages (what the set-up test drives).
+// `node tools/setup.mjs [build] [test]`: only the system packages (what the set-up test drives).
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {
   const jobs = process.argv.slice(2);
   await withSetupErrors(() => ensureSystemPackages(jobs.length ? jobs : ['build', 'test']));

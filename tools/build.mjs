@@ -1,5 +1,5 @@
 // Builds what is missing or out of date: the native core + tests, the wasm core (ES module + .wasm)
-// and the browser bundle. `node web/server/build.mjs [--native] [--wasm] [--web] [--sanitize]`
+// and the browser bundle. `node tools/build.mjs [--native] [--wasm] [--web] [--sanitize]`
 // (default: the first three; --sanitize, the tests' AddressSanitizer + UBSan and fuzz build, is npm test's).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
@@ -49,7 +49,7 @@ export async function buildWeb() {
   const esbuild = await import('esbuild');
   mkdirSync(join(BUILD, 'web'), { recursive: true });
   const entries = {
-    app: join(ROOT, 'web/app.js'), messenger: join(ROOT, 'web/messenger/messenger.js'),
+    app: join(ROOT, 'web/standalone/app.js'), messenger: join(ROOT, 'web/messenger/messenger.js'),
     'watch-together': join(ROOT, 'web/component/watch-together.js'), bench: join(ROOT, 'e2e/bench/bench-page.js'),
   };
   // Test pages that drive one browser-API module alone (e2e/harness/*.js → /bundle/harness/*.js).

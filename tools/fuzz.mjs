@@ -10,7 +10,7 @@
 // (its first corpus directory, the only one it writes), so git never sees them and later runs on
 // this machine start from them. Each target's full output is kept in build/fuzz/logs/<name>.log.
 //
-// `node web/server/fuzz.mjs [--seconds N] [name ...]` (default: every target, WT_FUZZ_SECONDS or 30 s).
+// `node tools/fuzz.mjs [--seconds N] [name ...]` (default: every target, WT_FUZZ_SECONDS or 30 s).
 import { spawn } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';

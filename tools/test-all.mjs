@@ -97,7 +97,7 @@ await withSetupErrors(async () => {
     ['native', 'Catch2, native', 'ctest', ['--test-dir', join(BUILD, 'native'), '--output-on-failure', '-j2'], counters.ctest],
     ['wasm', 'Catch2, wasm under Node', 'ctest', ['--test-dir', join(BUILD, 'wasm'), '--output-on-failure', '-j2'], counters.ctest, EM_ENV],
     ['sanitize', 'Catch2, ASan+UBSan', 'ctest', ['--test-dir', join(BUILD, 'sanitize'), '--output-on-failure', '-j2'], counters.ctest],
-    ['fuzz', 'fuzz', process.execPath, [join(ROOT, 'web/server/fuzz.mjs')], counters.fuzz],
+    ['fuzz', 'fuzz', process.execPath, [join(ROOT, 'tools/fuzz.mjs')], counters.fuzz],
     ['setup', 'set-up and embedded database server', process.execPath, ['--test', '--test-reporter=tap', 'tests/setup/', 'tests/server/'], counters.node],
     ['browsers', 'browsers (Playwright)', process.execPath, [join(ROOT, 'node_modules/@playwright/test/cli.js'), 'test', '-c', 'e2e/playwright.config.mjs', '--reporter=list,json'],
       counters.playwright, { ...process.env, PLAYWRIGHT_JSON_OUTPUT_FILE: PLAYWRIGHT_REPORT }],

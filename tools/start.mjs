@@ -15,7 +15,7 @@ await withSetupErrors(async () => {
   console.log('Open the demo messenger as two people (two browser windows or two machines):');
   console.log(`  ${web.url}/?user=alice&name=Alice&chat=bob`);
   console.log(`  ${web.url}/?user=bob&name=Bob&chat=alice`);
-  console.log(`The product on its own, without a messenger: ${web.url}/standalone.html?user=alice`);
+  console.log(`The product on its own, without a messenger: ${web.url}/standalone/?user=alice`);
   const stop = async () => {
     await web.close();
     await db.close();

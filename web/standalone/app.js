@@ -1,11 +1,11 @@
 // The page: wires the core, the database and the DOM. Policy lives in the core; this file only
 // carries events in and results out. User-provided text is only ever set with textContent.
-import { loadCore } from './core.js';
-import { announcePresence, connectDatabase, loadDatabaseConfig, watchConnection, watchPresence } from './database.js';
-import { HashCancelled, hashFile } from './file-hasher.js';
-import { openPieceStore } from './piece-store.js';
-import { TransferManager } from './transfers.js';
-import { WatchSessionsView } from './watch-sessions-view.js';
+import { loadCore } from '../controllers/core.js';
+import { announcePresence, connectDatabase, loadDatabaseConfig, watchConnection, watchPresence } from '../adapters/database.js';
+import { HashCancelled, hashFile } from '../controllers/file-hasher.js';
+import { openPieceStore } from '../adapters/piece-store.js';
+import { TransferManager } from '../controllers/transfers.js';
+import { WatchSessionsView } from '../component/watch-sessions-view.js';
 
 const $ = (id) => document.getElementById(id);
 

@@ -4,8 +4,8 @@
 import { onValue, ref } from 'firebase/database';
 import {
   probeServerClock, removeViewer, removeViewerOnDisconnect, watchRecord, watchViewers, writeRecord, writeViewerReport,
-} from './playback-record.js';
-import { VideoPlayer } from './video-player.js';
+} from '../adapters/playback-record.js';
+import { VideoPlayer } from '../adapters/video-player.js';
 
 export class SyncDriver {
   // onStatus(status) gets the core's status after every step; onFrame(epochMs, mediaTime) measurements.

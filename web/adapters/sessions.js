@@ -1,7 +1,7 @@
 // Watch sessions in the Realtime Database (Firebase SDK only; no policy here).
 //   /watch-sessions/{sessionId}   the spec's record: initiatorId, recipientId, fileName, fileSize,
 //                                 createdAt, status, plus mimeType, fileHash, mode, reason, endedAt,
-//                                 bytesDownloaded, acceptedAt; signaling/{attemptId} (web/peer-link.js)
+//                                 bytesDownloaded, acceptedAt; signaling/{attemptId} (web/adapters/peer-link.js)
 //   /user-sessions/{userId}/{sessionId}  an index so each user listens to their own sessions only
 // Creating a session writes both in one atomic multi-path update.
 import { onValue, push, ref, serverTimestamp, update } from 'firebase/database';

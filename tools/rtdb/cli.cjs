@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 'use strict';
-// Usage: node web/server/rtdb/cli.cjs [--port N] [--rules path/to/database.rules.json] [--log]
+// Usage: node tools/rtdb/cli.cjs [--port N] [--rules path/to/database.rules.json] [--log]
 // Prints one JSON line {"port":..,"namespace":..} once listening; runs until SIGINT/SIGTERM.
 
 const fs = require('fs');

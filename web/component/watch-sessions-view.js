@@ -1,13 +1,13 @@
 // The "Watch together" part of the page: invite someone with a file, answer invitations, follow
 // transfers, and show the synced player. Two modes:
-//  - transfer: the file travels from the inviter's browser to the recipient's (web/transfers.js);
+//  - transfer: the file travels from the inviter's browser to the recipient's (web/controllers/transfers.js);
 //  - same-file: each viewer plays their own copy, and the core checks that the copies' SHA-256
 //    fingerprints match before the session becomes ready.
-import { HashCancelled, hashFile } from './file-hasher.js';
-import { ProgressivePlayer } from './progressive-player.js';
-import { MODES, createSession, isEnded, setStatus, watchUserSessions } from './sessions.js';
-import { SyncDriver } from './sync-driver.js';
-import { STATUS_TEXT } from './transfers.js';
+import { HashCancelled, hashFile } from '../controllers/file-hasher.js';
+import { ProgressivePlayer } from '../controllers/progressive-player.js';
+import { MODES, createSession, isEnded, setStatus, watchUserSessions } from '../adapters/sessions.js';
+import { SyncDriver } from '../controllers/sync-driver.js';
+import { STATUS_TEXT } from '../controllers/transfers.js';
 
 // What the file pickers offer: video types (and audio in MP4 or WebM), plus extensions browsers
 // often report without a type.

@@ -44,6 +44,17 @@ test('a user name with HTML in it is refused and shown as text, never markup', a
   await context.close();
 });
 
+// The core's SHA-256 as the page runs it (web/controllers/file-hasher.js), on its test page.
+async function openHasher(browser) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${process.env.WT_BASE_URL}/harness/file-hasher.html`);
+  await expect(page.locator('body')).toHaveAttribute('data-ready', 'true');
+  return { page, context, errors };
+}
+
 test.describe('hashing a file in the page', () => {
   let dir, file, expected;
   test.beforeAll(() => {
@@ -55,7 +66,7 @@ test.describe('hashing a file in the page', () => {
   test.afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   test("the core's SHA-256 of a 50 MB file equals sha256sum", async ({ browser }) => {
-    const { page, context, errors } = await openAs(browser, 'hasher');
+    const { page, context, errors } = await openHasher(browser);
     await page.locator('#file-input').setInputFiles(file);
     await expect(page.locator('#hash-result')).toHaveAttribute('data-sha256', /^[0-9a-f]{64}$/, { timeout: 60_000 });
     expect(await page.locator('#hash-result').getAttribute('data-sha256')).toBe(expected);
@@ -65,7 +76,7 @@ test.describe('hashing a file in the page', () => {
   });
 
   test('cancelling mid-hash stops cleanly and a new hash still works', async ({ browser }) => {
-    const { page, context, errors } = await openAs(browser, 'canceller');
+    const { page, context, errors } = await openHasher(browser);
     // Click Cancel the moment the first slice's progress appears (the file spans 6 slices), so the
     // cancel lands mid-hash however fast the machine is.
     const cancelled = page.evaluate(() => new Promise((resolve) => {

@@ -2,7 +2,6 @@
 // carries events in and results out. User-provided text is only ever set with textContent.
 import { loadCore } from '../controllers/core.js';
 import { announcePresence, connectDatabase, loadDatabaseConfig, watchConnection, watchPresence } from '../adapters/database.js';
-import { HashCancelled, hashFile } from '../controllers/file-hasher.js';
 import { openPieceStore } from '../adapters/piece-store.js';
 import { TransferManager } from '../controllers/transfers.js';
 import { WatchSessionsView } from '../component/watch-sessions-view.js';
@@ -40,55 +39,6 @@ function renderPeople(people, me) {
   }));
 }
 
-function setupHashing(core) {
-  const input = $('file-input');
-  const cancel = $('hash-cancel');
-  let controller = null;
-
-  async function start(file) {
-    controller?.abort();
-    const mine = (controller = new AbortController());
-    $('hash-file').textContent = `${file.name} — ${core.formatBytes(file.size)}`;
-    $('hash-result').textContent = '';
-    $('hash-progress').textContent = '';
-    $('hash-bar').hidden = false;
-    $('hash-bar').value = 0;
-    cancel.hidden = false;
-    try {
-      const hex = await hashFile(core, file, {
-        signal: mine.signal,
-        onProgress: (text, done) => {
-          $('hash-progress').textContent = text;
-          $('hash-bar').value = file.size ? done / file.size : 1;
-        },
-      });
-      $('hash-result').textContent = `SHA-256 ${hex}`;
-      $('hash-result').dataset.sha256 = hex;
-    } catch (e) {
-      if (e instanceof HashCancelled) $('hash-progress').textContent = 'Cancelled.';
-      else if (e?.name === 'NotReadableError' || e?.name === 'NotFoundError') $('hash-progress').textContent = 'The file could not be read (was it moved or deleted?).';
-      else throw e;
-    } finally {
-      if (controller === mine) {
-        controller = null;
-        cancel.hidden = true;
-      }
-    }
-  }
-
-  input.addEventListener('change', () => input.files[0] && start(input.files[0]).catch((e) => showError(String(e))));
-  cancel.addEventListener('click', () => controller?.abort());
-  const zone = $('drop-zone');
-  zone.addEventListener('dragover', (e) => { e.preventDefault(); zone.classList.add('over'); });
-  zone.addEventListener('dragleave', () => zone.classList.remove('over'));
-  zone.addEventListener('drop', (e) => {
-    e.preventDefault();
-    zone.classList.remove('over');
-    const file = e.dataTransfer?.files?.[0];
-    if (file) start(file).catch((err) => showError(String(err)));
-  });
-}
-
 async function main() {
   const name = requestedUser();
   $('user-name').textContent = name;
@@ -96,7 +46,6 @@ async function main() {
   const corePromise = loadCore().then((core) => {
     $('core-version').textContent = core.version();
     $('core-version').dataset.state = 'ok';
-    setupHashing(core);
     return core;
   }, (e) => {
     $('core-version').textContent = 'failed to load';

@@ -13,6 +13,7 @@
 // `node tools/fuzz.mjs [--seconds N] [name ...]` (default: every target, WT_FUZZ_SECONDS or 30 s).
 import { spawn } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ROOT } from './setup.mjs';
@@ -69,14 +70,21 @@ function fuzzOne(name, seconds) {
   });
 }
 
-export async function runFuzz({ seconds = Number(process.env.WT_FUZZ_SECONDS) || 30, names = fuzzTargets() } = {}) {
-  const results = [];
-  for (const name of names) {
-    const r = await fuzzOne(name, seconds);
-    results.push(r);
-    if (r.ok) console.log(`fuzz ok   ${name}: ${r.runs} runs in ${r.seconds} s`);
-    else console.log(`fuzz FAIL ${name}: ${r.why}${r.tail ? `\n${r.tail}` : ''}`);
-  }
+// Targets run side by side, one per core (each libFuzzer process is single-threaded), so every target
+// still gets its full `seconds` while the step takes about targets / cores of that.
+export async function runFuzz({ seconds = Number(process.env.WT_FUZZ_SECONDS) || 30, names = fuzzTargets(), jobs = availableParallelism() } = {}) {
+  const results = new Array(names.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < names.length) {
+      const i = next++;
+      const r = await fuzzOne(names[i], seconds);
+      results[i] = r;
+      if (r.ok) console.log(`fuzz ok   ${r.name}: ${r.runs} runs in ${r.seconds} s`);
+      else console.log(`fuzz FAIL ${r.name}: ${r.why}${r.tail ? `\n${r.tail}` : ''}`);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(jobs, names.length)) }, worker));
   return results;
 }
 

@@ -1,7 +1,7 @@
 // `npm test`: every test of the project, in order, each step's output shown as it runs:
 //   1. Catch2 unit tests, native (ctest)      2. the same Catch2 tests as wasm under Node (ctest)
 //   3. the same Catch2 tests with AddressSanitizer + UBSan (ctest, build/sanitize)
-//   4. each libFuzzer target for WT_FUZZ_SECONDS (30 s) from its seeds (fuzz.mjs): a target is a test
+//   4. each libFuzzer target for WT_FUZZ_SECONDS (30 s) from its seeds, one per core side by side (fuzz.mjs): a target is a test
 //   5. the set-up path and the embedded database server (node --test tests/setup tests/server)
 //   6. Playwright in Debian's Chromium and Firefox ESR (e2e/)
 // It installs what is missing first (see setup.mjs) and ends with one line

@@ -113,6 +113,13 @@ test('a messenger embeds Watch Together: share from the chat, accept from the ca
   }
   await expect(bob.page.locator('.invite-card .invite-stage')).toHaveText('Watching');
   await bob.page.screenshot({ path: info.outputPath('4-playing.png') });
+  // At a phone's width: one column, nothing wider than the screen, the controls still there.
+  await bob.page.setViewportSize({ width: 390, height: 844 });
+  expect(await bob.page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+  await expect(component(bob.page, ids.alice).locator('button.end')).toBeVisible();
+  await expect(bob.page.locator('#message-input')).toBeVisible();
+  await bob.page.screenshot({ path: info.outputPath('4-playing-phone.png') });
+  await bob.page.setViewportSize({ width: 1100, height: 800 });
 
   // Carol's conversation on Alice's page stayed out of it.
   expect(await component(alice.page, ids.carol).evaluate((wt) => wt.sessions)).toEqual([]);

@@ -329,3 +329,63 @@ test('adoptPeerConnection opens a negotiated file-transfer channel on a connecte
   expect(side.errors).toEqual([]);
   await side.context.close();
 });
+
+test('a session link goes over the host messenger\'s connection first, and over its own once the host closes it', async ({ browser }, testInfo) => {
+  const sessionId = newSessionId(testInfo);
+  const offerer = await openHarness(browser);
+  const answerer = await openHarness(browser);
+  // The host messenger's connection between the two pages (its own 'chat' channel), signaled by the
+  // test the way a messenger would through its own servers: complete descriptions, no trickle.
+  const gathered = `new Promise((ok) => {
+    if (window.hostPc.iceGatheringState === 'complete') ok();
+    window.hostPc.addEventListener('icegatheringstatechange', () => { if (window.hostPc.iceGatheringState === 'complete') ok(); });
+  })`;
+  const offer = await offerer.page.evaluate(async (g) => {
+    window.hostPc = new RTCPeerConnection();
+    window.hostChat = window.hostPc.createDataChannel('chat');
+    await window.hostPc.setLocalDescription();
+    await eval(g);
+    return window.hostPc.localDescription.toJSON();
+  }, gathered);
+  const answer = await answerer.page.evaluate(async ([o, g]) => {
+    window.hostPc = new RTCPeerConnection();
+    await window.hostPc.setRemoteDescription(o);
+    await window.hostPc.setLocalDescription();
+    await eval(g);
+    return window.hostPc.localDescription.toJSON();
+  }, [offer, gathered]);
+  await offerer.page.evaluate(async (a) => {
+    await window.hostPc.setRemoteDescription(a);
+    if (window.hostChat.readyState !== 'open') await new Promise((ok) => window.hostChat.addEventListener('open', ok, { once: true }));
+  }, answer);
+
+  await openLink(offerer, { sessionId, selfId: 'receiver', role: 'offerer', adopt: true });
+  await openLink(answerer, { sessionId, selfId: 'sender', role: 'answerer', adopt: true });
+  await expectChannels([offerer, answerer], 1);
+  const id = await offerer.page.evaluate((s) => window.peerLink.adoptedChannelId(s), sessionId);
+  for (const side of [offerer, answerer]) {
+    const { channels, adopted } = await info(side);
+    expect(adopted).toBe(true);
+    expect(channels[0].props).toMatchObject({ label: 'file-transfer', negotiated: true, ordered: true, binaryType: 'arraybuffer' });
+    expect(await side.page.evaluate(() => window.wt.link.pc === window.hostPc)).toBe(true);
+  }
+  expect(id).toBeGreaterThanOrEqual(256);
+  await exchangeTexts(offerer, answerer, 'host connection');
+  // Nothing went through the database's signaling: the host's connection carried it all.
+  expect(await offerer.page.evaluate((s) => window.wt.signalingKeys(s), sessionId)).toEqual([]);
+
+  // The host closes its connection: the link goes on over its own, signaled through the database.
+  await offerer.page.evaluate(() => window.hostPc.close());
+  await expectChannels([offerer, answerer], 2);
+  for (const side of [offerer, answerer]) {
+    const { channels, adopted, state } = await info(side);
+    expect(adopted).toBe(false);
+    expect(state).toBe('connected');
+    expect(channels[1].props).toMatchObject({ label: 'file-transfer', negotiated: false, ordered: true });
+    expect(await side.page.evaluate(() => window.wt.link.pc !== window.hostPc)).toBe(true);
+  }
+  await exchangeTexts(offerer, answerer, 'own connection');
+  expect(offerer.errors).toEqual([]);
+  expect(answerer.errors).toEqual([]);
+  await closeAll(offerer, answerer);
+});

@@ -50,8 +50,10 @@ window.wt = {
     const db = await database();
     this.states = [];
     this.channels = [];
-    this.link = peerLink.openPeerLink({
-      db, peerId: ids.peerId, ...options,
+    // adopt: true → the host connection this page set up (window.hostPc), through openSessionLink.
+    const open = options.adopt ? peerLink.openSessionLink : peerLink.openPeerLink;
+    this.link = open({
+      db, peerId: ids.peerId, ...options, adopt: options.adopt ? window.hostPc : undefined,
       onState: (state, detail) => this.states.push({ state, ...detail, at: Date.now() }),
       onChannel: (channel, { attempt }) => this.channels.push(recordChannel(channel, attempt)),
     });
@@ -60,7 +62,7 @@ window.wt = {
   // What the test reads: everything but the live objects.
   info() {
     return {
-      state: this.link?.state, attempt: this.link?.attempt, states: this.states,
+      state: this.link?.state, attempt: this.link?.attempt, adopted: this.link?.adopted ?? false, states: this.states,
       channels: this.channels.map(({ channel, chunks, ...rest }) => ({ ...rest, readyState: channel.readyState })),
     };
   },

@@ -356,6 +356,71 @@ export function openPeerLink({
   };
 }
 
+// The data channel id both sides of a session use on a host's connection, derived from the session
+// id (FNV-1a) in 256..1023: clear of the low ids the browser gives a host's own channels, and
+// different for two sessions sharing one host connection (a collision: 1 in 768, and then the second
+// one's channel cannot be created, so it goes over its own connection, below).
+export function adoptedChannelId(sessionId) {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < sessionId.length; i++) h = Math.imul(h ^ sessionId.charCodeAt(i), 0x01000193) >>> 0;
+  return 256 + (h % 768);
+}
+
+// A session's link over the host messenger's connection when it passes one (the spec's "extend your
+// existing peer connection"): a negotiated channel on it, no signaling. When that channel closes (the
+// host closed or lost its connection, the other page reloaded) or has not opened within
+// adoptTimeoutMs (the other side is not on this connection), the link goes on over a connection of
+// its own, signaled through the database, with its reconnects: a transfer never depends on the host
+// keeping its connection up. Without a usable host connection it is openPeerLink.
+export function openSessionLink({ adopt = null, adoptTimeoutMs = 5_000, ...options }) {
+  const usable = adopt && adopt.signalingState !== 'closed' && !['closed', 'failed'].includes(adopt.connectionState);
+  if (!usable) return openPeerLink(options);
+  const { onChannel = () => {}, onState = () => {} } = options;
+  let current = null;
+  let adopted = true;
+  let closed = false;
+  let timer = null;
+  const fallBack = () => {
+    if (closed || !adopted) return;
+    adopted = false;
+    clearTimeout(timer);
+    const old = current;
+    current = openPeerLink(options);
+    old?.close();  // its own 'closed' report is not passed on (adopted is false by now)
+  };
+  try {
+    current = adoptPeerConnection(adopt, {
+      id: adoptedChannelId(options.sessionId),
+      onChannel: (channel, detail) => {
+        clearTimeout(timer);
+        onChannel(channel, detail);
+      },
+      onState: (s, detail) => {
+        if (!adopted) return;
+        if (s === 'closed') fallBack();
+        else onState(s, { ...detail, adopted: true });
+      },
+    });
+  } catch (e) {
+    console.warn(`peer-link: the host's connection cannot carry this session (${e.message}); using its own`);
+    adopted = false;
+    return openPeerLink(options);
+  }
+  if (adopted && current.state !== 'connected') timer = setTimeout(fallBack, adoptTimeoutMs);
+  return {
+    close() {
+      if (closed) return;
+      closed = true;
+      clearTimeout(timer);
+      current.close();
+    },
+    get state() { return current.state; },
+    get pc() { return current.pc; },
+    get attempt() { return current.attempt ?? 1; },
+    get adopted() { return adopted; },
+  };
+}
+
 // For a host messenger that already has a connected RTCPeerConnection: a negotiated channel (both
 // sides call this with the same id, no signaling). If the pc carries no data channel yet, adding
 // this one fires 'negotiationneeded', and renegotiating is the host's job, as is reconnecting.

@@ -14,7 +14,7 @@ const sharedStore = () => {
   return storePromise;
 };
 
-export async function openSessionScreen({ db, user, partner, root, showError, coreUrl, iceServers = [] }) {
+export async function openSessionScreen({ db, user, partner, root, showError, coreUrl, iceServers = [], peerConnection = null }) {
   const core = await loadCore(coreUrl);
   let storeError = null;
   const store = await sharedStore().catch((e) => {
@@ -22,7 +22,7 @@ export async function openSessionScreen({ db, user, partner, root, showError, co
     showError(`Received files cannot be stored in this browser: ${e.message}. You can still send a file.`);
     return null;
   });
-  const transfers = new TransferManager({ core, db, store, storeError, userId: user.id, iceServers, onError: showError });
+  const transfers = new TransferManager({ core, db, store, storeError, userId: user.id, iceServers, peerConnection, onError: showError });
   const names = new Map([[user.id, user.name], [partner.id, partner.name]]);
   const screen = { active: null };
   const view = new WatchSessionsView({

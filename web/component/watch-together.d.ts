@@ -19,6 +19,12 @@ export interface WatchTogetherOptions {
   coreUrl?: string;
   /** STUN/TURN servers for the peer connection (default: none, direct paths only). */
   iceServers?: RTCIceServer[];
+  /**
+   * The messenger's own connection to the partner, if it has one: sessions go over a negotiated data
+   * channel on it first, and over a connection of their own (signaled through the database, with
+   * reconnects) once it closes or when the partner's page is not on it.
+   */
+  peerConnection?: RTCPeerConnection;
 }
 
 export type WatchSessionStatus =

@@ -50,6 +50,7 @@ export class WatchTogetherElement extends HTMLElement {
   }
 
   // options: { db, user: { id, name }, partner: { id, name }, coreUrl?, iceServers?, peerConnection? }
+  // (peerConnection: the host's own connection to the partner, tried first; see peer-link's openSessionLink)
   configure(options) {
     const { db, user, partner } = options ?? {};
     if (!db) throw new TypeError('watch-together: configure() needs the host\'s Firebase Database instance (db)');

@@ -3,7 +3,7 @@
 // receiver on its data channel, keeps the session record's status and bytesDownloaded current, and
 // cleans up stored pieces on the core's schedule. The recipient is the link's offerer: it holds the
 // ledger, so it is the side that reconnects (after a dropped channel or a reload).
-import { openPeerLink } from '../adapters/peer-link.js';
+import { openSessionLink } from '../adapters/peer-link.js';
 import { estimateStorage, requestPersistence, saveFile } from '../adapters/piece-store.js';
 import { MODES, deleteSessionRecords, isEnded, reportBytesDownloaded, setStatus } from '../adapters/sessions.js';
 import { damagedPieces } from './stored-file.js';
@@ -64,7 +64,8 @@ class Transfer {
       });
       this.mgr.onReceiving(this.session, this.driver);  // the page can start watching while it arrives
     }
-    this.link = openPeerLink({
+    this.link = openSessionLink({
+      adopt: this.mgr.peerConnection,
       db, sessionId: this.session.id, selfId: userId, peerId: this.other, role: this.role === 'receiver' ? 'offerer' : 'answerer', iceServers,
       onChannel: (channel) => { if (!this.closed) this.driver.attach(channel); },
       onState: (state) => {
@@ -181,9 +182,10 @@ export class TransferManager {
   // store: the page's PieceStore, or null when IndexedDB could not be opened (storeError says why):
   // this page can then send files but not receive them.
   // onReceiving(session, receiverDriver): a download (re)started here; onPieceVerified(sessionId, piece).
-  constructor({ core, db, store, storeError = null, userId, iceServers = [], onChange = () => {}, onFileReady = () => {}, onError = () => {},
-    onReceiving = () => {}, onPieceVerified = () => {} }) {
-    Object.assign(this, { core, db, store, userId, iceServers, onChange, onFileReady, onError, onReceiving, onPieceVerified });
+  // peerConnection: a host messenger's connection to the partner, tried first (peer-link's openSessionLink).
+  constructor({ core, db, store, storeError = null, userId, iceServers = [], peerConnection = null, onChange = () => {}, onFileReady = () => {},
+    onError = () => {}, onReceiving = () => {}, onPieceVerified = () => {} }) {
+    Object.assign(this, { core, db, store, userId, iceServers, peerConnection, onChange, onFileReady, onError, onReceiving, onPieceVerified });
     this.noStoreText = `this page cannot store received files — ${storeError?.message ?? 'it has no piece store'}`;
     this.files = new Map();       // sessionId → the File this page sends
     this.transfers = new Map();   // sessionId → Transfer (running, or finished in this page)

@@ -232,6 +232,9 @@ void SessionLifecycle::on_file_available(double now) {
 bool SessionLifecycle::on_accept(double now) {
   if (!recipient() || gone_ || effective() != RecordStatus::Pending || accepted_here_) return ignore();
   accepted_here_ = true;
+  // At pending no run goes on: one that ran was an earlier accept's, stopped when that accept was
+  // refused (the SDK reverted to pending). This accept gets a run of its own; a finished one stays.
+  if (!transfer_done_) transfer_over_ = peer_cancelled_ = false;
   // Same-file: 'ready' goes out once this page's copy is verified too (either order; reconcile).
   if (transfer_mode()) write(RecordStatus::Downloading, "", 0);
   reconcile(now);

@@ -641,6 +641,35 @@ TEST_CASE("a refused write whose optimistic value the SDK showed is undone by it
   CHECK(r.m->view(w.now).can_accept);
 }
 
+// Found by tests/fuzz/session_lifecycle.cpp (seed reaccept-after-refused-accept): the second accept
+// wrote 'downloading' but started nothing, since the refused accept's stopped run counted as over.
+TEST_CASE("accepting again after a refused accept starts a download of its own", "[session]") {
+  World w;
+  Page r(SessionRole::Recipient, SessionMode::Transfer);
+  w.pages = {&r};
+  r.m->on_stored_download(w.now, false, false);
+  r.m->on_record(w.now, rec("pending"));
+  w.hold_writes = true;
+  r.m->on_accept(w.now);
+  r.m->on_record(w.now, rec("downloading"));  // the SDK's optimistic echo
+  w.pump();
+  r.m->on_write_failed(w.now, RecordStatus::Downloading);  // the database never took it
+  r.m->on_record(w.now, rec("pending"));                      // the SDK's revert
+  w.pump();
+  w.outbox.clear();
+  w.hold_writes = false;
+  CHECK(r.take() == Log{"write:downloading", "start:receiver", "open:progressive", "notify", "stop", "close"});
+  REQUIRE(r.m->view(w.now).can_accept);
+  REQUIRE(r.m->on_accept(w.now));
+  w.pump();
+  CHECK(w.status == "downloading");
+  CHECK(r.take() == Log{"write:downloading", "start:receiver", "open:progressive"});
+  r.transfer_done(w.now);
+  w.pump();
+  CHECK(w.status == "ready");
+  CHECK(r.take() == Log{"write:ready"});
+}
+
 // ------------------------------------------------------------------------------------------ reload
 
 TEST_CASE("recipient reload in every state lands on the right actions", "[session]") {

@@ -4,60 +4,30 @@
 // iceTransportPolicy 'relay', so nothing can silently go direct. The truth is outside the app:
 // sha256sum of the source and of what the receiving browser saved, and the browser's own getStats.
 import { test, expect } from '@playwright/test';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
-import { networkInterfaces, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startStaticServer } from '../tools/static-server.mjs';
 import { iceConfigFromEnv } from '../tools/ice-config.mjs';
 import { browserName, launchOther, openAs, reopen } from './support/pages.mjs';
 import { MiB, cutConnection, instrument, makeFile, savedSha256, sendFile, session, setUploadLimit, sha256sum, transferView, waitReady } from './support/transfer-helpers.mjs';
+import { startTurnServer } from './support/turn-server.mjs';
 
 const SECRET = 'relay-test-secret';
-let dir, file, fileSum, turn, web, turnPort;
+let dir, file, fileSum, turn, web;
 // What the page server hands out as ICE servers now: 'good' credentials, 'wrong' ones (signed with
 // another secret: the relay refuses them), or 'none' (no relay at all). Always relay-only.
 let relayMode = 'good';
-
-// The relay listens and relays on this machine's own non-loopback IPv4 address when it has one:
-// Firefox gathers no candidates through a TURN server on 127.0.0.1 (loopback is off for its ICE), and
-// Chromium is happy with either. The traffic still never leaves the machine.
-const RELAY_IP = Object.values(networkInterfaces()).flat().find((i) => i.family === 'IPv4' && !i.internal)?.address ?? '127.0.0.1';
-
-const freePort = (host) => new Promise((ok, fail) => {
-  const s = net.createServer().once('error', fail).listen(0, host, () => {
-    const { port } = s.address();
-    s.close(() => ok(port));
-  });
-});
-
-// Resolves once turnserver accepts TCP on its port (it listens on UDP and TCP together).
-const listening = (host, port, proc) => new Promise((ok, fail) => {
-  proc.once('exit', (code) => fail(new Error(`turnserver exited (${code}) before listening`)));
-  const tryOnce = () => {
-    const sock = net.connect(port, host);
-    sock.once('connect', () => { sock.destroy(); ok(); });
-    sock.once('error', () => { sock.destroy(); setTimeout(tryOnce, 100); });
-  };
-  tryOnce();
-});
 
 test.beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'wt-relay-'));
   file = makeFile(join(dir, 'relayed movie.mp4'), 20 * 1000 * 1000 + 4321);
   fileSum = sha256sum(file);
-  turnPort = await freePort(RELAY_IP);
-  turn = spawn('turnserver', [
-    '-n', `--listening-ip=${RELAY_IP}`, `--relay-ip=${RELAY_IP}`, `--listening-port=${turnPort}`, '--allow-loopback-peers',
-    '--use-auth-secret', `--static-auth-secret=${SECRET}`, '--realm=watch-together.test', '--no-tls', '--no-dtls', '--no-cli',
-    `--pidfile=${join(dir, 'turnserver.pid')}`, `--userdb=${join(dir, 'turndb')}`, '--log-file=stdout', '--simple-log',
-  ], { stdio: 'ignore' });
-  await listening(RELAY_IP, turnPort, turn);
+  turn = await startTurnServer({ secret: SECRET });
   const base = await (await fetch(`${process.env.WT_BASE_URL}/config.json`)).json();
   const iceFor = {
-    good: iceConfigFromEnv({ WT_TURN_URLS: `turn:${RELAY_IP}:${turnPort}?transport=udp`, WT_TURN_SECRET: SECRET, WT_ICE_TRANSPORT_POLICY: 'relay' }),
-    wrong: iceConfigFromEnv({ WT_TURN_URLS: `turn:${RELAY_IP}:${turnPort}?transport=udp`, WT_TURN_SECRET: 'not-the-secret', WT_ICE_TRANSPORT_POLICY: 'relay' }),
+    good: iceConfigFromEnv({ WT_TURN_URLS: turn.url, WT_TURN_SECRET: SECRET, WT_ICE_TRANSPORT_POLICY: 'relay' }),
+    wrong: iceConfigFromEnv({ WT_TURN_URLS: turn.url, WT_TURN_SECRET: 'not-the-secret', WT_ICE_TRANSPORT_POLICY: 'relay' }),
     none: iceConfigFromEnv({ WT_ICE_TRANSPORT_POLICY: 'relay' }),
   };
   web = await startStaticServer({ clientConfig: async () => ({ ...base, ...(await iceFor[relayMode]()) }), port: 0 });
@@ -65,11 +35,7 @@ test.beforeAll(async () => {
 
 test.afterAll(async () => {
   await web?.close();
-  if (turn && turn.exitCode == null) {
-    const gone = new Promise((ok) => turn.once('exit', ok));
-    turn.kill('SIGTERM');  // by its own process id
-    await gone;
-  }
+  await turn?.close();  // by its own process id
   rmSync(dir, { recursive: true, force: true });
 });
 

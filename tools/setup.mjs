@@ -24,6 +24,8 @@ export const PACKAGES = {
     // runtimes. emscripten pulls clang-14 in, but not the runtimes (libclang-common-14-dev only recommends them).
     'clang-14': '/usr/bin/clang++-14',
     'libclang-rt-14-dev': '/usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a',
+    // A TURN relay for the relayed-connection tests (e2e/relay.spec.mjs starts its own on loopback).
+    coturn: '/usr/bin/turnserver',
   },
 };
 

@@ -39,8 +39,10 @@ function safeJoin(dir, rel) {
   return p === dir || p.startsWith(dir + sep) ? p : null;
 }
 
+// clientConfig: what /config.json returns, or an async function giving it per request (fresh TURN
+// credentials, tools/ice-config.mjs).
 export function startStaticServer({ clientConfig, host = '127.0.0.1', port = 0 }) {
-  const server = createServer((req, res) => {
+  const server = createServer(async (req, res) => {
     let pathname;
     try {
       pathname = decodeURIComponent(new URL(req.url, 'http://localhost').pathname);
@@ -50,8 +52,15 @@ export function startStaticServer({ clientConfig, host = '127.0.0.1', port = 0 }
     }
     pathname = ALIASES[pathname] ?? pathname;
     if (pathname === '/config.json') {
+      let body;
+      try {
+        body = JSON.stringify(typeof clientConfig === 'function' ? await clientConfig() : clientConfig);
+      } catch (e) {
+        res.writeHead(500, { 'content-type': 'text/plain' }).end(`config: ${e.message}`);
+        return;
+      }
       res.writeHead(200, { 'content-type': TYPES['.json'], 'cache-control': 'no-store' });
-      res.end(JSON.stringify(clientConfig));
+      res.end(body);
       return;
     }
     const file = resolve(pathname);  // web/ holds only what browsers load (the Node side is tools/)

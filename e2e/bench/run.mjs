@@ -10,6 +10,7 @@ import { CHROMIUM_ARGS } from '../playwright.config.mjs';
 import { loadBench } from './load-bench.mjs';
 import { playbackBench } from './playback-bench.mjs';
 import { reconnectBench } from './reconnect-bench.mjs';
+import { ROUNDS as RELAY_ROUNDS, relayBench } from './relay-bench.mjs';
 import { syncBench } from './sync-bench.mjs';
 import { ROUNDS as TRANSFER_ROUNDS, transferBench } from './transfer-bench.mjs';
 
@@ -48,6 +49,8 @@ const ALL_BENCHMARKS = [
     receiver_peak_memory_MiB: ['<= 256', (v) => v <= 256],
     receiver_memory_growth_MiB: ['<= 32', (v) => v <= 32],
   }],
+  // For information (no target): the relay is the bottleneck.
+  ['relay', `Transfer through a TURN relay vs direct, Chromium → Chromium (coturn here, better of ${RELAY_ROUNDS})`, relayBench, {}],
   ['reconnect', `A killed peer connection replaced, Chromium ↔ Chromium (each side in turn)`, reconnectBench, {
     reconnect_max_ms: ['<= 5000', (v) => v <= 5000],
   }],

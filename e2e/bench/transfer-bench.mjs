@@ -137,7 +137,7 @@ function instrumentReceiver() {
 
 // Alice sends `file` to Bob, Bob accepts; resolves when Bob's session is ready. `during(bob, id)`
 // runs alongside (the memory sampler) and its result is returned.
-async function productRun(browser, baseUrl, file, size, { during, timeoutMs = 240_000 } = {}) {
+export async function productRun(browser, baseUrl, file, size, { during, timeoutMs = 240_000 } = {}) {
   const t = tag();
   const [aliceId, bobId] = [`alice-tx-${t}`, `bob-tx-${t}`];
   const alice = await openPage(browser, `${baseUrl}/standalone/?user=${aliceId}`);

@@ -31,13 +31,13 @@ export const browserName = (browser) => browser.browserType().name() === 'firefo
 
 // The page again, with the same browser storage: a reload (Firefox: closed and opened again, as
 // Playwright's Firefox driver loses the frame on reload). Returns the page now showing the app.
-export async function reopen(side, user) {
+export async function reopen(side, user, { baseUrl } = {}) {
   let page = side.page;
   if (page.context().browser().browserType().name() === 'firefox') {
     await page.close();
     page = await side.context.newPage();
     page.on('pageerror', (e) => side.errors.push(e.message));
-    await page.goto(appUrl(user));
+    await page.goto(appUrl(user, baseUrl));
   } else {
     await page.reload();
   }

@@ -39,10 +39,43 @@ function candidateRecord(c) {
 
 const description = (d) => ({ type: d.type, sdp: d.sdp });
 
+// The path the connection took, from the selected candidate pair in getStats: 'relayed' when either
+// end is a TURN relay candidate, 'direct' otherwise (host, srflx, prflx). Chromium names the pair in
+// its transport stats; Firefox marks the pair `selected`. null while there is no selected pair yet.
+export async function linkType(pc) {
+  const stats = await pc.getStats();
+  let pair = null;
+  stats.forEach((r) => {
+    if (r.type === 'transport' && r.selectedCandidatePairId) pair ??= stats.get(r.selectedCandidatePairId);
+  });
+  if (!pair) stats.forEach((r) => { if (r.type === 'candidate-pair' && r.selected && r.state === 'succeeded') pair ??= r; });
+  const local = pair && stats.get(pair.localCandidateId);
+  const remote = pair && stats.get(pair.remoteCandidateId);
+  if (!local || !remote) return null;
+  const relayed = local.candidateType === 'relay' || remote.candidateType === 'relay';
+  return { type: relayed ? 'relayed' : 'direct', local: local.candidateType, remote: remote.candidateType, protocol: local.protocol ?? '' };
+}
+
+// Asks linkType until the pair is known (it is, once a channel is open; the retries are for a
+// browser that publishes the selection a moment later), then reports it. Gives up quietly.
+function reportLinkType(pc, onLink, isCurrent, tries = 20) {
+  linkType(pc).then((link) => {
+    if (!isCurrent()) return;
+    if (link) onLink(link);
+    else if (tries > 1) setTimeout(() => reportLinkType(pc, onLink, isCurrent, tries - 1), 250);
+  }, () => {});
+}
+
 // peerId: the other side's user id. The answerer answers only attempts written by it (the database
 // rules let only the session's recipient write offers; this is the page's own check of the same).
 export function openPeerLink({
-  db, sessionId, selfId, peerId, role, iceServers = [], onChannel = () => {}, onState = () => {}, backoff = {},
+  db, sessionId, selfId, peerId, role, onChannel = () => {}, onState = () => {}, backoff = {},
+  // STUN/TURN servers: an array, or a function returning one (or a promise of one), called for every
+  // connection attempt, for time-limited TURN credentials. iceTransportPolicy 'relay' forbids direct
+  // paths (the relay tests set it; the product default is 'all').
+  iceServers = [], iceTransportPolicy = 'all',
+  onLink = () => {},           // (link) once the selected candidate pair of an open channel is known: see linkType
+  unreachableAfter = 3,        // attempts in a row that never connected before the link gives up ('unreachable')
   attemptTimeoutMs = 10_000,   // from the answer to an open channel
   disconnectedGraceMs = 3_000, // 'disconnected' often heals by itself; wait this long before giving up
   stableMs = 5_000,            // a channel open this long resets the backoff
@@ -57,6 +90,8 @@ export function openPeerLink({
   let attempt = 0;      // attempts made (offerer) or answered (answerer)
   let failures = 0;     // consecutive attempts that did not stay open (offerer)
   let cur = null;       // the current attempt: { key, number, ref, pc, channel, ... }
+  let everConnected = false;
+  let unconnected = 0;  // attempts in a row that ended without an open channel, for an ICE reason
   let retryTimer = null;
   let closed = false;
 
@@ -70,26 +105,45 @@ export function openPeerLink({
     }
   }
 
-  function newAttempt(key, ownCandidates) {
+  // The ICE servers for one attempt: fn(servers) at once when they are fixed, after the host's
+  // function returned fresh ones otherwise; fail(error) when it threw.
+  function withIceServers(fn, fail) {
+    if (typeof iceServers !== 'function') {
+      fn(iceServers);
+      return;
+    }
+    Promise.resolve().then(() => iceServers()).then((servers) => fn(servers ?? []), fail);
+  }
+
+  function newAttempt(key, ownCandidates, servers) {
     const a = {
-      key, number: attempt, ref: child(signaling, key), pc: new RTCPeerConnection({ iceServers }), channel: null,
+      key, number: attempt, ref: child(signaling, key), pc: new RTCPeerConnection({ iceServers: servers, iceTransportPolicy }), channel: null,
       events: new AbortController(), unsubs: [], dead: false, answeredAt: null,
       openedAt: null, disconnectedSince: null, remoteSet: false, remoteQueue: [], localQueue: [], signalOut: false,
+      candidates: 0, gathered: false,
     };
     const { signal } = a.events;
     a.pc.addEventListener('icecandidate', (e) => {
       // A null candidate (or an empty one, per m-line) marks the end of gathering: nothing to send, the
       // other side keeps checking the pairs it has.
       if (!e.candidate || !e.candidate.candidate) return;
+      a.candidates += 1;
       const rec = candidateRecord(e.candidate);
       if (a.signalOut) writeCandidate(a, ownCandidates, rec);
       else a.localQueue.push(rec);
     }, { signal });
     a.pc.addEventListener('connectionstatechange', () => {
       const cs = a.pc.connectionState;
-      if (cs === 'failed') lose(a, 'connection failed');
+      if (cs === 'failed') lose(a, 'connection failed', { ice: true });
       else if (cs === 'disconnected') a.disconnectedSince ??= performance.now();
       else a.disconnectedSince = null;
+    }, { signal });
+    // Gathering over with no candidate at all: this side has no path to offer (relay-only with no
+    // relay, or a relay that refused the credentials), so the attempt cannot connect.
+    a.pc.addEventListener('icegatheringstatechange', () => {
+      if (a.pc.iceGatheringState !== 'complete' || a.gathered) return;
+      a.gathered = true;
+      if (a.candidates === 0 && a.openedAt == null) lose(a, 'no ICE candidates', { ice: true });
     }, { signal });
     return a;
   }
@@ -126,7 +180,10 @@ export function openPeerLink({
     const opened = () => {
       if (a.dead || a.openedAt != null) return;
       a.openedAt = performance.now();
+      everConnected = true;
+      unconnected = 0;
       report('connected', { reason: 'channel open' });
+      reportLinkType(a.pc, (link) => { try { onLink(link); } catch (e) { console.error('peer-link onLink:', e); } }, () => !a.dead && a === cur);
       try {
         onChannel(ch, { attempt: a.number });
       } catch (e) {
@@ -153,9 +210,17 @@ export function openPeerLink({
 
   // The current attempt is gone: the offerer schedules the next one, the answerer waits for it.
   // The answerer asks the offerer for a new attempt unless it lost this one to another page of its own.
-  function lose(a, reason, { askForNew = true } = {}) {
+  function lose(a, reason, { askForNew = true, ice = false } = {}) {
     if (closed || a.dead || a !== cur) return;
     teardown(a);
+    // A link that never had a channel and whose attempts keep failing at ICE has no path between the
+    // two networks: it says so and stops, instead of trying forever. One that connected once keeps
+    // reconnecting (a network that went away may come back).
+    if (ice && a.openedAt == null) unconnected += 1;
+    if (!everConnected && unconnected >= unreachableAfter) {
+      report('unreachable', { reason });
+      return;
+    }
     if (offerer) {
       const delayMs = backoffDelay(failures, backoff);
       failures += 1;
@@ -176,7 +241,7 @@ export function openPeerLink({
     else if (a.disconnectedSince != null && now - a.disconnectedSince > disconnectedGraceMs) lose(a, 'disconnected');
     // An attempt is only timed out once it has an answer: before that it is simply waiting for the
     // other person's page, and a fresh offer would not make them come sooner.
-    else if (offerer && a.openedAt == null && a.answeredAt != null && now - a.answeredAt > attemptTimeoutMs) lose(a, 'attempt timed out');
+    else if (offerer && a.openedAt == null && a.answeredAt != null && now - a.answeredAt > attemptTimeoutMs) lose(a, 'attempt timed out', { ice: true });
     else if (offerer && a.openedAt != null && now - a.openedAt > stableMs) failures = 0;
   }
   const watchdogTimer = setInterval(watchdog, watchdogMs);
@@ -201,8 +266,21 @@ export function openPeerLink({
   function startAttempt(reason) {
     retryTimer = null;
     if (closed) return;
+    const token = {};
+    starting = token;
+    withIceServers((servers) => { if (!closed && starting === token) beginAttempt(reason, servers); }, (e) => {
+      if (closed || starting !== token) return;
+      const delayMs = backoffDelay(failures, backoff);
+      failures += 1;
+      report('reconnecting', { delayMs, reason: `cannot get the ICE servers: ${e?.message ?? e}` });
+      retryTimer = setTimeout(() => startAttempt(reason), delayMs);
+    });
+  }
+
+  let starting = null;  // the latest startAttempt: an older one whose servers arrive late is dropped
+  function beginAttempt(reason, servers) {
     attempt += 1;
-    const a = newAttempt(push(signaling).key, 'offerCandidates');
+    const a = newAttempt(push(signaling).key, 'offerCandidates', servers);
     cur = a;
     removeOlderAttempts();
     report('connecting', { reason });
@@ -261,8 +339,18 @@ export function openPeerLink({
       askForNewAttempt(n.key);
       return;
     }
+    const waiting = { key: n.key, dead: true };  // until the ICE servers are here
+    cur = waiting;
+    withIceServers((servers) => { if (!closed && cur === waiting) answerWith(n, servers); }, (e) => {
+      if (closed || cur !== waiting) return;
+      report('reconnecting', { reason: `cannot get the ICE servers: ${e?.message ?? e}` });
+      askForNewAttempt(n.key);
+    });
+  }
+
+  function answerWith(n, servers) {
     attempt += 1;
-    const a = newAttempt(n.key, 'answerCandidates');
+    const a = newAttempt(n.key, 'answerCandidates', servers);
     cur = a;
     report('connecting', { reason: 'answering' });
     a.pc.addEventListener('datachannel', (e) => {
@@ -375,7 +463,7 @@ export function adoptedChannelId(sessionId) {
 export function openSessionLink({ adopt = null, adoptTimeoutMs = 5_000, ...options }) {
   const usable = adopt && adopt.signalingState !== 'closed' && !['closed', 'failed'].includes(adopt.connectionState);
   if (!usable) return openPeerLink(options);
-  const { onChannel = () => {}, onState = () => {} } = options;
+  const { onChannel = () => {}, onState = () => {}, onLink = () => {} } = options;
   let current = null;
   let adopted = true;
   let closed = false;
@@ -391,6 +479,7 @@ export function openSessionLink({ adopt = null, adoptTimeoutMs = 5_000, ...optio
   try {
     current = adoptPeerConnection(adopt, {
       id: adoptedChannelId(options.sessionId),
+      onLink: (link) => { if (adopted) onLink(link); },
       onChannel: (channel, detail) => {
         clearTimeout(timer);
         onChannel(channel, detail);
@@ -424,7 +513,7 @@ export function openSessionLink({ adopt = null, adoptTimeoutMs = 5_000, ...optio
 // For a host messenger that already has a connected RTCPeerConnection: a negotiated channel (both
 // sides call this with the same id, no signaling). If the pc carries no data channel yet, adding
 // this one fires 'negotiationneeded', and renegotiating is the host's job, as is reconnecting.
-export function adoptPeerConnection(pc, { id = ADOPTED_CHANNEL_ID, onChannel = () => {}, onState = () => {} } = {}) {
+export function adoptPeerConnection(pc, { id = ADOPTED_CHANNEL_ID, onChannel = () => {}, onState = () => {}, onLink = () => {} } = {}) {
   let state = null;
   const report = (s, detail = {}) => {
     if (state === 'closed') return;
@@ -444,6 +533,7 @@ export function adoptPeerConnection(pc, { id = ADOPTED_CHANNEL_ID, onChannel = (
   };
   const opened = () => {
     report('connected', { reason: 'channel open' });
+    reportLinkType(pc, (link) => { try { onLink(link); } catch (e) { console.error('peer-link onLink:', e); } }, () => state === 'connected');
     try {
       onChannel(channel, { attempt: 1 });
     } catch (e) {

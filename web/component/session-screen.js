@@ -14,7 +14,7 @@ const sharedStore = () => {
   return storePromise;
 };
 
-export async function openSessionScreen({ db, user, partner, root, showError, coreUrl, iceServers = [], peerConnection = null }) {
+export async function openSessionScreen({ db, user, partner, root, showError, coreUrl, iceServers = [], iceTransportPolicy = 'all', peerConnection = null }) {
   const core = await loadCore(coreUrl);
   let storeError = null;
   const store = await sharedStore().catch((e) => {
@@ -22,8 +22,8 @@ export async function openSessionScreen({ db, user, partner, root, showError, co
     showError(`Received files cannot be stored in this browser: ${e.message}. You can still send a file.`);
     return null;
   });
-  const transfers = new TransferManager({ core, db, store, storeError, userId: user.id, iceServers, peerConnection, onError: showError });
   const names = new Map([[user.id, user.name], [partner.id, partner.name]]);
+  const transfers = new TransferManager({ core, db, store, storeError, userId: user.id, iceServers, iceTransportPolicy, peerConnection, names, onError: showError });
   const screen = { active: null };
   const view = new WatchSessionsView({
     core, db, userId: user.id, userName: user.name, root, showError, transfers, partner, names,

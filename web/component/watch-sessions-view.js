@@ -307,7 +307,8 @@ export class WatchSessionsView {
         li.append(` — choose ${s.fileName} again to continue sending `, pick);
       }
       li.append(el('div', { className: 'transfer' }, el('span', { className: 'transfer-status' }), ' ',
-        el('progress', { className: 'transfer-bar', max: 1 }), ' ', el('span', { className: 'transfer-progress mono' })));
+        el('progress', { className: 'transfer-bar', max: 1 }), ' ', el('span', { className: 'transfer-progress mono' }),
+        ' ', el('span', { className: 'link-type' })));
       // Shown while this side's storage is full (refreshTransfer): the core also retries by itself.
       if (!mine) li.append(Object.assign(button('retry-storage', 'Try again', () => this.transfers.retryStorage(s)), { hidden: true }), ' ');
       li.append(button('cancel', 'Cancel', () => this.transfers.cancel(s)));
@@ -337,6 +338,9 @@ export class WatchSessionsView {
     if (retry) retry.hidden = v?.phase !== 'storage-full';
     li.querySelector('.transfer-bar').value = v ? v.fraction : (s.bytesDownloaded ?? 0) / (s.fileSize || 1);
     li.querySelector('.transfer-progress').textContent = v ? v.progress : '';
+    const link = li.querySelector('.link-type');
+    link.textContent = v?.linkText ?? '';  // "Direct connection" / "Relayed connection", from peer-link
+    link.dataset.link = v?.link ?? '';
   }
 
   describe(s) {

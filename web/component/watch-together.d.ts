@@ -17,8 +17,14 @@ export interface WatchTogetherOptions {
   partner: WatchTogetherPerson;
   /** Where the wasm core's ES module is served (default '/core/watch_core.mjs'). */
   coreUrl?: string;
-  /** STUN/TURN servers for the peer connection (default: none, direct paths only). */
-  iceServers?: RTCIceServer[];
+  /**
+   * STUN/TURN servers for every peer connection the component makes (default: none, direct paths
+   * only). A function is called for each connection attempt: hand one that returns fresh time-limited
+   * TURN credentials (see turn-credentials.js for the TURN REST scheme, computed on your server).
+   */
+  iceServers?: RTCIceServer[] | (() => RTCIceServer[] | Promise<RTCIceServer[]>);
+  /** 'relay' allows relayed paths only (for testing a relay); default 'all'. */
+  iceTransportPolicy?: RTCIceTransportPolicy;
   /**
    * The messenger's own connection to the partner, if it has one: sessions go over a negotiated data
    * channel on it first, and over a connection of their own (signaled through the database, with

@@ -49,7 +49,8 @@ export class WatchTogetherElement extends HTMLElement {
     this.#shadow.append(style, this.#bar, this.#screenRoot, error);
   }
 
-  // options: { db, user: { id, name }, partner: { id, name }, coreUrl?, iceServers?, peerConnection? }
+  // options: { db, user: { id, name }, partner: { id, name }, coreUrl?, iceServers?, iceTransportPolicy?, peerConnection? }
+  // (iceServers: an array, or a function returning fresh ones (time-limited TURN credentials) for every connection)
   // (peerConnection: the host's own connection to the partner, tried first; see peer-link's openSessionLink)
   configure(options) {
     const { db, user, partner } = options ?? {};

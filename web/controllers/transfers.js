@@ -21,6 +21,10 @@ export const STATUS_TEXT = {
   failed: 'Failed',
 };
 
+// The path peer-link found (its linkType), as the session screen says it.
+export const LINK_TEXT = { direct: 'Direct connection', relayed: 'Relayed connection' };
+const unreachableText = (name) => `Could not connect to ${name}: your networks block direct connections and no relay is configured`;
+
 const REPORT_INTERVAL_MS = 500;  // bytesDownloaded goes to the database at most twice a second
 const ALIVE_INTERVAL_MS = 60_000;
 
@@ -36,6 +40,7 @@ class Transfer {
     this.reportTimer = null;
     this.driver = null;
     this.link = null;
+    this.linkType = null;  // peer-link's report on the open connection: { type: 'direct' | 'relayed', ... }
     this.closed = false;
   }
 
@@ -48,7 +53,7 @@ class Transfer {
   }
 
   async start() {
-    const { core, db, store, userId, iceServers } = this.mgr;
+    const { core, db, store, userId, iceServers, iceTransportPolicy } = this.mgr;
     const onChange = () => this.changed();
     if (this.role === 'sender') {
       this.driver = new SenderDriver({ core, file: this.mgr.files.get(this.session.id), manifest: this.manifest, uploadCapBytesPerSecond: this.mgr.uploadCap, onChange });
@@ -66,11 +71,18 @@ class Transfer {
     }
     this.link = openSessionLink({
       adopt: this.mgr.peerConnection,
-      db, sessionId: this.session.id, selfId: userId, peerId: this.other, role: this.role === 'receiver' ? 'offerer' : 'answerer', iceServers,
+      db, sessionId: this.session.id, selfId: userId, peerId: this.other, role: this.role === 'receiver' ? 'offerer' : 'answerer', iceServers, iceTransportPolicy,
       onChannel: (channel) => { if (!this.closed) this.driver.attach(channel); },
+      onLink: (link) => {
+        this.linkType = link;
+        this.changed();
+      },
       onState: (state) => {
         if (this.closed || this.phase === 'complete' || this.phase === 'failed') return;
-        this.phase = state === 'connected' ? 'transferring' : state === 'reconnecting' ? 'reconnecting' : 'connecting';
+        // 'unreachable': no path between the two networks; the link stopped trying. Nothing is
+        // marked failed, so every stored piece stays, and a reload tries again.
+        this.phase = state === 'connected' ? 'transferring' : state === 'reconnecting' ? 'reconnecting' : state === 'unreachable' ? 'unreachable' : 'connecting';
+        if (state !== 'connected') this.linkType = null;
         this.changed();
       },
     });
@@ -155,6 +167,7 @@ class Transfer {
     const paused = this.paused;
     const status = paused && this.role === 'receiver' ? STATUS_TEXT[paused]
       : paused ? `Paused — ${this.other}'s storage is full; it goes on once they free some space`
+      : this.phase === 'unreachable' ? unreachableText(this.mgr.names?.get(this.other) ?? this.other)
       : this.peerGone && this.phase !== 'complete' ? `${this.other} left — waiting for them to come back…`
       : STATUS_TEXT[this.phase] ?? this.phase;
     const progress = paused ? this.progress.pausedText() : this.progress.text(now);
@@ -183,9 +196,11 @@ export class TransferManager {
   // this page can then send files but not receive them.
   // onReceiving(session, receiverDriver): a download (re)started here; onPieceVerified(sessionId, piece).
   // peerConnection: a host messenger's connection to the partner, tried first (peer-link's openSessionLink).
-  constructor({ core, db, store, storeError = null, userId, iceServers = [], peerConnection = null, onChange = () => {}, onFileReady = () => {},
-    onError = () => {}, onReceiving = () => {}, onPieceVerified = () => {} }) {
-    Object.assign(this, { core, db, store, userId, iceServers, peerConnection, onChange, onFileReady, onError, onReceiving, onPieceVerified });
+  // iceServers: an array, or a function returning fresh ones per connection (peer-link's openPeerLink);
+  // iceTransportPolicy 'relay' only for tests that must not go direct. names: user id → display name.
+  constructor({ core, db, store, storeError = null, userId, iceServers = [], iceTransportPolicy = 'all', peerConnection = null, names = null,
+    onChange = () => {}, onFileReady = () => {}, onError = () => {}, onReceiving = () => {}, onPieceVerified = () => {} }) {
+    Object.assign(this, { core, db, store, userId, iceServers, iceTransportPolicy, peerConnection, names, onChange, onFileReady, onError, onReceiving, onPieceVerified });
     this.noStoreText = `this page cannot store received files — ${storeError?.message ?? 'it has no piece store'}`;
     this.files = new Map();       // sessionId → the File this page sends
     this.transfers = new Map();   // sessionId → Transfer (running, or finished in this page)
@@ -353,7 +368,9 @@ export class TransferManager {
   view(sessionId) {
     const t = this.transfers.get(sessionId);
     if (!t) return null;
-    return { role: t.role, phase: t.paused || t.phase, ...t.text(), stats: t.closed ? t.finalStats : t.driver?.stats ?? null };
+    const stats = t.closed ? t.finalStats : t.driver?.stats ?? null;
+    const link = t.linkType?.type ?? null;
+    return { role: t.role, phase: t.paused || t.phase, ...t.text(), link, linkText: LINK_TEXT[link] ?? '', stats: stats && { ...stats, link } };
   }
 
   // Deletes received pieces 24 h after their session ended and forgets sessions idle for 7 days, as

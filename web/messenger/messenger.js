@@ -86,7 +86,8 @@ function componentFor(partnerId) {
   let wt = state.components.get(partnerId);
   if (wt) return wt;
   wt = document.createElement('watch-together');
-  wt.configure({ db: state.db, user: state.me, partner: { id: partnerId, name: nameOf(partnerId) }, iceServers: state.iceServers });
+  wt.configure({ db: state.db, user: state.me, partner: { id: partnerId, name: nameOf(partnerId) },
+    iceServers: state.iceServers, iceTransportPolicy: state.iceTransportPolicy });
   wt.hidden = true;
   wt.dataset.partner = partnerId;
   wt.addEventListener('wt-session', () => { if (state.partner?.id === partnerId) showWatch(true); });
@@ -184,7 +185,9 @@ async function main() {
   $('me-name').textContent = me.name;
   const config = await loadDatabaseConfig();
   const { db, uid } = await connectDatabase(config, { userId: me.id });
-  Object.assign(state, { db, me: { id: uid, name: me.name }, iceServers: config.iceServers ?? [] });
+  // The page server's ICE servers; time-limited TURN credentials are asked for afresh per connection.
+  const iceServers = config.iceServersRefresh ? () => loadDatabaseConfig().then((c) => c.iceServers ?? []) : config.iceServers ?? [];
+  Object.assign(state, { db, me: { id: uid, name: me.name }, iceServers, iceTransportPolicy: config.iceTransportPolicy ?? 'all' });
   document.body.dataset.user = uid;
 
   const self = ref(db, `messenger-users/${uid}`);

@@ -8,6 +8,13 @@ import { WatchSessionsView } from '../component/watch-sessions-view.js';
 
 const $ = (id) => document.getElementById(id);
 
+// The page server's ICE servers (tools/ice-config.mjs); time-limited ones are asked for afresh for
+// every connection.
+const iceOptions = (config) => ({
+  iceServers: config.iceServersRefresh ? () => loadDatabaseConfig().then((c) => c.iceServers ?? []) : config.iceServers ?? [],
+  iceTransportPolicy: config.iceTransportPolicy ?? 'all',
+});
+
 // ?user=alice: who this page is. With the embedded server or the emulator it is the signed-in user
 // id (the emulator's mock token); with a real project it is the name shown to others, and the id is
 // the Firebase Auth uid. Ids become database keys, so only a safe alphabet is accepted.
@@ -74,7 +81,7 @@ async function main() {
       showError(`Received files cannot be stored in this browser: ${e.message}. You can still send a file, or watch a file you both have.`);
       return null;
     });
-    const transfers = new TransferManager({ core, db, store, storeError, userId: user, iceServers: config.iceServers ?? [], onError: showError });
+    const transfers = new TransferManager({ core, db, store, storeError, userId: user, ...iceOptions(config), onError: showError });
     window.wtTransfers = transfers;  // for the browser tests' counters
     watch = new WatchSessionsView({
       core, db, userId: user, userName: name, root: $('watch-root'), showError, transfers,

@@ -2,8 +2,9 @@
 // install where it cannot (not root, not Debian). Nothing here downloads a toolchain or a browser of
 // its own: system tools come from Debian's packages, JS dependencies from the npm lockfiles.
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync, statSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { accessSync, constants, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { delimiter, join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 export const ROOT = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
@@ -93,20 +94,39 @@ export function ensureSystemPackages(jobs) {
   if (still.length) throw new SetupError(`apt-get ran but these are still missing: ${still.join(', ')}`);
 }
 
-function stale(installedMarker, lockfile) {
-  if (!existsSync(installedMarker)) return true;
-  return statSync(lockfile).mtimeMs > statSync(installedMarker).mtimeMs;
+// A node_modules folder is current when it was installed from this very lockfile: `npm ci` leaves
+// a copy of the lockfile's package list (.package-lock.json), and we keep the SHA-256 of the lockfile
+// it came from beside it. By content, not by date: a fresh checkout or a git worktree gives the
+// lockfile a new date without changing it, and `npm ci` would empty the folder for nothing (through
+// a symlink, someone else's).
+const LOCK_MARKER = '.wt-lockfile-sha256';
+const sha256 = (file) => createHash('sha256').update(readFileSync(file)).digest('hex');
+
+function current(modules, lockfile) {
+  const marker = join(modules, LOCK_MARKER);
+  if (existsSync(marker)) return readFileSync(marker, 'utf8').trim() === sha256(lockfile);
+  // Installed before the marker existed: trust npm's own record if it is not older than the lockfile.
+  const npmRecord = join(modules, '.package-lock.json');
+  if (!existsSync(npmRecord) || statSync(lockfile).mtimeMs > statSync(npmRecord).mtimeMs) return false;
+  writeFileSync(marker, `${sha256(lockfile)}\n`);
+  return true;
+}
+
+function install(dir) {
+  const prefix = dir === ROOT ? [] : ['--prefix', relative(ROOT, dir)];
+  run('npm', ['ci', '--no-audit', '--no-fund', ...prefix], { cwd: ROOT });
+  writeFileSync(join(dir, 'node_modules', LOCK_MARKER), `${sha256(join(dir, 'package-lock.json'))}\n`);
 }
 
 export function ensureNpmDependencies() {
-  const rootMarker = join(ROOT, 'node_modules/.package-lock.json');
-  const dbMarker = join(ROOT, 'tools/rtdb/node_modules/.package-lock.json');
-  if (stale(rootMarker, join(ROOT, 'package-lock.json'))) {
+  const db = join(ROOT, 'tools/rtdb');
+  if (!current(join(ROOT, 'node_modules'), join(ROOT, 'package-lock.json'))) {
     console.log('[setup] installing npm dependencies (npm ci)');
-    run('npm', ['ci', '--no-audit', '--no-fund'], { cwd: ROOT });  // its postinstall installs tools/rtdb
-  } else if (stale(dbMarker, join(ROOT, 'tools/rtdb/package-lock.json'))) {
+    install(ROOT);  // its postinstall installs tools/rtdb too
+  }
+  if (!current(join(db, 'node_modules'), join(db, 'package-lock.json'))) {
     console.log('[setup] installing the embedded database server (tools/rtdb)');
-    run('npm', ['ci', '--no-audit', '--no-fund', '--prefix', 'tools/rtdb'], { cwd: ROOT });
+    install(db);
   }
 }
 

@@ -17,7 +17,8 @@ export class SessionController {
     this.entries = new Map();  // sessionId → { machine, session, recordKey, timer, draining, cancelledHere }
     this.present = null;       // ids of the people present, once presence has spoken
     transfers.events = {
-      progress: (id, bytes) => this.input(id, (m, t) => m.onTransferProgress(t, bytes)),
+      // With every chunk: only the figure goes in (the transfer redraws the page itself).
+      progress: (id, bytes) => this.entries.get(id)?.machine.onTransferProgress(now(), bytes),
       done: (id) => this.input(id, (m, t) => m.onTransferDone(t)),
       fileAvailable: (id, blob) => {
         this.files.set(id, blob);
@@ -135,6 +136,7 @@ export class SessionController {
       e.draining = false;
     }
     this.arm(id, e);
+    // The transfer's status line says when the peer left, as the machine (with its grace period) sees it.
     const t = this.transfers.transfers.get(id);
     if (t && this.entries.has(id)) t.peerGone = e.machine.view(now()).peerGone;
     this.onChange();

@@ -11,7 +11,7 @@ import { damagedPieces } from './stored-file.js';
 import { SenderDriver } from './transfer-sender.js';
 import { ReceiverDriver } from './transfer-receiver.js';
 
-export const STATUS_TEXT = {
+const STATUS_TEXT = {
   connecting: 'Connecting…',
   transferring: 'Transferring…',
   reconnecting: 'Connection lost — reconnecting…',

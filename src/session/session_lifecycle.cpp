@@ -587,7 +587,6 @@ SessionView SessionLifecycle::view(double now) const {
                  !delete_requested_;
 
   const std::string pct = percent(v.fraction);
-  const bool watching_together = v.watching || peer_watching_ || st == RecordStatus::Playing;
   switch (v.stage) {
     case SessionStage::Pending:
       if (!recipient()) {
@@ -597,7 +596,7 @@ SessionView SessionLifecycle::view(double now) const {
                                    : "Waiting for " + peer + "…";
         v.peer_line = "Not answered yet";
       } else {
-        v.headline = peer + " wants to watch " + file + " with you";
+        v.headline = transfer_mode() ? peer + " wants to send you " + file : peer + " invites you to watch " + file;
         if (transfer_mode()) v.self_line = accepted_here_ ? "Accepting…" : "Waiting for you to accept";
         else v.self_line = file_available_ ? "Your copy is checked" : "Choose your copy of " + file + " to join";
         v.peer_line = "Waiting for you…";
@@ -606,7 +605,7 @@ SessionView SessionLifecycle::view(double now) const {
     case SessionStage::Downloading:
       if (!recipient()) {
         v.headline = v.watching ? "Watching with " + peer : "Sending " + file + " to " + peer;
-        if (v.needs_file) v.self_line = "Choose " + file + " again to continue sending";
+        if (v.needs_file) v.self_line = "Sending paused — choose " + file + " again to continue sending";
         else if (transfer_running_ && connection_ == PeerConnection::Reconnecting) v.self_line = "Connection lost — reconnecting…";
         else if (transfer_running_ && connection_ == PeerConnection::Connecting) v.self_line = "Connecting…";
         else if (transfer_done_) v.self_line = "Sent";
@@ -627,7 +626,9 @@ SessionView SessionLifecycle::view(double now) const {
       break;
     case SessionStage::Ready:
     case SessionStage::Playing:
-      v.headline = watching_together ? "Watching with " + peer : "Ready to play";
+      // Names the file and who it is shared with; the self line says whether it plays here.
+      v.headline = !transfer_mode() ? "Watching " + file + " with " + peer
+                   : (recipient() ? "Received " : "Sent ") + file + " — watching with " + peer;
       if (v.needs_file) {
         v.self_line = !recipient() && transfer_mode() ? "Choose " + file + " again to watch"
                                                       : "Choose your copy of " + file + " again to watch";
@@ -643,11 +644,14 @@ SessionView SessionLifecycle::view(double now) const {
       v.peer_line = peer_watching_ ? "Watching with you" : "Ready to play";
       break;
     case SessionStage::Ended:
-      v.headline = "Session ended";
-      v.self_line = capitalised(rec_status_ == st ? rec_reason_ : "ended by " + cfg_.self_name);
+    {
+      // Like Cancelled and Failed: the reason in the headline, as the record wrote it.
+      const std::string r = rec_status_ == st ? rec_reason_ : "ended by " + cfg_.self_name;
+      v.headline = r.empty() ? "Session ended" : "Session ended — " + r;
       break;
+    }
     case SessionStage::Declined:
-      v.headline = "Declined";
+      v.headline = recipient() ? "You declined " + file : peer + " declined " + file;
       v.self_line = capitalised(rec_status_ == st ? rec_reason_ : "declined by " + cfg_.self_name);
       break;
     case SessionStage::Cancelled: {

@@ -281,7 +281,7 @@ TEST_CASE("transfer happy path: pending, downloading, ready, playing, ended with
   Pair p;
   CHECK(p.ini.take().empty());
   CHECK(p.rec.take().empty());
-  CHECK(p.rec.m->view(p.w.now).headline == "Alice wants to watch movie.mkv with you");
+  CHECK(p.rec.m->view(p.w.now).headline == "Alice wants to send you movie.mkv");
   CHECK(p.ini.m->view(p.w.now).headline == "Waiting for Bob to accept…");
 
   REQUIRE(p.rec.m->on_accept(p.w.now));
@@ -312,7 +312,9 @@ TEST_CASE("transfer happy path: pending, downloading, ready, playing, ended with
   CHECK(p.w.status == "playing");
   CHECK(p.rec.take() == Log{"write:playing"});
   p.ini.m->on_peer_watching(p.w.now, true);
-  CHECK(p.ini.m->view(p.w.now).headline == "Watching with Bob");
+  CHECK(p.ini.m->view(p.w.now).headline == "Sent movie.mkv — watching with Bob");
+  CHECK(p.rec.m->view(p.w.now).headline == "Received movie.mkv — watching with Alice");
+  CHECK(p.rec.m->view(p.w.now).self_line == "Watching");
   CHECK(p.ini.m->view(p.w.now).peer_line == "Watching with you");
 
   REQUIRE(p.ini.m->on_end(p.w.now));
@@ -321,8 +323,7 @@ TEST_CASE("transfer happy path: pending, downloading, ready, playing, ended with
   CHECK(p.w.reason == "ended by Alice");
   CHECK(p.ini.take() == Log{"write:complete", "close"});
   CHECK(p.rec.take() == Log{"close", "record-end"});
-  CHECK(p.rec.m->view(p.w.now).headline == "Session ended");
-  CHECK(p.rec.m->view(p.w.now).self_line == "Ended by Alice");
+  CHECK(p.rec.m->view(p.w.now).headline == "Session ended — ended by Alice");
   CHECK(p.rec.m->view(p.w.now).can_save);
   CHECK(p.rec.m->view(p.w.now).can_delete);
   CHECK(p.w.refused == 0);
@@ -331,6 +332,7 @@ TEST_CASE("transfer happy path: pending, downloading, ready, playing, ended with
 TEST_CASE("same-file happy path: the recipient joins with a verified copy and both play their own file", "[session]") {
   Pair p(SessionMode::SameFile);
   CHECK(p.ini.m->view(p.w.now).headline == "Waiting for Bob to join…");
+  CHECK(p.rec.m->view(p.w.now).headline == "Alice invites you to watch movie.mkv");
   CHECK(p.rec.m->view(p.w.now).needs_file);
   REQUIRE(p.rec.m->on_accept(p.w.now));
   p.w.pump();
@@ -340,6 +342,7 @@ TEST_CASE("same-file happy path: the recipient joins with a verified copy and bo
   CHECK(p.w.status == "ready");
   CHECK(p.rec.take() == Log{"write:ready", "open:whole"});
   CHECK(p.ini.take() == Log{"open:whole"});
+  CHECK(p.ini.m->view(p.w.now).headline == "Watching movie.mkv with Bob");
   REQUIRE(p.rec.m->on_end(p.w.now));
   p.w.pump();
   CHECK(p.w.status == "complete");
@@ -745,7 +748,7 @@ TEST_CASE("initiator reload: no file handle survives, so it asks for the file an
   Page i(SessionRole::Initiator, SessionMode::Transfer);
   w.pages = {&i};
   w.start(i);
-  CHECK(i.m->view(w.now).self_line == "Choose movie.mkv again to continue sending");
+  CHECK(i.m->view(w.now).self_line == "Sending paused — choose movie.mkv again to continue sending");
 }
 
 TEST_CASE("a reload mid-session on both sides resumes with one transfer each and the same stages", "[session]") {
@@ -999,4 +1002,14 @@ TEST_CASE("random interleavings, delays and reloads always converge on the recor
     }
   }
   CHECK(finals.size() >= 6);  // the runs reach most statuses, not one path over and over
+}
+
+TEST_CASE("a declined invitation names the file and who declined it on both sides", "[session]") {
+  Pair p;
+  REQUIRE(p.rec.m->on_decline(p.w.now));
+  p.w.pump();
+  CHECK(p.w.status == "declined");
+  CHECK(p.ini.m->view(p.w.now).headline == "Bob declined movie.mkv");
+  CHECK(p.rec.m->view(p.w.now).headline == "You declined movie.mkv");
+  CHECK(p.ini.m->view(p.w.now).self_line == "Declined by Bob");
 }

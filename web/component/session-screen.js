@@ -44,12 +44,13 @@ export async function openSessionScreen({ db, user, partner, root, showError, co
     view, transfers,
     share: (file) => view.invite(partner.id, file),
     accept: async (id) => view.acceptTransfer(find(id)),
-    decline: async (id) => transfers.decline(find(id)),
-    cancel: async (id) => transfers.cancel(find(id)),
+    decline: async (id) => view.decline(find(id)),
+    cancel: async (id) => view.cancel(find(id)),
     end: async (id) => view.end(find(id)),
     close() {
       for (const unsub of unsubs) unsub();
       view.close();
+      view.lifecycle.close();
       transfers.close();
     },
   });

@@ -1,13 +1,15 @@
 // The "Watch together" part of the page: invite someone with a file, answer invitations, follow
-// transfers, and show the synced player. Two modes:
+// transfers, and show the synced player. Each session's lifecycle (when its transfer runs, when the
+// player opens and closes, what is written to its record, which buttons show and what its item
+// says) is the core's SessionLifecycle, driven by web/controllers/session-controller.js. Two modes:
 //  - transfer: the file travels from the inviter's browser to the recipient's (web/controllers/transfers.js);
 //  - same-file: each viewer plays their own copy, and the core checks that the copies' SHA-256
 //    fingerprints match before the session becomes ready.
 import { HashCancelled, hashFile } from '../controllers/file-hasher.js';
 import { ProgressivePlayer } from '../controllers/progressive-player.js';
-import { MODES, createSession, isEnded, setStatus, watchUserSessions } from '../adapters/sessions.js';
+import { MODES, createSession, watchUserSessions } from '../adapters/sessions.js';
+import { SessionController } from '../controllers/session-controller.js';
 import { SyncDriver } from '../controllers/sync-driver.js';
-import { STATUS_TEXT } from '../controllers/transfers.js';
 
 // What the file pickers offer: video types (and audio in MP4 or WebM), plus extensions browsers
 // often report without a type.
@@ -44,17 +46,23 @@ export class WatchSessionsView {
       el('p', { id: 'sync-status', className: 'mono' }));
     // The session screen: the player on top, the sessions' status below, then the invitation.
     root.append(this.playerBox, this.list, this.inviteForm);
+    this.lifecycle = new SessionController({
+      core, db, userId, userName, nameOf: (id) => this.nameOf(id), transfers, files: this.files, showError,
+      onChange: () => this.scheduleRender(),
+      player: { open: (session, source) => this.openFor(session, source), close: (id) => { if (this.active?.sessionId === id || this.waitingFor === id) this.close(); } },
+    });
+    this.waitingFor = null;     // a session whose progressive player waits for its receiver driver
     transfers.onChange = () => this.scheduleRender();
-    transfers.onFileReady = (id, blob) => {
-      this.files.set(id, blob);
-      // Watched while it arrived, but this browser could not play it that way: play the whole file now.
+    transfers.onFileReady = (id) => {
+      // Watched while it arrived, but this browser could not play it that way: the machine swaps in the whole file.
       if (this.active?.sessionId === id && this.active.player && !this.active.player.playable) {
         this.noPicture.set(id, this.active.player.unsupportedVideo);
-        this.close();
+        this.lifecycle.progressiveUnplayable(id);
       }
-      this.render();
     };
-    transfers.onReceiving = (session, driver) => this.open(session, { receiver: driver });
+    transfers.onReceiving = (session, driver) => {
+      if (this.waitingFor === session.id) this.open(session, { receiver: driver });
+    };
     transfers.onPieceVerified = (id, piece) => { if (this.active?.sessionId === id) this.active.player?.onPieceHeld(piece); };
     watchUserSessions(db, userId, (sessions) => {
       // A session's name was written by the other person: shown and saved only once the core has
@@ -64,6 +72,7 @@ export class WatchSessionsView {
       sessions = this.sessions;
       this.onSessions(sessions);
       transfers.update(sessions);
+      this.lifecycle.update(sessions);
       this.render();
     });
   }
@@ -80,7 +89,7 @@ export class WatchSessionsView {
     for (const p of people) if (p.name) this.names.set(p.id, p.name);
     this.people = people.filter((p) => p.id !== this.userId);
     if (this.partner) {
-      this.transfers.setPeople(people);
+      this.lifecycle.setPeople(people);
       return;
     }
     const select = this.inviteForm.querySelector('#partner');
@@ -88,7 +97,7 @@ export class WatchSessionsView {
     select.replaceChildren(el('option', { value: '', textContent: this.people.length ? 'Choose who to watch with' : 'Nobody else is here yet' }),
       ...this.people.map((p) => el('option', { value: p.id, textContent: p.name })));
     if (this.people.some((p) => p.id === chosen)) select.value = chosen;
-    this.transfers.setPeople(people);
+    this.lifecycle.setPeople(people);
   }
 
   // An inline question ("Send anyway?"), shown by render() where `key` belongs ('invite' or a
@@ -192,8 +201,9 @@ export class WatchSessionsView {
         initiatorId: this.userId, recipientId, fileName: this.core.sanitizeFileName(movie.name), fileSize: movie.size,
         mimeType: movie.type, fileHash: '', mode: MODES.transfer,
       });
-      this.files.set(id, movie);
       this.transfers.provideFile({ id, fileSize: movie.size }, movie);
+      this.files.set(id, movie);
+      this.lifecycle.fileAvailable(id);
       return id;
     }
     const fileHash = await hashFile(this.core, movie, { onProgress: (t) => { progress.textContent = `Fingerprinting… ${t}`; } });
@@ -202,6 +212,7 @@ export class WatchSessionsView {
       mimeType: movie.type, fileHash, mode: MODES.sameFile,
     });
     this.files.set(id, movie);
+    this.lifecycle.fileAvailable(id);
     progress.textContent = '';
     return id;
   }
@@ -225,7 +236,9 @@ export class WatchSessionsView {
     try {
       if (!await this.isSameCopy(session, movie, (t) => { this.hashing.set(session.id, t); this.render(); })) return;
       this.files.set(session.id, movie);
-      await setStatus(this.db, session.id, 'ready');
+      // Joining is this side's accept, with its copy checked: the machine then writes 'ready'.
+      this.lifecycle.accept(session.id);
+      this.lifecycle.fileAvailable(session.id);
     } catch (err) {
       if (!(err instanceof HashCancelled)) this.showError(`Could not check the file: ${err.message}`);
     } finally {
@@ -238,133 +251,120 @@ export class WatchSessionsView {
   async rejoin(session, movie) {
     if (!await this.isSameCopy(session, movie)) return;
     this.files.set(session.id, movie);
+    this.lifecycle.fileAvailable(session.id);
     this.render();
   }
 
-  describeTransfer(s) {
-    const mine = s.initiatorId === this.userId;
-    const other = this.nameOf(this.otherId(s));
-    const size = this.core.formatBytes(s.fileSize ?? 0);
-    const name = el('strong', { textContent: s.fileName });
-    switch (s.status) {
-      case 'pending':
-        return mine ? [`Waiting for ${other} to accept `, name, ` (${size})…`] : [`${other} wants to send you `, name, ` (${size}).`];
-      case 'downloading': return [mine ? `Sending ` : 'Receiving ', name, ` (${size}) ${mine ? 'to' : 'from'} ${other}`];
-      case 'ready': case 'playing': return [mine ? 'Sent ' : 'Received ', name, ` — watching with ${other}`];
-      case 'declined': return [mine ? `${other} declined ` : 'You declined ', name, s.reason ? ` — ${s.reason}` : ''];
-      case 'cancelled': return ['Cancelled: ', name, s.reason ? ` — ${s.reason}` : ''];
-      case 'failed': return ['Failed: ', name, s.reason ? ` — ${s.reason}` : ''];
-      case 'complete': return ['Session ended: ', name, s.reason ? ` — ${s.reason}` : ''];
-      default: return [`${s.status}: `, name];
-    }
+  // The sender picks its file again after a reload (same size, or refused with a reason).
+  resend(session, movie) {
+    this.transfers.provideFile(session, movie);
+    this.files.set(session.id, movie);
+    this.lifecycle.fileAvailable(session.id);
   }
 
-  // Either side ends a session being watched; both then see "Session ended" (the record says who).
-  end(s) {
-    return setStatus(this.db, s.id, 'complete', { reason: `ended by ${this.userName}` });
-  }
-
-  // Accept after the checks: refused → say why (decline stays possible); warnings → "Accept anyway".
+  // The buttons: each asks the session's machine, which writes the record and starts or stops what
+  // follows. Accept checks size, type and room first: refused → say why (decline stays possible);
+  // warnings → "Accept anyway".
   async acceptTransfer(s) {
+    if (s.mode === MODES.sameFile) return this.lifecycle.accept(s.id);  // the copy, once picked, completes it
     const problems = await this.transfers.checkIncoming(s);
     const refused = problems.find((p) => p.verdict === 'refuse');
     if (refused) {
       this.checks.set(s.id, refused.message);
       this.render();
-      return;
+      return false;
     }
-    if (problems.length && !await this.ask(s.id, problems.map((p) => p.message), 'Accept anyway', 'Not now')) return;
-    await this.transfers.accept(s);
+    if (problems.length && !await this.ask(s.id, problems.map((p) => p.message), 'Accept anyway', 'Not now')) return false;
+    return this.lifecycle.accept(s.id);
   }
 
-  renderTransfer(s, li) {
+  decline(s) { return this.lifecycle.decline(s.id); }
+  cancel(s) { return this.lifecycle.cancel(s.id); }
+  end(s) { return this.lifecycle.end(s.id); }
+
+  // One session's item: the machine's view (headline, this side, the other side, the bar) and
+  // exactly the buttons it offers. data-status is the record's status, data-stage the machine's.
+  renderItem(s, v, key) {
+    const li = el('li', { className: 'session' },
+      el('span', { className: 'headline', textContent: v.headline }), ' ',
+      el('span', { className: 'self-line' }), ' ', el('span', { className: 'peer-line' }));
+    li.dataset.session = s.id;
+    li.dataset.status = s.status;
+    li.dataset.stage = v.stage;
+    li.dataset.key = key;
     const mine = s.initiatorId === this.userId;
+    const transfer = s.mode !== MODES.sameFile;
     const button = (className, textContent, onClick) => {
       const b = el('button', { type: 'button', className, textContent });
       b.addEventListener('click', () => Promise.resolve(onClick()).catch((err) => this.showError(err.message)));
       return b;
     };
-    if (s.status === 'pending' && !mine) {
-      li.append(button('accept', 'Accept', () => this.acceptTransfer(s)),
-        button('decline', 'Decline', () => this.transfers.decline(s)));
-      li.append(this.questionBox(s.id) ?? '');
-      if (this.checks.has(s.id)) li.append(el('p', { className: 'check-message refused', role: 'alert', textContent: this.checks.get(s.id) }));
+    const picker = (className, onPick) => {
+      const pick = el('input', { type: 'file', className, accept: VIDEO_ACCEPT });
+      pick.addEventListener('change', () => {
+        if (!pick.files[0]) return;
+        Promise.resolve().then(() => onPick(pick.files[0])).catch((err) => this.showError(err.message));
+      });
+      return pick;
+    };
+    if (v.needsFile) {
+      // Browsers keep no file handles across reloads: this side picks the file (again) to go on.
+      if (transfer) li.append(' ', picker('resend-input', (f) => this.resend(s, f)));
+      else if (!mine && v.stage === 'pending') li.append(' ', picker('join-input', (f) => this.join(s, f)));
+      else li.append(' ', picker('rejoin-input', (f) => this.rejoin(s, f).catch((err) => this.showError(`Could not check the file: ${err.message}`))));
     }
-    if (s.status === 'pending' && mine) li.append(button('cancel', 'Cancel', () => this.transfers.cancel(s)));
-    if (s.status === 'downloading') {
-      const v = this.transfers.view(s.id);
-      if (mine && !this.transfers.files.has(s.id)) {
-        // A reload: browsers keep no file handles, so the sender picks the file again to go on.
-        const pick = el('input', { type: 'file', className: 'resend-input', accept: VIDEO_ACCEPT });
-        pick.addEventListener('change', () => {
-          try {
-            if (pick.files[0]) {
-              this.transfers.provideFile(s, pick.files[0]);
-              this.files.set(s.id, pick.files[0]);
-            }
-          } catch (err) { this.showError(err.message); }
-        });
-        li.append(` — choose ${s.fileName} again to continue sending `, pick);
-      }
+    if (this.hashing.has(s.id)) li.append(el('span', { className: 'mono', textContent: ` Checking… ${this.hashing.get(s.id)}` }));
+    if (transfer && v.stage === 'downloading' && !v.downloadingElsewhere) {
       li.append(el('div', { className: 'transfer' }, el('span', { className: 'transfer-status' }), ' ',
         el('progress', { className: 'transfer-bar', max: 1 }), ' ', el('span', { className: 'transfer-progress mono' }),
         ' ', el('span', { className: 'link-type' })));
-      // Shown while this side's storage is full (refreshTransfer): the core also retries by itself.
+      // Shown while this side's storage is full (refreshItem): the core also retries by itself.
       if (!mine) li.append(Object.assign(button('retry-storage', 'Try again', () => this.transfers.retryStorage(s)), { hidden: true }), ' ');
-      li.append(button('cancel', 'Cancel', () => this.transfers.cancel(s)));
-      this.refreshTransfer(s, li);
     }
-    if ((s.status === 'ready' || s.status === 'playing' || s.status === 'complete') && !mine && this.files.has(s.id)) {
-      li.append(button('save', 'Save file', () => this.transfers.save(s)));
+    if (v.canAccept && transfer) li.append(button('accept', 'Accept', () => this.acceptTransfer(s)));
+    if (v.canDecline) li.append(button('decline', 'Decline', () => this.decline(s)));
+    if (v.canCancel) li.append(button('cancel', 'Cancel', () => this.cancel(s)));
+    if (v.canEnd) li.append(button('end', 'End session', () => this.end(s)));
+    if (v.canSave) li.append(button('save', 'Save file', () => this.transfers.save(s)));
+    if (v.canDelete) li.append(button('delete', 'Delete now', () => this.lifecycle.deleteStored(s.id)));
+    if (v.canPlay && this.files.has(s.id) && this.active?.sessionId !== s.id) {
+      li.append(button('open', 'Open player', () => this.openFor(s, 'whole')));
     }
-    if (s.status === 'complete' && !mine && this.files.has(s.id)) {
-      li.append(button('delete', 'Delete now', async () => {
-        await this.transfers.deleteNow(s);
-        this.files.delete(s.id);
-        this.render();
-      }));
-    }
-    if (s.status === 'declined') li.append(el('span', { className: 'transfer-status', textContent: ` ${STATUS_TEXT.declined}` }));
+    li.append(this.questionBox(s.id) ?? '');
+    if (this.checks.has(s.id)) li.append(el('p', { className: 'check-message refused', role: 'alert', textContent: this.checks.get(s.id) }));
+    this.refreshItem(s, v, li);
+    return li;
   }
 
-  // The live part of a transfer's item: status, bar and the core's progress line.
-  refreshTransfer(s, li) {
+  // The live part of an item, updated in place: the lines, and a transfer's status, bar and the
+  // core's progress line.
+  refreshItem(s, v, li) {
+    const set = (sel, text) => {
+      const node = li.querySelector(sel);
+      if (node && node.textContent !== text) node.textContent = text;
+    };
+    set('.headline', v.headline);
+    set('.self-line', v.selfLine);
+    set('.peer-line', v.peerLine);
     const status = li.querySelector('.transfer .transfer-status');
-    if (!status) return;  // not downloading: nothing live to show
-    const v = this.transfers.view(s.id);
-    status.textContent = v ? v.status : STATUS_TEXT.connecting;
-    status.dataset.phase = v?.phase ?? 'connecting';
+    if (!status) return;
+    const t = this.transfers.view(s.id);
+    status.textContent = t ? t.status : v.selfLine;
+    status.dataset.phase = t?.phase ?? 'connecting';
     const retry = li.querySelector('.retry-storage');
-    if (retry) retry.hidden = v?.phase !== 'storage-full';
-    li.querySelector('.transfer-bar').value = v ? v.fraction : (s.bytesDownloaded ?? 0) / (s.fileSize || 1);
-    li.querySelector('.transfer-progress').textContent = v ? v.progress : '';
+    if (retry) retry.hidden = t?.phase !== 'storage-full';
+    li.querySelector('.transfer-bar').value = t ? t.fraction : v.fraction;
+    li.querySelector('.transfer-progress').textContent = t ? t.progress : '';
     const link = li.querySelector('.link-type');
-    link.textContent = v?.linkText ?? '';  // "Direct connection" / "Relayed connection", from peer-link
-    link.dataset.link = v?.link ?? '';
+    link.textContent = t?.linkText ?? '';  // "Direct connection" / "Relayed connection", from peer-link
+    link.dataset.link = t?.link ?? '';
   }
 
-  describe(s) {
-    if (s.mode === MODES.transfer) return this.describeTransfer(s);
-    const other = this.nameOf(this.otherId(s));
-    const size = this.core.formatBytes(s.fileSize ?? 0);
-    const name = el('strong', { textContent: s.fileName });
-    switch (s.status) {
-      case 'pending':
-        return s.initiatorId === this.userId
-          ? [`Waiting for ${other} to join `, name, ` (${size})…`]
-          : [`${other} invites you to watch `, name, ` (${size}). Choose your copy of the file to join.`];
-      case 'ready': case 'playing': return ['Watching ', name, ` with ${other}`];
-      case 'declined': return [`${s.initiatorId === this.userId ? other : 'You'} declined `, name, s.reason ? ` — ${s.reason}` : ''];
-      case 'cancelled': return ['Cancelled: ', name];
-      case 'complete': return ['Session ended: ', name, s.reason ? ` — ${s.reason}` : ''];
-      default: return [`${s.status}: `, name];
-    }
-  }
-
-  // What decides an item's shape (not its progress figures).
-  itemKey(s) {
-    return JSON.stringify([s.status, s.fileName, s.fileSize, s.reason ?? '', this.files.has(s.id), this.transfers.files.has(s.id),
-      this.questions.has(s.id), this.checks.get(s.id) ?? '', this.hashing.get(s.id) ?? '', this.active?.sessionId === s.id]);
+  // What decides an item's shape (not its texts or progress figures).
+  itemKey(s, v) {
+    return JSON.stringify([s.status, v.stage, v.canAccept, v.canDecline, v.canCancel, v.canEnd, v.canSave, v.canDelete, v.canPlay,
+      v.needsFile, v.downloadingElsewhere, this.files.has(s.id), this.questions.has(s.id), this.checks.get(s.id) ?? '',
+      this.hashing.get(s.id) ?? '', this.active?.sessionId === s.id]);
   }
 
   render() {
@@ -372,73 +372,46 @@ export class WatchSessionsView {
     this.renderTimer = null;
     this.inviteQuestion.replaceChildren(this.questionBox('invite') ?? '');
     const items = this.sessions.map((s) => {
-      // An item is rebuilt only when what it shows changes shape; progress is updated in place, so
+      const v = this.lifecycle.view(s.id);
+      if (!v) return null;
+      // An item is rebuilt only when its shape changes; texts and progress are updated in place, so
       // a button is never replaced under the pointer mid-click.
-      const key = this.itemKey(s);
+      const key = this.itemKey(s, v);
       const old = this.items.get(s.id);
       if (old?.dataset.key === key) {
-        if (s.mode === MODES.transfer) this.refreshTransfer(s, old);
+        this.refreshItem(s, v, old);
         return old;
       }
-      const li = el('li', { className: 'session' }, el('span', {}, ...this.describe(s)));
-      li.dataset.session = s.id;
-      li.dataset.status = s.status;
-      li.dataset.key = key;
+      const li = this.renderItem(s, v, key);
       this.items.set(s.id, li);
-      const mine = s.initiatorId === this.userId;
-      if (s.status === 'ready' || s.status === 'playing') {
-        // Either side ends the session; both then see "Session ended" (the record says who).
-        const end = el('button', { type: 'button', className: 'end', textContent: 'End session' });
-        end.addEventListener('click', () => this.end(s).catch((err) => this.showError(`Could not end the session: ${err.message}`)));
-        li.append(end);
-      }
-      if (s.mode === MODES.transfer) {
-        this.renderTransfer(s, li);
-        return li;
-      }
-      if (s.status === 'pending' && !mine) {
-        const pick = el('input', { type: 'file', className: 'join-input', accept: VIDEO_ACCEPT });
-        pick.addEventListener('change', () => pick.files[0] && this.join(s, pick.files[0]));
-        const decline = el('button', { type: 'button', className: 'decline', textContent: 'Decline' });
-        decline.addEventListener('click', () => setStatus(this.db, s.id, 'declined', { reason: 'declined by the recipient' }));
-        li.append(pick, decline);
-        if (this.hashing.has(s.id)) li.append(el('span', { className: 'mono', textContent: ` Checking… ${this.hashing.get(s.id)}` }));
-      }
-      if (s.status === 'pending' && mine) {
-        const cancel = el('button', { type: 'button', className: 'cancel', textContent: 'Cancel' });
-        cancel.addEventListener('click', () => setStatus(this.db, s.id, 'cancelled', { reason: 'cancelled by the sender' }));
-        li.append(cancel);
-      }
-      if ((s.status === 'ready' || s.status === 'playing') && !this.files.has(s.id)) {
-        // A reload: the file must be picked again (browsers do not keep file handles across reloads).
-        const pick = el('input', { type: 'file', className: 'rejoin-input', accept: VIDEO_ACCEPT });
-        pick.addEventListener('change', () => pick.files[0] && this.rejoin(s, pick.files[0])
-          .catch((err) => this.showError(`Could not check the file: ${err.message}`)));
-        li.append(' — choose your copy again to rejoin ', pick);
-      }
-      if ((s.status === 'ready' || s.status === 'playing') && this.files.has(s.id) && this.active?.sessionId !== s.id) {
-        const open = el('button', { type: 'button', className: 'open', textContent: 'Open player' });
-        open.addEventListener('click', () => this.open(s));
-        li.append(open);
-      }
       return li;
-    });
+    }).filter(Boolean);
     const shown = [...this.list.children];
     if (shown.length !== items.length || shown.some((li, i) => li !== items[i])) this.list.replaceChildren(...items);
     for (const id of this.items.keys()) if (!this.sessions.some((s) => s.id === id)) this.items.delete(id);
-    // Open the newest ready session at once (a sender's as soon as its file is on the way: the
-    // recipient watches while it arrives); close the player if its session ended.
-    const ready = this.sessions.find((s) => ((s.status === 'ready' || s.status === 'playing') && this.files.has(s.id)) ||
-      (s.status === 'downloading' && s.initiatorId === this.userId && this.transfers.files.has(s.id)));
-    if (!this.active && ready) this.open(ready);
-    const current = this.active && this.sessions.find((s) => s.id === this.active.sessionId);
-    if (this.active && (!current || isEnded(current.status))) this.close();
+  }
+
+  // The machine's OpenPlayer: the whole file (this page's File or the received Blob), or the file
+  // while it arrives (progressive: through the receiver driver, once the transfer has made it).
+  openFor(session, source) {
+    if (source === 'progressive') {
+      const driver = this.transfers.transfers.get(session.id)?.driver;
+      if (!driver) {
+        this.close();
+        this.waitingFor = session.id;  // transfers.onReceiving opens it
+        return;
+      }
+      this.open(session, { receiver: driver });
+      return;
+    }
+    if (this.files.has(session.id)) this.open(session);
   }
 
   // Plays a session: a local file or a received Blob as it is, or (receiver: the transfer's driver)
   // the file while it arrives, through the core's ProgressivePlayback and Media Source Extensions.
   open(session, { receiver = null } = {}) {
     this.close();
+    const id = session.id;
     const video = this.playerBox.querySelector('video');
     const playback = this.playerBox.querySelector('#playback-status');
     let url = null;
@@ -466,6 +439,10 @@ export class WatchSessionsView {
           playback.dataset.rule = st.rule;
           playback.dataset.unlockedAt = String(st.unlockedAtFraction);
           video.controls = st.unlocked;  // Play is offered once the core unlocks it
+          if (st.unlocked && !this.active?.unlocked && this.active?.sessionId === id) {
+            this.active.unlocked = true;
+            this.lifecycle.playbackUnlocked(id);
+          }
         },
         onHorizon: (horizon, fraction, gain) => {
           driver.setDownloadGain(gain);
@@ -488,21 +465,22 @@ export class WatchSessionsView {
       video.controls = true;
       driver.setHorizon(1e9, 1);  // the whole file is here: nothing to wait for
     }
-    // The first play of a ready session is its Playing stage in the record (either side may write it).
-    const onPlaying = () => {
-      const now = this.sessions.find((x) => x.id === session.id);
-      if (now?.status === 'ready') setStatus(this.db, session.id, 'playing').catch(() => {});
-    };
+    // Whether this page's player plays: the machine writes the record's Playing stage on the first play.
+    const onPlaying = () => this.lifecycle.localPlaying(id, true);
+    const onPause = () => this.lifecycle.localPlaying(id, false);
     video.addEventListener('playing', onPlaying);
-    this.active = { sessionId: session.id, driver, url, player, onPlaying };
+    video.addEventListener('pause', onPause);
+    this.active = { sessionId: id, driver, url, player, onPlaying, onPause, unlocked: false };
     this.onActive({ sessionId: session.id, driver, player });
   }
 
   close() {
+    this.waitingFor = null;
     if (!this.active) return;
     this.active.driver.close();
     this.active.player?.close();
     this.playerBox.querySelector('video').removeEventListener('playing', this.active.onPlaying);
+    this.playerBox.querySelector('video').removeEventListener('pause', this.active.onPause);
     if (this.active.url) URL.revokeObjectURL(this.active.url);
     const video = this.playerBox.querySelector('video');
     video.removeAttribute('src');

@@ -1,16 +1,17 @@
-// Runs the file transfers of this page's watch sessions ("transfer" mode): for each session being
-// downloaded it opens the peer link (signaled through the database), drives the core's sender or
-// receiver on its data channel, keeps the session record's status and bytesDownloaded current, and
-// cleans up stored pieces on the core's schedule. The recipient is the link's offerer: it holds the
+// Runs the file transfers of this page's watch sessions ("transfer" mode): when the session's
+// lifecycle machine says so (web/controllers/session-controller.js) it opens the peer link
+// (signaled through the database), drives the core's sender or receiver on its data channel,
+// reports bytesDownloaded and the transfer's events back to the machine, and cleans up stored
+// pieces on the core's schedule. The recipient is the link's offerer: it holds the
 // ledger, so it is the side that reconnects (after a dropped channel or a reload).
 import { openSessionLink } from '../adapters/peer-link.js';
 import { estimateStorage, requestPersistence, saveFile } from '../adapters/piece-store.js';
-import { MODES, deleteSessionRecords, isEnded, reportBytesDownloaded, setStatus } from '../adapters/sessions.js';
+import { deleteSessionRecords, isEnded, reportBytesDownloaded } from '../adapters/sessions.js';
 import { damagedPieces } from './stored-file.js';
 import { SenderDriver } from './transfer-sender.js';
 import { ReceiverDriver } from './transfer-receiver.js';
 
-export const STATUS_TEXT = {
+const STATUS_TEXT = {
   connecting: 'Connecting…',
   transferring: 'Transferring…',
   reconnecting: 'Connection lost — reconnecting…',
@@ -83,6 +84,7 @@ class Transfer {
         // marked failed, so every stored piece stays, and a reload tries again.
         this.phase = state === 'connected' ? 'transferring' : state === 'reconnecting' ? 'reconnecting' : state === 'unreachable' ? 'unreachable' : 'connecting';
         if (state !== 'connected') this.linkType = null;
+        this.mgr.events.connection(this.session.id, state);
         this.changed();
       },
     });
@@ -110,6 +112,7 @@ class Transfer {
     if (this.closed) return;
     const now = performance.now();
     this.progress.record(now, this.bytesDone);
+    this.mgr.events.progress(this.session.id, this.bytesDone);
     if (this.role === 'sender' && this.driver?.state === 'failed') this.fail(this.driver.error, this.driver.fatalError);
     if (this.role === 'receiver') this.scheduleReport(now);
     this.mgr.onChange();
@@ -132,25 +135,29 @@ class Transfer {
     const s = this.session;
     // With the core's final ledger: its piece digests are what a save checks the stored pieces against.
     await this.mgr.store.updateTransfer(s.id, { complete: true, lastActiveAt: Date.now(), ...(this.driver.ledger ? { ledger: this.driver.ledger } : {}) });
-    this.mgr.loaded.add(s.id);  // before the status: its listener must not load the file a second time
-    await setStatus(this.mgr.db, s.id, 'ready', { bytesDownloaded: s.fileSize });
-    this.mgr.onFileReady(s.id, await this.mgr.store.fileBlob(s.id, Math.ceil(s.fileSize / this.mgr.core.PIECE_SIZE), s.mimeType ?? ''));
+    this.mgr.events.done(s.id);  // the machine writes 'ready'
+    const blob = await this.mgr.store.fileBlob(s.id, Math.ceil(s.fileSize / this.mgr.core.PIECE_SIZE), s.mimeType ?? '');
+    this.mgr.onFileReady(s.id);
+    this.mgr.events.fileAvailable(s.id, blob);
     this.stop();
     this.mgr.onChange();
   }
 
-  // A fatal error of the core. A Cancel from the peer is not a failure: the side that cancelled
-  // writes 'cancelled' with its reason, which the session listener then shows.
+  // A fatal error of the core, or a Cancel from the peer (not a failure: the side that cancelled
+  // writes 'cancelled' with its reason). The session's machine decides what the record says.
   fail(reason, error = '') {
-    if (this.phase === 'failed' || this.phase === 'cancelled') return;
+    if (this.closed || this.phase === 'failed' || this.phase === 'cancelled') return;
+    const id = this.session.id;
     if (error === 'peer-cancelled') {
       this.phase = 'cancelled';
+      this.stop();
+      this.mgr.events.cancelledByPeer(id);
     } else {
       this.phase = 'failed';
       this.error = reason || 'the transfer failed';
-      setStatus(this.mgr.db, this.session.id, 'failed', { reason: this.error.slice(0, 500) }).catch(() => {});
+      this.stop();
+      this.mgr.events.failed(id, this.error);
     }
-    this.stop();
     this.mgr.onChange();
   }
 
@@ -194,7 +201,9 @@ class Transfer {
 export class TransferManager {
   // store: the page's PieceStore, or null when IndexedDB could not be opened (storeError says why):
   // this page can then send files but not receive them.
-  // onReceiving(session, receiverDriver): a download (re)started here; onPieceVerified(sessionId, piece).
+  // onReceiving(session, receiverDriver): a download (re)started here; onPieceVerified(sessionId, piece);
+  // onFileReady(sessionId): a download finished here (before the machine hears of its file).
+  // events: the transfer's events for the sessions' machines (set by SessionController).
   // peerConnection: a host messenger's connection to the partner, tried first (peer-link's openSessionLink).
   // iceServers: an array, or a function returning fresh ones per connection (peer-link's openPeerLink);
   // iceTransportPolicy 'relay' only for tests that must not go direct. names: user id → display name.
@@ -204,84 +213,60 @@ export class TransferManager {
     this.noStoreText = `this page cannot store received files — ${storeError?.message ?? 'it has no piece store'}`;
     this.files = new Map();       // sessionId → the File this page sends
     this.transfers = new Map();   // sessionId → Transfer (running, or finished in this page)
-    this.loaded = new Set();      // sessions whose received file was handed to the page
-    this.endRecorded = new Set(); // ended sessions whose end this page has recorded in the store
-    this.accepted = new Set();    // sessions accepted in this page
-    this.resumeChecked = new Set(); // sessions whose stored record was looked for (after a reload)
     this.sessions = [];
-    this.present = new Set();
     this.uploadCap = 0;
     this.cleanupTimer = null;
+    const ignore = () => {};
+    this.events = { progress: ignore, done: ignore, fileAvailable: ignore, failed: ignore, cancelledByPeer: ignore, connection: ignore };
     requestPersistence().catch(() => {});
   }
 
-  // Every change of the user's sessions: start what should run, stop what ended.
+  // Every change of the user's sessions: the running transfers see the current record.
   update(sessions) {
     this.sessions = sessions;
     for (const s of sessions) {
-      if (s.mode !== MODES.transfer) continue;
-      const mine = s.initiatorId === this.userId;
       const t = this.transfers.get(s.id);
       if (t) t.session = s;
-      if (s.status === 'downloading' && !t && mine && this.files.has(s.id)) this.startTransfer(s, 'sender');
-      if (s.status === 'downloading' && !t && !mine) this.startReceiving(s);
-      if (t && !t.closed && (s.status === 'ready' || s.status === 'playing') && t.role === 'sender') {
-        t.phase = 'complete';
-        t.stop();
-      }
-      if (t && !t.closed && isEnded(s.status)) {
-        if (t.role === 'sender' && s.status === 'failed' && s.reason) t.error = s.reason;
-        t.phase = s.status;
-        t.stop();
-      }
-      if (!mine && isEnded(s.status) && !this.endRecorded.has(s.id)) {
-        this.endRecorded.add(s.id);  // once per page, not on every later change of the list
-        this.recordEnd(s).catch((e) => this.onError(`Could not record the end of "${s.fileName}": ${e.message}`));
-      }
-      if (!mine && (s.status === 'ready' || s.status === 'playing' || s.status === 'complete') && !this.loaded.has(s.id)) {
-        this.loadReceived(s).catch((e) => this.onError(`The received file cannot be opened: ${e.message}`));
-      }
     }
     this.onChange();
   }
 
-  // A file received earlier (before a reload): the page plays and saves it from IndexedDB.
-  async loadReceived(s) {
-    this.loaded.add(s.id);
-    if (!this.store) return;
-    const rec = await this.store.getTransfer(s.id).catch(() => null);
-    if (!rec?.complete) return;
-    this.onFileReady(s.id, await this.store.fileBlob(s.id, rec.pieceCount, rec.mimeType));
-  }
-
-  // A download runs only where it was accepted: in this page (its own Accept), or in this browser
-  // before a reload (its stored record). A 'downloading' record alone, which another window of the
-  // same user may have written, starts nothing here.
-  startReceiving(session) {
-    if (this.accepted.has(session.id)) {
-      this.startTransfer(session, 'receiver');
-      return;
-    }
-    if (!this.store || this.resumeChecked.has(session.id)) return;
-    this.resumeChecked.add(session.id);
-    this.store.getTransfer(session.id).then((rec) => {
-      const now = this.sessions.find((x) => x.id === session.id);
-      if (rec && now?.status === 'downloading' && !this.transfers.has(session.id)) this.startTransfer(now, 'receiver');
-    }, () => {});
-  }
-
-  startTransfer(session, role) {
+  // The machine's StartTransfer: role 'sender' (this page's File) or 'receiver'.
+  start(session, role) {
+    const old = this.transfers.get(session.id);
+    if (old && !old.closed) return;
     const t = new Transfer(this, session, role);
-    t.peerGone = !this.present.has(t.other);
     this.transfers.set(session.id, t);
     t.start().catch((e) => t.fail(`could not start the transfer: ${e.message}`));
   }
 
-  // Presence: a closed tab is seen by the other side (the database's onDisconnect removes it).
-  setPeople(people) {
-    this.present = new Set(people.map((p) => p.id));
-    for (const t of this.transfers.values()) t.peerGone = !this.present.has(t.other);
+  // The machine's StopTransfer. stage: the session's stage now (the phase the transfer ends in);
+  // tellPeer: this page cancelled, so the peer hears it over the data channel too.
+  stop(sessionId, { stage, reason = '', tellPeer = false }) {
+    const t = this.transfers.get(sessionId);
+    if (!t || t.closed) return;
+    if (stage === 'cancelled' || stage === 'gone' || stage === 'downloading') {
+      t.phase = 'cancelled';  // first: the core's own "cancelled" state is not a failure to report
+      if (tellPeer) t.driver?.cancel(reason);
+    } else if (stage === 'failed') {
+      t.phase = 'failed';
+      if (reason) t.error = reason;
+    } else if (stage === 'declined') {
+      t.phase = 'declined';
+    } else {
+      t.phase = 'complete';  // ready, playing or ended: the file arrived
+    }
+    t.stop();
     this.onChange();
+  }
+
+  // The machine's LoadStoredFile: a file received earlier (before a reload), as a Blob; null when
+  // it is not (or no longer) stored whole.
+  async loadStored(session) {
+    if (!this.store) return null;
+    const rec = await this.store.getTransfer(session.id);
+    if (!rec?.complete) return null;
+    return this.store.fileBlob(session.id, rec.pieceCount, rec.mimeType);
   }
 
   setUploadCap(bytesPerSecond) {
@@ -295,7 +280,6 @@ export class TransferManager {
       throw new Error(`"${file.name}" has ${this.core.formatBytes(file.size)}; the file being sent has ${this.core.formatBytes(session.fileSize)}. Choose the same file.`);
     }
     this.files.set(session.id, file);
-    this.update(this.sessions);
   }
 
   // What the recipient must know before accepting: size, type, and room on this disk.
@@ -307,26 +291,6 @@ export class TransferManager {
       this.core.checkFileType(session.mimeType ?? '', session.fileName),
       this.core.checkStorage(session.fileSize, quota, usage),
     ].filter((c) => c.verdict !== 'ok');
-  }
-
-  accept(session) {
-    this.accepted.add(session.id);
-    return setStatus(this.db, session.id, 'downloading', { acceptedAt: Date.now(), bytesDownloaded: 0 });
-  }
-
-  decline(session, reason = 'declined by the recipient') {
-    return setStatus(this.db, session.id, 'declined', { reason });
-  }
-
-  // Either side: the other side hears it through the session record (and a Cancel frame when connected).
-  async cancel(session) {
-    const reason = `cancelled by ${this.userId}`;
-    const t = this.transfers.get(session.id);
-    if (t && !t.closed) {
-      t.phase = 'cancelled';  // first: the core's own "cancelled" state is not a failure to report
-      t.driver?.cancel(reason);
-    }
-    await setStatus(this.db, session.id, 'cancelled', { reason });
   }
 
   // The session's end goes into its record; the core's clean-up plan then decides what goes when
@@ -357,7 +321,6 @@ export class TransferManager {
     if (!this.store) return;
     await this.store.deleteChunks(session.id);
     await this.store.deleteTransfer(session.id);
-    this.loaded.add(session.id);  // nothing left to load
   }
 
   // Storage was full: the user freed some and asks to go on now (the core also retries by itself).

@@ -39,7 +39,11 @@ export class WatchSessionsView {
     this.sessions = [];
     this.people = [];
     this.buildInviteForm();
-    this.list = el('ul', { id: 'sessions', className: 'sessions' });
+    this.list = el('ul', { id: 'sessions', className: 'sessions', ariaLabel: 'Watch sessions' });
+    // A screen reader hears an item when it appears or changes stage (it is rebuilt then), not every
+    // percent of a download (its texts change in place).
+    this.list.setAttribute('aria-live', 'polite');
+    this.list.setAttribute('aria-relevant', 'additions');
     this.playerBox = el('div', { id: 'player-box', hidden: true },
       el('p', { id: 'playback-status', role: 'status' }),
       el('video', { id: 'player', controls: true, playsInline: true, preload: 'auto' }),

@@ -112,6 +112,10 @@ test('a messenger embeds Watch Together: share from the chat, accept from the ca
     await expect(sessionItem(side.page, other)).toHaveAttribute('data-status', 'playing');
   }
   await expect(bob.page.locator('.invite-card .invite-stage')).toHaveText('Watching');
+  // Each side's screen says the other one watches too.
+  for (const [side, other] of [[alice, ids.bob], [bob, ids.alice]]) {
+    await expect(sessionItem(side.page, other).locator('.peer-line')).toHaveText('Watching with you');
+  }
   await bob.page.screenshot({ path: info.outputPath('4-playing.png') });
   // At a phone's width: one column, nothing wider than the screen, the controls still there.
   await bob.page.setViewportSize({ width: 390, height: 844 });

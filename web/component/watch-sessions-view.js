@@ -427,9 +427,11 @@ export class WatchSessionsView {
     const status = this.playerBox.querySelector('#sync-status');
     const driver = new SyncDriver({
       core: this.core, db: this.db, sessionId: session.id, userId: this.userId, displayName: this.userName, video,
-      onStatus: (st) => {
+      onStatus: (st, viewers) => {
         status.textContent = `${st.text}${st.clockSynced ? ` · clock ±${Math.round(st.clockRttMs / 2)} ms` : ''}`;
         status.dataset.state = st.state;
+        // The other side watches with us: its player is open (its report is there) and the group plays.
+        this.lifecycle.peerWatching(session.id, st.state === 'playing' && [...viewers].some((id) => id !== this.userId));
       },
       onError: (msg) => this.showError(msg),
     });
@@ -490,6 +492,7 @@ export class WatchSessionsView {
     video.removeAttribute('src');
     video.load();
     this.playerBox.hidden = true;
+    this.lifecycle.peerWatching(this.active.sessionId, false);  // no player here: nothing seen of the other side
     this.active = null;
     this.onActive(null);
   }

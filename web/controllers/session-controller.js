@@ -99,6 +99,13 @@ export class SessionController {
   playbackUnlocked(id) { this.input(id, (m, t) => m.onPlaybackUnlocked(t)); }
   progressiveUnplayable(id) { this.input(id, (m, t) => m.onProgressiveUnplayable(t)); }
   localPlaying(id, playing) { this.input(id, (m, t) => m.onLocalPlaying(t, playing)); }
+  // The sync driver's view of the other side (after every sync step: only a change goes in).
+  peerWatching(id, watching) {
+    const e = this.entries.get(id);
+    if (!e || e.peerWatching === watching) return;
+    e.peerWatching = watching;
+    this.input(id, (m, t) => m.onPeerWatching(t, watching));
+  }
 
   button(id, method) {
     const taken = this.input(id, (m, t) => m[method](t));

@@ -8,7 +8,8 @@ import {
 import { VideoPlayer } from '../adapters/video-player.js';
 
 export class SyncDriver {
-  // onStatus(status) gets the core's status after every step; onFrame(epochMs, mediaTime) measurements.
+  // onStatus(status, viewers) gets the core's status after every step, with the ids of the viewers
+  // whose players are open (their reports are in the database); onFrame(epochMs, mediaTime) measurements.
   constructor({ core, db, sessionId, userId, displayName, video, onStatus = () => {}, onFrame, onError = () => {} }) {
     Object.assign(this, { core, db, sessionId, userId, onStatus, onError });
     this.sync = new core.PlaybackSync(userId, displayName);
@@ -94,7 +95,7 @@ export class SyncDriver {
     }
     if (!this.probing && this.sync.pollClockProbe(t)) this.probe();
     this.arm();
-    this.onStatus(this.sync.status(t));
+    this.onStatus(this.sync.status(t), this.knownViewers);
   }
 
   // Writes go out one after another, in the order the core produced them.

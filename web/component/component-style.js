@@ -28,6 +28,10 @@ button.accept, button.end, #invite { background: var(--wt-accent, #0b6bcb); colo
 .sessions { flex: 1 1 auto; overflow: auto; list-style: none; margin: 0; padding: 0.4rem 0.6rem; }
 .session { margin: 0.3rem 0; display: flex; flex-wrap: wrap; gap: 0.4rem; align-items: center; }
 .session progress { flex: 1 1 8rem; }
+.session .headline { flex-basis: 100%; font-weight: 600; }
+.session .self-line, .session .peer-line { color: var(--wt-muted-fg, #555); font-size: 0.92em; }
+.session .self-line:not(:empty)::before { content: "You: "; }
+.session .peer-line:not(:empty)::before { content: attr(data-who) ": "; }
 .transfer { display: flex; flex-wrap: wrap; gap: 0.4rem; align-items: center; width: 100%; }
 .transfer-progress, .mono { font-family: ui-monospace, monospace; font-size: 0.9em; overflow-wrap: anywhere; }
 .transfer-status[data-phase="storage-full"], .refused { color: #a15c00; font-weight: 600; }

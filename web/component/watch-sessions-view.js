@@ -292,6 +292,7 @@ export class WatchSessionsView {
     const li = el('li', { className: 'session' },
       el('span', { className: 'headline', textContent: v.headline }), ' ',
       el('span', { className: 'self-line' }), ' ', el('span', { className: 'peer-line' }));
+    li.querySelector('.peer-line').dataset.who = this.nameOf(this.otherId(s));  // shown before the line (CSS)
     li.dataset.session = s.id;
     li.dataset.status = s.status;
     li.dataset.stage = v.stage;

@@ -49,8 +49,7 @@ export async function openSessionScreen({ db, user, partner, root, showError, co
     end: async (id) => view.end(find(id)),
     close() {
       for (const unsub of unsubs) unsub();
-      view.close();
-      view.lifecycle.close();
+      view.destroy();
       transfers.close();
     },
   });

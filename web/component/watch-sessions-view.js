@@ -68,7 +68,7 @@ export class WatchSessionsView {
       if (this.waitingFor === session.id) this.open(session, { receiver: driver });
     };
     transfers.onPieceVerified = (id, piece) => { if (this.active?.sessionId === id) this.active.player?.onPieceHeld(piece); };
-    watchUserSessions(db, userId, (sessions) => {
+    this.unwatch = watchUserSessions(db, userId, (sessions) => {
       // A session's name was written by the other person: shown and saved only once the core has
       // sanitized it (control and bidi-override characters, path separators, length).
       this.sessions = sessions.map((s) => ({ ...s, fileName: core.sanitizeFileName(typeof s.fileName === 'string' ? s.fileName : '') }))
@@ -479,6 +479,14 @@ export class WatchSessionsView {
     video.addEventListener('pause', onPause);
     this.active = { sessionId: id, driver, url, player, onPlaying, onPause, unlocked: false };
     this.onActive({ sessionId: session.id, driver, player });
+  }
+
+  // The view is gone (its component left the page): no more sessions in, no machine left running.
+  destroy() {
+    this.unwatch();
+    this.close();
+    this.lifecycle.close();
+    clearTimeout(this.renderTimer);
   }
 
   close() {

@@ -59,6 +59,7 @@
 #include <string>
 #include <vector>
 
+#include "../session/status_rules.hpp"
 #include "fuzz_check.hpp"
 #include "session/session_lifecycle.hpp"
 
@@ -71,6 +72,8 @@ using wt::SessionRole;
 using wt::SessionStage;
 using Kind = SessionAction::Kind;
 
+using wt_fuzz::Input;
+
 namespace {
 
 constexpr int kMaxOps = 256;
@@ -81,23 +84,6 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 
 const double kFileSizes[] = {1e6, 0, 1, 65536, 4.7e9, 9007199254740993.0, 1e300, kNaN, -1, kInf, -kInf, 1e-300};
 const double kGraces[] = {5000, 0, 1, 1e9, kNaN, -1, kInf, 250};
-
-// ---- database.rules.json, watch-sessions/$sid/status/.validate, transcribed by hand ----
-// from "" : the record does not exist yet.
-bool rules_allow(const std::string& from, const std::string& to, bool by_recipient, bool transfer) {
-  if (from.empty()) return to == "pending";
-  if (from == to) return true;
-  if (by_recipient && from == "pending" &&
-      (to == "declined" || (to == "downloading" && transfer) || (to == "ready" && !transfer)))
-    return true;
-  if (by_recipient && from == "downloading" && to == "ready") return true;
-  if (to == "cancelled" && (from == "pending" || from == "downloading" || from == "ready" || from == "playing")) return true;
-  if (to == "failed" && from == "downloading") return true;
-  if (to == "playing" && from == "ready") return true;
-  if (to == "ready" && from == "playing") return true;
-  if (to == "complete" && (from == "ready" || from == "playing")) return true;
-  return false;
-}
 
 const char* const kNames[] = {"pending", "downloading", "ready", "playing", "complete", "declined", "cancelled", "failed"};
 
@@ -116,16 +102,6 @@ int order(const std::string& s) {
 bool is_end(const std::string& s) { return order(s) == 3; }
 std::string name(RecordStatus s) { return kNames[int(s) % 8]; }
 
-SessionStage stage_for(const std::string& s) {
-  if (s == "pending") return SessionStage::Pending;
-  if (s == "downloading") return SessionStage::Downloading;
-  if (s == "ready") return SessionStage::Ready;
-  if (s == "playing") return SessionStage::Playing;
-  if (s == "complete") return SessionStage::Ended;
-  if (s == "declined") return SessionStage::Declined;
-  if (s == "cancelled") return SessionStage::Cancelled;
-  return SessionStage::Failed;
-}
 bool stage_is_end(SessionStage s) {
   return s == SessionStage::Ended || s == SessionStage::Declined || s == SessionStage::Cancelled ||
          s == SessionStage::Failed || s == SessionStage::Gone;
@@ -137,32 +113,6 @@ bool has_control(const std::string& s) {
   return false;
 }
 
-// Reads the input front to back; past the end every read gives 0.
-struct Input {
-  const std::uint8_t* p;
-  std::size_t left;
-  std::uint8_t byte() {
-    if (!left) return 0;
-    --left;
-    return *p++;
-  }
-  std::uint32_t u16() { return byte() | (std::uint32_t(byte()) << 8); }
-  double f64() {
-    std::uint8_t b[8];
-    for (auto& x : b) x = byte();
-    double d;
-    std::memcpy(&d, b, sizeof d);
-    return d;
-  }
-  std::string bytes(std::size_t n) {
-    n = std::min(n, left);
-    std::string out(reinterpret_cast<const char*>(p), n);
-    p += n;
-    left -= n;
-    return out;
-  }
-};
-
 std::string make_status(Input& in) {
   const int s = in.byte() % 16;
   if (s < 8) return kNames[s];
@@ -171,7 +121,7 @@ std::string make_status(Input& in) {
     case 9: return "Ready";
     case 10: return "complete ";
     case 11: return std::string("pending\0x", 9);
-    default: return in.bytes(in.byte() % 16);
+    default: return in.text(in.byte() % 16);
   }
 }
 
@@ -195,13 +145,13 @@ double make_number(Input& in, double file_size) {
 std::string make_text(Input& in) {
   switch (in.byte() % 4) {
     case 0: return "";
-    case 1: return in.bytes(in.byte() % 64);
+    case 1: return in.text(in.byte() % 64);
     case 2: {  // long, of one byte (control characters and UTF-8 lead or continuation bytes too)
       const char c = char(in.byte());
-      return std::string(in.u16() % 3000, c) + in.bytes(in.byte() % 8);
+      return std::string(in.u16() % 3000, c) + in.text(in.byte() % 8);
     }
     default: {  // two-byte characters across the 500 limit, with controls mixed in
-      std::string s = in.bytes(in.byte() % 4);
+      std::string s = in.text(in.byte() % 4);
       const int n = in.u16() % 600;
       for (int i = 0; i < n; ++i) s += (i % 97 == 5) ? "\x1b[31m" : "\xc3\xa9";
       return s;
@@ -357,9 +307,9 @@ struct Harness {
           ++s.expect.writes;
           FUZZ_CHECK(!s.gone);
           const std::string to = name(a.status);
-          if (!rules_allow(s.basis(), to, s.recipient, s.transfer))
+          if (!wt_test::rules_allow(s.basis(), to, s.recipient, s.transfer))
             std::fprintf(stderr, "write %s from %s refused by the rules\n", to.c_str(), s.basis().c_str());
-          FUZZ_CHECK(rules_allow(s.basis(), to, s.recipient, s.transfer));
+          FUZZ_CHECK(wt_test::rules_allow(s.basis(), to, s.recipient, s.transfer));
           FUZZ_CHECK(a.text.size() <= 500 && !has_control(a.text));
           if (a.bytes_downloaded >= 0) {
             FUZZ_CHECK(s.recipient && s.transfer);
@@ -420,7 +370,7 @@ struct Harness {
 
   void check(Side& s) {
     const SessionStage st = s.m->stage();
-    FUZZ_CHECK(st == (s.gone ? SessionStage::Gone : stage_for(s.basis())));
+    FUZZ_CHECK(st == (s.gone ? SessionStage::Gone : wt_test::stage_for(s.basis())));
     if (stage_is_end(st)) {
       FUZZ_CHECK(!s.transfer_running);
       FUZZ_CHECK(!s.player);
@@ -636,7 +586,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         h.db.outbox.pop_front();
         Side& w = *h.sides[from];
         const std::string to = name(a.status);
-        if (!h.db.exists || !rules_allow(h.db.status, to, w.recipient, w.transfer)) {
+        if (!h.db.exists || !wt_test::rules_allow(h.db.status, to, w.recipient, w.transfer)) {
           h.write_failed(w, a.status);
           if (from != who) h.drain(from);
         } else {

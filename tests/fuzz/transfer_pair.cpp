@@ -23,26 +23,9 @@
 #include "../transfer/transfer_pair.hpp"
 #include "fuzz_check.hpp"
 
-namespace {
+using wt_fuzz::Input;
 
-// Reads the input front to back; past the end every read gives 0.
-struct Input {
-  const std::uint8_t* p;
-  std::size_t left;
-  std::uint8_t byte() {
-    if (!left) return 0;
-    --left;
-    return *p++;
-  }
-  std::uint32_t u16() { return byte() | (std::uint32_t(byte()) << 8); }
-  std::vector<std::uint8_t> bytes(std::size_t n) {
-    n = std::min(n, left);
-    std::vector<std::uint8_t> out(p, p + n);
-    p += n;
-    left -= n;
-    return out;
-  }
-};
+namespace {
 
 }  // namespace
 

@@ -6,6 +6,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "session/status_rules.hpp"
+
 #include <cmath>
 #include <cstdio>
 #include <deque>
@@ -33,35 +35,7 @@ namespace {
 
 constexpr double kSize = 1000000;
 
-// ---- database.rules.json, watch-sessions/$sid/status/.validate, transcribed by hand ----
-// from "" : the record does not exist yet.
-bool rules_allow(const std::string& from, const std::string& to, bool by_recipient, const std::string& mode) {
-  if (from.empty()) return to == "pending";
-  if (from == to) return true;
-  if (by_recipient && from == "pending" &&
-      (to == "declined" || (to == "downloading" && mode == "transfer") || (to == "ready" && mode == "same-file")))
-    return true;
-  if (by_recipient && from == "downloading" && to == "ready") return true;
-  if (to == "cancelled" && (from == "pending" || from == "downloading" || from == "ready" || from == "playing")) return true;
-  if (to == "failed" && from == "downloading") return true;
-  if (to == "playing" && from == "ready") return true;
-  if (to == "ready" && from == "playing") return true;
-  if (to == "complete" && (from == "ready" || from == "playing")) return true;
-  return false;
-}
-
 const char* kAllStatuses[] = {"pending", "downloading", "ready", "playing", "complete", "declined", "cancelled", "failed"};
-
-SessionStage stage_for(const std::string& status) {
-  if (status == "pending") return SessionStage::Pending;
-  if (status == "downloading") return SessionStage::Downloading;
-  if (status == "ready") return SessionStage::Ready;
-  if (status == "playing") return SessionStage::Playing;
-  if (status == "complete") return SessionStage::Ended;
-  if (status == "declined") return SessionStage::Declined;
-  if (status == "cancelled") return SessionStage::Cancelled;
-  return SessionStage::Failed;
-}
 
 bool is_end(const std::string& s) { return s == "complete" || s == "declined" || s == "cancelled" || s == "failed"; }
 
@@ -160,7 +134,7 @@ struct World {
 
   void apply(Page* from, const SessionAction& a) {
     const std::string to = wt::record_status_name(a.status);
-    if (!exists || !rules_allow(status, to, from->by_recipient(), mode)) {
+    if (!exists || !wt_test::rules_allow(status, to, from->by_recipient(), mode == "transfer")) {
       ++refused;
       from->m->on_write_failed(now, a.status);
       return;
@@ -411,7 +385,7 @@ TEST_CASE("every status change the rules allow lands each role on the matching s
   for (const char* from : kAllStatuses) {
     for (const char* to : kAllStatuses) {
       for (bool by_recipient : {false, true}) {
-        if (!rules_allow(from, to, by_recipient, "transfer")) continue;
+        if (!wt_test::rules_allow(from, to, by_recipient, true)) continue;
         for (SessionRole role : {SessionRole::Initiator, SessionRole::Recipient}) {
           INFO(from << " -> " << to << " as " << (role == SessionRole::Initiator ? "initiator" : "recipient"));
           World w;
@@ -423,7 +397,7 @@ TEST_CASE("every status change the rules allow lands each role on the matching s
           w.pump();
           pg.m->on_record(w.now, rec(to));
           w.pump();
-          CHECK(pg.m->stage() == stage_for(to));
+          CHECK(pg.m->stage() == wt_test::stage_for(to));
           if (is_end(to)) {
             CHECK_FALSE(pg.player_open);
             CHECK_FALSE(pg.transfer_running);
@@ -992,7 +966,7 @@ TEST_CASE("random interleavings, delays and reloads always converge on the recor
     p.w.pump();
     finals.insert(p.w.status);
     for (Page* pg : {&p.ini, &p.rec}) {
-      CHECK(pg->m->stage() == stage_for(p.w.status));
+      CHECK(pg->m->stage() == wt_test::stage_for(p.w.status));
       if (is_end(p.w.status)) {
         CHECK_FALSE(pg->player_open);
         CHECK_FALSE(pg->transfer_running);

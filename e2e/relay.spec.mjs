@@ -66,7 +66,7 @@ const storedPieces = (page, id, count) => page.evaluate(async ({ sid, count: c }
 }, { sid: id, count });
 const verifiedBytes = (page, id) => page.evaluate((sid) => window.wtTransfers.transfers.get(sid)?.driver?.bytesVerified ?? 0, id);
 
-test('a 20 MB file crosses a relay-only connection byte-identical, says "Relayed connection", and a cut reconnects through the relay and resumes', async ({ browser }) => {
+test('a 20 MB file crosses a relay-only connection byte-identical, says "Relayed connection", and a cut reconnects through the relay and resumes', async ({ browser }, info) => {
   const name = browserName(browser);
   const [aliceId, bobId] = users('relay');
   const alice = await open(browser, aliceId, instrument);
@@ -77,6 +77,7 @@ test('a 20 MB file crosses a relay-only connection byte-identical, says "Relayed
   await expect(linkText(bob.page, id)).toHaveText('Relayed connection', { timeout: 30_000 });
   await expect(linkText(alice.page, id)).toHaveText('Relayed connection');
   expect(await selectedTypes(bob.page)).toEqual(['relay']);
+  await bob.page.screenshot({ path: info.outputPath('relayed-connection.png'), fullPage: true });
   await expect.poll(() => verifiedBytes(bob.page, id), { timeout: 30_000 }).toBeGreaterThanOrEqual(2 * MiB);
   expect(await cutConnection(bob.page)).toBe(1);
   // A new connection, through the relay again (relay-only: it cannot be anything else).

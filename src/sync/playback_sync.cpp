@@ -282,15 +282,20 @@ std::optional<ViewerReport> PlaybackSync::poll_viewer_report(double now) {
   r.rtt_ms = std::clamp(clock_.rtt_max_ms(), 0.0, kMaxReportRttMs);
   r.at_shared_ms = shared_now(now);
   bool send = report_forced_ || !last_report_;
+  // Download progress alone (the fraction others show) goes out at a slower pace than what the
+  // group's decisions use (completion, the horizon near the margins, the round trip).
+  bool progress_only = false;
   if (!send) {
     const ViewerReport& o = *last_report_;
     // The horizon only matters near the margins: far ahead of the group, coarse updates do.
     const double lead_s = horizon_s_ - group_position(now);
     const double horizon_step = std::clamp(lead_s / 4, 1.0, 60.0);
-    send = std::fabs(r.fraction - o.fraction) >= 0.01 || r.complete() != o.complete() ||
-           std::fabs(r.horizon_s - o.horizon_s) >= horizon_step ||
-           std::fabs(r.rtt_ms - o.rtt_ms) > std::max(20.0, 0.25 * o.rtt_ms) ||
-           r.display_name != o.display_name;
+    const bool decisive = r.complete() != o.complete() ||
+                          std::fabs(r.horizon_s - o.horizon_s) >= horizon_step ||
+                          std::fabs(r.rtt_ms - o.rtt_ms) > std::max(20.0, 0.25 * o.rtt_ms) ||
+                          r.display_name != o.display_name;
+    send = decisive || std::fabs(r.fraction - o.fraction) >= 0.01;
+    progress_only = !decisive;
     if (!send && !r.complete()) {
       // A heartbeat while downloading, so that a viewer who left stops holding the group.
       if (now >= last_report_at_ + cfg_.report_heartbeat_ms) send = true;
@@ -298,8 +303,9 @@ std::optional<ViewerReport> PlaybackSync::poll_viewer_report(double now) {
     }
   }
   if (!send) return std::nullopt;
-  if (now < last_report_at_ + cfg_.report_interval_ms) {
-    report_deadline_ = last_report_at_ + cfg_.report_interval_ms;
+  const double interval = progress_only ? cfg_.progress_report_interval_ms : cfg_.report_interval_ms;
+  if (now < last_report_at_ + interval) {
+    report_deadline_ = last_report_at_ + interval;
     return std::nullopt;
   }
   last_report_ = r;

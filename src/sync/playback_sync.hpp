@@ -136,6 +136,7 @@ struct SyncConfig {
   double fast_gain = 1.5;             // a download at least this much faster than playback ...
   double fast_resume_margin_s = 5;    // ... resumes with this much ahead
   double report_interval_ms = 250;    // viewer reports at most this often
+  double progress_report_interval_ms = 1000;  // and when only the download fraction moved, this often
   double report_heartbeat_ms = 5000;  // and at least this often while the download is incomplete
   double report_stale_ms = 15000;     // other viewers' reports older than this are ignored
   double expect_ttl_ms = 1500;        // how long a command's DOM event is expected

@@ -319,7 +319,8 @@ TEST_CASE("the status names the viewer the group waits for, with their download"
   CHECK(b.core.status(1000).text == "Waiting for your download… 99%");
 }
 
-TEST_CASE("viewer reports: first at once, then only on meaningful change, at most every 250 ms",
+TEST_CASE("viewer reports: first at once, then only on meaningful change, at most every 250 ms, "
+          "download progress alone at most once a second",
           "[sync]") {
   Glue a("alice", "Alice");
   a.ready(1000);
@@ -332,17 +333,27 @@ TEST_CASE("viewer reports: first at once, then only on meaningful change, at mos
   CHECK(r->fraction == Approx(0.30));
   a.core.set_local_horizon(1100, 100.5, 0.303);  // not meaningful: under 1% and under 1 s
   CHECK_FALSE(a.core.poll_viewer_report(1100));
-  a.core.set_local_horizon(1200, 102, 0.32);  // meaningful, but the window is closed
+  // Only the fraction moved (the horizon, 100 s ahead of the group, moved less than its step of
+  // 25 s): progress, sent once a second after the last report.
+  a.core.set_local_horizon(1200, 102, 0.32);
   CHECK_FALSE(a.core.poll_viewer_report(1200));
-  CHECK(a.core.poll_timeout() == Approx(1250));
-  r = a.core.poll_viewer_report(1250);
+  CHECK(a.core.poll_timeout() == Approx(2000));
+  CHECK_FALSE(a.core.poll_viewer_report(1999));
+  r = a.core.poll_viewer_report(2000);
   REQUIRE(r);
   CHECK(r->fraction == Approx(0.32));
+  // A horizon that moved a whole step is what the group decides on: 250 ms after the last report.
+  a.core.set_local_horizon(2100, 140, 0.33);
+  CHECK_FALSE(a.core.poll_viewer_report(2100));
+  CHECK(a.core.poll_timeout() == Approx(2250));
+  r = a.core.poll_viewer_report(2250);
+  REQUIRE(r);
+  CHECK(r->horizon_s == Approx(140));
   // A heartbeat every 5 s while the download is incomplete.
-  CHECK_FALSE(a.core.poll_viewer_report(6000));
-  CHECK(a.core.poll_viewer_report(6250));
-  a.core.set_local_horizon(7000, 7200, 1.0);
-  REQUIRE(a.core.poll_viewer_report(7000));
+  CHECK_FALSE(a.core.poll_viewer_report(7000));
+  CHECK(a.core.poll_viewer_report(7250));
+  a.core.set_local_horizon(8000, 8200, 1.0);
+  REQUIRE(a.core.poll_viewer_report(8000));  // complete: decisive, although 750 ms after the last
   CHECK_FALSE(a.core.poll_viewer_report(60000));  // complete: no heartbeat needed
 }
 

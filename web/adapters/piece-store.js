@@ -166,7 +166,8 @@ class PieceStore {
       (s) => { const r = s[TRANSFERS].getAll(); return () => r.result; });
   }
 
-  // Resolves with the merged record, or undefined if there is none.
+  // Resolves with the merged record, or undefined if there is none. Flushed to disk (the record may
+  // carry the final ledger and `complete`).
   updateTransfer(transferId, patch) {
     return this.#run(TRANSFERS, 'readwrite', () => `update the transfer record ${transferId}`, (s) => {
       let merged;
@@ -177,13 +178,16 @@ class PieceStore {
         s[TRANSFERS].put(merged);
       };
       return () => merged;
-    });
+    }, { durability: 'strict' });
   }
 
-  // One transaction: the pieces ({ piece, bytes: a Uint8Array or a Blob }), the ledger (if given) and
-  // hasChunks=true on the record. The record must exist: pieces without one could never be found and
-  // cleaned up. Resolves once committed.
-  async writePieces(transferId, pieces, ledger) {
+  // One transaction: the pieces ({ piece, bytes: a Uint8Array or a Blob }) and hasChunks=true on the
+  // record. The record must exist: pieces without one could never be found and cleaned up. Resolves
+  // once committed. Relaxed durability (no flush to disk per transaction): a piece a crash loses or
+  // tears is caught when it is read back, since every read (resume, playback, save) checks it against
+  // the digest the ledger keeps for it, and fetched again. The ledger itself is written strictly, and
+  // only after the pieces it counts (saveLedger).
+  async writePieces(transferId, pieces) {
     const numbers = pieces.map((p) => p.piece);
     let label = `transfer ${transferId}`;
     const what = () => `store ${describePieces(numbers)} of ${label}`;
@@ -191,24 +195,45 @@ class PieceStore {
       if (!Number.isSafeInteger(piece) || piece < 0) throw new Error(`could not ${what()}: ${piece} is not a piece number`);
       if (!(bytes instanceof Uint8Array || bytes instanceof Blob)) throw new Error(`could not ${what()}: piece ${piece} is neither a Uint8Array nor a Blob`);
     }
-    if (ledger !== undefined && ledger !== null && !(ledger instanceof Uint8Array)) throw new Error(`could not ${what()}: the ledger is not a Uint8Array`);
-    const neededBytes = pieces.reduce((n, p) => n + sizeOf(p.bytes), 0) + (ledger?.byteLength ?? 0);
+    const neededBytes = pieces.reduce((n, p) => n + sizeOf(p.bytes), 0);
+    await this.#writeRecordAnd(transferId, what, neededBytes, 'relaxed', (s, record) => {
+      label = `"${record.fileName}"`;
+      if (!record.hasChunks) s[TRANSFERS].put({ ...record, hasChunks: true });
+    }, (s) => {
+      for (const { piece, bytes } of pieces) s[PIECES].put(bytes instanceof Blob ? bytes : new Blob([bytes]), [transferId, piece]);
+    });
+  }
+
+  // The core's ledger (opaque bytes) on the transfer's record, flushed to disk before this resolves:
+  // it is what a resumed transfer trusts to know which pieces it holds, so it is written only after
+  // the pieces it counts have been committed.
+  async saveLedger(transferId, ledger) {
+    if (!(ledger instanceof Uint8Array)) throw new Error(`could not save the ledger of transfer ${transferId}: it is not a Uint8Array`);
+    let label = `transfer ${transferId}`;
+    await this.#writeRecordAnd(transferId, () => `save the download state of ${label}`, ledger.byteLength, 'strict', (s, record) => {
+      label = `"${record.fileName}"`;
+      s[TRANSFERS].put({ ...record, hasChunks: true, ledger });
+    });
+  }
+
+  // A readwrite transaction over the record and the pieces: onRecord(stores, record) once the record
+  // is read (the transaction aborts if there is none), alongside(stores) at once. A quota error
+  // becomes a StoreFullError that says how much was needed.
+  async #writeRecordAnd(transferId, what, neededBytes, durability, onRecord, alongside = () => {}) {
     let missing = false;
     try {
       await this.#run([TRANSFERS, PIECES], 'readwrite', what, (s, tx) => {
         const get = s[TRANSFERS].get(transferId);
         get.onsuccess = () => {
-          const record = get.result;
-          if (!record) {
+          if (!get.result) {
             missing = true;
             tx.abort();
             return;
           }
-          label = `"${record.fileName}"`;
-          if (ledger || !record.hasChunks) s[TRANSFERS].put({ ...record, hasChunks: true, ...(ledger ? { ledger } : {}) });
+          onRecord(s, get.result);
         };
-        for (const { piece, bytes } of pieces) s[PIECES].put(bytes instanceof Blob ? bytes : new Blob([bytes]), [transferId, piece]);
-      }, { durability: 'strict' });  // flushed to disk before we say so: the ledger is what resumes a transfer
+        alongside(s);
+      }, { durability });
     } catch (e) {
       if (isQuotaError(e)) {
         const { usage, quota } = await estimateStorage();
@@ -280,25 +305,32 @@ const sizeOf = (bytes) => (bytes instanceof Blob ? bytes.size : bytes?.byteLengt
 
 // Collects pieces and writes them in one transaction per batch (maxBatchPieces queued, or maxDelayMs
 // after the first one), one transaction after another, in order. A failed batch rejects its pieces'
-// promises and the writer goes on with the next one.
+// promises and the writer goes on with the next one. The ledger goes in a transaction of its own,
+// after every batch queued before it (only the latest one, when writes back up; at most once per
+// ledgerIntervalMs, if given): each is flushed to disk, the pieces' transactions are not. What a
+// crash or a reload can lose is what the ledger did not count yet, which the download fetches again.
 export class PieceWriter {
   #store;
   #transferId;
   #maxBatchPieces;
   #maxDelayMs;
+  #ledgerIntervalMs;
   #queue = [];  // { piece, bytes, resolve, reject }
-  #ledger;
+  #ledger;      // the latest ledger not yet sent
   #timer = null;
-  #tail = Promise.resolve();  // the last batch's transaction; never rejects
-  #batches = new Set();  // batches queued or in flight, each a promise that rejects if it failed
+  #ledgerTimer = null;
+  #lastLedgerAt = -Infinity;
+  #tail = Promise.resolve();  // the last transaction; never rejects
+  #batches = new Set();  // transactions queued or in flight, each a promise that rejects if it failed
   #queuedBytes = 0;
   #inFlightBytes = 0;
 
-  constructor(store, transferId, { maxBatchPieces = 8, maxDelayMs = 50 } = {}) {
+  constructor(store, transferId, { maxBatchPieces = 8, maxDelayMs = 50, ledgerIntervalMs = 0 } = {}) {
     this.#store = store;
     this.#transferId = transferId;
     this.#maxBatchPieces = maxBatchPieces;
     this.#maxDelayMs = maxDelayMs;
+    this.#ledgerIntervalMs = ledgerIntervalMs;
   }
 
   get pendingBytes() { return this.#queuedBytes + this.#inFlightBytes; }
@@ -310,51 +342,65 @@ export class PieceWriter {
       this.#queue.push({ piece, bytes, resolve, reject });
       this.#queuedBytes += sizeOf(bytes);
       if (this.#queue.length >= this.#maxBatchPieces) this.#send();
-      else this.#schedule();
+      else if (this.#timer === null) this.#timer = setTimeout(() => this.#send(), this.#maxDelayMs);
     });
   }
 
-  // The latest ledger goes with the next transaction; alone, it gets one of its own.
+  // The latest ledger, written after the batches queued so far.
   setLedger(bytes) {
     this.#ledger = bytes;
-    this.#schedule();
+    if (this.#ledgerTimer !== null) return;
+    const wait = Math.max(0, this.#lastLedgerAt + this.#ledgerIntervalMs - performance.now());
+    this.#ledgerTimer = setTimeout(() => this.#sendLedger(), wait);
   }
 
-  // Sends what is queued and waits for every batch; rejects with the first failure among them.
+  // Sends what is queued (pieces, then the ledger) and waits for every transaction; rejects with the
+  // first failure among them.
   async flush() {
     this.#send();
+    this.#sendLedger();
     const results = await Promise.allSettled([...this.#batches]);
     const failed = results.find((r) => r.status === 'rejected');
     if (failed) throw failed.reason;
   }
 
-  #schedule() {
-    if (this.#timer === null) this.#timer = setTimeout(() => this.#send(), this.#maxDelayMs);
-  }
-
   #send() {
     clearTimeout(this.#timer);
     this.#timer = null;
-    if (this.#queue.length === 0 && this.#ledger === undefined) return;
+    if (this.#queue.length === 0) return;
     let batch = this.#queue;
-    const ledger = this.#ledger;
     this.#queue = [];
-    this.#ledger = undefined;
-    const pieceBytes = batch.reduce((n, e) => n + sizeOf(e.bytes), 0);
-    const bytes = pieceBytes + (ledger?.byteLength ?? 0);
-    this.#queuedBytes -= pieceBytes;
+    const bytes = batch.reduce((n, e) => n + sizeOf(e.bytes), 0);
+    this.#queuedBytes -= bytes;
     this.#inFlightBytes += bytes;
-    const done = this.#tail.then(() => this.#store.writePieces(
-      this.#transferId, batch.map(({ piece, bytes: b }) => ({ piece, bytes: b })), ledger ?? undefined));
+    const done = this.#chain(() => this.#store.writePieces(this.#transferId, batch.map(({ piece, bytes: b }) => ({ piece, bytes: b }))));
     const settle = (err) => {
       this.#inFlightBytes -= bytes;
-      this.#batches.delete(done);
       for (const e of batch) if (err) e.reject(err); else e.resolve();
       batch = null;  // let the bytes go
     };
     done.then(() => settle(null), settle);  // failures reach the pieces' promises and flush()
+  }
+
+  // A ledger whose write failed is kept for the next flush() unless a newer one came meanwhile.
+  #sendLedger() {
+    clearTimeout(this.#ledgerTimer);
+    this.#ledgerTimer = null;
+    const ledger = this.#ledger;
+    if (ledger === undefined) return;
+    this.#ledger = undefined;
+    this.#lastLedgerAt = performance.now();
+    this.#chain(() => this.#store.saveLedger(this.#transferId, ledger)).catch(() => { this.#ledger ??= ledger; });
+  }
+
+  // Runs write() after the last transaction; the promise is tracked until it settles.
+  #chain(write) {
+    const done = this.#tail.then(write);
     this.#batches.add(done);
+    const forget = () => this.#batches.delete(done);
+    done.then(forget, forget);
     this.#tail = done.catch(() => {});
+    return done;
   }
 }
 

@@ -21,6 +21,11 @@ const el = (tag, props = {}, ...children) => {
   return node;
 };
 
+// The live parts change many times a second while a file arrives; a write of the same text or value
+// would still make the page lay out and paint a frame, so only changes are written.
+const setText = (node, text) => { if (node && node.textContent !== text) node.textContent = text; };
+const setData = (node, key, value) => { if (node && node.dataset[key] !== value) node.dataset[key] = value; };
+
 export class WatchSessionsView {
   // partner: { id, name } when the view belongs to one conversation (the messenger component): only
   // the sessions with that person, and invitations go to them. names: id → display name.
@@ -130,12 +135,13 @@ export class WatchSessionsView {
       ...q.messages.map((m) => el('p', { className: 'check-message', textContent: m })), go, stop);
   }
 
-  // Progress arrives with every piece: the list is redrawn at most every 200 ms.
+  // Progress arrives with every message: the list is redrawn at most twice a second (each redraw is a
+  // frame the page lays out, paints and composites).
   scheduleRender() {
     this.renderTimer ??= setTimeout(() => {
       this.renderTimer = null;
       this.render();
-    }, 200);
+    }, 500);
   }
 
   // Size and type checks before sending: refuse stops, warnings ask ("Send anyway").
@@ -344,25 +350,23 @@ export class WatchSessionsView {
   // The live part of an item, updated in place: the lines, and a transfer's status, bar and the
   // core's progress line.
   refreshItem(s, v, li) {
-    const set = (sel, text) => {
-      const node = li.querySelector(sel);
-      if (node && node.textContent !== text) node.textContent = text;
-    };
-    set('.headline', v.headline);
-    set('.self-line', v.selfLine);
-    set('.peer-line', v.peerLine);
+    setText(li.querySelector('.headline'), v.headline);
+    setText(li.querySelector('.self-line'), v.selfLine);
+    setText(li.querySelector('.peer-line'), v.peerLine);
     const status = li.querySelector('.transfer .transfer-status');
     if (!status) return;
     const t = this.transfers.view(s.id);
-    status.textContent = t ? t.status : v.selfLine;
-    status.dataset.phase = t?.phase ?? 'connecting';
+    setText(status, t ? t.status : v.selfLine);
+    setData(status, 'phase', t?.phase ?? 'connecting');
     const retry = li.querySelector('.retry-storage');
-    if (retry) retry.hidden = t?.phase !== 'storage-full';
-    li.querySelector('.transfer-bar').value = t ? t.fraction : v.fraction;
-    li.querySelector('.transfer-progress').textContent = t ? t.progress : '';
+    if (retry && retry.hidden !== (t?.phase !== 'storage-full')) retry.hidden = t?.phase !== 'storage-full';
+    const bar = li.querySelector('.transfer-bar');
+    const fraction = t ? t.fraction : v.fraction;
+    if (bar.value !== fraction) bar.value = fraction;
+    setText(li.querySelector('.transfer-progress'), t ? t.progress : '');
     const link = li.querySelector('.link-type');
-    link.textContent = t?.linkText ?? '';  // "Direct connection" / "Relayed connection", from peer-link
-    link.dataset.link = t?.link ?? '';
+    setText(link, t?.linkText ?? '');  // "Direct connection" / "Relayed connection", from peer-link
+    setData(link, 'link', t?.link ?? '');
   }
 
   // What decides an item's shape (not its texts or progress figures).
@@ -375,7 +379,16 @@ export class WatchSessionsView {
   render() {
     clearTimeout(this.renderTimer);
     this.renderTimer = null;
-    this.inviteQuestion.replaceChildren(this.questionBox('invite') ?? '');
+    if (this.playbackText) {
+      setText(this.playbackText.node, this.playbackText.text);
+      this.playbackText = null;
+    }
+    // Replaced only when the question changes: a box redrawn under the pointer could lose a click.
+    const question = this.questions.get('invite') ?? null;
+    if (this.shownInviteQuestion !== question) {
+      this.shownInviteQuestion = question;
+      this.inviteQuestion.replaceChildren(this.questionBox('invite') ?? '');
+    }
     const items = this.sessions.map((s) => {
       const v = this.lifecycle.view(s.id);
       if (!v) return null;
@@ -424,13 +437,14 @@ export class WatchSessionsView {
     this.playerBox.hidden = false;
     this.playerBox.dataset.session = session.id;
     playback.textContent = '';
+    this.playbackText = null;
     delete playback.dataset.unlocked;
     const status = this.playerBox.querySelector('#sync-status');
     const driver = new SyncDriver({
       core: this.core, db: this.db, sessionId: session.id, userId: this.userId, displayName: this.userName, video,
       onStatus: (st, viewers) => {
-        status.textContent = `${st.text}${st.clockSynced ? ` · clock ±${Math.round(st.clockRttMs / 2)} ms` : ''}`;
-        status.dataset.state = st.state;
+        setText(status, `${st.text}${st.clockSynced ? ` · clock ±${Math.round(st.clockRttMs / 2)} ms` : ''}`);
+        setData(status, 'state', st.state);
         // The other side watches with us: its player is open (its report is there) and the group plays.
         this.lifecycle.peerWatching(session.id, st.state === 'playing' && [...viewers].some((id) => id !== this.userId));
       },
@@ -441,11 +455,20 @@ export class WatchSessionsView {
         core: this.core, fileSize: session.fileSize, pieceSize: this.core.PIECE_SIZE, video,
         readPiece: (p) => receiver.readPiece(p),  // from memory or storage, checked against its digest
         onStatus: (st) => {
-          playback.textContent = st.error ? `${st.error} ${st.text}` : st.text;
-          playback.dataset.unlocked = String(st.unlocked);
-          playback.dataset.rule = st.rule;
-          playback.dataset.unlockedAt = String(st.unlockedAtFraction);
-          video.controls = st.unlocked;  // Play is offered once the core unlocks it
+          // The line moves with every percent downloaded: written with the list's next redraw, unless
+          // it says something new (an error, play unlocked, another rule), which shows at once.
+          const text = st.error ? `${st.error} ${st.text}` : st.text;
+          if (st.error || playback.dataset.unlocked !== String(st.unlocked) || playback.dataset.rule !== st.rule) {
+            this.playbackText = null;
+            setText(playback, text);
+          } else {
+            this.playbackText = { node: playback, text };
+            this.scheduleRender();
+          }
+          setData(playback, 'unlocked', String(st.unlocked));
+          setData(playback, 'rule', st.rule);
+          setData(playback, 'unlockedAt', String(st.unlockedAtFraction));
+          if (video.controls !== st.unlocked) video.controls = st.unlocked;  // Play is offered once the core unlocks it
           if (st.unlocked && !this.active?.unlocked && this.active?.sessionId === id) {
             this.active.unlocked = true;
             this.lifecycle.playbackUnlocked(id);
@@ -491,6 +514,7 @@ export class WatchSessionsView {
 
   close() {
     this.waitingFor = null;
+    this.playbackText = null;
     if (!this.active) return;
     this.active.driver.close();
     this.active.player?.close();

@@ -1,5 +1,5 @@
 // Drives the core's PieceReceiver: messages from the `file-transfer` data channel in; requests out,
-// verified pieces into IndexedDB (batched, through PieceWriter), the ledger saved with them. The core
+// verified pieces into IndexedDB (batched, through PieceWriter), the ledger saved after them. The core
 // verifies every piece and decides what to ask for; this loop only carries out its actions. A store
 // refused for want of space goes to the core as such (it pauses and decides when to try again);
 // pieces read back for playback go through the core, which checks them against their digests.
@@ -51,10 +51,14 @@ export class ReceiverDriver {
     this.drain();
   }
 
-  // Carries out everything the core asks for, then arms its timer.
+  // Carries out everything the core asks for, then arms its timer. Most messages are a chunk that
+  // changes nothing outside the core (a piece counts once it is verified, which comes with actions):
+  // onChange is for when something did.
   drain() {
     if (this.closed) return;
+    let acted = false;
     for (let a = this.receiver.pollAction(this.now()); a; a = this.receiver.pollAction(this.now())) {
+      acted = true;
       switch (a.kind) {
         case 'send':
           if (this.channel?.readyState === 'open') {
@@ -88,7 +92,11 @@ export class ReceiverDriver {
       }
     }
     this.armTimer(this.receiver.nextDeadline());
-    this.onChange();
+    const state = this.receiver.state();
+    if (acted || state !== this.shownState) {
+      this.shownState = state;
+      this.onChange();
+    }
   }
 
   // Wakes the core at its next deadline. The stall deadline moves later with every message, so a

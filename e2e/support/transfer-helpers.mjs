@@ -132,6 +132,47 @@ export const cutConnection = (page) => page.evaluate(() => {
   return n;
 });
 
+// Holds the page's reads of a File at or beyond a byte offset: every Blob.slice(start) remembers its
+// start, and arrayBuffer() on a slice starting at or after the gate's limit waits until the limit
+// moves past it (setReadLimit). A sender can send only what it has read, so with its reads held it
+// provably still owes the rest of the file, however fast or slow the machine is. With { cut: true },
+// the first read held at the limit also cuts every live peer connection of the page (window.__pcs,
+// from instrument()) there and then, as a network failure would: the sender is still sending what it
+// read ahead of that read, so the cut tends to fall mid-piece. window.__wtReadGate.cuts counts them.
+export async function gateReads(page) {
+  await page.addInitScript(() => {
+    const starts = new WeakMap();
+    const gate = (window.__wtReadGate = { limit: Infinity, cut: false, held: false, cuts: 0, waiters: [] });
+    const slice = Blob.prototype.slice;
+    Blob.prototype.slice = function (start = 0, ...rest) {
+      const part = slice.call(this, start, ...rest);
+      starts.set(part, start < 0 ? Math.max(0, this.size + start) : start);
+      return part;
+    };
+    const arrayBuffer = Blob.prototype.arrayBuffer;
+    Blob.prototype.arrayBuffer = async function () {
+      const start = starts.get(this);
+      while (start !== undefined && start >= gate.limit) {
+        if (!gate.held && gate.cut) {
+          let n = 0;
+          for (const pc of window.__pcs) if (pc.connectionState !== 'closed') { pc.close(); n += 1; }
+          if (n) gate.cuts += 1;
+        }
+        gate.held = true;
+        await new Promise((wake) => gate.waiters.push(wake));
+      }
+      return arrayBuffer.call(this);
+    };
+    gate.set = (limit, cut) => {
+      Object.assign(gate, { limit, cut, held: false });
+      for (const wake of gate.waiters.splice(0)) wake();
+    };
+  });
+}
+// limit null: no limit.
+export const setReadLimit = (page, limit, { cut = false } = {}) => page.evaluate(([l, c]) => window.__wtReadGate.set(l ?? Infinity, c), [limit, cut]);
+export const readGate = (page) => page.evaluate(() => ({ held: window.__wtReadGate.held, cuts: window.__wtReadGate.cuts }));
+
 // The sender's upload limit in MB/s, set as its user does (the field, then its change event);
 // 0: no limit. It takes effect at once, mid-transfer too.
 export async function setUploadLimit(page, mbps) {
@@ -140,8 +181,8 @@ export async function setUploadLimit(page, mbps) {
   await field.dispatchEvent('change');
 }
 
-// Alice sends `file` to Bob; Bob accepts. Returns the session id.
-export async function sendFile(alice, bob, bobId, file, { uploadMBps = 0, timeout = 30_000 } = {}) {
+// Alice sends `file` to Bob; Bob accepts (after beforeAccept(), if given). Returns the session id.
+export async function sendFile(alice, bob, bobId, file, { uploadMBps = 0, timeout = 30_000, beforeAccept } = {}) {
   await alice.locator(`#partner option[value="${bobId}"]`).waitFor({ state: 'attached', timeout });
   await alice.locator('#partner').selectOption(bobId);
   await setUploadLimit(alice, uploadMBps);
@@ -150,6 +191,7 @@ export async function sendFile(alice, bob, bobId, file, { uploadMBps = 0, timeou
   const invite = bob.locator('li.session[data-status="pending"]');
   await invite.waitFor({ timeout });
   const id = await invite.getAttribute('data-session');
+  await beforeAccept?.();
   await invite.locator('.accept').click();
   return id;
 }

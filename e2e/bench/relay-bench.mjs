@@ -35,7 +35,7 @@ export async function relayBench({ db, baseUrl }) {
     const best = { direct: 0, relayed: 0 };
     for (let i = 0; i < ROUNDS; i++) {
       for (const [path, url] of [['direct', baseUrl], ['relayed', relayWeb.url]]) {
-        const r = await productRun(browser, url, file, FILE_BYTES);
+        const r = await productRun([browser, browser], url, file, FILE_BYTES);
         if (r.stats?.link !== path) throw new Error(`relay bench: a ${path} run's receiver reports link ${r.stats?.link}`);
         process.stderr.write(`  ${path} round ${i + 1}: ${r.MBps.toFixed(1)} MB/s (${(r.ms / 1000).toFixed(1)} s, data phase ${r.dataMBps.toFixed(1)} MB/s)\n`);
         best[path] = Math.max(best[path], r.MBps);

@@ -14,19 +14,32 @@
 //    too, not wasm memory) plus the wasm core's memory, sampled every 250 ms during a 1000 MiB
 //    (1000 × 2^20 bytes) product transfer; growth is the peak over the last third of the bytes minus
 //    the peak over the first third. No forced GC: the page behaves as a user's would, so the peaks
-//    include garbage not yet collected. transfer_1000MiB_MBps: that run's speed.
-//  - raw_cpu_ms_per_MB / transfer_cpu_ms_per_MB: CPU time of all of Chromium's processes per MB moved
-//    (the lower of the rounds). Both runs are CPU-bound on a 2-core machine, so this is what the
-//    throughput ratio follows, and it moves less than MB/s when other work shares the machine.
-import { chromium } from '@playwright/test';
-import { mkdtempSync, rmSync } from 'node:fs';
+//    include garbage not yet collected. transfer_1000MiB_MBps and transfer_1000MiB_cpu_ms_per_MB: that
+//    run's speed and CPU per MB (set-up costs spread over 4x the bytes; the sampler's own work included).
+//  - raw_cpu_ms_per_MB / raw_hashed_cpu_ms_per_MB / transfer_cpu_ms_per_MB: CPU time of all of
+//    Chromium's processes per MB moved (the lower of the rounds), from just before the first byte
+//    (raw) or the invitation (product: Alice's fingerprint of the file is in it) to the end. Both runs
+//    are CPU-bound on a 2-core machine, so this is what the throughput ratio follows, and it moves
+//    less than MB/s when other work shares the machine. <variant>_cpu_<part>_ms_per_MB splits that
+//    round's figure: the sending page's renderer, the receiving page's, the browser process (which
+//    reads the sender's File and keeps IndexedDB in Chromium), the network service (WebRTC's
+//    sockets) and the rest (GPU process, other renderers, storage service).
+//  - ff_*: the same three variants once each, Chromium sending to Firefox receiving (Firefox keeps
+//    IndexedDB differently), for information; their CPU is Chromium's plus every Firefox process's
+//    (/proc). WT_BENCH_TRANSFER_FIREFOX=0 leaves them out.
+// Diagnostics: WT_BENCH_THREADS=1 also logs CPU per thread of every Chromium process (/proc), and
+// WT_BENCH_PROFILE=<dir> records a V8 CPU profile of both pages of every run (cpu-profile.mjs).
+import { chromium, firefox } from '@playwright/test';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CHROMIUM_ARGS } from '../playwright.config.mjs';
+import { CHROMIUM_ARGS, FIREFOX_PREFS } from '../playwright.config.mjs';
+import { showProfile, startProfile } from './cpu-profile.mjs';
 import { MiB, makeFile, sendFile, sha256sum, transferView, waitReady } from '../support/transfer-helpers.mjs';
 
 export const ROUNDS = Math.max(1, Number(process.env.WT_BENCH_TRANSFER_ROUNDS) || 2);  // raw and product runs each
 const MEMORY_RUN = process.env.WT_BENCH_TRANSFER_MEMORY !== '0';  // 0: leave out the 1000 MiB run (while tuning)
+const FIREFOX_RUN = process.env.WT_BENCH_TRANSFER_FIREFOX !== '0';  // 0: leave out the Chromium → Firefox round
 const FILE_BYTES = 256 * MiB;
 const MEMORY_FILE_BYTES = 1000 * MiB;
 const SAMPLE_MS = 250;
@@ -51,33 +64,143 @@ async function openPage(browser, url, prepare) {
   return { context, page, errors };
 }
 
-// CPU seconds used so far by each process of a Chromium (CDP SystemInfo.getProcessInfo): on a small
-// machine both the baseline and the product are CPU-bound, so this says where the time goes.
+// ---- CPU accounting ---------------------------------------------------------------------------------
+// CPU seconds used so far by each process of a Chromium (CDP SystemInfo.getProcessInfo), by the
+// renderers of the pages measured (CDP Performance.getMetrics ProcessTime, the same clock), and by
+// every process of a Firefox (/proc: Playwright starts it as a child of this process).
 const cdpSessions = new WeakMap();
-async function chromiumCpu(browser) {
+async function cdpOf(key, open) {
+  if (!cdpSessions.has(key)) cdpSessions.set(key, await open());
+  return cdpSessions.get(key);
+}
+const isChromium = (browser) => browser.browserType().name() === 'chromium';
+const TICK_S = 0.01;  // USER_HZ
+const THREADS = process.env.WT_BENCH_THREADS === '1';
+
+function procStat(path) {
   try {
-    if (!cdpSessions.has(browser)) cdpSessions.set(browser, await browser.newBrowserCDPSession());
-    const { processInfo } = await cdpSessions.get(browser).send('SystemInfo.getProcessInfo');
-    return new Map(processInfo.map((p) => [p.id, { kind: p.type.replace(/\.mojom\.\w+$/, '').toLowerCase(), secs: p.cpuTime }]));
+    const stat = readFileSync(path, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { name: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), ppid: Number(f[1]), secs: (Number(f[11]) + Number(f[12])) * TICK_S };
   } catch {
-    return new Map();
+    return null;  // ended
   }
 }
-// Per kind of process: CPU seconds since `before` (processes that ended meanwhile are not counted).
-async function cpuSince(browser, before) {
-  const d = {};
-  for (const [pid, p] of await chromiumCpu(browser)) d[p.kind] = (d[p.kind] ?? 0) + p.secs - (before.get(pid)?.secs ?? 0);
-  for (const k of Object.keys(d)) if (d[k] < 0.05) delete d[k];
-  return { total: Object.values(d).reduce((x, y) => x + y, 0), ...d };
+// Every process of the Firefox this process started (its main process and all under it), by pid.
+function firefoxProcesses() {
+  const all = new Map();
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    const st = procStat(`/proc/${pid}/stat`);
+    if (st) all.set(Number(pid), st);
+  }
+  const ours = (pid) => {
+    for (let p = pid, hops = 0; p > 1 && hops < 64; p = all.get(p)?.ppid ?? 0, hops++) if (p === process.pid) return true;
+    return false;
+  };
+  const isFirefox = (pid) => /^firefox/.test(all.get(pid)?.name ?? '');
+  const found = new Map();
+  const add = (pid) => {
+    found.set(pid, { kind: `firefox ${all.get(pid).name.replace(/\d+$/, '#')}`, secs: all.get(pid).secs });
+    for (const [child, st] of all) if (st.ppid === pid) add(child);
+  };
+  for (const pid of all.keys()) if (isFirefox(pid) && !isFirefox(all.get(pid).ppid) && ours(pid)) add(pid);
+  return found;
 }
-const showCpu = (c, bytes) => `CPU ${c.total.toFixed(1)} s = ${((c.total * 1000) / (bytes / 1e6)).toFixed(0)} ms/MB in Chromium's processes (${Object.entries(c).filter(([k]) => k !== 'total').map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')})`;
+// WT_BENCH_THREADS=1: per thread of each Chromium process, the pages' renderers told apart by their
+// CPU time matching the page's.
+function threadCpu(processes, byPage) {
+  const roleOf = new Map();
+  for (const [role, secs] of Object.entries(byPage)) {
+    let best = null;
+    for (const [pid, p] of processes) if (p.kind === 'renderer' && (!best || Math.abs(p.secs - secs) < Math.abs(processes.get(best).secs - secs))) best = pid;
+    if (best) roleOf.set(best, role);
+  }
+  const threads = new Map();
+  for (const [pid, p] of processes) {
+    let tids = [];
+    try { tids = readdirSync(`/proc/${pid}/task`); } catch { continue; }
+    for (const tid of tids) {
+      const s = procStat(`/proc/${pid}/task/${tid}/stat`);
+      if (s) threads.set(`${pid}/${tid}`, { key: `${roleOf.get(pid) ?? p.kind}: ${s.name.replace(/\d+$/, '#')}`, secs: s.secs });
+    }
+  }
+  return threads;
+}
+
+// A snapshot of the CPU used so far: pages is { role: page } for the Chromium pages measured.
+async function cpuNow(browsers, pages) {
+  const processes = new Map();
+  const byPage = {};
+  for (const browser of browsers) {
+    if (!isChromium(browser)) {
+      for (const [pid, p] of firefoxProcesses()) processes.set(pid, p);
+      continue;
+    }
+    const cdp = await cdpOf(browser, () => browser.newBrowserCDPSession());
+    const { processInfo } = await cdp.send('SystemInfo.getProcessInfo');
+    for (const p of processInfo) processes.set(p.id, { kind: p.type.replace(/\.mojom\.\w+$/, '').toLowerCase(), secs: p.cpuTime });
+  }
+  for (const [role, page] of Object.entries(pages)) {
+    const cdp = await cdpOf(page, async () => {
+      const c = await page.context().newCDPSession(page);
+      await c.send('Performance.enable');
+      return c;
+    });
+    const { metrics } = await cdp.send('Performance.getMetrics');
+    byPage[role] = metrics.find((m) => m.name === 'ProcessTime')?.value ?? 0;
+  }
+  return { processes, byPage, threads: THREADS ? threadCpu(processes, byPage) : null };
+}
+
+// Measures from now: the browsers' processes, with the Chromium pages' renderers split out.
+async function startCpu(browsers, pages) {
+  const chromiumPages = Object.fromEntries(Object.entries(pages).filter(([, page]) => isChromium(page.context().browser())));
+  const before = await cpuNow(browsers, chromiumPages);
+  // CPU seconds since the start: by kind of process (processes that ended meanwhile are not
+  // counted), each measured page's renderer apart from the other renderers.
+  return async function stop() {
+    const now = await cpuNow(browsers, chromiumPages);
+    const d = {};
+    for (const [pid, p] of now.processes) d[p.kind] = (d[p.kind] ?? 0) + p.secs - (before.processes.get(pid)?.secs ?? 0);
+    const total = Object.values(d).reduce((x, y) => x + y, 0);
+    const split = Object.fromEntries(Object.keys(chromiumPages).map((role) => [role, now.byPage[role] - before.byPage[role]]));
+    if (d.renderer !== undefined) {
+      d['other renderers'] = d.renderer - Object.values(split).reduce((x, y) => x + y, 0);
+      delete d.renderer;
+      Object.assign(d, split);
+    }
+    for (const k of Object.keys(d)) if (Math.abs(d[k]) < 0.05) delete d[k];
+    if (before.threads && now.threads) {
+      const t = new Map();
+      for (const [id, x] of now.threads) t.set(x.key, (t.get(x.key) ?? 0) + x.secs - (before.threads.get(id)?.secs ?? 0));
+      log(`CPU by thread (s): ${[...t].filter(([, v]) => v >= 0.1).sort((x, y) => y[1] - x[1]).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}`);
+    }
+    return { total, ...d };
+  };
+}
+const showCpu = (c, bytes) => `CPU ${c.total.toFixed(1)} s = ${((c.total * 1000) / (bytes / 1e6)).toFixed(0)} ms/MB (${Object.entries(c).filter(([k]) => k !== 'total').map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')})`;
+
+// WT_BENCH_PROFILE=<dir>: each run also records a V8 CPU profile of its Chromium pages, writes them
+// to <dir> and prints where their time went.
+const PROFILE_DIR = process.env.WT_BENCH_PROFILE || null;
+async function startProfiles(pages) {
+  const chromiumPages = Object.entries(pages).filter(([, page]) => isChromium(page.context().browser()));
+  if (!PROFILE_DIR || !chromiumPages.length) return async () => {};
+  mkdirSync(PROFILE_DIR, { recursive: true });
+  const stops = await Promise.all(chromiumPages.map(async ([role, page]) => [role, await startProfile(page)]));
+  return async (variant) => {
+    const n = tag();
+    for (const [role, stop] of stops) log(showProfile(`${variant} ${role} page (${variant}-${role}-${n}.cpuprofile)`, await stop(PROFILE_DIR, `${variant}-${role}-${n}`)));
+  };
+}
 
 // ---- raw data channel ------------------------------------------------------------------------------
 
 // hashed: both pages also hash every byte twice with the core (raw-channel.js says why).
-async function rawRun(browser, baseUrl, file, { hashed = false } = {}) {
+// senderBrowser sends to receiverBrowser (the same one, or Chromium to Firefox).
+async function rawRun([senderBrowser, receiverBrowser], baseUrl, file, { hashed = false } = {}) {
   const url = `${baseUrl}/harness/raw-channel.html`;
-  const [tx, rx] = [await openPage(browser, url), await openPage(browser, url)];
+  const [tx, rx] = [await openPage(senderBrowser, url), await openPage(receiverBrowser, url)];
   try {
     const sessionId = `raw-bench-${tag()}`;
     await tx.page.locator('#file').setInputFiles(file);
@@ -86,10 +209,13 @@ async function rawRun(browser, baseUrl, file, { hashed = false } = {}) {
       tx.page.evaluate((o) => window.raw.open(o), { sessionId, selfId: 'alice-raw', peerId: 'bob-raw', role: 'answerer' }),
     ]);
     await rx.page.evaluate(([n, o]) => window.raw.expect(n, o), [FILE_BYTES, { hashed }]);
-    const cpu0 = await chromiumCpu(browser);
+    const pages = { sender: tx.page, receiver: rx.page };
+    const stopCpu = await startCpu(new Set([senderBrowser, receiverBrowser]), pages);
+    const stopProfiles = await startProfiles(pages);
     const sent = await tx.page.evaluate((o) => window.raw.send(o), { hashed });
     const got = await rx.page.evaluate(() => window.raw.waitDone());
-    const cpu = await cpuSince(browser, cpu0);
+    const cpu = await stopCpu();
+    await stopProfiles(hashed ? 'raw-hashed' : 'raw');
     if (got.received !== FILE_BYTES || sent.size !== FILE_BYTES) throw new Error(`raw run: sent ${sent.size}, received ${got.received} of ${FILE_BYTES}`);
     if (hashed) {
       const truth = sha256sum(file), pieces = Math.ceil(FILE_BYTES / MiB);
@@ -137,13 +263,16 @@ function instrumentReceiver() {
 
 // Alice sends `file` to Bob, Bob accepts; resolves when Bob's session is ready. `during(bob, id)`
 // runs alongside (the memory sampler) and its result is returned.
-export async function productRun(browser, baseUrl, file, size, { during, timeoutMs = 240_000 } = {}) {
+// browsers: [Alice's, Bob's] (one Chromium, or Chromium and Firefox).
+export async function productRun(browsers, baseUrl, file, size, { during, timeoutMs = 240_000 } = {}) {
   const t = tag();
   const [aliceId, bobId] = [`alice-tx-${t}`, `bob-tx-${t}`];
-  const alice = await openPage(browser, `${baseUrl}/standalone/?user=${aliceId}`);
-  const bob = await openPage(browser, `${baseUrl}/standalone/?user=${bobId}`, instrumentReceiver);
+  const alice = await openPage(browsers[0], `${baseUrl}/standalone/?user=${aliceId}`);
+  const bob = await openPage(browsers[1], `${baseUrl}/standalone/?user=${bobId}`, instrumentReceiver);
   try {
-    const cpu0 = await chromiumCpu(browser);
+    const pages = { sender: alice.page, receiver: bob.page };
+    const stopCpu = await startCpu(new Set(browsers), pages);
+    const stopProfiles = await startProfiles(pages);
     const id = await sendFile(alice.page, bob.page, bobId, file).catch(async (e) => {
       const state = (page) => page.evaluate(() => ({
         db: document.getElementById('db-status')?.textContent, error: document.getElementById('error')?.textContent,
@@ -156,7 +285,8 @@ export async function productRun(browser, baseUrl, file, size, { during, timeout
     const sampling = during?.(bob.page, id, size);
     sampling?.catch(() => {});  // awaited below; if the transfer fails first, that error is the one to see
     await waitReady(bob.page, id, timeoutMs);
-    const cpu = await cpuSince(browser, cpu0);
+    const cpu = await stopCpu();
+    await stopProfiles('product');
     const extra = sampling ? await sampling : null;
     const w = await bob.page.evaluate((sid) => ({ ...window.__wtBench, readyAt: window.__wtBench.readyAt[sid] }), id);
     const view = await transferView(bob.page, id);
@@ -228,6 +358,26 @@ const showProduct = (label, r) => log(`${label}: ${r.MBps.toFixed(1)} MB/s, acce
   + `(accept→channel open ${r.setupMs} ms, open→last message ${r.dataMs} ms = ${r.dataMBps.toFixed(1)} MB/s, `
   + `open→first message ${r.firstMessageMs} ms, last message→ready ${r.tailMs} ms); ${showCpu(r.cpu, r.bytes)}; receiver stats ${JSON.stringify(r.stats)}`);
 
+// ms of CPU per MB of a run, whole and in parts (the names the JSON figures use).
+const msPerMB = (secs, bytes) => round((secs * 1000) / (bytes / 1e6), 1);
+function cpuParts(cpu, bytes) {
+  const known = { sender: cpu.sender ?? 0, receiver: cpu.receiver ?? 0, browser: cpu.browser ?? 0, network: cpu.network ?? 0 };
+  const rest = cpu.total - Object.values(known).reduce((x, y) => x + y, 0);
+  return Object.fromEntries(Object.entries({ ...known, other: rest }).map(([k, v]) => [k, msPerMB(v, bytes)]));
+}
+const lowestCpu = (runs) => runs.reduce((a, b) => (b.cpu.total < a.cpu.total ? b : a));
+
+// One round of the three variants, sender → receiver browser; each result logged.
+async function round3(browsers, baseUrl, file, label) {
+  const r = await rawRun(browsers, baseUrl, file);
+  log(`raw ${label}: ${r.MBps.toFixed(1)} MB/s (${(r.ms / 1000).toFixed(2)} s, first byte after ${r.firstByteMs} ms, maxMessageSize ${r.maxMessageSize}); ${showCpu(r.cpu, FILE_BYTES)}`);
+  const h = await rawRun(browsers, baseUrl, file, { hashed: true });
+  log(`raw + hashing ${label}: ${h.MBps.toFixed(1)} MB/s (${(h.ms / 1000).toFixed(2)} s); ${showCpu(h.cpu, FILE_BYTES)}`);
+  const p = await productRun(browsers, baseUrl, file, FILE_BYTES);
+  showProduct(`product ${label}`, p);
+  return { r, h, p };
+}
+
 export async function transferBench({ baseUrl }) {
   const startedAt = (benchStart = Date.now());
   const dir = mkdtempSync(join(tmpdir(), 'wt-bench-transfer-'));
@@ -235,29 +385,32 @@ export async function transferBench({ baseUrl }) {
     const file = makeFile(join(dir, 'bench movie.mp4'), FILE_BYTES);
     const raw = [], hashed = [], product = [];
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    let ff = null;
     try {
       for (let i = 1; i <= ROUNDS; ++i) {
-        const r = await rawRun(browser, baseUrl, file);
+        const { r, h, p } = await round3([browser, browser], baseUrl, file, String(i));
         raw.push(r);
-        log(`raw ${i}: ${r.MBps.toFixed(1)} MB/s (${(r.ms / 1000).toFixed(2)} s, first byte after ${r.firstByteMs} ms, maxMessageSize ${r.maxMessageSize}); ${showCpu(r.cpu, FILE_BYTES)}`);
-        const h = await rawRun(browser, baseUrl, file, { hashed: true });
         hashed.push(h);
-        log(`raw + hashing ${i}: ${h.MBps.toFixed(1)} MB/s (${(h.ms / 1000).toFixed(2)} s); ${showCpu(h.cpu, FILE_BYTES)}`);
-        const p = await productRun(browser, baseUrl, file, FILE_BYTES);
         product.push(p);
-        showProduct(`product ${i}`, p);
+      }
+      if (FIREFOX_RUN) {
+        const fx = await firefox.launch({ channel: 'moz-firefox', executablePath: '/usr/bin/firefox-esr', firefoxUserPrefs: FIREFOX_PREFS });
+        try {
+          ff = await round3([browser, fx], baseUrl, file, 'Chromium → Firefox');
+        } finally {
+          await fx.close();
+        }
       }
     } finally {
       await browser.close();
     }
     rmSync(file);
-
     let m = null, mem = null;
     if (MEMORY_RUN) {
       const big = makeFile(join(dir, 'bench big movie.mp4'), MEMORY_FILE_BYTES);
       const memBrowser = await chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS, '--enable-precise-memory-info'] });
       try {
-        mem = await productRun(memBrowser, baseUrl, big, MEMORY_FILE_BYTES, { during: sampleMemory, timeoutMs: 400_000 });
+        mem = await productRun([memBrowser, memBrowser], baseUrl, big, MEMORY_FILE_BYTES, { during: sampleMemory, timeoutMs: 400_000 });
       } finally {
         await memBrowser.close();
       }
@@ -283,13 +436,26 @@ export async function transferBench({ baseUrl }) {
       raw_hashed_ratio_vs_raw: round(hashedBest / rawBest, 3),
       transfer_ratio_vs_raw_hashed: round(productBest / hashedBest, 3),
       ...([...raw, ...hashed, ...product].every((r) => r.cpu.total > 0) ? {
-        raw_cpu_ms_per_MB: round(Math.min(...raw.map((r) => (r.cpu.total * 1000) / (FILE_BYTES / 1e6))), 1),
-        raw_hashed_cpu_ms_per_MB: round(Math.min(...hashed.map((r) => (r.cpu.total * 1000) / (FILE_BYTES / 1e6))), 1),
-        transfer_cpu_ms_per_MB: round(Math.min(...product.map((r) => (r.cpu.total * 1000) / (FILE_BYTES / 1e6))), 1),
+        raw_cpu_ms_per_MB: msPerMB(lowestCpu(raw).cpu.total, FILE_BYTES),
+        raw_hashed_cpu_ms_per_MB: msPerMB(lowestCpu(hashed).cpu.total, FILE_BYTES),
+        transfer_cpu_ms_per_MB: msPerMB(lowestCpu(product).cpu.total, FILE_BYTES),
+        transfer_cpu_ratio_vs_raw_hashed: round(lowestCpu(product).cpu.total / lowestCpu(hashed).cpu.total, 3),
+        ...Object.fromEntries([['raw', raw], ['raw_hashed', hashed], ['transfer', product]].flatMap(([name, runs]) => (
+          Object.entries(cpuParts(lowestCpu(runs).cpu, FILE_BYTES)).map(([part, v]) => [`${name}_cpu_${part}_ms_per_MB`, v])))),
+      } : {}),
+      ...(ff ? {
+        ff_raw_MBps: round(ff.r.MBps, 1),
+        ff_raw_hashed_MBps: round(ff.h.MBps, 1),
+        ff_transfer_MBps: round(ff.p.MBps, 1),
+        ff_transfer_ratio_vs_raw_hashed: round(ff.p.MBps / ff.h.MBps, 3),
+        ff_raw_cpu_ms_per_MB: msPerMB(ff.r.cpu.total, FILE_BYTES),
+        ff_raw_hashed_cpu_ms_per_MB: msPerMB(ff.h.cpu.total, FILE_BYTES),
+        ff_transfer_cpu_ms_per_MB: msPerMB(ff.p.cpu.total, FILE_BYTES),
       } : {}),
       transfer_data_phase_MBps: round(Math.max(...product.map((r) => r.dataMBps)), 1),
       ...(m ? {
         transfer_1000MiB_MBps: round(mem.MBps, 1),
+        transfer_1000MiB_cpu_ms_per_MB: msPerMB(mem.cpu.total, MEMORY_FILE_BYTES),
         receiver_peak_memory_MiB: round(m.peakMiB, 1),
         receiver_memory_growth_MiB: round(m.growthMiB, 1),
       } : {}),

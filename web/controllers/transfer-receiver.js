@@ -48,13 +48,13 @@ export class ReceiverDriver {
 
   onMessage(data) {
     if (this.closed || !feedMessage(this.receiver, data, this.now())) return;
-    this.drain();
+    this.drain({ message: true });
   }
 
   // Carries out everything the core asks for, then arms its timer. Most messages are a chunk that
-  // changes nothing outside the core (a piece counts once it is verified, which comes with actions):
-  // onChange is for when something did.
-  drain() {
+  // changes nothing outside the core (a piece counts once it is verified, and the state moves on a
+  // message only with actions): onChange is for when something did.
+  drain({ message = false } = {}) {
     if (this.closed) return;
     let acted = false;
     for (let a = this.receiver.pollAction(this.now()); a; a = this.receiver.pollAction(this.now())) {
@@ -92,6 +92,7 @@ export class ReceiverDriver {
       }
     }
     this.armTimer(this.receiver.nextDeadline());
+    if (message && !acted) return;
     const state = this.receiver.state();
     if (acted || state !== this.shownState) {
       this.shownState = state;

@@ -25,10 +25,6 @@
 
 using wt_fuzz::Input;
 
-namespace {
-
-}  // namespace
-
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   static const bool trace = std::getenv("WT_FUZZ_TRACE") != nullptr;  // replaying one input by hand
   Input in{data, size};

@@ -306,31 +306,28 @@ const sizeOf = (bytes) => (bytes instanceof Blob ? bytes.size : bytes?.byteLengt
 // Collects pieces and writes them in one transaction per batch (maxBatchPieces queued, or maxDelayMs
 // after the first one), one transaction after another, in order. A failed batch rejects its pieces'
 // promises and the writer goes on with the next one. The ledger goes in a transaction of its own,
-// after every batch queued before it (only the latest one, when writes back up; at most once per
-// ledgerIntervalMs, if given): each is flushed to disk, the pieces' transactions are not. What a
-// crash or a reload can lose is what the ledger did not count yet, which the download fetches again.
+// after every batch queued before it (of the ledgers handed over in one turn, only the latest): each
+// is flushed to disk, the pieces' transactions are not. What a crash or a reload can lose is what the ledger did
+// not count yet, which the download fetches again.
 export class PieceWriter {
   #store;
   #transferId;
   #maxBatchPieces;
   #maxDelayMs;
-  #ledgerIntervalMs;
   #queue = [];  // { piece, bytes, resolve, reject }
   #ledger;      // the latest ledger not yet sent
   #timer = null;
   #ledgerTimer = null;
-  #lastLedgerAt = -Infinity;
   #tail = Promise.resolve();  // the last transaction; never rejects
   #batches = new Set();  // transactions queued or in flight, each a promise that rejects if it failed
   #queuedBytes = 0;
   #inFlightBytes = 0;
 
-  constructor(store, transferId, { maxBatchPieces = 8, maxDelayMs = 50, ledgerIntervalMs = 0 } = {}) {
+  constructor(store, transferId, { maxBatchPieces = 8, maxDelayMs = 50 } = {}) {
     this.#store = store;
     this.#transferId = transferId;
     this.#maxBatchPieces = maxBatchPieces;
     this.#maxDelayMs = maxDelayMs;
-    this.#ledgerIntervalMs = ledgerIntervalMs;
   }
 
   get pendingBytes() { return this.#queuedBytes + this.#inFlightBytes; }
@@ -350,8 +347,7 @@ export class PieceWriter {
   setLedger(bytes) {
     this.#ledger = bytes;
     if (this.#ledgerTimer !== null) return;
-    const wait = Math.max(0, this.#lastLedgerAt + this.#ledgerIntervalMs - performance.now());
-    this.#ledgerTimer = setTimeout(() => this.#sendLedger(), wait);
+    this.#ledgerTimer = setTimeout(() => this.#sendLedger(), 0);  // the ledgers of this turn: one write
   }
 
   // Sends what is queued (pieces, then the ledger) and waits for every transaction; rejects with the
@@ -389,7 +385,6 @@ export class PieceWriter {
     const ledger = this.#ledger;
     if (ledger === undefined) return;
     this.#ledger = undefined;
-    this.#lastLedgerAt = performance.now();
     this.#chain(() => this.#store.saveLedger(this.#transferId, ledger)).catch(() => { this.#ledger ??= ledger; });
   }
 

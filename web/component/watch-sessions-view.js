@@ -61,6 +61,7 @@ export class WatchSessionsView {
       player: { open: (session, source) => this.openFor(session, source), close: (id) => { if (this.active?.sessionId === id || this.waitingFor === id) this.close(); } },
     });
     this.waitingFor = null;     // a session whose progressive player waits for its receiver driver
+    this.playbackText = null;   // the playback line's next text, written with the next redraw
     transfers.onChange = () => this.scheduleRender();
     transfers.onFileReady = (id) => {
       // Watched while it arrived, but this browser could not play it that way: the machine swaps in the whole file.
@@ -359,7 +360,8 @@ export class WatchSessionsView {
     setText(status, t ? t.status : v.selfLine);
     setData(status, 'phase', t?.phase ?? 'connecting');
     const retry = li.querySelector('.retry-storage');
-    if (retry && retry.hidden !== (t?.phase !== 'storage-full')) retry.hidden = t?.phase !== 'storage-full';
+    const full = t?.phase === 'storage-full';
+    if (retry && retry.hidden === full) retry.hidden = !full;
     const bar = li.querySelector('.transfer-bar');
     const fraction = t ? t.fraction : v.fraction;
     if (bar.value !== fraction) bar.value = fraction;
@@ -379,8 +381,8 @@ export class WatchSessionsView {
   render() {
     clearTimeout(this.renderTimer);
     this.renderTimer = null;
-    if (this.playbackText) {
-      setText(this.playbackText.node, this.playbackText.text);
+    if (this.playbackText !== null) {
+      setText(this.playerBox.querySelector('#playback-status'), this.playbackText);
       this.playbackText = null;
     }
     // Replaced only when the question changes: a box redrawn under the pointer could lose a click.
@@ -462,7 +464,7 @@ export class WatchSessionsView {
             this.playbackText = null;
             setText(playback, text);
           } else {
-            this.playbackText = { node: playback, text };
+            this.playbackText = text;
             this.scheduleRender();
           }
           setData(playback, 'unlocked', String(st.unlocked));

@@ -74,6 +74,8 @@ async function cdpOf(key, open) {
   return cdpSessions.get(key);
 }
 const isChromium = (browser) => browser.browserType().name() === 'chromium';
+// { role: page } → the same for the pages in a Chromium (the ones CDP can measure and profile).
+const chromiumPagesOf = (pages) => Object.fromEntries(Object.entries(pages).filter(([, page]) => isChromium(page.context().browser())));
 const TICK_S = 0.01;  // USER_HZ
 const THREADS = process.env.WT_BENCH_THREADS === '1';
 
@@ -154,7 +156,7 @@ async function cpuNow(browsers, pages) {
 
 // Measures from now: the browsers' processes, with the Chromium pages' renderers split out.
 async function startCpu(browsers, pages) {
-  const chromiumPages = Object.fromEntries(Object.entries(pages).filter(([, page]) => isChromium(page.context().browser())));
+  const chromiumPages = chromiumPagesOf(pages);
   const before = await cpuNow(browsers, chromiumPages);
   // CPU seconds since the start: by kind of process (processes that ended meanwhile are not
   // counted), each measured page's renderer apart from the other renderers.
@@ -178,13 +180,15 @@ async function startCpu(browsers, pages) {
     return { total, ...d };
   };
 }
+// ms of CPU per MB moved (to 0.1; the log line shows it whole).
+const msPerMB = (secs, bytes) => round((secs * 1000) / (bytes / 1e6), 1);
 const showCpu = (c, bytes) => `CPU ${c.total.toFixed(1)} s = ${((c.total * 1000) / (bytes / 1e6)).toFixed(0)} ms/MB (${Object.entries(c).filter(([k]) => k !== 'total').map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')})`;
 
 // WT_BENCH_PROFILE=<dir>: each run also records a V8 CPU profile of its Chromium pages, writes them
 // to <dir> and prints where their time went.
 const PROFILE_DIR = process.env.WT_BENCH_PROFILE || null;
 async function startProfiles(pages) {
-  const chromiumPages = Object.entries(pages).filter(([, page]) => isChromium(page.context().browser()));
+  const chromiumPages = Object.entries(chromiumPagesOf(pages));
   if (!PROFILE_DIR || !chromiumPages.length) return async () => {};
   mkdirSync(PROFILE_DIR, { recursive: true });
   const stops = await Promise.all(chromiumPages.map(async ([role, page]) => [role, await startProfile(page)]));
@@ -358,8 +362,7 @@ const showProduct = (label, r) => log(`${label}: ${r.MBps.toFixed(1)} MB/s, acce
   + `(accept→channel open ${r.setupMs} ms, open→last message ${r.dataMs} ms = ${r.dataMBps.toFixed(1)} MB/s, `
   + `open→first message ${r.firstMessageMs} ms, last message→ready ${r.tailMs} ms); ${showCpu(r.cpu, r.bytes)}; receiver stats ${JSON.stringify(r.stats)}`);
 
-// ms of CPU per MB of a run, whole and in parts (the names the JSON figures use).
-const msPerMB = (secs, bytes) => round((secs * 1000) / (bytes / 1e6), 1);
+// ms of CPU per MB of a run, in parts (the names the JSON figures use).
 function cpuParts(cpu, bytes) {
   const known = { sender: cpu.sender ?? 0, receiver: cpu.receiver ?? 0, browser: cpu.browser ?? 0, network: cpu.network ?? 0 };
   const rest = cpu.total - Object.values(known).reduce((x, y) => x + y, 0);

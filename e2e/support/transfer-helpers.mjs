@@ -28,6 +28,12 @@ export const sha256sum = (path) => execFileSync('sha256sum', [path]).toString().
 export async function instrument(page, { corruptChunk = 0 } = {}) {
   await page.addInitScript(({ corruptChunk: nth }) => {
     window.__pcs = [];
+    // Closes every live one, as a network failure would; how many it closed.
+    window.__wtCut = () => {
+      let n = 0;
+      for (const pc of window.__pcs) if (pc.connectionState !== 'closed') { pc.close(); n += 1; }
+      return n;
+    };
     const Native = window.RTCPeerConnection;
     window.RTCPeerConnection = class extends Native {
       constructor(...args) {
@@ -126,17 +132,13 @@ export function interruptions(arrivals) {
 }
 
 // Cuts every live peer connection of the page, as a network failure would.
-export const cutConnection = (page) => page.evaluate(() => {
-  let n = 0;
-  for (const pc of window.__pcs) if (pc.connectionState !== 'closed') { pc.close(); n += 1; }
-  return n;
-});
+export const cutConnection = (page) => page.evaluate(() => window.__wtCut());
 
 // Holds the page's reads of a File at or beyond a byte offset: every Blob.slice(start) remembers its
 // start, and arrayBuffer() on a slice starting at or after the gate's limit waits until the limit
 // moves past it (setReadLimit). A sender can send only what it has read, so with its reads held it
 // provably still owes the rest of the file, however fast or slow the machine is. With { cut: true },
-// the first read held at the limit also cuts every live peer connection of the page (window.__pcs,
+// the first read held at the limit also cuts every live peer connection of the page (window.__wtCut,
 // from instrument()) there and then, as a network failure would: the sender is still sending what it
 // read ahead of that read, so the cut tends to fall mid-piece. window.__wtReadGate.cuts counts them.
 export async function gateReads(page) {
@@ -153,11 +155,7 @@ export async function gateReads(page) {
     Blob.prototype.arrayBuffer = async function () {
       const start = starts.get(this);
       while (start !== undefined && start >= gate.limit) {
-        if (!gate.held && gate.cut) {
-          let n = 0;
-          for (const pc of window.__pcs) if (pc.connectionState !== 'closed') { pc.close(); n += 1; }
-          if (n) gate.cuts += 1;
-        }
+        if (!gate.held && gate.cut && window.__wtCut() > 0) gate.cuts += 1;
         gate.held = true;
         await new Promise((wake) => gate.waiters.push(wake));
       }

@@ -364,7 +364,8 @@ export class WatchSessionsView {
     if (retry && retry.hidden === full) retry.hidden = !full;
     const bar = li.querySelector('.transfer-bar');
     const fraction = t ? t.fraction : v.fraction;
-    if (bar.value !== fraction) bar.value = fraction;
+    // A bar with no value yet is indeterminate (an animation), though .value reads 0 then.
+    if (!bar.hasAttribute('value') || bar.value !== fraction) bar.value = fraction;
     setText(li.querySelector('.transfer-progress'), t ? t.progress : '');
     const link = li.querySelector('.link-type');
     setText(link, t?.linkText ?? '');  // "Direct connection" / "Relayed connection", from peer-link

@@ -62,6 +62,7 @@ export class WatchSessionsView {
     });
     this.waitingFor = null;     // a session whose progressive player waits for its receiver driver
     this.playbackText = null;   // the playback line's next text, written with the next redraw
+    this.shownSessions = null;  // the session records last drawn, progress aside (JSON)
     transfers.onChange = () => this.scheduleRender();
     transfers.onFileReady = (id) => {
       // Watched while it arrived, but this browser could not play it that way: the machine swaps in the whole file.
@@ -83,7 +84,14 @@ export class WatchSessionsView {
       this.onSessions(sessions);
       transfers.update(sessions);
       this.lifecycle.update(sessions);
-      this.render();
+      // A record whose only change is the download's progress (written twice a second while a file
+      // arrives) waits for the next redraw; anything else shows at once.
+      const shape = JSON.stringify(sessions.map(({ bytesDownloaded, ...rest }) => rest));
+      if (shape === this.shownSessions) this.scheduleRender();
+      else {
+        this.shownSessions = shape;
+        this.render();
+      }
     });
   }
 
@@ -454,14 +462,17 @@ export class WatchSessionsView {
       onError: (msg) => this.showError(msg),
     });
     if (receiver) {
+      let shownError = '';
       player = new ProgressivePlayer({
         core: this.core, fileSize: session.fileSize, pieceSize: this.core.PIECE_SIZE, video,
         readPiece: (p) => receiver.readPiece(p),  // from memory or storage, checked against its digest
         onStatus: (st) => {
           // The line moves with every percent downloaded: written with the list's next redraw, unless
-          // it says something new (an error, play unlocked, another rule), which shows at once.
+          // it says something new (an error, play unlocked, another rule), which shows at once. An
+          // error already shown is not news: the percent after it waits for the redraw too.
           const text = st.error ? `${st.error} ${st.text}` : st.text;
-          if (st.error || playback.dataset.unlocked !== String(st.unlocked) || playback.dataset.rule !== st.rule) {
+          if (st.error !== shownError || playback.dataset.unlocked !== String(st.unlocked) || playback.dataset.rule !== st.rule) {
+            shownError = st.error;
             this.playbackText = null;
             setText(playback, text);
           } else {

@@ -415,24 +415,16 @@ class Sender {
     return error_name(s_.complete_read(piece, std::size_t(to_size(len)), now));
   }
   void onReadFailed(unsigned piece, std::string reason) { s_.on_read_failed(piece, reason); }
-  // {kind: "frame", data} | {kind: "wait-buffer"} | {kind: "wait-until", at} | {kind: "idle"}.
-  val pollTransmit(double now, double buffered) {
+  // The next frame to send (a heap view), or null: then waitUntil() says whether the upload cap's
+  // timer is what holds it back. No object per frame: this is called for every 64 KiB sent.
+  val pollFrame(double now, double buffered) {
     const wt::Transmit t = s_.poll_transmit(now, to_size(buffered));
-    val o = val::object();
-    switch (t.kind) {
-      case wt::Transmit::Kind::Frame:
-        o.set("kind", std::string("frame"));
-        o.set("data", bytes_view(t.data, t.size));
-        break;
-      case wt::Transmit::Kind::WaitBuffer: o.set("kind", std::string("wait-buffer")); break;
-      case wt::Transmit::Kind::WaitUntil:
-        o.set("kind", std::string("wait-until"));
-        o.set("at", t.wait_until_ms);
-        break;
-      default: o.set("kind", std::string("idle")); break;
-    }
-    return o;
+    wait_until_ = t.kind == wt::Transmit::Kind::WaitUntil ? t.wait_until_ms : kNever;
+    return t.kind == wt::Transmit::Kind::Frame ? bytes_view(t.data, t.size) : val::null();
   }
+  // When to poll again after pollFrame() gave null because of the upload cap; Infinity otherwise
+  // (the channel's buffer is full, and 'bufferedamountlow' comes, or there is nothing to send).
+  double waitUntil() const { return wait_until_; }
   void setUploadCap(double bytes_per_s, double now) { s_.set_upload_cap(bytes_per_s > 0 ? bytes_per_s : 0, now); }
   void cancel(std::string reason) { s_.cancel(reason); }
 
@@ -482,6 +474,8 @@ class Sender {
   wt::PieceSender s_;
   std::vector<std::uint8_t> window_;
   std::uint32_t read_len_ = 0;
+  static constexpr double kNever = HUGE_VAL;  // Infinity in JS
+  double wait_until_ = kNever;
 };
 
 class Receiver {
@@ -1032,7 +1026,8 @@ EMSCRIPTEN_BINDINGS(watch_core) {
       .function("readBuffer", &Sender::readBuffer)
       .function("completeRead", &Sender::completeRead)
       .function("onReadFailed", &Sender::onReadFailed)
-      .function("pollTransmit", &Sender::pollTransmit)
+      .function("pollFrame", &Sender::pollFrame)
+      .function("waitUntil", &Sender::waitUntil)
       .function("setUploadCap", &Sender::setUploadCap)
       .function("cancel", &Sender::cancel)
       .function("state", &Sender::state)

@@ -119,9 +119,11 @@ export interface PieceSender extends EmbindObject {
   readBuffer(): Uint8Array | null;
   completeRead(piece: number, length: number, nowMs: number): string;
   onReadFailed(piece: number, reason: string): void;
-  /** data: a heap view, valid until the next call: send it at once. */
-  pollTransmit(nowMs: number, bufferedAmount: number):
-    { kind: 'frame'; data: Uint8Array } | { kind: 'wait-buffer' } | { kind: 'wait-until'; at: number } | { kind: 'idle' };
+  /** The next frame (a heap view, valid until the next call: send it at once), or null. */
+  pollFrame(nowMs: number, bufferedAmount: number): Uint8Array | null;
+  /** After pollFrame() gave null: when the upload cap lets the next frame go (ms), or Infinity
+   *  (the channel's buffer is full and 'bufferedamountlow' will come, or nothing is left to send). */
+  waitUntil(): number;
   setUploadCap(bytesPerSecond: number, nowMs: number): void;
   cancel(reason: string): void;
   state(): 'disconnected' | 'sending' | 'complete' | 'failed';

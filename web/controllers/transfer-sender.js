@@ -55,19 +55,17 @@ export class SenderDriver {
     this.timer = null;
     const ch = this.channel;
     if (!ch || ch.readyState !== 'open') return;
-    for (;;) {
-      const t = this.sender.pollTransmit(this.now(), ch.bufferedAmount);
-      if (t.kind === 'frame') {
-        try {
-          ch.send(t.data);
-        } catch {
-          return;  // the channel closed under us; its close event brings the reconnect
-        }
-        continue;
+    for (let frame = this.sender.pollFrame(this.now(), ch.bufferedAmount); frame; frame = this.sender.pollFrame(this.now(), ch.bufferedAmount)) {
+      try {
+        ch.send(frame);
+      } catch {
+        return;  // the channel closed under us; its close event brings the reconnect
       }
-      if (t.kind === 'wait-until') this.timer = setTimeout(() => this.pump(), Math.max(0, t.at - this.now()));
-      break;  // wait-buffer: 'bufferedamountlow' pumps again; idle: the next read or message does
     }
+    // The upload cap holds the next frame until then; otherwise 'bufferedamountlow', the next read
+    // or the next message pumps again.
+    const at = this.sender.waitUntil();
+    if (Number.isFinite(at)) this.timer = setTimeout(() => this.pump(), Math.max(0, at - this.now()));
   }
 
   // One File slice at a time (never the whole file), straight into the core's read buffer.

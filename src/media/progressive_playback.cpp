@@ -250,7 +250,9 @@ ProgressiveStatus ProgressivePlayback::status(double now_ms) const {
   s.stalled = !done && s.stalled_for_ms >= config_.stall_notice_ms;
   const std::string pct = percent(s.fraction) + " downloaded";
   if (done) {
-    s.text = "Downloaded — 100%";
+    // Held, not necessarily stored: pieces kept in memory while the disk is full count here, so the
+    // line says they arrived and leaves "saved" to the transfer's own line.
+    s.text = "Everything has arrived — 100%";
   } else if (s.stalled) {
     s.text = "Waiting for download… no data for " + std::to_string(int(s.stalled_for_ms / 1000)) + " s — " + pct;
   } else if (!playable_) {

@@ -264,6 +264,7 @@ TEST_CASE("a file this browser cannot play progressively unlocks only when compl
   p.on_piece_held(99, 31000);
   CHECK(p.status(31000).unlocked);
   CHECK(p.status(31000).rule == UnlockRule::Complete);
+  CHECK(p.status(31000).text == "Everything has arrived — 100%");
 }
 
 TEST_CASE("pieces restored after a reload count as held but not as download rate", "[media][progressive]") {

@@ -17,8 +17,10 @@
 //    include garbage not yet collected. transfer_1000MiB_MBps and transfer_1000MiB_cpu_ms_per_MB: that
 //    run's speed and CPU per MB (set-up costs spread over 4x the bytes; the sampler's own work included).
 //  - raw_cpu_ms_per_MB / raw_hashed_cpu_ms_per_MB / transfer_cpu_ms_per_MB: CPU time of all of
-//    Chromium's processes per MB moved (the lower of the rounds), from just before the first byte
-//    (raw) or the invitation (product: Alice's fingerprint of the file is in it) to the end. Both runs
+//    Chromium's processes per MB moved (the lower of the rounds), each from before its connection is
+//    made to the end: raw from opening the channel (signaling, ICE, DTLS) to the last byte, the
+//    product from Alice's invitation (the same connecting, plus the invitation, Bob's accept and the
+//    checks) to Bob's session ready. Both runs
 //    are CPU-bound on a 2-core machine, so this is what the throughput ratio follows, and it moves
 //    less than MB/s when other work shares the machine. <variant>_cpu_<part>_ms_per_MB splits that
 //    round's figure: the sending page's renderer, the receiving page's, the browser process (which
@@ -27,8 +29,9 @@
 //  - ff_*: the same three variants once each, Chromium sending to Firefox receiving (Firefox keeps
 //    IndexedDB differently), for information; their CPU is Chromium's plus every Firefox process's
 //    (/proc). WT_BENCH_TRANSFER_FIREFOX=0 leaves them out.
-// Diagnostics: WT_BENCH_THREADS=1 also logs CPU per thread of every Chromium process (/proc), and
-// WT_BENCH_PROFILE=<dir> records a V8 CPU profile of both pages of every run (cpu-profile.mjs).
+// Diagnostics: WT_BENCH_THREADS=1 also logs CPU per thread of every Chromium process (/proc),
+// WT_BENCH_PROFILE=<dir> records a V8 CPU profile of both pages of every run (cpu-profile.mjs), and
+// WT_BENCH_TRACE=<dir> a Chromium trace of every product run.
 import { chromium, firefox } from '@playwright/test';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -184,6 +187,14 @@ async function startCpu(browsers, pages) {
 const msPerMB = (secs, bytes) => round((secs * 1000) / (bytes / 1e6), 1);
 const showCpu = (c, bytes) => `CPU ${c.total.toFixed(1)} s = ${((c.total * 1000) / (bytes / 1e6)).toFixed(0)} ms/MB (${Object.entries(c).filter(([k]) => k !== 'total').map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')})`;
 
+// WT_BENCH_TRACE=<dir>: each 256 MiB product run also records a Chromium trace of the receiving
+// page's browser (every process: main-thread tasks by where they were posted from, frames drawn,
+// IndexedDB and Blob work), for chrome://tracing or Perfetto. Large (about 0.5 GB a run), and tracing
+// costs CPU of its own: traced runs are for finding where the time goes, not for the figures.
+const TRACE_DIR = process.env.WT_BENCH_TRACE || null;
+const TRACE_CATEGORIES = ['__metadata', 'toplevel', 'devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8.execute', 'blink', 'cc', 'IndexedDB', 'Blob', 'mojom'];
+if (TRACE_DIR) mkdirSync(TRACE_DIR, { recursive: true });
+
 // WT_BENCH_PROFILE=<dir>: each run also records a V8 CPU profile of its Chromium pages, writes them
 // to <dir> and prints where their time went.
 const PROFILE_DIR = process.env.WT_BENCH_PROFILE || null;
@@ -208,14 +219,15 @@ async function rawRun([senderBrowser, receiverBrowser], baseUrl, file, { hashed 
   try {
     const sessionId = `raw-bench-${tag()}`;
     await tx.page.locator('#file').setInputFiles(file);
+    // CPU from before the connection is made, as the product's is counted from before its own.
+    const pages = { sender: tx.page, receiver: rx.page };
+    const stopCpu = await startCpu(new Set([senderBrowser, receiverBrowser]), pages);
+    const stopProfiles = await startProfiles(pages);
     const [channel] = await Promise.all([
       rx.page.evaluate((o) => window.raw.open(o), { sessionId, selfId: 'bob-raw', peerId: 'alice-raw', role: 'offerer' }),
       tx.page.evaluate((o) => window.raw.open(o), { sessionId, selfId: 'alice-raw', peerId: 'bob-raw', role: 'answerer' }),
     ]);
     await rx.page.evaluate(([n, o]) => window.raw.expect(n, o), [FILE_BYTES, { hashed }]);
-    const pages = { sender: tx.page, receiver: rx.page };
-    const stopCpu = await startCpu(new Set([senderBrowser, receiverBrowser]), pages);
-    const stopProfiles = await startProfiles(pages);
     const sent = await tx.page.evaluate((o) => window.raw.send(o), { hashed });
     const got = await rx.page.evaluate(() => window.raw.waitDone());
     const cpu = await stopCpu();
@@ -277,6 +289,8 @@ export async function productRun(browsers, baseUrl, file, size, { during, timeou
     const pages = { sender: alice.page, receiver: bob.page };
     const stopCpu = await startCpu(new Set(browsers), pages);
     const stopProfiles = await startProfiles(pages);
+    const tracing = TRACE_DIR && !during && isChromium(browsers[1]);
+    if (tracing) await browsers[1].startTracing(bob.page, { path: join(TRACE_DIR, `product-${t}.json`), categories: TRACE_CATEGORIES });
     const id = await sendFile(alice.page, bob.page, bobId, file).catch(async (e) => {
       const state = (page) => page.evaluate(() => ({
         db: document.getElementById('db-status')?.textContent, error: document.getElementById('error')?.textContent,
@@ -290,6 +304,7 @@ export async function productRun(browsers, baseUrl, file, size, { during, timeou
     sampling?.catch(() => {});  // awaited below; if the transfer fails first, that error is the one to see
     await waitReady(bob.page, id, timeoutMs);
     const cpu = await stopCpu();
+    if (tracing) await browsers[1].stopTracing();
     await stopProfiles('product');
     const extra = sampling ? await sampling : null;
     const w = await bob.page.evaluate((sid) => ({ ...window.__wtBench, readyAt: window.__wtBench.readyAt[sid] }), id);

@@ -162,4 +162,6 @@ window.raw = {
   },
 };
 
+// The core is loaded with the page, as the product's page loads its own: no run counts compiling it.
+await loadCore();
 document.body.dataset.ready = 'true';

@@ -47,17 +47,18 @@ export class ReceiverDriver {
   }
 
   onMessage(data) {
-    if (this.closed || !feedMessage(this.receiver, data, this.now())) return;
-    this.drain({ message: true });
+    const now = this.now();
+    if (this.closed || !feedMessage(this.receiver, data, now)) return;
+    this.drain({ message: true, now });
   }
 
   // Carries out everything the core asks for, then arms its timer. Most messages are a chunk that
   // changes nothing outside the core (a piece counts once it is verified, and the state moves on a
   // message only with actions): onChange is for when something did.
-  drain({ message = false } = {}) {
+  drain({ message = false, now = this.now() } = {}) {
     if (this.closed) return;
     let acted = false;
-    for (let a = this.receiver.pollAction(this.now()); a; a = this.receiver.pollAction(this.now())) {
+    for (let a = this.receiver.pollAction(now); a; a = this.receiver.pollAction(now)) {
       acted = true;
       switch (a.kind) {
         case 'send':

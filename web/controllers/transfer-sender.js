@@ -55,7 +55,8 @@ export class SenderDriver {
     this.timer = null;
     const ch = this.channel;
     if (!ch || ch.readyState !== 'open') return;
-    for (let frame = this.sender.pollFrame(this.now(), ch.bufferedAmount); frame; frame = this.sender.pollFrame(this.now(), ch.bufferedAmount)) {
+    const now = this.now();  // one reading per pump: its frames go out within microseconds
+    for (let frame = this.sender.pollFrame(now, ch.bufferedAmount); frame; frame = this.sender.pollFrame(now, ch.bufferedAmount)) {
       try {
         ch.send(frame);
       } catch {
@@ -65,7 +66,7 @@ export class SenderDriver {
     // The upload cap holds the next frame until then; otherwise 'bufferedamountlow', the next read
     // or the next message pumps again.
     const at = this.sender.waitUntil();
-    if (Number.isFinite(at)) this.timer = setTimeout(() => this.pump(), Math.max(0, at - this.now()));
+    if (Number.isFinite(at)) this.timer = setTimeout(() => this.pump(), Math.max(0, at - now));
   }
 
   // One File slice at a time (never the whole file), straight into the core's read buffer.

@@ -26,6 +26,10 @@
 //    round's figure: the sending page's renderer, the receiving page's, the browser process (which
 //    reads the sender's File and keeps IndexedDB in Chromium), the network service (WebRTC's
 //    sockets) and the rest (GPU process, other renderers, storage service).
+//  - store_cpu_ms_per_MB (and its _receiver_ and _browser_ parts): storing alone, for information: the
+//    receiving page's path from a verified piece in wasm memory to IndexedDB (storeRun), the same
+//    256 MiB, no channel or core. Set against the target's allowance (0.1 × raw_hashed_cpu_ms_per_MB),
+//    it says how much of it the store takes before anything else.
 //  - ff_*: the same three variants once each, Chromium sending to Firefox receiving (Firefox keeps
 //    IndexedDB differently), for information; their CPU is Chromium's plus every Firefox process's
 //    (/proc). WT_BENCH_TRANSFER_FIREFOX=0 leaves them out.
@@ -250,6 +254,63 @@ async function rawRun([senderBrowser, receiverBrowser], baseUrl, file, { hashed 
   }
 }
 
+// ---- storing alone ---------------------------------------------------------------------------------
+
+// The receiving page's storing, apart from the channel, the core and the page: what a verified piece
+// costs from the wasm heap to IndexedDB. The same file size in 1 MiB pieces, each copied out of a
+// wasm memory into a Blob as the receiver's driver does, written through the product's PieceWriter
+// with the driver's options (batches of 4, each followed by a strict ledger of a 256-piece file's
+// size), at most 16 pieces (the core's window) awaiting storage. CPU from the first piece to the last
+// committed, Chromium's processes as in the other runs (the page's renderer as `receiver`).
+async function storeRun(browser, baseUrl, bytes) {
+  const { context, page, errors } = await openPage(browser, `${baseUrl}/harness/piece-store.html`);
+  try {
+    const transferId = `store-bench-${tag()}`;
+    await page.evaluate(async ({ transferId, bytes, MiB }) => {
+      const store = await window.wtPieceStore.openPieceStore({ name: transferId });
+      const pieceCount = Math.ceil(bytes / MiB);
+      await store.putTransfer({ transferId, sessionId: transferId, role: 'receiver', fileName: 'bench', fileSize: bytes, mimeType: '',
+        pieceCount, createdAt: Date.now(), lastActiveAt: Date.now(), endedAt: null, ledger: null, complete: false, hasChunks: false });
+      const heap = new Uint8Array(new WebAssembly.Memory({ initial: 17 * 16 }).buffer);  // 17 MiB: 16 pieces and a ledger
+      for (let at = 0; at < heap.length; at += 65536) crypto.getRandomValues(heap.subarray(at, at + 65536));
+      window.storeBench = { store, heap, pieceCount };
+    }, { transferId, bytes, MiB });
+    const stopCpu = await startCpu(new Set([browser]), { receiver: page });
+    const ms = await page.evaluate(async ({ transferId, MiB }) => {
+      const { store, heap, pieceCount } = window.storeBench;
+      const writer = new window.wtPieceStore.PieceWriter(store, transferId, window.wtWriterOptions);
+      const ledger = heap.subarray(16 * MiB, 16 * MiB + 8 * 1024 + 64);  // a 256-piece ledger's size
+      const started = performance.now();
+      const pending = new Set();
+      for (let piece = 0; piece < pieceCount; piece++) {
+        while (pending.size >= 16) await Promise.race(pending);
+        const at = (piece % 16) * MiB;
+        const stored = writer.write(piece, new Blob([heap.subarray(at, at + MiB)])).then(() => {
+          pending.delete(stored);
+          writer.setLedger(ledger.slice());
+        });
+        pending.add(stored);
+      }
+      await Promise.all(pending);
+      await writer.flush();
+      return performance.now() - started;
+    }, { transferId, MiB });
+    const cpu = await stopCpu();
+    // Every piece is there (outside the measured time), then the run's pieces go.
+    const stored = await page.evaluate(async (id) => {
+      const { store, pieceCount } = window.storeBench;
+      const file = await store.fileBlob(id, pieceCount, '');
+      await store.deleteTransfer(id);
+      return file.size;
+    }, transferId);
+    if (stored !== bytes) throw new Error(`storing run: ${stored} bytes stored, not ${bytes}`);
+    if (errors.length) throw new Error(`storing run: page errors: ${errors.join('; ')}`);
+    return { MBps: MBps(bytes, ms), ms, cpu };
+  } finally {
+    await context.close();
+  }
+}
+
 // ---- the product -----------------------------------------------------------------------------------
 
 // Runs in Bob's page before the app: times (Date.now()) of his click on Accept, of the file-transfer
@@ -403,7 +464,7 @@ export async function transferBench({ baseUrl }) {
     const file = makeFile(join(dir, 'bench movie.mp4'), FILE_BYTES);
     const raw = [], hashed = [], product = [];
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-    let ff = null;
+    let ff = null, store = null;
     try {
       for (let i = 1; i <= ROUNDS; ++i) {
         const { r, h, p } = await round3([browser, browser], baseUrl, file, String(i));
@@ -411,6 +472,8 @@ export async function transferBench({ baseUrl }) {
         hashed.push(h);
         product.push(p);
       }
+      store = await storeRun(browser, baseUrl, FILE_BYTES);
+      log(`storing alone: ${store.MBps.toFixed(1)} MB/s; ${showCpu(store.cpu, FILE_BYTES)}`);
       if (FIREFOX_RUN) {
         const fx = await firefox.launch({ channel: 'moz-firefox', executablePath: '/usr/bin/firefox-esr', firefoxUserPrefs: FIREFOX_PREFS });
         try {
@@ -469,6 +532,11 @@ export async function transferBench({ baseUrl }) {
         ff_raw_cpu_ms_per_MB: msPerMB(ff.r.cpu.total, FILE_BYTES),
         ff_raw_hashed_cpu_ms_per_MB: msPerMB(ff.h.cpu.total, FILE_BYTES),
         ff_transfer_cpu_ms_per_MB: msPerMB(ff.p.cpu.total, FILE_BYTES),
+      } : {}),
+      ...(store.cpu.total > 0 ? {
+        store_cpu_ms_per_MB: msPerMB(store.cpu.total, FILE_BYTES),
+        store_cpu_receiver_ms_per_MB: msPerMB(store.cpu.receiver ?? 0, FILE_BYTES),
+        store_cpu_browser_ms_per_MB: msPerMB(store.cpu.browser ?? 0, FILE_BYTES),
       } : {}),
       transfer_data_phase_MBps: round(Math.max(...product.map((r) => r.dataMBps)), 1),
       ...(m ? {

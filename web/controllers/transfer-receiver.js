@@ -7,8 +7,9 @@ import { feedMessage } from './channel-message.js';
 import { PieceWriter, StoreFullError } from '../adapters/piece-store.js';
 
 // 4 MiB per transaction: large records, few transactions. The core's window (how many pieces it
-// requests before they are stored) is sized above this batch.
-const BATCH_PIECES = 4;
+// requests before they are stored) is sized above this batch. (The transfer benchmark's storing-alone
+// run writes with the same options.)
+export const WRITER_OPTIONS = { maxBatchPieces: 4, maxDelayMs: 30 };
 
 export class ReceiverDriver {
   // ledger: the bytes saved by an earlier session of this transfer (a reload), or null.
@@ -22,7 +23,7 @@ export class ReceiverDriver {
     this.ledger = ledger;  // the latest ledger the core handed out: checks stored pieces after close()
     this.receiver = new core.PieceReceiver(manifest, null, ledger);  // the core's own window and stall timeout
     this.ledgerRestore = this.receiver.ledgerRestore();  // "ok", "empty", or why an old ledger was not usable
-    this.writer = new PieceWriter(store, this.transferId, { maxBatchPieces: BATCH_PIECES, maxDelayMs: 30 });
+    this.writer = new PieceWriter(store, this.transferId, WRITER_OPTIONS);
     this.channel = null;
     this.timer = null;
     this.closed = false;

@@ -141,6 +141,20 @@ test('a chunk corrupted on the wire is detected and fetched again', async ({ bro
   await p.close();
 });
 
+test('a channel on which the sender\'s first message is lost is given up and connected again', async ({ browser }) => {
+  // Without its Manifest the receiver never asks for anything and the sender waits for the answer:
+  // the receiver's core gives such a channel up after 10 s and the link connects again.
+  const p = await pair(browser, 'silent', { instrumentAlice: (page) => instrument(page, { dropManifests: 1 }) });
+  const file = makeFile(join(dir, 'silent.mp4'), 3 * MiB + 5);
+  const id = await sendFile(p.alice.page, p.bob.page, p.bobId, file);
+  await waitReady(p.bob.page, id, 60_000);
+  expect(await p.alice.page.evaluate(() => window.__droppedManifests)).toBe(1);
+  const stats = (await transferView(p.bob.page, id))?.stats;
+  expect(stats).toMatchObject({ silentChannels: 1, connections: 1, piecesVerified: 4 });
+  expect(await savedSha256(p.bob.page, id, dir)).toBe(sha256sum(file));
+  await p.close();
+});
+
 test('the receiver reloads mid-way and the transfer resumes from its stored pieces', async ({ browser }) => {
   const p = await pair(browser, 'reload', { arrivals: true });
   const size = 24 * MiB + 99;

@@ -25,8 +25,9 @@ export const sha256sum = (path) => execFileSync('sha256sum', [path]).toString().
 
 // Records every RTCPeerConnection the page makes (window.__pcs), so a test can cut one like a
 // network failure would; optionally corrupts the payload of the nth chunk frame the page sends.
-export async function instrument(page, { corruptChunk = 0 } = {}) {
-  await page.addInitScript(({ corruptChunk: nth }) => {
+// dropManifests: the first n Manifest frames this page sends are lost (as if the channel ate them).
+export async function instrument(page, { corruptChunk = 0, dropManifests = 0 } = {}) {
+  await page.addInitScript(({ corruptChunk: nth, dropManifests: drops }) => {
     window.__pcs = [];
     // Closes every live one, as a network failure would; how many it closed.
     window.__wtCut = () => {
@@ -43,8 +44,14 @@ export async function instrument(page, { corruptChunk = 0 } = {}) {
     };
     let chunks = 0;
     window.__corrupted = 0;
+    window.__droppedManifests = 0;
     const send = RTCDataChannel.prototype.send;
     RTCDataChannel.prototype.send = function (data) {
+      // Type 1 = Manifest.
+      if (window.__droppedManifests < drops && data instanceof Uint8Array && data[0] === 0x57 && data[2] === 1) {
+        window.__droppedManifests += 1;
+        return undefined;
+      }
       // Frame header: magic 0x57, version, type (4 = Chunk), …; payload after 16 bytes.
       if (nth && data instanceof Uint8Array && data[0] === 0x57 && data[2] === 4 && ++chunks === nth) {
         const copy = data.slice();
@@ -54,7 +61,7 @@ export async function instrument(page, { corruptChunk = 0 } = {}) {
       }
       return send.call(this, data);
     };
-  }, { corruptChunk });
+  }, { corruptChunk, dropManifests });
 }
 
 // Watches, in every page of `context` (reloads and new pages too), each data channel the page opens

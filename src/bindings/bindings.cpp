@@ -490,6 +490,7 @@ class Receiver {
     const std::size_t n = len > double(window_.size()) ? 0 : std::size_t(len);
     return error_name(r_.on_message(window_.data(), n, now));
   }
+  void onChannelOpen(double now) { r_.on_channel_open(now); }
   void onDisconnected(double now) { r_.on_disconnected(now); }
   void onTimeout(double now) { r_.on_timeout(now); }
   double nextDeadline() const { return r_.next_deadline(); }
@@ -525,11 +526,11 @@ class Receiver {
   void cancel(std::string reason) { r_.cancel(reason); }
 
   // {kind, piece, offset, data, error, fatal, text} or null. kind: "send", "store", "ledger",
-  // "rejected", "read-back", "error", "done". data (send, store, ledger) is a heap view.
+  // "rejected", "read-back", "error", "done", "reconnect". data (send, store, ledger) is a heap view.
   val pollAction(double now) {
     const wt::ReceiverAction a = r_.poll_action(now);
     if (a.kind == wt::ReceiverAction::Kind::None) return val::null();
-    static const char* kNames[] = {"none", "send", "store", "ledger", "rejected", "read-back", "error", "done"};
+    static const char* kNames[] = {"none", "send", "store", "ledger", "rejected", "read-back", "error", "done", "reconnect"};
     val o = val::object();
     o.set("kind", std::string(kNames[int(a.kind)]));
     o.set("piece", a.piece);
@@ -564,6 +565,7 @@ class Receiver {
     o.set("storagePauses", st.storage_pauses);
     o.set("storageRetries", st.storage_retries);
     o.set("storedPiecesDamaged", st.stored_pieces_damaged);
+    o.set("silentChannels", st.silent_channels);
     return o;
   }
 
@@ -1043,6 +1045,7 @@ EMSCRIPTEN_BINDINGS(watch_core) {
       .constructor<val, val, val>()
       .function("messageWindow", &Receiver::messageWindow)
       .function("onMessage", &Receiver::onMessage)
+      .function("onChannelOpen", &Receiver::onChannelOpen)
       .function("onDisconnected", &Receiver::onDisconnected)
       .function("onTimeout", &Receiver::onTimeout)
       .function("nextDeadline", &Receiver::nextDeadline)

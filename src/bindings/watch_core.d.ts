@@ -141,7 +141,7 @@ export interface PieceSender extends EmbindObject {
 }
 
 export interface ReceiverAction {
-  kind: 'send' | 'store' | 'ledger' | 'rejected' | 'read-back' | 'error' | 'done';
+  kind: 'send' | 'store' | 'ledger' | 'rejected' | 'read-back' | 'error' | 'done' | 'reconnect';
   piece: number;
   offset: number;
   size: number;
@@ -155,6 +155,8 @@ export interface ReceiverAction {
 export interface PieceReceiver extends EmbindObject {
   messageWindow(): Uint8Array;
   onMessage(length: number, nowMs: number): string;
+  /** A data channel opened: its Manifest is due within the configured time, or a 'reconnect' action comes. */
+  onChannelOpen(nowMs: number): void;
   onDisconnected(nowMs: number): void;
   onTimeout(nowMs: number): void;
   /** When to call onTimeout (Infinity: no timer needed). */
@@ -188,7 +190,8 @@ export interface PieceReceiver extends EmbindObject {
   bytesVerified(): number;
   contiguousBytesFrom(offset: number): number;
   stats(): { chunkBytesReceived: number; piecesVerified: number; piecesRejected: number; errors: number; stalls: number;
-    piecesLost: number; connections: number; storagePauses: number; storageRetries: number; storedPiecesDamaged: number };
+    piecesLost: number; connections: number; storagePauses: number; storageRetries: number; storedPiecesDamaged: number;
+    silentChannels: number };
 }
 
 /** A download's stored ledger (the 'ledger' bytes of its record), to check its pieces against the SHA-256 each

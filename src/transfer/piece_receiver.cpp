@@ -512,7 +512,13 @@ double PieceReceiver::retry_delay(std::uint32_t retry) const {
 
 // ---- connection and time ----
 
+void PieceReceiver::on_channel_open(double now_ms) {
+  channel_open_ = true;
+  manifest_due_ = now_ms + config_.manifest_timeout_ms;
+}
+
 void PieceReceiver::on_disconnected(double /*now_ms*/) {
+  channel_open_ = false;
   if (!connected_) return;
   connected_ = false;
   final_ack_sent_ = false;
@@ -537,7 +543,16 @@ void PieceReceiver::on_timeout(double now_ms) {
     retry_at_ = now_ms + retry_delay(++retries_);
     return;
   }
-  if (!connected_) return;
+  if (!connected_) {
+    if (!channel_open_ || now_ms < manifest_due_) return;
+    channel_open_ = false;  // asked once per channel: the next one opens with on_channel_open
+    ++stats_.silent_channels;
+    ReceiverAction a;
+    a.kind = ReceiverAction::Kind::Reconnect;
+    a.text = "The sender said nothing on the new connection; connecting again.";
+    queue(std::move(a));
+    return;
+  }
   const std::uint32_t n = scheduler_.on_timeout(now_ms);
   if (n == 0) return;
   ++stats_.stalls;
@@ -551,7 +566,7 @@ void PieceReceiver::on_timeout(double now_ms) {
 double PieceReceiver::next_deadline() const {
   if (phase_ == Phase::Failed || phase_ == Phase::Complete) return std::numeric_limits<double>::infinity();
   if (paused_) return retry_at_;
-  if (!connected_) return std::numeric_limits<double>::infinity();
+  if (!connected_) return channel_open_ ? manifest_due_ : std::numeric_limits<double>::infinity();
   return scheduler_.next_deadline();
 }
 

@@ -3,9 +3,10 @@
 // The glue (one module owning the data channel, one owning IndexedDB):
 //   1. decodes the first Manifest (decode_manifest), runs the checks, asks the user;
 //   2. constructs a PieceReceiver with that manifest and the ledger record it stored earlier, if any;
-//   3. feeds every message of the channel to on_message() (the first Manifest included: a Manifest
-//      is what starts each connection), calls on_disconnected() when the channel closes and
-//      on_timeout() at next_deadline() (connected or not: a storage retry is due even offline);
+//   3. calls on_channel_open() when a data channel opens, feeds every message of the channel to
+//      on_message() (the first Manifest included: a Manifest is what starts each connection), calls
+//      on_disconnected() when the channel closes and on_timeout() at next_deadline() (connected or
+//      not: a storage retry is due even offline);
 //   4. after every call, drains poll_action() until it returns Kind::None and carries out each:
 //      SendFrame   send data[0..size) on the channel (copy it: the view is valid until the next poll)
 //      StorePiece  write data[0..size) (piece `piece`, file offset `offset`) to IndexedDB, then call
@@ -23,6 +24,9 @@
 //                  while other pieces are still arriving.
 //      Error       show/log `text`; if `fatal`, the transfer is over (a Cancel frame was queued)
 //      Done        the whole file is stored and its SHA-256 matched; a Complete frame was queued
+//      Reconnect   close this channel and connect again: it opened, but no Manifest came on it
+//                  within manifest_timeout_ms (the sender's page is stuck, or its first frame was
+//                  lost), and without one neither side would ever send anything on it
 //
 // Never stored unless verified: a piece's bytes leave the core (StorePiece) only after their
 // SHA-256 matched the PieceDigest announced for that piece in the current attempt. The ledger keeps
@@ -94,6 +98,8 @@ struct ReceiverConfig {
   // refused IndexedDB transaction.
   double storage_retry_first_ms = 2000;
   double storage_retry_max_ms = 30000;
+  // An open channel on which no Manifest came this long is given up (Reconnect).
+  double manifest_timeout_ms = 10000;
 };
 
 enum class ReceiverState : std::uint8_t {
@@ -107,7 +113,7 @@ enum class ReceiverState : std::uint8_t {
 
 struct ReceiverAction {
   enum class Kind : std::uint8_t {
-    None = 0, SendFrame, StorePiece, SaveLedger, PieceRejected, ReadBack, Error, Done,
+    None = 0, SendFrame, StorePiece, SaveLedger, PieceRejected, ReadBack, Error, Done, Reconnect,
   };
   Kind kind = Kind::None;
   std::uint32_t piece = 0;
@@ -127,6 +133,7 @@ struct ReceiverStats {
   std::uint32_t stalls = 0;
   std::uint32_t pieces_lost = 0;       // attempts the channel dropped part of (partial reliability)
   std::uint32_t connections = 0;       // Manifests that started a connection
+  std::uint32_t silent_channels = 0;   // channels given up for want of a Manifest (Reconnect)
   std::uint32_t storage_pauses = 0;    // times storage ran full
   std::uint32_t storage_retries = 0;   // stores tried again while paused (scheduled or asked for)
   std::uint32_t stored_pieces_damaged = 0;  // stored pieces that read back damaged (fetched again)
@@ -141,6 +148,7 @@ class PieceReceiver {
 
   ReceiveError on_message(const std::uint8_t* data, std::size_t len, double now_ms);
   ReceiveError on_frame(const FrameView& frame, double now_ms);
+  void on_channel_open(double now_ms);
   void on_disconnected(double now_ms);
   void on_timeout(double now_ms);
   double next_deadline() const;  // +infinity when no timer is needed
@@ -244,6 +252,8 @@ class PieceReceiver {
   Sha256Digest file_hash_result_{};
   bool read_back_pending_ = false;
   bool connected_ = false;
+  bool channel_open_ = false;      // a channel is open; until its Manifest, manifest_due_ counts
+  double manifest_due_ = 0;
   bool final_ack_sent_ = false;
   enum class Phase : std::uint8_t { Receiving, Verifying, Complete, Failed };
   Phase phase_ = Phase::Receiving;

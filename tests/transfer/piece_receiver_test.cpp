@@ -5,6 +5,8 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 #include <random>
 
 #include "transfer/transfer_pair.hpp"
@@ -394,6 +396,51 @@ TEST_CASE("a stalled sender is asked again for everything outstanding after the 
   // The re-sent piece starts over with its digest and completes.
   REQUIRE(peer.send_piece(0) == ReceiveError::None);
   CHECK(peer.drain().count(Kind::StorePiece) == 1);
+}
+
+TEST_CASE("a channel on which no Manifest comes is given up once, after manifest_timeout_ms",
+          "[receiver]") {
+  wt::ReceiverConfig cfg;
+  cfg.manifest_timeout_ms = 10'000;
+  Peer peer(three_and_a_bit_pieces(), cfg);
+  CHECK(peer.rx->next_deadline() == std::numeric_limits<double>::infinity());  // no channel yet
+  peer.rx->on_channel_open(peer.now);
+  CHECK(peer.rx->next_deadline() == Approx(peer.now + 10'000));
+  peer.now += 9'999;
+  peer.rx->on_timeout(peer.now);
+  CHECK(peer.drain().count(Kind::Reconnect) == 0);
+  peer.now += 1;
+  peer.rx->on_timeout(peer.now);
+  CHECK(peer.drain().count(Kind::Reconnect) == 1);
+  CHECK(peer.rx->stats().silent_channels == 1);
+  // Asked once: the channel is closing, the next one opens with on_channel_open.
+  CHECK(peer.rx->next_deadline() == std::numeric_limits<double>::infinity());
+  peer.now += 60'000;
+  peer.rx->on_timeout(peer.now);
+  CHECK(peer.drain().count(Kind::Reconnect) == 0);
+  peer.rx->on_disconnected(peer.now);
+  // The next channel brings its Manifest in time: no reconnect, and the transfer goes on.
+  peer.rx->on_channel_open(peer.now);
+  peer.now += 500;
+  peer.manifest();
+  const Drained d = peer.drain();
+  CHECK_FALSE(d.requests().empty());
+  CHECK(peer.rx->stats().connections == 1);
+  CHECK(peer.rx->next_deadline() != Approx(peer.now - 500 + 10'000));  // the stall timer now, not the Manifest's
+  peer.now += 10'000;
+  peer.rx->on_timeout(peer.now);
+  CHECK(peer.drain().count(Kind::Reconnect) == 0);
+  CHECK(peer.rx->stats().silent_channels == 1);
+}
+
+TEST_CASE("a channel that closes before its Manifest is due leaves no timer behind", "[receiver]") {
+  Peer peer(three_and_a_bit_pieces());
+  peer.rx->on_channel_open(peer.now);
+  CHECK(std::isfinite(peer.rx->next_deadline()));
+  peer.rx->on_disconnected(peer.now + 100);
+  CHECK(peer.rx->next_deadline() == std::numeric_limits<double>::infinity());
+  peer.rx->on_timeout(peer.now + 60'000);
+  CHECK(peer.drain().count(Kind::Reconnect) == 0);
 }
 
 TEST_CASE("the whole-file digest is checked at the end and a mismatch is fatal", "[receiver]") {

@@ -35,6 +35,9 @@ export class ReceiverDriver {
     channel.binaryType = 'arraybuffer';
     channel.onmessage = (ev) => this.onMessage(ev.data);
     channel.onclose = () => { if (this.channel === channel) this.detach(); };
+    if (this.closed) return;
+    this.receiver.onChannelOpen(this.now());  // the sender's Manifest is due on it
+    this.drain();
   }
 
   detach() {
@@ -84,6 +87,10 @@ export class ReceiverDriver {
         case 'rejected': this.onReject(a.piece, a.text); break;
         case 'read-back': this.readBack(a.piece); break;
         case 'error': if (a.fatal) this.onFatal(a.text, a.error); break;
+        // Nothing came on this channel: closing it makes the link connect again (peer-link.js).
+        case 'reconnect':
+          try { this.channel?.close(); } catch { /* already closing */ }
+          break;
         // Every piece is stored by now. Only the last ledger can have been refused for want of space:
         // the record's `complete` flag says as much, so that is no reason to fail the file.
         case 'done':

@@ -307,8 +307,8 @@ const sizeOf = (bytes) => (bytes instanceof Blob ? bytes.size : bytes?.byteLengt
 // after the first one), one transaction after another, in order. A failed batch rejects its pieces'
 // promises and the writer goes on with the next one. The ledger goes in a transaction of its own,
 // after every batch queued before it (of the ledgers handed over in one turn, only the latest): each
-// is flushed to disk, the pieces' transactions are not. What a crash or a reload can lose is what the ledger did
-// not count yet, which the download fetches again.
+// is flushed to disk, the pieces' transactions are not. What a crash or a reload can lose is what
+// the ledger did not count yet, which the download fetches again.
 export class PieceWriter {
   #store;
   #transferId;

@@ -161,16 +161,25 @@ test('the receiver reloads mid-way and the transfer resumes from its stored piec
   const file = makeFile(join(dir, 'reload.mp4'), size);
   const id = await sendFile(p.alice.page, p.bob.page, p.bobId, file, { uploadMBps: 6 });
   await expect.poll(async () => (await transferView(p.bob.page, id))?.fraction ?? 0, { timeout: 60_000, intervals: [50] }).toBeGreaterThan(0.4);
+  // The pieces Bob's stored ledger counts (the record a reload resumes from), read just before the
+  // reload while data still flows: any committed after this read are kept too, so the check below
+  // holds however the reload falls between pieces.
+  const stored = await p.bob.page.evaluate(async ([sid, bytes]) => {
+    const { core, store } = window.wtTransfers;
+    const ledger = new core.StoredLedger(sid, bytes, (await store.getTransfer(sid))?.ledger ?? null);
+    try { return [...Array(ledger.pieceCount()).keys()].filter((piece) => ledger.has(piece)); } finally { ledger.delete(); }
+  }, [id, size]);
   const bob = await reopen(p.bob, p.bobId);
   await waitReady(bob, id);
-  const [cut] = interruptions(p.arrived);
+  const [cut, ...more] = interruptions(p.arrived);
   const twice = arrivedTwice(p.arrived, size);
-  console.log(`receiver reload: pieces again ${JSON.stringify(cut)}, ${twice.extraBytes} bytes arrived twice`);
-  // The reload loses the piece that was arriving and, at most, one verified piece whose IndexedDB
-  // write had not committed when the page went: never a stored one.
-  expect(cut.pieces.length).toBeLessThanOrEqual(2);
+  console.log(`receiver reload: ${stored.length} pieces stored before it; pieces again ${JSON.stringify(cut)}, ${twice.extraBytes} bytes arrived twice`);
+  expect(stored.length).toBeGreaterThan(0);
+  expect(more).toEqual([]);  // one interruption: the reload
+  // The reload loses what was arriving or not yet committed when the page went (how much depends
+  // on the machine's timing), never a piece the stored ledger counted: none of those arrives again.
+  expect(cut.pieces.filter((piece) => stored.includes(piece))).toEqual([]);
   expect(twice.extraBytes).toBe(cut.bytes);
-  expect(twice.extraBytes).toBeLessThanOrEqual(2 * MiB);
   expect(await savedSha256(bob, id, dir)).toBe(sha256sum(file));
   await p.close();
 });

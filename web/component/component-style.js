@@ -35,6 +35,8 @@ button.accept, button.end, #invite { background: var(--wt-accent, #0b6bcb); colo
 .transfer { display: flex; flex-wrap: wrap; gap: 0.4rem; align-items: center; width: 100%; }
 .transfer-progress, .mono { font-family: ui-monospace, monospace; font-size: 0.9em; overflow-wrap: anywhere; }
 .transfer-status[data-phase="storage-full"], .refused { color: #a15c00; font-weight: 600; }
+.link-type { color: var(--wt-muted-fg, #555); }
+.link-type:not(:empty)::before { content: "• "; }
 .check-box { border: 1px solid #d8a000; border-radius: 6px; padding: 0.4rem; width: 100%; }
 #invite-form { display: flex; flex-wrap: wrap; gap: 0.4rem; align-items: center; padding: 0.4rem 0.6rem; border-top: 1px solid var(--wt-muted, #ddd); }
 #invite-form #mode { display: none; }

@@ -630,6 +630,7 @@ class Progressive {
   Progressive(double file_size, val config) : p_(to_size(file_size), config_from_js(config)) {}
 
   void onPieceHeld(unsigned piece, double now) { p_.on_piece_held(piece, now); }
+  void onPieceStored(unsigned piece, double now) { p_.on_piece_stored(piece, now); }
   void restoreHeld(unsigned piece) { p_.restore_held(piece); }
   void onPieceLost(unsigned piece) { p_.on_piece_lost(piece); }
   val containerWanted() const {
@@ -703,6 +704,7 @@ class Progressive {
     o.set("rule", std::string(wt::unlock_rule_name(st.rule)));
     o.set("unlockedAtFraction", st.unlocked_at_fraction);
     o.set("fraction", st.fraction);
+    o.set("storedFraction", st.stored_fraction);
     o.set("horizon", st.horizon_s);
     o.set("ahead", st.ahead_s);
     o.set("syncHorizon", st.sync_horizon_s);
@@ -1081,6 +1083,7 @@ EMSCRIPTEN_BINDINGS(watch_core) {
   class_<Progressive>("ProgressivePlayback")
       .constructor<double, val>()
       .function("onPieceHeld", &Progressive::onPieceHeld)
+      .function("onPieceStored", &Progressive::onPieceStored)
       .function("restoreHeld", &Progressive::restoreHeld)
       .function("onPieceLost", &Progressive::onPieceLost)
       .function("containerWanted", &Progressive::containerWanted)

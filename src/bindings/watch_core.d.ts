@@ -234,7 +234,10 @@ export interface ProgressiveStatus {
   unlocked: boolean;
   rule: 'none' | 'fraction' | 'adaptive' | 'complete';
   unlockedAtFraction: number;
+  /** Held (verified) now, 0..1: what the unlock rule counts. */
   fraction: number;
+  /** Stored now, 0..1: the percent the status text shows, as the transfer's line does. */
+  storedFraction: number;
   /** Media seconds playable from the playhead over verified pieces. */
   horizon: number;
   ahead: number;
@@ -253,7 +256,11 @@ export interface ProgressiveStatus {
 
 /** The receiver's playback policy: when play unlocks, the horizon, what to fetch first. */
 export interface ProgressivePlayback extends EmbindObject {
+  /** A piece was verified: playable from memory while it is being stored. */
   onPieceHeld(piece: number, nowMs: number): void;
+  /** Its storage committed (held first, if it was not): the status text's percent counts these. */
+  onPieceStored(piece: number, nowMs: number): void;
+  /** A piece stored before this session (from the ledger). */
   restoreHeld(piece: number): void;
   onPieceLost(piece: number): void;
   /** The bytes the container walk needs next, or null when it is done. */

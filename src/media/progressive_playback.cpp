@@ -35,6 +35,14 @@ std::uint64_t ProgressivePlayback::bytes_held() const {
   return bytes;
 }
 
+std::uint64_t ProgressivePlayback::bytes_stored() const {
+  if (stored_count_ == 0) return 0;
+  const std::uint32_t last = layout_.piece_count() - 1;
+  std::uint64_t bytes = std::uint64_t(stored_count_) * kPieceSize;
+  if (held_[last] & kStored) bytes -= kPieceSize - layout_.piece_length(last);
+  return bytes;
+}
+
 std::uint64_t ProgressivePlayback::contiguous_from(std::uint64_t offset) const {
   if (offset >= layout_.file_size()) return 0;
   std::uint32_t p = layout_.piece_at(offset);
@@ -52,7 +60,7 @@ bool ProgressivePlayback::range_held(std::uint64_t offset, std::uint64_t length)
 
 void ProgressivePlayback::on_piece_held(std::uint32_t piece, double now_ms) {
   if (piece >= held_.size() || held_[piece]) return;
-  held_[piece] = 1;
+  held_[piece] = kHeld;
   ++held_count_;
   now_ms_ = now_ms;
   last_progress_ms_ = now_ms;
@@ -60,16 +68,25 @@ void ProgressivePlayback::on_piece_held(std::uint32_t piece, double now_ms) {
   evaluate(now_ms);
 }
 
+void ProgressivePlayback::on_piece_stored(std::uint32_t piece, double now_ms) {
+  if (piece >= held_.size() || (held_[piece] & kStored)) return;
+  on_piece_held(piece, now_ms);
+  held_[piece] |= kStored;
+  ++stored_count_;
+}
+
 void ProgressivePlayback::restore_held(std::uint32_t piece) {
-  if (piece >= held_.size() || held_[piece]) return;
-  held_[piece] = 1;
-  ++held_count_;
+  if (piece >= held_.size() || (held_[piece] & kStored)) return;
+  if (!held_[piece]) ++held_count_;
+  held_[piece] = kHeld | kStored;
+  ++stored_count_;
   rate_samples_.clear();  // the rate counts only what arrives from now on
   update_plan(now_ms_);
 }
 
 void ProgressivePlayback::on_piece_lost(std::uint32_t piece) {
   if (piece >= held_.size() || !held_[piece]) return;
+  if (held_[piece] & kStored) --stored_count_;
   held_[piece] = 0;
   --held_count_;
   update_plan(now_ms_);
@@ -238,6 +255,7 @@ ProgressiveStatus ProgressivePlayback::status(double now_ms) const {
   s.rule = rule_;
   s.unlocked_at_fraction = unlocked_at_fraction_;
   s.fraction = layout_.file_size() ? double(bytes_held()) / double(layout_.file_size()) : 1;
+  s.stored_fraction = layout_.file_size() ? double(bytes_stored()) / double(layout_.file_size()) : 1;
   s.horizon_s = horizon_s();
   s.ahead_s = std::max(0.0, s.horizon_s - position_s_);
   s.sync_horizon_s = unlocked_ ? s.horizon_s : position_s_;
@@ -248,7 +266,9 @@ ProgressiveStatus ProgressivePlayback::status(double now_ms) const {
   s.index_needed = !done && playable_ && plan_.urgent.count > 0;
   s.stalled_for_ms = done || last_progress_ms_ < 0 ? 0 : std::max(0.0, now_ms - last_progress_ms_);
   s.stalled = !done && s.stalled_for_ms >= config_.stall_notice_ms;
-  const std::string pct = percent(s.fraction) + " downloaded";
+  // The transfer's line counts stored pieces; this one says the same number. (Held ones, verified
+  // and still being written, are what the horizon and the unlock rule count.)
+  const std::string pct = percent(s.stored_fraction) + " downloaded";
   if (done) {
     // Held, not necessarily stored: pieces kept in memory while the disk is full count here, so the
     // line says they arrived and leaves "saved" to the transfer's own line.

@@ -1,8 +1,9 @@
 // Watching while the file arrives: the receiver's playback policy, pure like the rest of the core.
 // Time is passed in; the glue feeds it what happened and carries out what it says.
 //
-//   In:  on_piece_held(piece)      a piece was verified and stored (also for every piece restored
-//                                  from the ledger after a reload)
+//   In:  on_piece_held(piece)      a piece was verified (playable from memory while it is stored)
+//        on_piece_stored(piece)    ... and is now stored; restore_held(piece) for every piece
+//                                  restored from the ledger after a reload
 //        feed_container(...)       bytes the container walk asked for (wanted()), from held pieces
 //        add_index_point(...)      the demuxer's sync samples (MP4 sample table), then
 //        set_index_complete(), set_duration(...)
@@ -82,7 +83,8 @@ struct ProgressiveStatus {
   bool unlocked = false;
   UnlockRule rule = UnlockRule::None;
   double unlocked_at_fraction = 0;  // the downloaded fraction when play unlocked
-  double fraction = 0;              // downloaded now, 0..1
+  double fraction = 0;              // held (verified) now, 0..1: what the unlock rule counts
+  double stored_fraction = 0;       // stored now, 0..1: what the line shows, as the transfer's does
   double horizon_s = 0;             // from the playhead
   // What this viewer tells the sync core it can play: the horizon once unlocked; before that the
   // playhead itself (nothing ahead), so that a play by another viewer waits for this one.
@@ -102,7 +104,11 @@ class ProgressivePlayback {
   explicit ProgressivePlayback(std::uint64_t file_size, const ProgressiveConfig& config = {});
 
   void on_piece_held(std::uint32_t piece, double now_ms);
-  // A piece held before this session (restored from the ledger): no download progress, no rate.
+  // The piece's storage committed (held first if it was not: a piece verified before the player
+  // existed). The line's percent counts stored pieces, as the transfer's own line does; the horizon
+  // and the unlock rule count held ones, which playback can already use.
+  void on_piece_stored(std::uint32_t piece, double now_ms);
+  // A piece held before this session (restored from the ledger, so stored): no progress, no rate.
   void restore_held(std::uint32_t piece);
   void on_piece_lost(std::uint32_t piece);  // a stored piece was found damaged and is fetched again
 
@@ -127,6 +133,7 @@ class ProgressivePlayback {
   bool index_ready() const;
   bool complete() const { return held_count_ == layout_.piece_count(); }
   bool piece_held(std::uint32_t piece) const { return piece < held_.size() && held_[piece]; }
+  bool piece_stored(std::uint32_t piece) const { return piece < held_.size() && (held_[piece] & kStored); }
   // Bytes held contiguously from `offset` (0 when that byte is not held).
   std::uint64_t contiguous_from(std::uint64_t offset) const;
   bool range_held(std::uint64_t offset, std::uint64_t length) const;
@@ -142,11 +149,14 @@ class ProgressivePlayback {
   double gain(double now_ms) const;
   double min_ahead(double now_ms) const;
   std::uint64_t bytes_held() const;
+  std::uint64_t bytes_stored() const;
+  static constexpr std::uint8_t kHeld = 1, kStored = 2;
 
   ProgressiveConfig config_;
   TransferLayout layout_;
-  std::vector<std::uint8_t> held_;
+  std::vector<std::uint8_t> held_;  // per piece: kHeld, kHeld | kStored, or 0
   std::uint32_t held_count_ = 0;
+  std::uint32_t stored_count_ = 0;
   ContainerWalk walk_;
   MediaIndex index_;
   std::size_t walk_points_taken_ = 0;

@@ -36,7 +36,8 @@ double arrive(ProgressivePlayback& p, double start_ms, double mib_per_s, std::ui
   double t = start_ms;
   for (std::uint32_t i = 0; i < count; ++i) {
     t += 1000.0 / mib_per_s;
-    p.on_piece_held(first + i, t);
+    p.on_piece_held(first + i, t);    // verified ...
+    p.on_piece_stored(first + i, t);  // ... and stored at once (storage keeps up)
     if (until && until(p)) break;
   }
   return t;
@@ -275,4 +276,53 @@ TEST_CASE("pieces restored after a reload count as held but not as download rate
   p.on_piece_held(20, 5000);
   CHECK(p.status(5000).rate_bps == 0);
   CHECK_FALSE(p.status(5000).unlocked);
+}
+
+TEST_CASE("the line's percent counts stored pieces, as the transfer's line does; playback uses held ones at once",
+          "[media][progressive]") {
+  auto p = synthetic();
+  // 30 pieces verified at 0.5 MiB/s, of which only the first 20 are stored yet (the writes lag).
+  for (std::uint32_t piece = 0; piece < 30; ++piece) {
+    p.on_piece_held(piece, 2000.0 * (piece + 1));
+    if (piece < 20) p.on_piece_stored(piece, 2000.0 * (piece + 1));
+  }
+  const auto st = p.status(60000);
+  CHECK(st.fraction == Approx(0.30));
+  CHECK(st.stored_fraction == Approx(0.20));
+  // The unlock rule and the horizon count what is verified: 25% is here and playable.
+  CHECK(st.unlocked);
+  CHECK(st.rule == UnlockRule::Fraction);
+  CHECK(p.horizon_s() == Approx(30));
+  CHECK(st.text == "You can start watching — 20% downloaded");
+  // The writes catch up; a stored piece is counted once.
+  for (std::uint32_t piece = 20; piece < 30; ++piece) p.on_piece_stored(piece, 61000);
+  p.on_piece_stored(29, 61000);
+  CHECK(p.status(61000).text == "You can start watching — 30% downloaded");
+  // A stored piece found damaged is neither held nor stored until it is here again.
+  p.on_piece_lost(10);
+  CHECK(p.status(61000).stored_fraction == Approx(0.29));
+  CHECK(p.status(61000).fraction == Approx(0.29));
+  CHECK(p.horizon_s() == Approx(10));
+}
+
+TEST_CASE("a piece the player first hears of as stored (verified before it opened) is held too", "[media][progressive]") {
+  auto p = synthetic();
+  for (std::uint32_t piece = 0; piece < 5; ++piece) p.restore_held(piece);   // stored before the page
+  CHECK(p.status(0).stored_fraction == Approx(0.05));
+  p.on_piece_stored(5, 1000);  // verified while no player listened, stored now
+  CHECK(p.piece_held(5));
+  CHECK(p.piece_stored(5));
+  CHECK(p.horizon_s() == Approx(6));
+  CHECK(p.status(1000).fraction == Approx(0.06));
+  CHECK(p.status(1000).stored_fraction == Approx(0.06));
+  // Restored after being heard of as verified: stored now, held once.
+  p.on_piece_held(6, 2000);
+  p.restore_held(6);
+  CHECK(p.status(2000).fraction == Approx(0.07));
+  CHECK(p.status(2000).stored_fraction == Approx(0.07));
+  // The last, short piece counts its own length; everything stored is 100%.
+  ProgressivePlayback q(10 * kMiB + 1000);
+  for (std::uint32_t piece = 0; piece <= 10; ++piece) q.on_piece_stored(piece, 3000);
+  CHECK(q.status(3000).stored_fraction == Approx(1.0));
+  CHECK(q.status(3000).text == "Everything has arrived — 100%");
 }

@@ -75,6 +75,7 @@ export class WatchSessionsView {
       if (this.waitingFor === session.id) this.open(session, { receiver: driver });
     };
     transfers.onPieceVerified = (id, piece) => { if (this.active?.sessionId === id) this.active.player?.onPieceHeld(piece); };
+    transfers.onPieceStored = (id, piece) => { if (this.active?.sessionId === id) this.active.player?.onPieceStored(piece); };
     this.unwatch = watchUserSessions(db, userId, (sessions) => {
       // A session's name was written by the other person: shown and saved only once the core has
       // sanitized it (control and bidi-override characters, path separators, length).

@@ -64,6 +64,14 @@ export class ProgressivePlayer {
     this.pump();
   }
 
+  // Stored now: the status line's percent counts it (held first, if it was verified before this
+  // player existed).
+  onPieceStored(piece) {
+    if (this.closed) return;
+    this.policy.onPieceStored(piece, this.now());
+    this.pump();
+  }
+
   // One pump at a time; a call during one makes it run once more.
   pump() {
     if (this.closed) return;

@@ -14,9 +14,10 @@ export const WRITER_OPTIONS = { maxBatchPieces: 4, maxDelayMs: 30 };
 export class ReceiverDriver {
   // ledger: the bytes saved by an earlier session of this transfer (a reload), or null.
   // onVerified(piece): a piece passed its SHA-256 check; playback may use it at once (verifiedPiece()
-  // has its bytes while it is being stored, IndexedDB after).
-  constructor({ core, store, manifest, ledger = null, onChange = () => {}, onDone = () => {}, onFatal = () => {}, onReject = () => {}, onVerified = () => {}, now = () => performance.now() }) {
-    Object.assign(this, { core, store, onChange, onDone, onFatal, onReject, onVerified, now });
+  // has its bytes while it is being stored, IndexedDB after). onStored(piece): it is stored now (it
+  // counts in bytesVerified, the transfer's progress, from here on).
+  constructor({ core, store, manifest, ledger = null, onChange = () => {}, onDone = () => {}, onFatal = () => {}, onReject = () => {}, onVerified = () => {}, onStored = () => {}, now = () => performance.now() }) {
+    Object.assign(this, { core, store, onChange, onDone, onFatal, onReject, onVerified, onStored, now });
     this.storing = new Map();  // piece → its verified bytes (a Blob) until IndexedDB has them
     this.transferId = manifest.transferId;
     this.fileSize = manifest.fileSize;
@@ -131,6 +132,7 @@ export class ReceiverDriver {
       this.storing.delete(piece);
       if (this.closed) return;
       this.receiver.onPieceStored(piece, this.now());
+      this.onStored(piece);
       this.drain();
     }, (err) => {
       if (this.closed) return;

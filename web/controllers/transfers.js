@@ -67,6 +67,7 @@ class Transfer {
         onDone: () => this.finish().catch((e) => this.fail(`the file arrived but could not be finished: ${e.message}`)),
         onFatal: (text, error) => this.fail(this.driver.storeError?.message ?? text, error),
         onVerified: (piece) => this.mgr.onPieceVerified(this.session.id, piece),
+        onStored: (piece) => this.mgr.onPieceStored(this.session.id, piece),
       });
       this.mgr.onReceiving(this.session, this.driver);  // the page can start watching while it arrives
     }
@@ -201,15 +202,16 @@ class Transfer {
 export class TransferManager {
   // store: the page's PieceStore, or null when IndexedDB could not be opened (storeError says why):
   // this page can then send files but not receive them.
-  // onReceiving(session, receiverDriver): a download (re)started here; onPieceVerified(sessionId, piece);
+  // onReceiving(session, receiverDriver): a download (re)started here; onPieceVerified(sessionId, piece)
+  // and onPieceStored(sessionId, piece) as the receiver's driver reports them;
   // onFileReady(sessionId): a download finished here (before the machine hears of its file).
   // events: the transfer's events for the sessions' machines (set by SessionController).
   // peerConnection: a host messenger's connection to the partner, tried first (peer-link's openSessionLink).
   // iceServers: an array, or a function returning fresh ones per connection (peer-link's openPeerLink);
   // iceTransportPolicy 'relay' only for tests that must not go direct. names: user id → display name.
   constructor({ core, db, store, storeError = null, userId, iceServers = [], iceTransportPolicy = 'all', peerConnection = null, names = null,
-    onChange = () => {}, onFileReady = () => {}, onError = () => {}, onReceiving = () => {}, onPieceVerified = () => {} }) {
-    Object.assign(this, { core, db, store, userId, iceServers, iceTransportPolicy, peerConnection, names, onChange, onFileReady, onError, onReceiving, onPieceVerified });
+    onChange = () => {}, onFileReady = () => {}, onError = () => {}, onReceiving = () => {}, onPieceVerified = () => {}, onPieceStored = () => {} }) {
+    Object.assign(this, { core, db, store, userId, iceServers, iceTransportPolicy, peerConnection, names, onChange, onFileReady, onError, onReceiving, onPieceVerified, onPieceStored });
     this.noStoreText = `this page cannot store received files — ${storeError?.message ?? 'it has no piece store'}`;
     this.files = new Map();       // sessionId → the File this page sends
     this.transfers = new Map();   // sessionId → Transfer (running, or finished in this page)

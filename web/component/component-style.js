@@ -1,6 +1,8 @@
 // The styles of <watch-together>'s Shadow DOM: isolated from the host page's, themable through
 // CSS custom properties. Layout: the player on top (70 % of the element's height when the host
 // gives it one), the sessions' status and the share control below; one column at a phone's width.
+import { SESSION_LINE_CSS } from './session-line-style.js';
+
 export const COMPONENT_CSS = `
 :host {
   display: block; box-sizing: border-box; height: 100%; overflow: hidden;
@@ -29,19 +31,14 @@ button.accept, button.end, #invite { background: var(--wt-accent, #0b6bcb); colo
 .session { margin: 0.3rem 0; display: flex; flex-wrap: wrap; gap: 0.4rem; align-items: center; }
 .session progress { flex: 1 1 8rem; }
 .session .headline { flex-basis: 100%; font-weight: 600; }
-.session .self-line, .session .peer-line { color: var(--wt-muted-fg, #555); font-size: 0.92em; }
-.session .self-line:not(:empty)::before { content: "You: "; }
-.session .peer-line:not(:empty)::before { content: attr(data-who) ": "; }
 .transfer { display: flex; flex-wrap: wrap; gap: 0.4rem; align-items: center; width: 100%; }
 .transfer-progress, .mono { font-family: ui-monospace, monospace; font-size: 0.9em; overflow-wrap: anywhere; }
-.transfer-status[data-phase="storage-full"], .refused { color: #a15c00; font-weight: 600; }
-.link-type { color: var(--wt-muted-fg, #555); }
-.link-type:not(:empty)::before { content: "• "; }
 .check-box { border: 1px solid #d8a000; border-radius: 6px; padding: 0.4rem; width: 100%; }
 #invite-form { display: flex; flex-wrap: wrap; gap: 0.4rem; align-items: center; padding: 0.4rem 0.6rem; border-top: 1px solid var(--wt-muted, #ddd); }
 #invite-form #mode { display: none; }
 .settings summary { display: inline-block; }
 .error { color: #b00020; margin: 0.3rem 0.6rem; }
+${SESSION_LINE_CSS}
 @media (max-width: 480px) {
   #player-box { flex-basis: auto; }
   .session button { flex: 1 1 auto; }

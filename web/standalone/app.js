@@ -5,8 +5,10 @@ import { announcePresence, connectDatabase, loadDatabaseConfig, watchConnection,
 import { openPieceStore } from '../adapters/piece-store.js';
 import { TransferManager } from '../controllers/transfers.js';
 import { WatchSessionsView } from '../component/watch-sessions-view.js';
+import { SESSION_LINE_CSS } from '../component/session-line-style.js';
 
 const $ = (id) => document.getElementById(id);
+document.head.append(Object.assign(document.createElement('style'), { textContent: SESSION_LINE_CSS }));
 
 // The page server's ICE servers (tools/ice-config.mjs); time-limited ones are asked for afresh for
 // every connection.

@@ -131,8 +131,8 @@ export class ReceiverDriver {
     this.writer.write(piece, bytes).then(() => {
       this.storing.delete(piece);
       if (this.closed) return;
-      this.receiver.onPieceStored(piece, this.now());
-      this.onStored(piece);
+      // Told on only if the core counted it (it refuses a piece it no longer waits for).
+      if (this.receiver.onPieceStored(piece, this.now()) === '') this.onStored(piece);
       this.drain();
     }, (err) => {
       if (this.closed) return;

@@ -45,15 +45,17 @@ export async function instrument(page, { corruptChunk = 0, dropManifests = 0 } =
     let chunks = 0;
     window.__corrupted = 0;
     window.__droppedManifests = 0;
+    // Frame header: magic 0x57, version, type (1 = Manifest, 4 = Chunk), …; payload after 16 bytes.
+    // The frame type of what the page sends, or -1 for anything that is not one of our frames.
+    const frameType = (data) => (data instanceof Uint8Array && data[0] === 0x57 ? data[2] : -1);
     const send = RTCDataChannel.prototype.send;
     RTCDataChannel.prototype.send = function (data) {
-      // Type 1 = Manifest.
-      if (window.__droppedManifests < drops && data instanceof Uint8Array && data[0] === 0x57 && data[2] === 1) {
+      const type = frameType(data);
+      if (type === 1 && window.__droppedManifests < drops) {
         window.__droppedManifests += 1;
         return undefined;
       }
-      // Frame header: magic 0x57, version, type (4 = Chunk), …; payload after 16 bytes.
-      if (nth && data instanceof Uint8Array && data[0] === 0x57 && data[2] === 4 && ++chunks === nth) {
+      if (nth && type === 4 && ++chunks === nth) {
         const copy = data.slice();
         copy[16 + 1000] ^= 0xff;
         window.__corrupted += 1;

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { browserName, launchOther, openAs, reopen } from './support/pages.mjs';
 import {
   MiB, arrivedTwice, gateReads, instrument, interruptions, makeFile, readGate, recordArrivals, savedSha256,
-  sendFile, session, setReadLimit, setUploadLimit, sha256sum, transferView, waitReady,
+  sendFile, session, setReadLimit, setUploadLimit, sha256sum, storedLedgerPieces, transferView, waitReady,
 } from './support/transfer-helpers.mjs';
 
 let dir, small, large, smallSum, largeSum;
@@ -164,11 +164,7 @@ test('the receiver reloads mid-way and the transfer resumes from its stored piec
   // The pieces Bob's stored ledger counts (the record a reload resumes from), read just before the
   // reload while data still flows: any committed after this read are kept too, so the check below
   // holds however the reload falls between pieces.
-  const stored = await p.bob.page.evaluate(async ([sid, bytes]) => {
-    const { core, store } = window.wtTransfers;
-    const ledger = new core.StoredLedger(sid, bytes, (await store.getTransfer(sid))?.ledger ?? null);
-    try { return [...Array(ledger.pieceCount()).keys()].filter((piece) => ledger.has(piece)); } finally { ledger.delete(); }
-  }, [id, size]);
+  const stored = await storedLedgerPieces(p.bob.page, id, size);
   const bob = await reopen(p.bob, p.bobId);
   await waitReady(bob, id);
   const [cut, ...more] = interruptions(p.arrived);

@@ -143,6 +143,14 @@ export function interruptions(arrivals) {
 // Cuts every live peer connection of the page, as a network failure would.
 export const cutConnection = (page) => page.evaluate(() => window.__wtCut());
 
+// The pieces the page's stored ledger counts as held (the record a reload resumes from), read with
+// the core's StoredLedger; [] when there is no record or ledger.
+export const storedLedgerPieces = (page, transferId, fileSize) => page.evaluate(async ([sid, bytes]) => {
+  const { core, store } = window.wtTransfers;
+  const ledger = new core.StoredLedger(sid, bytes, (await store.getTransfer(sid))?.ledger ?? null);
+  try { return [...Array(ledger.pieceCount()).keys()].filter((piece) => ledger.has(piece)); } finally { ledger.delete(); }
+}, [transferId, fileSize]);
+
 // Holds the page's reads of a File at or beyond a byte offset: every Blob.slice(start) remembers its
 // start, and arrayBuffer() on a slice starting at or after the gate's limit waits until the limit
 // moves past it (setReadLimit). A sender can send only what it has read, so with its reads held it

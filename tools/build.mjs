@@ -1,9 +1,11 @@
-// Builds what is missing or out of date: the native core + tests, the wasm core (ES module + .wasm)
-// and the browser bundle. `node tools/build.mjs [--native] [--wasm] [--web] [--sanitize]`
-// (default: the first three; --sanitize, the tests' AddressSanitizer + UBSan and fuzz build, is npm test's).
+// Builds what is missing or out of date: the wasm core (ES module + .wasm) and the browser bundle,
+// which is the app `npm start` serves, and for the tests the native core + Catch2 tests, the same
+// tests as wasm, and the AddressSanitizer + UBSan and fuzz build.
+// `node tools/build.mjs` (the app) or `node tools/build.mjs [--native] [--wasm] [--web] [--sanitize]`
+// (--native and --sanitize build the tests, and --wasm then builds the wasm tests too).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ROOT, SetupError, ensureNpmDependencies, ensureSystemPackages, checkNode, withSetupErrors } from './setup.mjs';
 
@@ -17,21 +19,52 @@ function run(cmd, args, env = process.env) {
   if (r.status !== 0) throw new SetupError(`build step failed: ${cmd} ${args.join(' ')}`);
 }
 
-export function buildNative() {
-  const dir = join(BUILD, 'native');
-  if (!existsSync(join(dir, 'CMakeCache.txt'))) run('cmake', ['-S', '.', '-B', dir, '-DCMAKE_BUILD_TYPE=Release']);
-  run('cmake', ['--build', dir, '-j2']);
+// A build folder counts as configured only after a configure with these arguments has finished: the
+// marker below is written once cmake succeeds, never before. A configure that failed or was
+// interrupted leaves a CMakeCache.txt (and maybe no Makefile) but no marker, so the next command
+// starts that folder's configure afresh (cache and CMakeFiles/ removed, as `cmake --fresh` does)
+// instead of building from a half-made tree. `accepted`: argument lists any of which will do, the
+// first being the one to configure with.
+const CONFIGURED = '.wt-configured';
+
+export function configure(dir, accepted, runCmake) {
+  const marker = join(dir, CONFIGURED);
+  const made = existsSync(marker) && existsSync(join(dir, 'Makefile')) ? readFileSync(marker, 'utf8') : null;
+  if (made !== null && accepted.some((args) => JSON.stringify(args) === made)) return;
+  if (made === null && existsSync(join(dir, 'CMakeCache.txt'))) {
+    console.log(`[build] ${relative(ROOT, dir)}: the last configure did not finish; configuring afresh`);
+    rmSync(join(dir, 'CMakeCache.txt'), { force: true });
+    rmSync(join(dir, 'CMakeFiles'), { recursive: true, force: true });
+  }
+  rmSync(marker, { force: true });
+  runCmake(accepted[0]);
+  writeFileSync(marker, JSON.stringify(accepted[0]));
 }
 
-export function buildWasm() {
+// The native core and its Catch2 tests (and the sync simulator the bench runs): npm test's.
+export function configureNative() {
+  const dir = join(BUILD, 'native');
+  configure(dir, [['-DCMAKE_BUILD_TYPE=Release', '-DWT_TESTS=ON']],
+    (args) => run('cmake', ['-S', '.', '-B', dir, ...args]));
+  return dir;
+}
+
+export function buildNative() {
+  run('cmake', ['--build', configureNative(), '-j2']);
+}
+
+// The wasm core the pages load (build/wasm/watch_core.{mjs,wasm}); with tests, also the Catch2 tests
+// as wasm. The app's build (tests: false) needs neither Catch2 nor ffmpeg and builds only the core
+// module; a folder already configured with the tests serves it as well.
+export function buildWasm({ tests = true } = {}) {
   const dir = join(BUILD, 'wasm');
-  if (!existsSync(join(dir, 'CMakeCache.txt'))) {
-    // Trap 2 and 3: emcmake's default emulator flag is rejected by Node 20, and 3.1.6 cannot fetch
-    // its .wasm from a file path under Node >= 18.
-    run('emcmake', ['cmake', '-S', '.', '-B', dir, '-DCMAKE_BUILD_TYPE=Release',
-      '-DCMAKE_CROSSCOMPILING_EMULATOR=/usr/bin/node;--no-experimental-fetch'], EM_ENV);
-  }
-  run('cmake', ['--build', dir, '-j2'], EM_ENV);
+  // Traps 2 and 3: emcmake's default emulator flag is rejected by Node 20, and 3.1.6 cannot fetch
+  // its .wasm from a file path under Node >= 18.
+  const base = ['-DCMAKE_BUILD_TYPE=Release', '-DCMAKE_CROSSCOMPILING_EMULATOR=/usr/bin/node;--no-experimental-fetch'];
+  const withTests = [...base, '-DWT_TESTS=ON'];
+  configure(dir, tests ? [withTests] : [[...base, '-DWT_TESTS=OFF'], withTests],
+    (args) => run('emcmake', ['cmake', '-S', '.', '-B', dir, ...args], EM_ENV));
+  run('cmake', ['--build', dir, '-j2', ...(tests ? [] : ['--target', 'watch_core'])], EM_ENV);
 }
 
 // Hostile bytes, for npm test: the core and the Catch2 tests with AddressSanitizer + UBSan, and the
@@ -39,9 +72,8 @@ export function buildWasm() {
 // clang-14 (libFuzzer needs clang). -O2 -g: fast enough to fuzz, with line numbers in reports.
 export function buildSanitize() {
   const dir = join(BUILD, 'sanitize');
-  if (!existsSync(join(dir, 'CMakeCache.txt'))) {
-    run('cmake', ['-S', '.', '-B', dir, '-DCMAKE_BUILD_TYPE=RelWithDebInfo', '-DCMAKE_CXX_COMPILER=clang++-14', '-DWT_FUZZ=ON']);
-  }
+  configure(dir, [['-DCMAKE_BUILD_TYPE=RelWithDebInfo', '-DCMAKE_CXX_COMPILER=clang++-14', '-DWT_FUZZ=ON']],
+    (args) => run('cmake', ['-S', '.', '-B', dir, ...args]));
   run('cmake', ['--build', dir, '-j2']);
 }
 
@@ -71,20 +103,22 @@ export async function buildWeb() {
   });
 }
 
-export async function buildAll({ native = true, wasm = true, web = true, sanitize = false } = {}) {
+// npm start's build is the app (tests: false): the wasm core and the page bundle, with only the
+// build's Debian packages. npm test and npm run bench build with the tests (tests: true).
+export async function buildAll({ native = true, wasm = true, web = true, sanitize = false, tests = native || sanitize } = {}) {
   checkNode();
-  ensureSystemPackages(sanitize ? ['build', 'test'] : ['build']);  // clang-14's sanitizers: a test need
+  ensureSystemPackages(tests ? ['build', 'test'] : ['build']);
   ensureNpmDependencies();
   if (native) buildNative();
-  if (wasm) buildWasm();
+  if (wasm) buildWasm({ tests });
   if (web) await buildWeb();
   if (sanitize) buildSanitize();
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const args = new Set(process.argv.slice(2));
   const some = args.has('--native') || args.has('--wasm') || args.has('--web') || args.has('--sanitize');
   await withSetupErrors(() => buildAll(some
     ? { native: args.has('--native'), wasm: args.has('--wasm'), web: args.has('--web'), sanitize: args.has('--sanitize') }
-    : {}));
+    : { native: false }));
 }

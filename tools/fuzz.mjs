@@ -88,7 +88,7 @@ export async function runFuzz({ seconds = Number(process.env.WT_FUZZ_SECONDS) ||
   return results;
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const argv = process.argv.slice(2);
   const at = argv.indexOf('--seconds');
   const seconds = at >= 0 ? Number(argv.splice(at, 2)[1]) : undefined;

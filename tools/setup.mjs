@@ -149,7 +149,7 @@ export async function withSetupErrors(fn) {
 }
 
 // `node tools/setup.mjs [build] [test]`: only the system packages (what the set-up test drives).
-if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const jobs = process.argv.slice(2);
   await withSetupErrors(() => ensureSystemPackages(jobs.length ? jobs : ['build', 'test']));
 }

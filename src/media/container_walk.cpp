@@ -153,6 +153,17 @@ const char* webm_name(std::uint32_t id) {
 
 }  // namespace
 
+const char* container_format_name(ContainerFormat f) {
+  switch (f) {
+    case ContainerFormat::Mp4: return "mp4";
+    case ContainerFormat::WebM: return "webm";
+    case ContainerFormat::Matroska: return "matroska";
+    case ContainerFormat::Mov: return "mov";
+    case ContainerFormat::MpegTs: return "mpegts";
+    default: return "unknown";
+  }
+}
+
 ContainerWalk::ContainerWalk(std::uint64_t file_size) : size_(file_size) {
   if (size_ == 0) {
     done_ = true;

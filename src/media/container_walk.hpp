@@ -26,7 +26,10 @@
 
 namespace wt {
 
-enum class ContainerFormat : std::uint8_t { Unknown = 0, Mp4 = 1, WebM = 2 };
+// Mp4: ISO BMFF with an MP4 brand; Mov: QuickTime (ftyp 'qt  ', or no ftyp); WebM / Matroska: EBML
+// with that DocType; MpegTs: 188-byte transport packets (or 192-byte M2TS ones).
+enum class ContainerFormat : std::uint8_t { Unknown = 0, Mp4 = 1, WebM = 2, Matroska = 3, Mov = 4, MpegTs = 5 };
+const char* container_format_name(ContainerFormat f);  // "unknown", "mp4", "webm", "matroska", "mov", "mpegts"
 
 struct ContainerBox {
   std::string type;          // 4 characters for MP4 ("moov"); a name for WebM ("Cluster")

@@ -1,9 +1,11 @@
 // A movie's index: points where playback can start (sync samples / keyframes, fragments, clusters)
-// as media time <-> byte offset of their data. Fed from what the demuxer reports (mp4box.js's
-// sample table) or what the container walk found (fMP4 fragments, WebM clusters and cues).
+// as media time <-> byte offset of their data. Fed from what the container walk found (MP4/MOV
+// sample tables, fMP4 fragments, WebM/Matroska clusters and cues, an MPEG-TS's estimates) or what a
+// demuxer reports.
 //
-// Compact: 16 bytes a point. The glue feeds keyframes plus at most a point every half second, so a
-// 3-hour movie is ~22,000 points (350 KB), whatever its frame rate.
+// Compact: 24 bytes a point. Keyframes (at most one every quarter second from a sample table) plus
+// at most a point every half second: a 3-hour movie is ~22,000 to ~43,000 points (about 1 MB),
+// whatever its frame rate.
 #pragma once
 
 #include <cstddef>

@@ -96,8 +96,10 @@ bool ProgressivePlayback::feed_container(std::uint64_t offset, const std::uint8_
                                          double now_ms) {
   if (!walk_.feed(offset, data, len)) return false;
   const auto& found = walk_.points();
-  for (; walk_points_taken_ < found.size(); ++walk_points_taken_)
-    index_.add(found[walk_points_taken_].time_s, found[walk_points_taken_].offset);
+  for (; walk_points_taken_ < found.size(); ++walk_points_taken_) {
+    const ContainerPoint& p = found[walk_points_taken_];
+    index_.add(p.time_s, p.offset, p.keyframe);
+  }
   evaluate(now_ms);
   return true;
 }
@@ -133,10 +135,13 @@ double ProgressivePlayback::next_deadline() const {
 double ProgressivePlayback::duration_s() const { return duration_s_ > 0 ? duration_s_ : walk_.duration_s(); }
 
 bool ProgressivePlayback::index_ready() const {
-  if (index_complete_) return true;
-  // A WebM needs no demuxer: once the walk is past the head (Info, Tracks) and at the first
-  // cluster, the container's own clusters index it.
-  return walk_.format() == ContainerFormat::WebM && walk_.media_start() > 0 && !index_.empty();
+  // The walk's own index is whole: an MP4/MOV's sample tables once its moov is read, a TS's
+  // estimates once its duration is known. (The glue's set_index_complete after its demuxer read the
+  // moov changes nothing then.)
+  if (index_complete_ || walk_.points_complete()) return true;
+  // A WebM/Matroska needs no demuxer: once the walk is past the head (Info, Tracks) and at the
+  // first cluster, the container's own clusters index it.
+  return is_ebml(walk_.format()) && walk_.media_start() > 0 && !index_.empty();
 }
 
 double ProgressivePlayback::horizon_s() const {
@@ -151,9 +156,11 @@ double ProgressivePlayback::horizon_s() const {
   // The data for [t_k, t_k+1) lies below the next point's offset (interleaved tracks).
   while (k + 1 < pts.size() && pts[k + 1].offset >= start && pts[k + 1].offset <= end) ++k;
   if (k + 1 == pts.size()) {
-    // After the last point: its media runs to the end of the media data (before an index at the end).
+    // After the last point: its media runs to the end of the media data (before an index at the
+    // end; a TS's tail is media).
     const ByteRange idx = walk_.index_range();
-    const std::uint64_t media_end = idx.length && idx.offset > pts[k].offset ? idx.offset : layout_.file_size();
+    const bool index_apart = walk_.format() != ContainerFormat::MpegTs && idx.length && idx.offset > pts[k].offset;
+    const std::uint64_t media_end = index_apart ? idx.offset : layout_.file_size();
     if (end >= media_end && duration > 0) return duration;
   }
   return std::max(position_s_, pts[k].time_s);
@@ -218,19 +225,43 @@ void ProgressivePlayback::evaluate(double now_ms) {
   unlocked_at_fraction_ = fraction;
 }
 
+void ProgressivePlayback::request_range(std::uint64_t offset, std::uint64_t length, double now_ms) {
+  if (offset >= layout_.file_size() || length == 0) return clear_request(now_ms);
+  request_ = {offset, std::min(length, layout_.file_size() - offset)};
+  now_ms_ = std::max(now_ms_, now_ms);
+  update_plan(now_ms_);
+}
+
+void ProgressivePlayback::clear_request(double now_ms) {
+  request_ = {};
+  now_ms_ = std::max(now_ms_, now_ms);
+  update_plan(now_ms_);
+}
+
+// The pieces of [offset, offset + length) not held yet, from the first to the last of them.
+PieceRange ProgressivePlayback::missing_pieces(ByteRange r) const {
+  if (!r.length || r.offset >= layout_.file_size()) return {};
+  const std::uint32_t first = layout_.piece_at(r.offset);
+  const std::uint32_t last = layout_.piece_at(std::min(r.offset + r.length, layout_.file_size()) - 1);
+  std::uint32_t a = first, b = last + 1;
+  while (a < b && held_[a]) ++a;
+  while (b > a && held_[b - 1]) --b;
+  return a < b ? PieceRange{a, b - a} : PieceRange{};
+}
+
 void ProgressivePlayback::update_plan(double now_ms) {
   FetchPlan next = plan_;
   next.urgent = {};
-  // Index first: what an MP4's walk needs before its moov is read (the box after the mdat, then
-  // the moov itself), or a WebM's Cues once the SeekHead said where they are.
+  // Index first: what an MP4/MOV's walk needs before its moov is read (the box after the mdat,
+  // then the moov itself), a WebM's Cues once the SeekHead said where they are, a TS's tail.
   ByteRange need;
-  if (walk_.format() == ContainerFormat::Mp4 && !walk_.index_read() && !walk_.done()) need = walk_.wanted();
+  if (is_iso_bmff(walk_.format()) && !walk_.index_read() && !walk_.done()) need = walk_.wanted();
   else if (!walk_.index_read() && !walk_.done()) need = walk_.index_range();
-  if (need.length && !range_held(need.offset, need.length)) {
-    const std::uint32_t first = layout_.piece_at(need.offset);
-    const std::uint32_t last = layout_.piece_at(std::min(need.offset + need.length, layout_.file_size()) - 1);
-    next.urgent = {first, last - first + 1};
-  }
+  next.urgent = missing_pieces(need);
+  urgent_is_index_ = next.urgent.count > 0;
+  // Then what the demuxer is waiting for; a request is done with once its bytes are all here.
+  if (request_.length && range_held(request_.offset, request_.length)) request_ = {};
+  if (!urgent_is_index_) next.urgent = missing_pieces(request_);
   // From the playhead's keyframe on (the scheduler skips what is held); a playhead in held data
   // moves nothing that matters, and a new piece only when the playhead's piece changes.
   const std::uint64_t from = index_.empty() ? 0 : index_.offset_for(position_s_);
@@ -263,7 +294,7 @@ ProgressiveStatus ProgressivePlayback::status(double now_ms) const {
   s.gain = gain(now_ms);
   s.playable = playable_;
   const bool done = complete();
-  s.index_needed = !done && playable_ && plan_.urgent.count > 0;
+  s.index_needed = !done && playable_ && urgent_is_index_;
   s.stalled_for_ms = done || last_progress_ms_ < 0 ? 0 : std::max(0.0, now_ms - last_progress_ms_);
   s.stalled = !done && s.stalled_for_ms >= config_.stall_notice_ms;
   // The transfer's line counts stored pieces; this one says the same number. (Held ones, verified

@@ -5,8 +5,10 @@
 //        on_piece_stored(piece)    ... and is now stored; restore_held(piece) for every piece
 //                                  restored from the ledger after a reload
 //        feed_container(...)       bytes the container walk asked for (wanted()), from held pieces
-//        add_index_point(...)      the demuxer's sync samples (MP4 sample table), then
+//        add_index_point(...)      a demuxer's points (the walk finds its own: MP4/MOV sample
+//                                  tables, fragments, clusters, cues, TS estimates), then
 //        set_index_complete(), set_duration(...)
+//        request_range(...)        the demuxer waits for bytes that have not arrived (clear_request)
 //        set_playable(bool)        whether this browser can play the file progressively (MSE and
 //                                  the codecs); false: it plays only once it has fully arrived
 //        set_position(now, pos)    the playhead (or where a seek is going)
@@ -17,9 +19,11 @@
 //        status(now)               locked/unlocked and why, stall notice, a line for people
 //
 // Rules
-//   - Index first: an MP4 whose moov sits after its mdat cannot play a frame until the moov has
-//     arrived, so its pieces are fetched before anything else; a WebM's Cues (found through its
-//     SeekHead) likewise, since seeking needs them.
+//   - Index first: an MP4/MOV whose moov sits after its mdat cannot play a frame until the moov has
+//     arrived, so its pieces are fetched before anything else; a WebM/Matroska's Cues (found through
+//     its SeekHead) likewise, since seeking needs them, and an MPEG-TS's tail (its duration, from
+//     which its points are estimated).
+//   - Then a demand read: the bytes a demuxer (the remux worker) is waiting for, until they are held.
 //   - Play unlocks (once, then stays unlocked; the sync core pauses the group if the download falls
 //     behind) when the index is in and enough is playable ahead of the playhead (min_ahead_s, or
 //     to the end; fast_min_ahead_s when the download gains media fast_gain times as fast as
@@ -73,7 +77,7 @@ enum class UnlockRule : std::uint8_t { None = 0, Fraction = 1, Adaptive = 2, Com
 const char* unlock_rule_name(UnlockRule r);
 
 struct FetchPlan {
-  PieceRange urgent;          // fetch these first (the index); count 0: none
+  PieceRange urgent;          // fetch these first (the index, else a demand read); count 0: none
   std::uint64_t from_byte = 0;  // then sequentially from here
   std::uint32_t window_pieces = 0;  // pieces in flight at most
   std::uint32_t generation = 0;  // changes whenever the plan does
@@ -117,6 +121,11 @@ class ProgressivePlayback {
   bool feed_container(std::uint64_t offset, const std::uint8_t* data, std::size_t len, double now_ms);
 
   void add_index_point(double time_s, std::uint64_t offset, bool keyframe = true) { index_.add(time_s, offset, keyframe); }
+  // A demuxer's read of bytes not held yet: its missing pieces become urgent (after the index) until
+  // they are all held, then the request is dropped. One at a time: a new one replaces the last.
+  void request_range(std::uint64_t offset, std::uint64_t length, double now_ms);
+  void clear_request(double now_ms);
+  ByteRange request() const { return request_; }
   void set_index_complete(double now_ms);
   void set_duration(double duration_s);
   void set_playable(bool playable, double now_ms);
@@ -146,6 +155,7 @@ class ProgressivePlayback {
   void record_rate(double now_ms);
   double rate_bps(double now_ms) const;
   bool will_not_catch_up(double now_ms, double ahead_s) const;
+  PieceRange missing_pieces(ByteRange r) const;
   double gain(double now_ms) const;
   double min_ahead(double now_ms) const;
   std::uint64_t bytes_held() const;
@@ -168,6 +178,8 @@ class ProgressivePlayback {
   UnlockRule rule_ = UnlockRule::None;
   double unlocked_at_fraction_ = 0;
   FetchPlan plan_;
+  bool urgent_is_index_ = false;
+  ByteRange request_;
   std::deque<std::pair<double, std::uint64_t>> rate_samples_;  // (now, bytes held)
   double last_progress_ms_ = -1;  // when a piece last arrived (-1: before the first input)
   double now_ms_ = 0;

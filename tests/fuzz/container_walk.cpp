@@ -6,9 +6,11 @@
 // moves on (the glue loops on wanted(): asking again and again for what it was given would never
 // end; one repeat is allowed, see below);
 // a feed that does not cover what it wants is refused and changes nothing; what it learns lies
-// inside the file (boxes, index, points, media start) and its times are finite; and it learns the
-// same whatever the read size (a second walk fed exactly what it asks for), so that every viewer
-// of a file builds the same index.
+// inside the file (boxes, index, points, media start) and its times are finite, its tracks and
+// points are bounded (64 tracks, strings of 128 bytes, kMaxPoints); and it learns the same whatever
+// the read size (a second walk fed exactly what it asks for), so that every viewer of a file builds
+// the same index and sees the same tracks. Afterwards a demand read (request_range) from the input
+// is urgent only while some of its pieces are missing.
 #include <algorithm>
 #include <cmath>
 #include <vector>
@@ -28,8 +30,13 @@ void check_learnt(const wt::ContainerWalk& w, std::uint64_t size) {
     FUZZ_CHECK(p.offset < size);
     FUZZ_CHECK(std::isfinite(p.time_s) && p.time_s >= 0);
   }
+  FUZZ_CHECK(w.points().size() <= wt::ContainerWalk::kMaxPoints);
   FUZZ_CHECK(w.media_start() <= size);
   FUZZ_CHECK(std::isfinite(w.duration_s()) && w.duration_s() >= 0);
+  FUZZ_CHECK(w.tracks().size() <= wt::ContainerWalk::kMaxTracks);
+  FUZZ_CHECK(w.tracks_known() || w.tracks().empty());
+  for (const wt::MediaTrack& t : w.tracks())
+    FUZZ_CHECK(t.name.size() <= 128 && t.codec_id.size() <= 128 && t.language.size() <= 128);
 }
 
 void walk_exactly(wt::ContainerWalk& w, const std::uint8_t* file) {
@@ -50,7 +57,10 @@ void check_same(const wt::ContainerWalk& a, const wt::ContainerWalk& b) {
                a.boxes()[i].size == b.boxes()[i].size);
   FUZZ_CHECK(a.points().size() == b.points().size());
   for (std::size_t i = 0; i < a.points().size(); ++i)
-    FUZZ_CHECK(a.points()[i].time_s == b.points()[i].time_s && a.points()[i].offset == b.points()[i].offset);
+    FUZZ_CHECK(a.points()[i].time_s == b.points()[i].time_s && a.points()[i].offset == b.points()[i].offset &&
+               a.points()[i].keyframe == b.points()[i].keyframe);
+  FUZZ_CHECK(a.points_complete() == b.points_complete());
+  FUZZ_CHECK(a.tracks_known() == b.tracks_known() && a.tracks() == b.tracks());
   FUZZ_CHECK(a.index_range() == b.index_range() && a.index_read() == b.index_read() &&
              a.index_at_end() == b.index_at_end());
   FUZZ_CHECK(a.duration_s() == b.duration_s() && a.media_start() == b.media_start());
@@ -99,9 +109,20 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   walk_exactly(exact, file);
   check_same(walk, exact);
 
-  // What the player does with it next: every piece arrives, the playhead moves.
+  // What the player does with it next: a demuxer waits for some bytes (a range the input picks),
+  // every piece arrives, the playhead moves.
   const std::uint32_t pieces = wt::TransferLayout(file_size).piece_count();
+  if (file_size > 9) {
+    const std::uint64_t at =
+        std::uint64_t(file[1]) << 24 | std::uint64_t(file[2]) << 16 | std::uint64_t(file[3]) << 8 | file[4];
+    const std::uint64_t len = std::uint64_t(file[5]) << 16 | std::uint64_t(file[6]) << 8 | file[7];
+    pp.request_range(file[0] & 1 ? at : at % file_size, len, now);  // sometimes past the end
+  }
+  const wt::PieceRange urgent = pp.fetch_plan().urgent;
+  FUZZ_CHECK(urgent.count <= pieces && urgent.first <= pieces - urgent.count);
+  if (urgent.count) FUZZ_CHECK(!pp.piece_held(urgent.first) && !pp.piece_held(urgent.first + urgent.count - 1));
   for (std::uint32_t p = 0; p < pieces; ++p) pp.on_piece_held(p, now += 100);
+  FUZZ_CHECK(pp.request().length == 0 && pp.fetch_plan().urgent.count == 0);
   pp.set_position(now, walk.duration_s() / 2);
   const wt::ProgressiveStatus st = pp.status(now);
   FUZZ_CHECK(!std::isnan(st.horizon_s) && !std::isnan(st.fraction));

@@ -326,3 +326,193 @@ TEST_CASE("a piece the player first hears of as stored (verified before it opene
   CHECK(q.status(3000).stored_fraction == Approx(1.0));
   CHECK(q.status(3000).text == "Everything has arrived — 100%");
 }
+
+// ---- the walk's own index, per format; demand reads ----
+
+namespace {
+
+// What the glue does with held pieces: feeds the walk what it wants while those bytes are held
+// (from where it wants them to the end of that piece, at least what it wants).
+void feed_walk(ProgressivePlayback& p, const std::vector<std::uint8_t>& file, double now) {
+  for (int guard = 0; guard < 10000; ++guard) {
+    const wt::ByteRange want = p.container_wanted();
+    if (want.length == 0 || !p.range_held(want.offset, want.length)) return;
+    const std::uint64_t piece_end = (want.offset / wt::kPieceSize + 1) * wt::kPieceSize;
+    const std::uint64_t end = std::min<std::uint64_t>(file.size(), std::max(want.offset + want.length, piece_end));
+    const std::vector<std::uint8_t> bytes(file.begin() + long(want.offset), file.begin() + long(end));
+    REQUIRE(p.feed_container(want.offset, bytes.data(), bytes.size(), now));
+  }
+}
+
+void hold(ProgressivePlayback& p, const std::vector<std::uint8_t>& file, std::uint32_t piece, double now) {
+  p.on_piece_held(piece, now);
+  feed_walk(p, file, now);
+}
+
+std::uint32_t last_piece(const std::vector<std::uint8_t>& file) {
+  return std::uint32_t((file.size() - 1) / wt::kPieceSize);
+}
+
+// An MP4/MOV fixture whose mdat is grown by `grow` zero bytes (before the moov at its end), so that
+// the moov lands in a later piece than the media's start.
+std::vector<std::uint8_t> grow_mdat(const std::string& name, std::uint64_t grow) {
+  const auto file = wt_test::fixture(name);
+  wt::ContainerWalk w(file.size());
+  w.feed(0, file.data(), file.size());
+  while (!w.done() && w.wanted().length) {
+    const wt::ByteRange r = w.wanted();
+    REQUIRE(w.feed(r.offset, file.data() + r.offset, std::size_t(file.size() - r.offset)));
+  }
+  const wt::ByteRange moov = w.index_range();
+  REQUIRE(w.index_at_end());
+  std::uint64_t mdat_at = 0;
+  for (const auto& b : w.boxes())
+    if (b.type == "mdat") mdat_at = b.offset;
+  std::vector<std::uint8_t> big(file.begin(), file.begin() + std::ptrdiff_t(moov.offset));
+  big.resize(big.size() + grow, 0);
+  const std::uint64_t mdat_size = moov.offset - mdat_at + grow;
+  for (int i = 0; i < 4; ++i) big[mdat_at + std::size_t(i)] = std::uint8_t(mdat_size >> (24 - 8 * i));
+  big.insert(big.end(), file.begin() + std::ptrdiff_t(moov.offset), file.end());
+  return big;
+}
+
+}  // namespace
+
+TEST_CASE("an MP4's index is ready once the walk has read its moov: no demuxer needed, the glue's points change "
+          "nothing",
+          "[media][progressive]") {
+  const auto file = wt_test::fixture("faststart.mp4");
+  ProgressivePlayback p(file.size());
+  CHECK_FALSE(p.index_ready());
+  hold(p, file, 0, 10);
+  REQUIRE(p.walk().index_read());
+  CHECK(p.index_ready());
+  CHECK(p.index().size() == p.walk().points().size());
+  // The keyframes and the half-second points from the sample table, as IndexPoints.
+  std::size_t keys = 0;
+  for (const auto& pt : p.index().points()) keys += pt.keyframe;
+  CHECK(keys == wt_test::fixture_keyframes("faststart.mp4").size());
+  // What the glue still does after its own demuxer parsed the moov: the same points, then "complete".
+  const auto before = p.index().points();
+  for (const auto& pt : p.walk().points()) p.add_index_point(pt.time_s, pt.offset, pt.keyframe);
+  p.set_index_complete(20);
+  CHECK(p.index().points() == before);
+  CHECK(p.status(20).unlocked);  // the whole file is one piece: complete
+}
+
+TEST_CASE("a MOV whose moov is at the end: the moov's piece first, then its sample table indexes it",
+          "[media][progressive]") {
+  const auto big = grow_mdat("camera.mov", 20 * kMiB);
+  const std::uint32_t last = last_piece(big);
+  ProgressivePlayback p(big.size());
+  hold(p, big, 0, 10);
+  CHECK(p.walk().format() == wt::ContainerFormat::Mov);
+  CHECK_FALSE(p.index_ready());
+  CHECK(p.fetch_plan().urgent.first == last);
+  CHECK(p.fetch_plan().urgent.count == 1);
+  CHECK(p.status(10).index_needed);
+  hold(p, big, last, 20);
+  CHECK(p.walk().index_read());
+  CHECK(p.fetch_plan().urgent.count == 0);
+  CHECK(p.index_ready());
+  CHECK(p.walk().tracks_known());
+  // The keyframes sit in the first piece (the growth is at the mdat's end): 4 s playable from 0.
+  CHECK(p.horizon_s() > 3);
+}
+
+TEST_CASE("Matroska with its Cues at the end: the Cues' piece first", "[media][progressive]") {
+  const auto file = wt_test::fixture("noisy.mkv");
+  REQUIRE(file.size() > wt::kPieceSize);
+  ProgressivePlayback p(file.size());
+  hold(p, file, 0, 10);
+  CHECK(p.walk().format() == wt::ContainerFormat::Matroska);
+  CHECK(p.walk().tracks_known());  // the Tracks came before the detour to the Cues
+  const wt::ByteRange cues = p.walk().index_range();
+  REQUIRE(cues.offset >= wt::kPieceSize);
+  CHECK(p.fetch_plan().urgent.first == 1);
+  CHECK(p.status(10).index_needed);
+  hold(p, file, 1, 20);
+  CHECK(p.walk().index_read());
+  CHECK(p.fetch_plan().urgent.count == 0);
+  CHECK(p.index_ready());
+}
+
+TEST_CASE("a transport stream's tail is fetched first; with it, its points are estimated and play can unlock",
+          "[media][progressive]") {
+  // The fixture with 6 MiB of null packets after its first 64 KiB: seven pieces, its end in the last.
+  const auto small = wt_test::fixture("stream.ts");
+  const std::size_t split = 348 * 188;
+  std::vector<std::uint8_t> file(small.begin(), small.begin() + split);
+  const auto null = [] {
+    std::vector<std::uint8_t> n(188, 0xff);
+    n[0] = 0x47, n[1] = 0x1f, n[2] = 0xff, n[3] = 0x10;
+    return n;
+  }();
+  for (std::size_t i = 0; i < (6u << 20) / 188; ++i) file.insert(file.end(), null.begin(), null.end());
+  file.insert(file.end(), small.begin() + split, small.end());
+  ProgressivePlayback p(file.size());
+  CHECK(p.fetch_plan().urgent.count == 0);  // nothing known before the first piece
+  hold(p, file, 0, 10);
+  REQUIRE(p.walk().format() == wt::ContainerFormat::MpegTs);
+  CHECK(p.walk().tracks_known());
+  const wt::ByteRange tail = p.walk().index_range();
+  const wt::PieceRange urgent = p.fetch_plan().urgent;
+  CHECK(urgent.first == tail.offset / wt::kPieceSize);
+  CHECK(urgent.first + urgent.count - 1 == last_piece(file));
+  CHECK(p.status(10).index_needed);
+  CHECK_FALSE(p.index_ready());
+  for (std::uint32_t piece = urgent.first; piece < urgent.first + urgent.count; ++piece) hold(p, file, piece, 20);
+  CHECK(p.walk().index_read());
+  CHECK(p.index_ready());
+  CHECK(p.fetch_plan().urgent.count == 0);
+  CHECK(p.duration_s() == Approx(wt_test::fixture_duration("stream.ts")).margin(0.1));
+  CHECK(p.index().size() == 4);  // a point a second
+  // The tail is media, not an index apart: everything held plays to the end.
+  for (std::uint32_t piece = 1; piece < urgent.first; ++piece) hold(p, file, piece, 30);
+  CHECK(p.horizon_s() == Approx(p.duration_s()));
+}
+
+TEST_CASE("a demand read becomes urgent after the index, shrinks as its pieces arrive, and is dropped once held",
+          "[media][progressive]") {
+  auto p = synthetic();
+  const std::uint32_t g0 = p.fetch_plan().generation;
+  p.request_range(50 * kMiB + 10, 3 * kMiB, 100);  // bytes in pieces 50..53
+  CHECK(p.fetch_plan().urgent == wt::PieceRange{50, 4});
+  CHECK(p.fetch_plan().generation != g0);
+  CHECK_FALSE(p.status(100).index_needed);  // urgent, but not for the index
+  p.on_piece_held(50, 200);
+  CHECK(p.fetch_plan().urgent == wt::PieceRange{51, 3});
+  p.on_piece_stored(53, 300);
+  CHECK(p.fetch_plan().urgent == wt::PieceRange{51, 2});
+  p.restore_held(51);
+  CHECK(p.fetch_plan().urgent == wt::PieceRange{52, 1});
+  const std::uint32_t g1 = p.fetch_plan().generation;
+  p.on_piece_held(52, 400);
+  CHECK(p.request().length == 0);
+  CHECK(p.fetch_plan().urgent.count == 0);
+  CHECK(p.fetch_plan().generation != g1);
+  // A request for held bytes is done at once; clear_request drops one still waiting.
+  p.request_range(50 * kMiB, 100, 500);
+  CHECK(p.request().length == 0);
+  p.request_range(90 * kMiB, 100, 600);
+  CHECK(p.fetch_plan().urgent == wt::PieceRange{90, 1});
+  p.clear_request(700);
+  CHECK(p.fetch_plan().urgent.count == 0);
+  // Past the end of the file: nothing to fetch.
+  p.request_range(kSize + 5, 100, 800);
+  CHECK(p.fetch_plan().urgent.count == 0);
+}
+
+TEST_CASE("the index need stays ahead of a demand read", "[media][progressive]") {
+  const auto big = grow_mdat("moov_end.mp4", 20 * kMiB);
+  const std::uint32_t last = last_piece(big);
+  ProgressivePlayback p(big.size());
+  hold(p, big, 0, 10);
+  p.request_range(5 * kMiB, 10, 20);
+  CHECK(p.fetch_plan().urgent == wt::PieceRange{last, 1});  // the moov first
+  CHECK(p.status(20).index_needed);
+  hold(p, big, last, 30);
+  CHECK(p.walk().index_read());
+  CHECK(p.fetch_plan().urgent == wt::PieceRange{5, 1});  // then the read the demuxer waits on
+  CHECK_FALSE(p.status(30).index_needed);
+}

@@ -7,11 +7,15 @@
 #include <emscripten/heap.h>
 #include <emscripten/val.h>
 
+#include <algorithm>
 #include <cmath>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "hash/sha256.hpp"
+#include "media/media_summary.hpp"
+#include "media/playback_support.hpp"
 #include "media/progressive_playback.hpp"
 #include "session/session_lifecycle.hpp"
 #include "sync/playback_record.hpp"
@@ -622,9 +626,98 @@ class StoredLedger {
   std::vector<std::uint8_t> out_;
 };
 
+// ---- container walk ----
+// What a movie holds and where its index lies, read from its first bytes (a local file before it
+// is sent, or verified pieces as they arrive). Bytes cross once: JS's Uint8Array is copied into
+// the heap in one set().
+
+// A Uint8Array's bytes, copied into the heap in one set() (not element by element).
+std::vector<std::uint8_t> heap_copy(const val& bytes) {
+  if (!is_object(bytes)) return {};
+  const val length = bytes["length"];
+  if (length.typeOf().as<std::string>() != "number") return {};
+  std::vector<std::uint8_t> b(std::size_t(std::max(0.0, length.as<double>())));
+  if (!b.empty()) bytes_view(b.data(), b.size()).call<void>("set", bytes);
+  return b;
+}
+
+const char* track_kind_name(wt::TrackKind k) {
+  switch (k) {
+    case wt::TrackKind::Video: return "video";
+    case wt::TrackKind::Audio: return "audio";
+    case wt::TrackKind::Subtitle: return "subtitle";
+    default: return "other";
+  }
+}
+
+val track_to_js(const wt::MediaTrack& t) {
+  val o = val::object();
+  o.set("id", double(t.id));
+  o.set("kind", std::string(track_kind_name(t.kind)));
+  o.set("codec", t.codec);
+  o.set("codecId", t.codec_id);
+  o.set("language", t.language);
+  o.set("name", t.name);
+  o.set("isDefault", t.is_default);
+  o.set("channels", t.channels);
+  o.set("sampleRate", t.sample_rate);
+  o.set("width", t.width);
+  o.set("height", t.height);
+  return o;
+}
+
+// The ContainerInfo object both ContainerWalk.info() and ProgressivePlayback.container() return.
+val container_info(const wt::ContainerWalk& w) {
+  val o = val::object();
+  o.set("format", std::string(wt::container_format_name(w.format())));
+  o.set("done", w.done());
+  o.set("error", w.error());
+  o.set("indexOffset", double(w.index_range().offset));
+  o.set("indexLength", double(w.index_range().length));
+  o.set("indexRead", w.index_read());
+  o.set("indexAtEnd", w.index_at_end());
+  o.set("fragmented", w.fragmented());
+  o.set("mediaStart", double(w.media_start()));
+  o.set("duration", w.duration_s());
+  val codecs = val::array();
+  for (const std::string& c : w.codec_ids()) codecs.call<void>("push", c);
+  o.set("codecIds", codecs);
+  val tracks = val::array();
+  for (const wt::MediaTrack& t : w.tracks()) tracks.call<void>("push", track_to_js(t));
+  o.set("tracks", tracks);
+  o.set("tracksKnown", w.tracks_known());
+  return o;
+}
+
+val range_or_null(const wt::ByteRange& r) {
+  if (r.length == 0) return val::null();
+  val o = val::object();
+  o.set("offset", double(r.offset));
+  o.set("length", double(r.length));
+  return o;
+}
+
+class Walk {
+ public:
+  explicit Walk(double file_size) : w_(to_size(file_size)) {}
+  val wanted() const { return range_or_null(w_.wanted()); }
+  bool feed(double offset, val bytes) {
+    const std::vector<std::uint8_t> b = heap_copy(bytes);
+    return w_.feed(to_size(offset), b.data(), b.size());
+  }
+  val info() const {
+    val o = container_info(w_);
+    o.set("points", double(w_.points().size()));
+    return o;
+  }
+
+ private:
+  wt::ContainerWalk w_;
+};
+
 // ---- progressive playback ----
-// The receiver's playback policy. Container bytes cross once (copied into the heap by Embind);
-// index points cross as two parallel arrays (seconds, byte offsets).
+// The receiver's playback policy. Container bytes cross once (copied into the heap in one set());
+// index points cross as parallel arrays (seconds, byte offsets, keyframe flags).
 class Progressive {
  public:
   Progressive(double file_size, val config) : p_(to_size(file_size), config_from_js(config)) {}
@@ -633,19 +726,15 @@ class Progressive {
   void onPieceStored(unsigned piece, double now) { p_.on_piece_stored(piece, now); }
   void restoreHeld(unsigned piece) { p_.restore_held(piece); }
   void onPieceLost(unsigned piece) { p_.on_piece_lost(piece); }
-  val containerWanted() const {
-    const wt::ByteRange w = p_.container_wanted();
-    if (w.length == 0) return val::null();
-    val o = val::object();
-    o.set("offset", double(w.offset));
-    o.set("length", double(w.length));
-    return o;
-  }
+  val containerWanted() const { return range_or_null(p_.container_wanted()); }
   bool feedContainer(double offset, val bytes, double now) {
-    const std::vector<std::uint8_t> b = is_object(bytes) ? emscripten::convertJSArrayToNumberVector<std::uint8_t>(bytes)
-                                                          : std::vector<std::uint8_t>();
+    const std::vector<std::uint8_t> b = heap_copy(bytes);
     return p_.feed_container(to_size(offset), b.data(), b.size(), now);
   }
+  void requestRange(double offset, double length, double now) {
+    p_.request_range(to_size(offset), to_size(length), now);
+  }
+  void clearRequest(double now) { p_.clear_request(now); }
   // keyframes: 1 where playback can start, 0 for a point that only marks where data lies.
   void addIndexPoints(val times, val offsets, val keyframes) {
     const std::vector<double> t = emscripten::convertJSArrayToNumberVector<double>(times);
@@ -678,23 +767,8 @@ class Progressive {
     return o;
   }
   val container() const {
-    const wt::ContainerWalk& w = p_.walk();
-    static const char* kFormats[] = {"unknown", "mp4", "webm"};
-    val o = val::object();
-    o.set("format", std::string(kFormats[int(w.format())]));
-    o.set("done", w.done());
-    o.set("error", w.error());
-    o.set("indexOffset", double(w.index_range().offset));
-    o.set("indexLength", double(w.index_range().length));
-    o.set("indexRead", w.index_read());
-    o.set("indexAtEnd", w.index_at_end());
-    o.set("fragmented", w.fragmented());
-    o.set("mediaStart", double(w.media_start()));
-    o.set("duration", w.duration_s());
+    val o = container_info(p_.walk());
     o.set("indexPoints", double(p_.index().size()));
-    val codecs = val::array();
-    for (const std::string& c : w.codec_ids()) codecs.call<void>("push", c);
-    o.set("codecIds", codecs);
     return o;
   }
   val status(double now) const {
@@ -901,6 +975,125 @@ val check_storage(double needed, double quota, double usage) {
 }
 std::string sanitize_file_name(std::string name) { return wt::sanitize_file_name(name); }
 
+// ---- what a movie holds, and what this browser makes of it ----
+// Tracks cross as the objects track_to_js makes; a container format as its name. Whatever JS
+// passes is bounded by the core (normalize_media_track), as the summary's parser bounds its input.
+
+wt::ContainerFormat format_from_name(const std::string& name) {
+  for (auto f : {wt::ContainerFormat::Mp4, wt::ContainerFormat::WebM, wt::ContainerFormat::Matroska,
+                 wt::ContainerFormat::Mov, wt::ContainerFormat::MpegTs}) {
+    if (name == wt::container_format_name(f)) return f;
+  }
+  return wt::ContainerFormat::Unknown;
+}
+
+std::vector<wt::MediaTrack> tracks_from_js(const val& list) {
+  std::vector<wt::MediaTrack> out;
+  if (!is_object(list) || list["length"].typeOf().as<std::string>() != "number") return out;
+  const unsigned n = std::min(list["length"].as<unsigned>(), unsigned(wt::kMaxSummaryTracks * 4));
+  for (unsigned i = 0; i < n; ++i) {
+    const val o = list[i];
+    if (!is_object(o)) continue;
+    wt::MediaTrack t;
+    double v = 0;
+    std::string kind;
+    if (read_number(o, "id", v) && v >= 0 && v <= 4294967295.0) t.id = std::uint32_t(v);
+    read_text(o, "kind", kind);
+    t.kind = kind == "video" ? wt::TrackKind::Video : kind == "audio" ? wt::TrackKind::Audio
+             : kind == "subtitle" ? wt::TrackKind::Subtitle : wt::TrackKind::Other;
+    read_text(o, "codec", t.codec);
+    read_text(o, "codecId", t.codec_id);
+    read_text(o, "language", t.language);
+    read_text(o, "name", t.name);
+    t.is_default = o["isDefault"].isTrue();
+    if (read_number(o, "channels", v) && v >= 0 && v <= 4294967295.0) t.channels = std::uint32_t(v);
+    if (read_number(o, "sampleRate", v) && v >= 0 && v <= 4294967295.0) t.sample_rate = std::uint32_t(v);
+    if (read_number(o, "width", v) && v >= 0 && v <= 4294967295.0) t.width = std::uint32_t(v);
+    if (read_number(o, "height", v) && v >= 0 && v <= 4294967295.0) t.height = std::uint32_t(v);
+    out.push_back(wt::normalize_media_track(t));
+  }
+  return out;
+}
+
+std::set<std::string> names_from_js(const val& o, const char* key) {
+  std::set<std::string> out;
+  const val list = o[key];
+  if (!is_object(list) || list["length"].typeOf().as<std::string>() != "number") return out;
+  const unsigned n = std::min(list["length"].as<unsigned>(), 64u);
+  for (unsigned i = 0; i < n; ++i)
+    if (list[i].typeOf().as<std::string>() == "string") out.insert(list[i].as<std::string>());
+  return out;
+}
+
+// caps: {mseMp4, mseWebm, decodeAudio: [family], encodeOpus, elementPlaysWhole} (media-capabilities.js)
+// → the plan with its texts; audio tracks by `number` (1-based among the file's audio tracks, as the
+// remuxer counts them) as well as by id.
+val plan_playback(std::string format, val tracks, val caps) {
+  wt::BrowserCaps c;
+  if (is_object(caps)) {
+    c.mse_mp4 = names_from_js(caps, "mseMp4");
+    c.mse_webm = names_from_js(caps, "mseWebm");
+    c.decode_audio = names_from_js(caps, "decodeAudio");
+    c.encode_opus = caps["encodeOpus"].isTrue();
+    c.element_plays_whole = caps["elementPlaysWhole"].isTrue();
+  }
+  const wt::PlaybackPlan plan = wt::plan_playback(format_from_name(format), tracks_from_js(tracks), c);
+  val o = val::object();
+  o.set("pipeline", std::string(wt::playback_pipeline_name(plan.pipeline)));
+  o.set("expectation", std::string(wt::playback_expectation_name(plan.expectation)));
+  o.set("videoTrack", plan.video_track);
+  o.set("videoCodec", plan.video_codec);
+  o.set("videoCodecName", plan.video_codec.empty() ? std::string() : wt::codec_name(plan.video_codec));
+  val audio = val::array();
+  std::uint32_t default_number = 0;
+  for (const wt::PlannedAudio& a : plan.audio) {
+    val t = track_to_js(a.track);
+    t.set("number", a.number);
+    t.set("action", std::string(wt::audio_action_name(a.action)));
+    t.set("label", a.label);
+    t.set("reason", a.reason);
+    audio.call<void>("push", t);
+    if (a.track.id == plan.default_audio) default_number = a.number;
+  }
+  o.set("audio", audio);
+  o.set("defaultAudio", plan.default_audio);
+  o.set("defaultAudioNumber", default_number);
+  val subtitles = val::array();
+  for (const wt::PlannedSubtitle& st : plan.subtitles) {
+    val t = val::object();
+    t.set("id", st.id);
+    t.set("codec", st.codec);
+    t.set("language", st.language);
+    t.set("title", st.title);
+    t.set("textBased", st.text_based);
+    subtitles.call<void>("push", t);
+  }
+  o.set("subtitles", subtitles);
+  o.set("headline", plan.headline);
+  o.set("problem", plan.problem);
+  o.set("detail", plan.detail);
+  o.set("codecsText", plan.codecs_text);
+  return o;
+}
+
+std::string encode_media_summary(std::string format, val tracks) {
+  return wt::encode_media_summary(format_from_name(format), tracks_from_js(tracks));
+}
+
+// The other side's summary (hostile input: the core's parser bounds it) → {format, tracks} or null.
+val parse_media_summary(val text) {
+  if (text.typeOf().as<std::string>() != "string") return val::null();
+  wt::ContainerFormat format = wt::ContainerFormat::Unknown;
+  std::vector<wt::MediaTrack> tracks;
+  if (!wt::parse_media_summary(text.as<std::string>(), format, tracks)) return val::null();
+  val o = val::object();
+  o.set("format", std::string(wt::container_format_name(format)));
+  val list = val::array();
+  for (const wt::MediaTrack& t : tracks) list.call<void>("push", track_to_js(t));
+  o.set("tracks", list);
+  return o;
+}
+
 // records: [{id, createdAt, endedAt, lastActiveAt, hasChunks, live}] (ms; endedAt/lastActiveAt
 // null when unknown) → {deleteChunks: [id], deleteSessions: [id], nextRunMs}.
 val plan_cleanup(val records, double now) {
@@ -1080,6 +1273,12 @@ EMSCRIPTEN_BINDINGS(watch_core) {
       .function("verify", &StoredLedger::verify)
       .function("serialize", &StoredLedger::serialize);
 
+  class_<Walk>("ContainerWalk")
+      .constructor<double>()
+      .function("wanted", &Walk::wanted)
+      .function("feed", &Walk::feed)
+      .function("info", &Walk::info);
+
   class_<Progressive>("ProgressivePlayback")
       .constructor<double, val>()
       .function("onPieceHeld", &Progressive::onPieceHeld)
@@ -1088,6 +1287,8 @@ EMSCRIPTEN_BINDINGS(watch_core) {
       .function("onPieceLost", &Progressive::onPieceLost)
       .function("containerWanted", &Progressive::containerWanted)
       .function("feedContainer", &Progressive::feedContainer)
+      .function("requestRange", &Progressive::requestRange)
+      .function("clearRequest", &Progressive::clearRequest)
       .function("addIndexPoints", &Progressive::addIndexPoints)
       .function("setIndexComplete", &Progressive::setIndexComplete)
       .function("setDuration", &Progressive::setDuration)
@@ -1142,5 +1343,8 @@ EMSCRIPTEN_BINDINGS(watch_core) {
   function("checkStorage", &check_storage);
   function("sanitizeFileName", &sanitize_file_name);
   function("planCleanup", &plan_cleanup);
+  function("planPlayback", &plan_playback);
+  function("encodeMediaSummary", &encode_media_summary);
+  function("parseMediaSummary", &parse_media_summary);
   constant("PIECE_SIZE", unsigned(wt::kPieceSize));
 }

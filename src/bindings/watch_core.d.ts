@@ -208,26 +208,128 @@ export interface StoredLedger extends EmbindObject {
   serialize(): Uint8Array;
 }
 
+/** urgent: the index's pieces, else a demand read's (requestRange); count 0: none. */
 export interface FetchPlan { urgentFirst: number; urgentCount: number; fromByte: number; windowPieces: number; generation: number }
 
+/** One track of a movie, as its container's header says (MP4/MOV moov, Matroska/WebM Tracks, MPEG-TS PMT). */
+export interface MediaTrackInfo {
+  /** MP4 track_ID, Matroska TrackNumber, MPEG-TS elementary PID. */
+  id: number;
+  kind: 'video' | 'audio' | 'subtitle' | 'other';
+  /** The codec family: 'avc' | 'hevc' | 'av1' | 'vp8' | 'vp9' | 'mpeg4' | 'mpeg2' | 'prores' | 'aac' | 'mp3' |
+   *  'opus' | 'vorbis' | 'flac' | 'ac3' | 'eac3' | 'dts' | 'truehd' | 'pcm' | 'alac' | 'srt' | 'ass' | 'webvtt' |
+   *  'tx3g' | 'pgs' | 'vobsub' | 'dvb' | 'teletext'; '' when not known. */
+  codec: string;
+  /** The container's own name: "avc1", "V_MPEG4/ISO/AVC", "0x1b". */
+  codecId: string;
+  /** ISO 639-2 ("eng"; Matroska's LanguageBCP47 when given), "und" when unknown. */
+  language: string;
+  /** The track's title, "" when none (at most 128 bytes). */
+  name: string;
+  /** Matroska FlagDefault, MP4 track enabled, the first of its kind in MPEG-TS. */
+  isDefault: boolean;
+  /** Audio; 0 when unknown. */
+  channels: number;
+  sampleRate: number;
+  /** Video; 0 when unknown (MPEG-TS). */
+  width: number;
+  height: number;
+}
+
 export interface ContainerInfo {
-  format: 'unknown' | 'mp4' | 'webm';
+  format: 'unknown' | 'mp4' | 'webm' | 'matroska' | 'mov' | 'mpegts';
   done: boolean;
   /** Why the walk stopped early ("" when it did not). */
   error: string;
-  /** The MP4 moov or the WebM Cues (length 0 while unknown). */
+  /** The MP4/MOV moov, the WebM/Matroska Cues, an MPEG-TS's tail (its last clock) (length 0 while unknown). */
   indexOffset: number;
   indexLength: number;
   indexRead: boolean;
-  /** MP4: the moov comes after the mdat. */
+  /** The index comes after the media (an MP4/MOV moov after the mdat, a TS's tail): fetched first. */
   indexAtEnd: boolean;
   fragmented: boolean;
-  /** Where the media data starts (the first mdat payload, moof or Cluster); 0 while unknown. */
+  /** Where the media data starts (the first mdat payload, moof or Cluster; 0 for MPEG-TS); 0 while unknown. */
   mediaStart: number;
   duration: number;
-  indexPoints: number;
-  /** WebM: the tracks' CodecIDs, video first ("V_VP9", "A_OPUS"). */
+  /** Each track's codecId, video tracks first ("V_VP9", "A_OPUS"; "avc1", "mp4a"; "0x1b"). */
   codecIds: string[];
+  /** What the movie holds (at most 64 tracks), once tracksKnown. */
+  tracks: MediaTrackInfo[];
+  /** The header that lists the tracks has been read. */
+  tracksKnown: boolean;
+}
+
+/** ProgressivePlayback.container(): the walk's findings and the policy's index size. */
+export interface ProgressiveContainerInfo extends ContainerInfo {
+  indexPoints: number;
+}
+
+/** ContainerWalk.info(): the walk's findings and how many index points it found. */
+export interface ContainerWalkInfo extends ContainerInfo {
+  points: number;
+}
+
+/**
+ * The container walk alone: what a movie holds before anything travels (a page reads a local File's
+ * header with it). Loop: r = wanted(); while r, feed(r.offset, bytes of the file from r.offset, at
+ * least r.length); then info().
+ */
+export interface ContainerWalk extends EmbindObject {
+  /** The bytes the walk needs next, or null when it is done. */
+  wanted(): { offset: number; length: number } | null;
+  /** Bytes of the file at `offset` (covering wanted(); more is fine). False (nothing changes) when they do not. */
+  feed(offset: number, bytes: Uint8Array): boolean;
+  info(): ContainerWalkInfo;
+}
+
+/** What this browser can do, probed by web/adapters/media-capabilities.js (codec families as in MediaTrackInfo). */
+export interface BrowserCaps {
+  /** Families MediaSource takes in fragmented MP4, and in WebM. */
+  mseMp4: string[];
+  mseWebm: string[];
+  /** Audio families the page can decode to PCM (WebCodecs, or a wasm decoder such as AC-3's). */
+  decodeAudio: string[];
+  /** WebCodecs encodes Opus: converted sound is Opus in fragmented MP4. */
+  encodeOpus: boolean;
+  /** The element says it can play the whole file's type (canPlayType). */
+  elementPlaysWhole: boolean;
+}
+
+export interface PlannedAudioTrack extends MediaTrackInfo {
+  /** 1-based among the file's audio tracks, in file order (how the remuxer counts them). */
+  number: number;
+  action: 'copy' | 'convert' | 'unplayable';
+  /** For a menu: "English — Stereo (AAC, stereo)"; unique within the plan. */
+  label: string;
+  /** Why it cannot play here ("" when it can). */
+  reason: string;
+}
+
+/** The core's plan for a movie in this browser (media/playback_support.hpp). */
+export interface PlaybackPlan {
+  /** none: the element gets the whole file once it has arrived; mp4-segments: mp4box.js per-track segments;
+   *  webm-append: the WebM as it is; remux: the worker writes fragmented MP4 (any container). */
+  pipeline: 'none' | 'mp4-segments' | 'webm-append' | 'remux';
+  expectation: 'progressive' | 'after-arrival' | 'video-unplayable' | 'audio-unplayable' | 'not-a-movie';
+  /** The video track shown (0: none). */
+  videoTrack: number;
+  /** The file's video codec family, shown or not, and its name for people ("HEVC"). */
+  videoCodec: string;
+  videoCodecName: string;
+  /** Every audio track, in file order. */
+  audio: PlannedAudioTrack[];
+  /** The track to start with, by id and by number (0: none plays). */
+  defaultAudio: number;
+  defaultAudioNumber: number;
+  subtitles: { id: number; codec: string; language: string; title: string; textBased: boolean }[];
+  /** "Plays while it arrives", "This browser cannot play its video (HEVC)", … (no full stop). */
+  headline: string;
+  /** What cannot play, for a player's own line (the headline without what a recipient may still expect); "" when it plays. */
+  problem: string;
+  /** A sentence or two: the codecs and tracks, what is converted, what cannot play and what to choose instead. */
+  detail: string;
+  /** "H.264 + AAC". */
+  codecsText: string;
 }
 
 export interface ProgressiveStatus {
@@ -266,6 +368,10 @@ export interface ProgressivePlayback extends EmbindObject {
   /** The bytes the container walk needs next, or null when it is done. */
   containerWanted(): { offset: number; length: number } | null;
   feedContainer(offset: number, bytes: Uint8Array, nowMs: number): boolean;
+  /** A demuxer waits for bytes that have not arrived: their missing pieces become the plan's urgent range (after the
+   *  index) until they are all held, then the request is dropped. One at a time: a new one replaces the last. */
+  requestRange(offset: number, length: number, nowMs: number): void;
+  clearRequest(nowMs: number): void;
   /** Index points as parallel arrays: media seconds, byte offsets, 1 for a keyframe (0: data only). */
   addIndexPoints(times: number[], offsets: number[], keyframes: number[]): void;
   setIndexComplete(nowMs: number): void;
@@ -283,7 +389,7 @@ export interface ProgressivePlayback extends EmbindObject {
   pieceHeld(piece: number): boolean;
   contiguousFrom(offset: number): number;
   fetchPlan(): FetchPlan;
-  container(): ContainerInfo;
+  container(): ProgressiveContainerInfo;
   status(nowMs: number): ProgressiveStatus;
 }
 
@@ -401,6 +507,7 @@ export interface WatchCore {
   heapBytes(): number;
   PIECE_SIZE: number;
   PieceSender: { new (manifest: TransferManifest, config: { highWaterBytes?: number; lowWaterBytes?: number; uploadCapBytesPerSecond?: number } | null): PieceSender };
+  ContainerWalk: new (fileSize: number) => ContainerWalk;
   ProgressivePlayback: new (fileSize: number, config: { unlockFraction?: number; adaptive?: boolean; minAheadS?: number; stallNoticeMs?: number } | null) => ProgressivePlayback;
   PieceReceiver: { new (manifest: TransferManifest, config: { windowPieces?: number; stallTimeoutMs?: number } | null, storedLedger: Uint8Array | null): PieceReceiver };
   StoredLedger: new (transferId: string, fileSize: number, ledger: Uint8Array | null) => StoredLedger;
@@ -412,6 +519,12 @@ export interface WatchCore {
   sanitizeFileName(name: string): string;
   /** Received pieces 24 h after the end (an unfinished download's at its end), records after 7 idle days; nowMs passed in. */
   planCleanup(records: CleanupRecord[], nowMs: number): { deleteChunks: string[]; deleteSessions: string[]; nextRunMs: number };
+  /** The pipeline, each audio track's fate and the texts for this movie in this browser. format: ContainerInfo.format. */
+  planPlayback(format: string, tracks: MediaTrackInfo[], caps: BrowserCaps): PlaybackPlan;
+  /** What a file holds, as the session record carries it (≤ 1024 characters). */
+  encodeMediaSummary(format: string, tracks: MediaTrackInfo[]): string;
+  /** The other side's summary, bounded by the core; null when it is not one. */
+  parseMediaSummary(text: string): { format: string; tracks: MediaTrackInfo[] } | null;
 }
 
 export default function createWatchCore(options?: { locateFile?: (path: string) => string; wasmBinary?: ArrayBuffer }): Promise<WatchCore>;

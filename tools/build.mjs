@@ -83,6 +83,9 @@ export async function buildWeb() {
   const entries = {
     app: join(ROOT, 'web/standalone/app.js'), messenger: join(ROOT, 'web/messenger/messenger.js'),
     'watch-together': join(ROOT, 'web/component/watch-together.js'), bench: join(ROOT, 'e2e/bench/bench-page.js'),
+    // Started by web/adapters/remuxer.js (new URL('./remux-worker.js', import.meta.url)): its own
+    // entry, so that mediabunny loads only in the worker, only when a movie needs it.
+    'remux-worker': join(ROOT, 'web/workers/remux-worker.js'),
   };
   // Test pages that drive one browser-API module alone (e2e/harness/*.js → /bundle/harness/*.js).
   const harness = join(ROOT, 'e2e/harness');

@@ -27,7 +27,7 @@ export class MediaSourceBuffer {
 
   addTrack(key, type) {
     const sb = this.mediaSource.addSourceBuffer(type);
-    const track = { sb, queue: [], busy: false };
+    const track = { sb, type, queue: [], busy: false };
     sb.addEventListener('updateend', () => { track.busy = false; this.next(track); });
     sb.addEventListener('error', () => { track.busy = false; this.next(track); });
     this.tracks.set(key, track);
@@ -41,6 +41,19 @@ export class MediaSourceBuffer {
   // Resets a track's parser (before appending from a new place in a byte stream, e.g. a WebM cluster).
   abort(key) {
     return this.enqueue(key, (sb) => { if (this.mediaSource.readyState === 'open') sb.abort(); }, { sync: true });
+  }
+
+  // Drops what a track holds from `t` on and makes it take `type` next (another audio track, maybe
+  // in another codec): the new segments that follow fill it from there.
+  replaceFrom(key, t, type) {
+    const removed = this.enqueue(key, (sb) => {
+      const end = sb.buffered.length ? sb.buffered.end(sb.buffered.length - 1) : 0;
+      if (end > t) sb.remove(t, Infinity);
+    });
+    const track = this.tracks.get(key);
+    if (!track || track.type === type) return removed;
+    track.type = type;
+    return this.enqueue(key, (sb) => sb.changeType(type), { sync: true });
   }
 
   enqueue(key, run, opts = {}) {

@@ -1,7 +1,9 @@
 // Watch sessions in the Realtime Database (Firebase SDK only; no policy here).
 //   /watch-sessions/{sessionId}   the spec's record: initiatorId, recipientId, fileName, fileSize,
 //                                 createdAt, status, plus mimeType, fileHash, mode, reason, endedAt,
-//                                 bytesDownloaded, acceptedAt; signaling/{attemptId} (web/adapters/peer-link.js)
+//                                 bytesDownloaded, acceptedAt, media (what the file holds), expect (what
+//                                 the recipient's browser will make of it), playerErrors/{userId};
+//                                 signaling/{attemptId} (web/adapters/peer-link.js)
 //   /user-sessions/{userId}/{sessionId}  an index so each user listens to their own sessions only
 // Creating a session writes both in one atomic multi-path update.
 import { onValue, push, ref, serverTimestamp, update } from 'firebase/database';
@@ -23,11 +25,13 @@ const creations = (db) => {
   return creating.get(db);
 };
 
-export async function createSession(db, { initiatorId, recipientId, fileName, fileSize, mimeType, fileHash, mode }) {
+// media: what the file holds (the core's media summary of its header), so that the recipient's page
+// can say before Accept what will play there; '' when it could not be read.
+export async function createSession(db, { initiatorId, recipientId, fileName, fileSize, mimeType, fileHash, mode, media = '' }) {
   const id = push(ref(db, 'watch-sessions')).key;
   const session = {
     initiatorId, recipientId, fileName, fileSize, mimeType: mimeType || '', fileHash: fileHash || '', mode,
-    createdAt: serverTimestamp(), status: 'pending',
+    createdAt: serverTimestamp(), status: 'pending', ...(media ? { media } : {}),
   };
   const written = update(ref(db), {
     [`watch-sessions/${id}`]: session,
@@ -47,6 +51,17 @@ export function setStatus(db, sessionId, status, extra = {}) {
   const change = { status, ...extra };
   if (isEnded(status)) change.endedAt = serverTimestamp();
   return update(ref(db, `watch-sessions/${sessionId}`), change);
+}
+
+// The recipient's browser's answer to the file's media summary, for both sides' invitation lines:
+// kind is the core's expectation ('progressive', 'after-arrival', 'video-unplayable', 'not-a-movie').
+export function reportExpectation(db, sessionId, kind, text) {
+  return update(ref(db, `watch-sessions/${sessionId}`), { expect: kind, expectText: text });
+}
+
+// A player that could not play (in plain words), for the other side to see too; '' clears it.
+export function reportPlayerError(db, sessionId, userId, text) {
+  return update(ref(db, `watch-sessions/${sessionId}/playerErrors`), { [userId]: text || null });
 }
 
 // The recipient's download progress, for both sides' displays (written a few times a second at most).

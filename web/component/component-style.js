@@ -26,7 +26,7 @@ button.accept, button.end, #invite { background: var(--wt-accent, #0b6bcb); colo
 .screen { display: flex; flex-direction: column; height: 100%; }
 #player-box { flex: 0 0 70%; min-height: 0; display: flex; flex-direction: column; background: #000; }
 #player-box video { flex: 1; min-height: 0; width: 100%; background: #000; }
-#player-box p { margin: 0; padding: 0.2rem 0.5rem; color: #ddd; background: #111; font-size: 0.85em; }
+#player-box p, #player-box .player-option { margin: 0; padding: 0.2rem 0.5rem; color: #ddd; background: #111; font-size: 0.85em; }
 .sessions { flex: 1 1 auto; overflow: auto; list-style: none; margin: 0; padding: 0.4rem 0.6rem; }
 .session { margin: 0.3rem 0; display: flex; flex-wrap: wrap; gap: 0.4rem; align-items: center; }
 .session progress { flex: 1 1 8rem; }

@@ -8,4 +8,9 @@ export const SESSION_LINE_CSS = `
 .transfer-status[data-phase="storage-full"], .refused { color: #a15c00; font-weight: 600; }
 .link-type { color: var(--wt-muted-fg, #555); }
 .link-type:not(:empty)::before { content: "• "; }
+.session .expect-line, .session .peer-error { flex-basis: 100%; margin: 0; font-size: 0.92em; }
+.session .expect-line { color: var(--wt-muted-fg, #555); }
+.session .peer-error { color: #a15c00; }
+.player-option { display: flex; gap: 0.4rem; align-items: center; font-size: 0.85em; }
+.player-option[hidden] { display: none; }
 `;

@@ -6,14 +6,32 @@
 //  - same-file: each viewer plays their own copy, and the core checks that the copies' SHA-256
 //    fingerprints match before the session becomes ready.
 import { HashCancelled, hashFile } from '../controllers/file-hasher.js';
+import { planFor, planForSummary, probeMovie } from '../controllers/movie-probe.js';
 import { ProgressivePlayer } from '../controllers/progressive-player.js';
-import { MODES, createSession, watchUserSessions } from '../adapters/sessions.js';
+import { MODES, createSession, reportExpectation, reportPlayerError, watchUserSessions } from '../adapters/sessions.js';
 import { SessionController } from '../controllers/session-controller.js';
 import { SyncDriver } from '../controllers/sync-driver.js';
 
 // What the file pickers offer: video types (and audio in MP4 or WebM), plus extensions browsers
 // often report without a type.
-const VIDEO_ACCEPT = 'video/*,.mkv,.mp4,.webm,.mov,.m4v,audio/mp4,audio/webm,.m4a,.weba';
+const VIDEO_ACCEPT = 'video/*,.mkv,.mp4,.webm,.mov,.m4v,.ts,.m2ts,.mts,audio/mp4,audio/webm,.m4a,.weba';
+
+// The element's errors in plain words (MediaError codes 3 and 4; 1 and 2 are an abort and a network
+// error, which a local file does not have).
+const MEDIA_ERRORS = {
+  3: 'the movie could not be decoded here (its data may be damaged, or this browser cannot play its codecs)',
+  4: 'this browser cannot play this file (its format or codecs are not supported here)',
+};
+
+// An audio track chosen by this viewer, remembered per session (a personal choice, not the group's).
+const AUDIO_KEY = (sessionId) => `wt-audio:${sessionId}`;
+const savedAudio = (sessionId) => {
+  try {
+    return Number(localStorage.getItem(AUDIO_KEY(sessionId))) || 0;
+  } catch {
+    return 0;
+  }
+};
 
 const el = (tag, props = {}, ...children) => {
   const node = Object.assign(document.createElement(tag), props);
@@ -41,6 +59,8 @@ export class WatchSessionsView {
     this.active = null;         // { sessionId, driver, url }
     this.hashing = new Map();   // sessionId → progress text while hashing a joining copy
     this.noPicture = new Map(); // sessionId → video codecs this browser could not decode while downloading
+    this.plans = new Map();     // sessionId → Promise of the core's plan for its file in this browser
+    this.planValues = new Map();  // ... once it has come
     this.sessions = [];
     this.people = [];
     this.buildInviteForm();
@@ -49,10 +69,13 @@ export class WatchSessionsView {
     // percent of a download (its texts change in place).
     this.list.setAttribute('aria-live', 'polite');
     this.list.setAttribute('aria-relevant', 'additions');
+    this.audioSelect = el('select', { id: 'audio-track' });
+    this.audioSelect.addEventListener('change', () => this.chooseAudio(Number(this.audioSelect.value)));
     this.playerBox = el('div', { id: 'player-box', hidden: true },
       el('p', { id: 'playback-status', role: 'status' }),
       el('video', { id: 'player', controls: true, playsInline: true, preload: 'auto' }),
-      el('p', { id: 'sync-status', className: 'mono' }));
+      el('p', { id: 'sync-status', className: 'mono' }),
+      el('label', { id: 'audio-choice', className: 'player-option', hidden: true }, 'Sound ', this.audioSelect));
     // The session screen: the player on top, the sessions' status below, then the invitation.
     root.append(this.playerBox, this.list, this.inviteForm);
     this.lifecycle = new SessionController({
@@ -154,16 +177,26 @@ export class WatchSessionsView {
     }, 500);
   }
 
-  // Size and type checks before sending: refuse stops, warnings ask ("Send anyway").
+  // Size and content checks before sending: refuse stops, warnings ask ("Send anyway"). The content
+  // is the core's reading of the file's first bytes: a file that is not a movie is caught here,
+  // whatever its name says. Resolves to the media summary for the session record, or null (not sent).
   async preSendOk(movie) {
-    const results = [this.core.checkFileSize(movie.size, null), this.core.checkFileType(movie.type, movie.name)];
-    const refused = results.find((r) => r.verdict === 'refuse');
-    if (refused) {
-      this.showError(refused.message);
-      return false;
+    const probe = await probeMovie(this.core, movie).catch(() => null);
+    const plan = probe && await planFor(this.core, probe, movie.type);
+    const size = this.core.checkFileSize(movie.size, null);
+    if (size.verdict === 'refuse') {
+      this.showError(size.message);
+      return null;
     }
-    const warnings = results.filter((r) => r.verdict === 'warn').map((r) => r.message);
-    return !warnings.length || this.ask('invite', warnings, 'Send anyway', "Don't send");
+    const warnings = [];
+    if (size.verdict === 'warn') warnings.push(size.message);
+    if (!plan || plan.expectation === 'not-a-movie') {
+      const type = this.core.checkFileType(movie.type, movie.name);
+      warnings.push(`"${movie.name}" does not look like a movie: ${probe?.error ? `it could not be read as one (${probe.error})` : 'no picture or sound this app can play was found in it'}.`
+        + (type.verdict === 'warn' ? ` ${type.message}` : ''));
+    }
+    const summary = probe?.summary ?? '';
+    return !warnings.length || await this.ask('invite', warnings, 'Send anyway', "Don't send") ? summary : null;
   }
 
   buildInviteForm() {
@@ -216,10 +249,11 @@ export class WatchSessionsView {
   async invite(recipientId, movie, mode = MODES.transfer) {
     const progress = this.inviteForm.querySelector('#invite-progress');
     if (mode === MODES.transfer) {
-      if (!await this.preSendOk(movie)) return null;
+      const media = await this.preSendOk(movie);
+      if (media === null) return null;
       const id = await createSession(this.db, {
         initiatorId: this.userId, recipientId, fileName: this.core.sanitizeFileName(movie.name), fileSize: movie.size,
-        mimeType: movie.type, fileHash: '', mode: MODES.transfer,
+        mimeType: movie.type, fileHash: '', mode: MODES.transfer, media,
       });
       this.transfers.provideFile({ id, fileSize: movie.size }, movie);
       this.files.set(id, movie);
@@ -288,6 +322,12 @@ export class WatchSessionsView {
   async acceptTransfer(s) {
     if (s.mode === MODES.sameFile) return this.lifecycle.accept(s.id);  // the copy, once picked, completes it
     const problems = await this.transfers.checkIncoming(s);
+    // What this browser will make of the movie (the sender's summary of it): a picture it cannot
+    // show, or no movie at all, is asked about before anything travels.
+    const plan = await this.planOf(s);
+    if (plan && ['video-unplayable', 'audio-unplayable', 'not-a-movie'].includes(plan.expectation)) {
+      problems.push({ verdict: 'warn', message: `${plan.headline}. ${plan.detail}`.trim() });
+    }
     const refused = problems.find((p) => p.verdict === 'refuse');
     if (refused) {
       this.checks.set(s.id, refused.message);
@@ -296,6 +336,47 @@ export class WatchSessionsView {
     }
     if (problems.length && !await this.ask(s.id, problems.map((p) => p.message), 'Accept anyway', 'Not now')) return false;
     return this.lifecycle.accept(s.id);
+  }
+
+  // The core's plan for a session's file in this browser: from this page's own File when it has one,
+  // else from the summary in the record. Asked once per session; the recipient's answer to an
+  // invitation goes into the record (expect), so that the sender sees it too.
+  planOf(s) {
+    if (!this.plans.has(s.id)) {
+      const file = this.files.get(s.id);
+      const plan = (file
+        ? probeMovie(this.core, file).then((p) => planFor(this.core, p, file.type))
+        : planForSummary(this.core, s)).catch(() => null);
+      this.plans.set(s.id, plan);
+      plan.then((p) => {
+        if (!p) return;
+        this.planValues.set(s.id, p);
+        if (s.recipientId === this.userId && s.status === 'pending' && (s.expect !== p.expectation || s.expectText !== p.headline)) {
+          reportExpectation(this.db, s.id, p.expectation, p.headline).catch(() => {});
+        }
+        this.render();
+      });
+    }
+    return this.plans.get(s.id);
+  }
+
+  // "What to expect" for an invitation: the recipient's own browser's plan; the sender sees the
+  // recipient's answer from the record.
+  expectationLine(s) {
+    if (s.mode === MODES.sameFile || !['pending', 'downloading'].includes(s.status)) return '';
+    if (s.recipientId === this.userId) {
+      this.planOf(s);
+      const plan = this.planValues.get(s.id);
+      if (!plan) return '';
+      return `Here: ${plan.headline}. ${plan.detail}`.trim();
+    }
+    return s.expectText ? `On ${this.nameOf(s.recipientId)}'s side: ${s.expectText}.` : '';
+  }
+
+  // The other viewer's player could not play: said here in their words.
+  peerPlayerError(s) {
+    const text = s.playerErrors?.[this.otherId(s)];
+    return typeof text === 'string' && text ? `${this.nameOf(this.otherId(s))}'s player: ${text}` : '';
   }
 
   decline(s) { return this.lifecycle.decline(s.id); }
@@ -307,7 +388,8 @@ export class WatchSessionsView {
   renderItem(s, v, key) {
     const li = el('li', { className: 'session' },
       el('span', { className: 'headline', textContent: v.headline }), ' ',
-      el('span', { className: 'self-line' }), ' ', el('span', { className: 'peer-line' }));
+      el('span', { className: 'self-line' }), ' ', el('span', { className: 'peer-line' }),
+      el('p', { className: 'expect-line' }), el('p', { className: 'peer-error', role: 'alert' }));
     li.querySelector('.peer-line').dataset.who = this.nameOf(this.otherId(s));  // shown before the line (CSS)
     li.dataset.session = s.id;
     li.dataset.status = s.status;
@@ -363,6 +445,12 @@ export class WatchSessionsView {
     setText(li.querySelector('.headline'), v.headline);
     setText(li.querySelector('.self-line'), v.selfLine);
     setText(li.querySelector('.peer-line'), v.peerLine);
+    const expect = li.querySelector('.expect-line');
+    setText(expect, this.expectationLine(s));
+    if (expect.hidden !== !expect.textContent) expect.hidden = !expect.textContent;
+    const peerError = li.querySelector('.peer-error');
+    setText(peerError, this.peerPlayerError(s));
+    if (peerError.hidden !== !peerError.textContent) peerError.hidden = !peerError.textContent;
     const status = li.querySelector('.transfer .transfer-status');
     if (!status) return;
     const t = this.transfers.view(s.id);
@@ -434,12 +522,31 @@ export class WatchSessionsView {
       this.open(session, { receiver: driver });
       return;
     }
-    if (this.files.has(session.id)) this.open(session);
+    if (this.files.has(session.id)) this.openWhole(session);
+  }
+
+  // A whole file (this page's File, or the received Blob): as it is when the element plays it; through
+  // the remuxer (every piece held) when the core's plan says this browser needs it (a Matroska, MOV or
+  // MPEG-TS file, several audio tracks, sound it cannot decode).
+  async openWhole(session) {
+    const token = {};
+    this.opening = token;
+    const plan = await this.planOf(session);
+    if (this.opening !== token || !this.files.has(session.id)) return;
+    this.opening = null;
+    this.open(session, plan?.pipeline === 'remux' ? { blob: this.files.get(session.id) } : {});
+    // A movie this browser cannot show (or play at all) is said at once, here and to the other side;
+    // the element still plays what it can.
+    if (plan?.problem) {
+      const line = `${plan.problem}.`;
+      setText(this.playerBox.querySelector('#playback-status'), line);
+      this.reportError(session.id, line);
+    }
   }
 
   // Plays a session: a local file or a received Blob as it is, or (receiver: the transfer's driver)
   // the file while it arrives, through the core's ProgressivePlayback and Media Source Extensions.
-  open(session, { receiver = null } = {}) {
+  open(session, { receiver = null, blob = null } = {}) {
     this.close();
     const id = session.id;
     const video = this.playerBox.querySelector('video');
@@ -462,12 +569,20 @@ export class WatchSessionsView {
       },
       onError: (msg) => this.showError(msg),
     });
-    if (receiver) {
+    if (receiver || blob) {
       let shownError = '';
       player = new ProgressivePlayer({
-        core: this.core, fileSize: session.fileSize, pieceSize: this.core.PIECE_SIZE, video,
+        core: this.core, fileSize: session.fileSize, pieceSize: this.core.PIECE_SIZE, video, blob, mimeType: session.mimeType ?? '',
         readPiece: (p) => receiver.readPiece(p),  // from memory or storage, checked against its digest
+        audioChoice: savedAudio(id),
+        onPlan: () => this.showAudioChoice(player),
         onStatus: (st) => {
+          if (st.error !== shownError) this.reportError(id, st.error);
+          if (blob) {  // the whole file is here: only an error is news
+            shownError = st.error;
+            setText(playback, st.error);
+            return;
+          }
           // The line moves with every percent downloaded: written with the list's next redraw, unless
           // it says something new (an error, play unlocked, another rule), which shows at once. An
           // error already shown is not news: the percent after it waits for the redraw too.
@@ -493,10 +608,15 @@ export class WatchSessionsView {
           driver.setDownloadGain(gain);
           driver.setHorizon(horizon, fraction);
         },
-        onFetchPlan: (plan) => receiver.applyFetchPlan(plan),
+        onFetchPlan: (plan) => receiver?.applyFetchPlan(plan),
         nudge: (t) => driver.nudge(t),
       });
-      player.restore(receiver.heldPieces());
+      if (blob) {
+        video.controls = true;
+        player.restoreAll();
+      } else {
+        player.restore(receiver.heldPieces());
+      }
     } else {
       url = URL.createObjectURL(this.files.get(session.id));
       video.src = url;
@@ -513,9 +633,18 @@ export class WatchSessionsView {
     // Whether this page's player plays: the machine writes the record's Playing stage on the first play.
     const onPlaying = () => this.lifecycle.localPlaying(id, true);
     const onPause = () => this.lifecycle.localPlaying(id, false);
+    // The element itself refusing the file (or its data) is said in plain words, here and to the other side.
+    const onError = () => {
+      const text = MEDIA_ERRORS[video.error?.code];
+      if (!text || playback.textContent) return;  // what the core already said (the plan's line) is the better word
+      const line = `${text[0].toUpperCase()}${text.slice(1)}.`;
+      setText(playback, line);
+      this.reportError(id, line);
+    };
     video.addEventListener('playing', onPlaying);
     video.addEventListener('pause', onPause);
-    this.active = { sessionId: id, driver, url, player, onPlaying, onPause, unlocked: false };
+    video.addEventListener('error', onError);
+    this.active = { sessionId: id, driver, url, player, onPlaying, onPause, onError, unlocked: false };
     this.onActive({ sessionId: session.id, driver, player });
   }
 
@@ -527,7 +656,34 @@ export class WatchSessionsView {
     clearTimeout(this.renderTimer);
   }
 
+  // The player's problem (or '' once there is none) for the other side's item.
+  reportError(sessionId, text) {
+    reportPlayerError(this.db, sessionId, this.userId, text).catch(() => {});
+  }
+
+  // The audio tracks the core's plan lists for this file, as a menu (shown when there is a choice);
+  // each viewer picks their own.
+  showAudioChoice(player) {
+    const tracks = player.audioTracks();
+    const box = this.playerBox.querySelector('#audio-choice');
+    this.audioSelect.replaceChildren(...tracks.map((t) => el('option', {
+      value: String(t.number), textContent: t.playable ? t.label : `${t.label} — ${t.reason}`, disabled: !t.playable, selected: t.selected,
+    })));
+    box.hidden = tracks.length < 2;
+  }
+
+  chooseAudio(number) {
+    const player = this.active?.player;
+    if (!player) return;
+    player.selectAudio(number);
+    try {
+      localStorage.setItem(AUDIO_KEY(this.active.sessionId), String(number));
+    } catch { /* private mode: the choice lasts as long as the page */ }
+    this.showAudioChoice(player);
+  }
+
   close() {
+    this.opening = null;
     this.waitingFor = null;
     this.playbackText = null;
     if (!this.active) return;
@@ -535,6 +691,8 @@ export class WatchSessionsView {
     this.active.player?.close();
     this.playerBox.querySelector('video').removeEventListener('playing', this.active.onPlaying);
     this.playerBox.querySelector('video').removeEventListener('pause', this.active.onPause);
+    this.playerBox.querySelector('video').removeEventListener('error', this.active.onError);
+    this.playerBox.querySelector('#audio-choice').hidden = true;
     if (this.active.url) URL.revokeObjectURL(this.active.url);
     const video = this.playerBox.querySelector('video');
     video.removeAttribute('src');

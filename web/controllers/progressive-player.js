@@ -1,18 +1,28 @@
 // Watching while the file arrives, on the receiving side: carries events into the core's
 // ProgressivePlayback and its decisions out. Verified pieces (taken as they are verified while
 // IndexedDB stores them, read back from it after and checked against their digests by the transfer's
-// core; one at a time, never the whole file) go to the container walk the core asks for, then to the demuxer
-// (mp4box.js for MP4; WebM is appended as it is) and into Media Source Extensions. The core decides
-// when play unlocks, how far playback can run (the horizon the sync core waits on) and what the
-// transfer fetches first; this file moves bytes and keeps one timer.
+// core; one at a time, never the whole file) go to the container walk the core asks for, then to
+// Media Source Extensions through the pipeline the core's plan picks for this file in this browser:
+// an MP4 through mp4box.js as per-track segments, a WebM as it is, anything else (Matroska, MOV,
+// MPEG-TS, several audio tracks, sound this browser cannot decode) through the remux worker, which
+// reads verified bytes from here (waiting, and asking the core for them, when they have not arrived).
+// The core decides when play unlocks, how far playback can run (the horizon the sync core waits on)
+// and what the transfer fetches first; this file moves bytes and keeps one timer.
+// The same player plays a whole file that needs the remuxer (a Blob: the sender's own file, or a
+// finished download), with every piece already held.
 import { MediaSourceBuffer } from '../adapters/media-source-buffer.js';
+import { browserCapabilities, elementPlays } from '../adapters/media-capabilities.js';
 import { Mp4Segmenter } from '../adapters/mp4-segmenter.js';
+import { Remuxer } from '../adapters/remuxer.js';
 
 // WebM CodecIDs → the codec strings MediaSource.isTypeSupported knows.
 const WEBM_CODECS = { V_VP8: 'vp8', V_VP9: 'vp9', V_AV1: 'av01.0.08M.08', A_OPUS: 'opus', A_VORBIS: 'vorbis' };
 const WALK_READ = 64 * 1024;  // the walk needs headers: this much at a time is plenty
 const GAP_CHECK_MS = 250;     // playback stuck this long with data just ahead: jump the hole
 const GAP_MAX_S = 2;          // ... if it is at most this wide (B-frames, edit lists, a lost piece)
+// An audio switch keeps this much of the old track ahead of the playhead: the new track's first
+// segments (appended over it from the playhead on) come well within it, so sound never stops.
+const AUDIO_SWITCH_KEEP_S = 1.5;
 
 // A held piece read back damaged: the transfer fetches it again and onPieceHeld brings it back.
 class PieceRefetched extends Error {}
@@ -23,12 +33,21 @@ export class ProgressivePlayer {
   // without it counting as a user's seek.
   // readPiece(piece): a held piece's bytes, checked (the transfer's ReceiverDriver.readPiece); null
   // when it was found damaged and is being fetched again.
-  constructor({ core, fileSize, pieceSize, video, onStatus, onHorizon, onFetchPlan, nudge, readPiece, now = () => performance.now() }) {
-    Object.assign(this, { fileSize, pieceSize, video, onStatus, onHorizon, onFetchPlan, nudge, readStored: readPiece, now });
+  // blob: the whole file is here (no transfer): pieces are read from it. mimeType: the file's type,
+  // for the element's own answer. onPlan(plan): the core's plan for this file in this browser (what
+  // to expect, the audio tracks to choose from). audioChoice: the audio track number to start with.
+  constructor({ core, fileSize, pieceSize, video, onStatus, onHorizon, onFetchPlan, nudge, readPiece, blob = null,
+    mimeType = '', onPlan = () => {}, audioChoice = 0, now = () => performance.now() }) {
+    Object.assign(this, { core, fileSize, pieceSize, video, onStatus, onHorizon, onFetchPlan, nudge, readStored: readPiece, blob, mimeType, onPlan, now });
+    if (blob) this.readStored = (piece) => blob.slice(piece * pieceSize, (piece + 1) * pieceSize).arrayBuffer().then((b) => new Uint8Array(b));
     this.policy = new core.ProgressivePlayback(fileSize, null);
+    this.plan = null;        // the core's plan, once the tracks are known
+    this.audioNumber = audioChoice;  // the audio track playing (1-based among the file's audio tracks)
+    this.remux = null;
+    this.reads = [];         // the remuxer's reads waiting for bytes: { start, length, resolve }
     this.mse = new MediaSourceBuffer(video);
     this.format = 'unknown';
-    this.unsupportedVideo = [];  // video codecs MSE refused (the element may not show them either)
+    this.unsupportedVideo = [];  // the video codec MSE refused, by name (the element may not show it either)
     this.error = '';
     this.setUp = false;      // the demuxer and the SourceBuffers are ready
     this.feedAt = 0;         // the next file byte the demuxer wants
@@ -55,13 +74,18 @@ export class ProgressivePlayer {
   // Pieces held before this page (a reload), then every piece as it is verified.
   restore(pieces) {
     for (const p of pieces) this.policy.restoreHeld(p);
-    this.pump();
+    this.arrived();
+  }
+
+  // The whole file is here (a Blob): every piece is held.
+  restoreAll() {
+    this.restore(Array.from({ length: Math.ceil(this.fileSize / this.pieceSize) }, (_, i) => i));
   }
 
   onPieceHeld(piece) {
     if (this.closed) return;
     this.policy.onPieceHeld(piece, this.now());
-    this.pump();
+    this.arrived();
   }
 
   // Stored now: the status line's percent counts it (held first, if it was verified before this
@@ -69,6 +93,11 @@ export class ProgressivePlayer {
   onPieceStored(piece) {
     if (this.closed) return;
     this.policy.onPieceStored(piece, this.now());
+    this.arrived();
+  }
+
+  arrived() {
+    this.serveReads();
     this.pump();
   }
 
@@ -132,16 +161,33 @@ export class ProgressivePlayer {
     return bytes;
   }
 
+  // The core's plan for this file in this browser (asked once the container walk knows its tracks),
+  // then the pipeline it names.
   async setUpDemuxer() {
-    if (this.setUp || this.closed) return;
+    if (this.setUp || this.closed || this.error) return;
     const c = this.policy.container();
     this.format = c.format;
-    if (c.format === 'unknown') {
-      if (c.done) this.unplayable(c.error || 'the file is not an MP4 or WebM movie');
+    if (!c.tracksKnown) {
+      if (c.done) this.unplayable(c.error ? `this file cannot be read as a movie (${c.error})` : 'this file is not a movie this browser can play');
       return;
     }
+    if (!this.plan) {
+      const caps = await browserCapabilities();
+      if (this.closed || this.plan) return;
+      this.plan = this.core.planPlayback(c.format, c.tracks, { ...caps, elementPlaysWhole: elementPlays(this.mimeType) });
+      const playable = this.plan.audio.filter((a) => a.action !== 'unplayable');
+      if (!playable.some((a) => a.number === this.audioNumber)) this.audioNumber = this.plan.defaultAudioNumber;
+      this.onPlan(this.plan);
+    }
+    const pipeline = this.plan.pipeline;
+    if (pipeline === 'none') {
+      if (this.plan.expectation === 'video-unplayable') this.unsupportedVideo = [this.plan.videoCodecName];
+      return this.unplayable(this.plan.headline);
+    }
     await this.mse.opened;
-    if (c.format === 'webm') return this.setUpWebm(c);
+    if (this.closed || this.setUp) return;
+    if (pipeline === 'webm-append') return this.setUpWebm(c);
+    if (pipeline === 'remux') return this.setUpRemux();
     if (!this.segmenter) {
       this.segmenter = new Mp4Segmenter({
         // Within the append that read the moov, so that its samples are segmented before mp4box
@@ -165,8 +211,8 @@ export class ProgressivePlayer {
     const kind = c.codecIds.some((id) => id.startsWith('V_')) ? 'video' : 'audio';
     const type = `${kind}/webm; codecs="${codecs.join(',')}"`;
     if (codecs.includes(undefined) || !MediaSourceBuffer.isTypeSupported(type)) {
-      this.unsupportedVideo = c.codecIds.filter((id) => id.startsWith('V_'));
-      return this.unplayable(`this browser cannot play ${c.codecIds.join(' + ')} while it downloads`);
+      this.unsupportedVideo = [this.plan.videoCodecName];
+      return this.unplayable(`this browser cannot play this movie (${this.plan.codecsText}) while it arrives`);
     }
     this.mse.addTrack('webm', type);
     this.mse.setDuration(c.duration);
@@ -179,10 +225,10 @@ export class ProgressivePlayer {
   startMp4() {
     const info = this.mp4Info;
     const unsupported = info.tracks.filter((t) => !MediaSourceBuffer.isTypeSupported(t.mime));
-    this.unsupportedVideo = unsupported.filter((t) => t.kind === 'video').map((t) => t.codec);
+    this.unsupportedVideo = unsupported.some((t) => t.kind === 'video') ? [this.plan.videoCodecName] : [];
     if (!info.tracks.length || unsupported.length) {
       return this.unplayable(unsupported.length
-        ? `this browser cannot play ${unsupported.map((t) => t.codec).join(' + ')} while it downloads`
+        ? `this browser cannot play this movie (${this.plan.codecsText}) while it arrives`
         : 'the MP4 has no audio or video track');
     }
     for (const t of info.tracks) this.mse.addTrack(t.id, t.mime);
@@ -208,6 +254,111 @@ export class ProgressivePlayer {
     }, (e) => this.fail(`a segment could not be appended: ${e.message}`));
   }
 
+  // Any container through the remux worker: the video copied, the chosen audio track copied or
+  // converted, each into its own SourceBuffer from the keyframe at or before the playhead.
+  setUpRemux() {
+    if (this.remux) return;
+    this.remux = new Remuxer({
+      size: this.fileSize, blob: this.blob,
+      read: (start, end) => this.readVerified(start, end - start),
+      onInfo: (info) => this.startRemux(info),
+      onInit: (kind, bytes) => this.appendRemuxed(kind, bytes),
+      onSegment: (kind, bytes) => {
+        this.stats.segments += 1;
+        this.appendRemuxed(kind, bytes);
+      },
+      onEnded: (kind) => {
+        this.ended.add(kind);
+        if (this.ended.size === this.mse.tracks.size) this.mse.endOfStream().catch(() => {});
+      },
+      onError: (text) => this.fail(`the movie could not be read: ${text}`),
+    });
+  }
+
+  // What the worker read of the file: the exact codec strings. Both SourceBuffers are made before
+  // any append (a browser may refuse a second one later).
+  startRemux(info) {
+    if (this.closed || this.setUp) return;
+    const videoType = info.video && `video/mp4; codecs="${info.video.codec}"`;
+    if (videoType && !MediaSourceBuffer.isTypeSupported(videoType)) {
+      this.unsupportedVideo = [this.plan.videoCodecName];
+      return this.unplayable(`this browser cannot play its video (${this.plan.videoCodecName}) while it arrives`);
+    }
+    this.remuxInfo = info;
+    const audio = this.audioOutput(this.audioNumber);
+    if (videoType) this.mse.addTrack('video', videoType);
+    if (audio) this.mse.addTrack('audio', audio.type);
+    if (!this.mse.tracks.size) return this.unplayable('this movie has no picture or sound this browser can play');
+    if (info.duration > 0 && !(this.policy.duration() > 0)) this.policy.setDuration(info.duration);
+    this.mse.setDuration(this.policy.duration() || info.duration);
+    this.setUp = true;
+    this.remux.playhead(this.video.currentTime, this.policy.feedAheadS());
+    this.remux.play(this.video.currentTime, { video: !!videoType, audio: audio && { number: audio.number, convert: audio.convert } });
+    this.report();
+  }
+
+  // The output for audio track `number`: its own codec when it plays as it is, else Opus converted
+  // by the worker (as the core's plan says); null when it cannot play here.
+  audioOutput(number) {
+    const planned = this.plan.audio.find((a) => a.number === number && a.action !== 'unplayable');
+    const exact = this.remuxInfo?.audio.find((a) => a.number === number)?.codec;
+    if (!planned) return null;
+    if (planned.action === 'copy' && exact && MediaSourceBuffer.isTypeSupported(`audio/mp4; codecs="${exact}"`)) {
+      return { number, convert: false, type: `audio/mp4; codecs="${exact}"` };
+    }
+    return { number, convert: true, type: 'audio/mp4; codecs="opus"' };
+  }
+
+  appendRemuxed(kind, bytes) {
+    this.mse.append(kind, bytes).then(() => this.mse.evictBehind(), (e) => this.fail(`a segment could not be appended: ${e.message}`));
+  }
+
+  // The audio tracks a viewer may choose from (the core's plan), and the one playing.
+  audioTracks() {
+    return (this.plan?.audio ?? []).map((a) => ({ number: a.number, label: a.label, playable: a.action !== 'unplayable', reason: a.reason, selected: a.number === this.audioNumber }));
+  }
+
+  // This viewer's own choice: the new track's sound from the playhead on; the picture and the
+  // group's position are untouched.
+  selectAudio(number) {
+    if (number === this.audioNumber || !this.plan) return;
+    const out = this.audioOutput(number);
+    if (!out) return;
+    this.audioNumber = number;
+    if (!this.remux || !this.setUp || !this.mse.tracks.has('audio')) return;
+    const t = this.video.currentTime;
+    this.ended.delete('audio');
+    this.mse.replaceFrom('audio', t + AUDIO_SWITCH_KEEP_S, out.type).catch(() => {});
+    this.remux.setAudio(t, { number, convert: out.convert });
+  }
+
+  // Bytes the remuxer asked for: verified ones only. Until they are all held, the core has them
+  // fetched first (the seek's path) and the read waits.
+  readVerified(start, length) {
+    return new Promise((resolve, reject) => {
+      this.reads.push({ start, length, resolve, reject });
+      this.serveReads();
+    });
+  }
+
+  // Answers the reads whose bytes are held; the earliest one still waiting is what the core fetches first.
+  serveReads() {
+    if (!this.reads.length || this.closed) return;
+    const held = (r) => this.policy.contiguousFrom(r.start) >= Math.min(r.length, this.fileSize - r.start);
+    const ready = this.reads.filter(held);
+    this.reads = this.reads.filter((r) => !held(r));
+    for (const r of ready) {
+      this.readRange(r.start, r.length).then(r.resolve, (e) => {
+        if (e instanceof PieceRefetched) this.readVerified(r.start, r.length).then(r.resolve, r.reject);
+        else r.reject(e);
+      });
+    }
+    const waiting = this.reads.reduce((first, r) => (!first || r.start < first.start ? r : first), null);
+    if (waiting) this.policy.requestRange(waiting.start, waiting.length, this.now());
+    else this.policy.clearRequest(this.now());
+    this.applyPlan();
+  }
+
   unplayable(reason) {
     if (this.error) return;
     this.error = `${reason[0].toUpperCase()}${reason.slice(1)}.`;  // the core's status says what follows
@@ -223,7 +374,9 @@ export class ProgressivePlayer {
   // core's feed-ahead buffered.
   async feed() {
     if (this.closed || this.error) return;
-    const isMp4 = this.format === 'mp4';
+    const pipeline = this.plan?.pipeline;
+    if (pipeline !== 'mp4-segments' && pipeline !== 'webm-append') return;  // the remuxer reads for itself
+    const isMp4 = pipeline === 'mp4-segments';
     if (!isMp4 && !this.setUp) return;
     if (!isMp4 && this.webmInit) {
       if (this.policy.contiguousFrom(0) < this.webmInit) return;
@@ -260,6 +413,7 @@ export class ProgressivePlayer {
   onTimeUpdate() {
     if (this.closed) return;
     this.policy.setPosition(this.now(), this.video.currentTime);
+    if (this.remux && this.setUp) this.remux.playhead(this.video.currentTime, this.policy.feedAheadS());
     this.pump();
   }
 
@@ -272,7 +426,12 @@ export class ProgressivePlayer {
     this.applyPlan();  // now, not after a pump that may be reading or appending
     if (this.setUp && this.mse.aheadOf(t) <= 0.1) {
       this.seeks += 1;
-      if (this.format === 'mp4') {
+      if (this.remux) {
+        this.ended.clear();
+        this.remux.playhead(t, this.policy.feedAheadS());
+        const audio = this.mse.tracks.has('audio') && this.audioOutput(this.audioNumber);
+        this.remux.play(t, { video: this.mse.tracks.has('video'), audio: audio && { number: audio.number, convert: audio.convert } });
+      } else if (this.plan.pipeline === 'mp4-segments') {
         this.feedAt = this.segmenter.seek(t);
       } else {
         this.mse.abort('webm').catch(() => {});
@@ -327,6 +486,9 @@ export class ProgressivePlayer {
     clearTimeout(this.timer);
     clearInterval(this.gapTimer);
     for (const [type, fn] of Object.entries(this.listeners)) this.video.removeEventListener(type, fn);
+    this.remux?.close();
+    for (const r of this.reads) r.reject(new Error('the player closed'));
+    this.reads = [];
     this.mse.close();
     this.policy.delete();
   }

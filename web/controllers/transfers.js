@@ -284,13 +284,15 @@ export class TransferManager {
     this.files.set(session.id, file);
   }
 
-  // What the recipient must know before accepting: size, type, and room on this disk.
+  // What the recipient must know before accepting: size, type, and room on this disk. A session
+  // whose record says what the file holds (media) is judged by the core's plan for it instead of its
+  // name and type (the view asks); an older sender's is judged by its type.
   async checkIncoming(session) {
     if (!this.store) return [{ verdict: 'refuse', code: 'no-store', message: `You cannot accept "${session.fileName}" here: ${this.noStoreText}.` }];
     const { quota, usage } = await estimateStorage();
     return [
       this.core.checkFileSize(session.fileSize, null),
-      this.core.checkFileType(session.mimeType ?? '', session.fileName),
+      ...(session.media ? [] : [this.core.checkFileType(session.mimeType ?? '', session.fileName)]),
       this.core.checkStorage(session.fileSize, quota, usage),
     ].filter((c) => c.verdict !== 'ok');
   }

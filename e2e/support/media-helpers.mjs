@@ -1,21 +1,40 @@
-// Real movies for the playback tests, made by ffmpeg (Debian's, with libx264, libvpx, libopus,
-// aac), and what the receiving page's player reports.
+// Real movies for the playback tests, made by ffmpeg (Debian's, with libx264, libx265, libvpx,
+// libopus, aac, ac3), and what the receiving page's player reports.
 import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 
+const H264 = ['-c:v', 'libx264', '-preset', 'veryfast', '-profile:v', 'high', '-bf', '2', '-pix_fmt', 'yuv420p'];
+const HEVC = ['-c:v', 'libx265', '-preset', 'ultrafast', '-x265-params', 'log-level=error'];
+const AAC = ['aac', '-b:a', '96k'];
+
+// Each format: the container's extension, the video codec's arguments, and its sound: one track per
+// entry (a tone at its own frequency, so that a test can tell which track it hears), with the
+// codec's arguments, channel count, language and title; `subtitles`: an SRT track too (as in the
+// Matroska files people have).
 const FORMATS = {
   // H.264 High with B-frames + AAC; moov first (faststart) or, ffmpeg's default, at the end.
-  'h264-faststart': ['-c:v', 'libx264', '-preset', 'veryfast', '-profile:v', 'high', '-bf', '2', '-pix_fmt', 'yuv420p',
-    '-c:a', 'aac', '-b:a', '96k', '-movflags', '+faststart'],
-  'h264-moov-end': ['-c:v', 'libx264', '-preset', 'veryfast', '-profile:v', 'high', '-bf', '2', '-pix_fmt', 'yuv420p',
-    '-c:a', 'aac', '-b:a', '96k'],
-  'vp9-opus': ['-c:v', 'libvpx-vp9', '-deadline', 'realtime', '-cpu-used', '8', '-row-mt', '1', '-c:a', 'libopus', '-b:a', '64k'],
-  'h264-fragmented': ['-c:v', 'libx264', '-preset', 'veryfast', '-profile:v', 'high', '-bf', '2', '-pix_fmt', 'yuv420p',
-    '-c:a', 'aac', '-b:a', '96k', '-movflags', '+frag_keyframe+empty_moov+default_base_moof'],
-  'hevc': ['-c:v', 'libx265', '-preset', 'ultrafast', '-x265-params', 'log-level=error', '-tag:v', 'hvc1', '-c:a', 'aac',
-    '-movflags', '+faststart'],
+  'h264-faststart': { ext: 'mp4', video: H264, audio: [{ codec: AAC }], extra: ['-movflags', '+faststart'] },
+  'h264-moov-end': { ext: 'mp4', video: H264, audio: [{ codec: AAC }] },
+  'vp9-opus': { ext: 'webm', video: ['-c:v', 'libvpx-vp9', '-deadline', 'realtime', '-cpu-used', '8', '-row-mt', '1'], audio: [{ codec: ['libopus', '-b:a', '64k'] }] },
+  'h264-fragmented': { ext: 'mp4', video: H264, audio: [{ codec: AAC }], extra: ['-movflags', '+frag_keyframe+empty_moov+default_base_moof'] },
+  hevc: { ext: 'mp4', video: [...HEVC, '-tag:v', 'hvc1'], audio: [{ codec: AAC }], extra: ['-movflags', '+faststart'] },
+  // The movies people have: Matroska as ffmpeg writes it (SeekHead first, Cues at the end), with an
+  // English SRT track; two sound tracks (English AAC stereo, French AC-3 5.1); HEVC in Matroska; a
+  // camera's MOV (PCM sound, moov at the end); an MPEG-TS recording; an MP4 with AC-3 5.1 sound.
+  'mkv-h264-aac': { ext: 'mkv', video: H264, audio: [{ codec: AAC, language: 'eng' }], subtitles: true },
+  'mkv-two-audio': {
+    ext: 'mkv', video: H264, subtitles: true,
+    audio: [{ codec: AAC, language: 'eng', title: 'Stereo' }, { codec: ['ac3', '-b:a', '384k'], channels: 6, language: 'fra', title: 'Surround 5.1', frequency: 660 }],
+  },
+  'mkv-hevc': { ext: 'mkv', video: HEVC, audio: [{ codec: AAC, language: 'eng' }] },
+  'mov-camera': { ext: 'mov', video: H264, audio: [{ codec: ['pcm_s16le'] }], extra: ['-f', 'mov'] },
+  'ts-h264-aac': { ext: 'ts', video: H264, audio: [{ codec: AAC }] },
+  'mp4-ac3': { ext: 'mp4', video: H264, audio: [{ codec: ['ac3', '-b:a', '384k'], channels: 6, frequency: 660 }], extra: ['-movflags', '+faststart'] },
 };
 
-// `seconds` of a test pattern with a tone, at about `kbps` video (film grain keeps the encoder at
+export const movieExtension = (format) => (format === 'aac-audio' ? 'm4a' : FORMATS[format].ext);
+
+// `seconds` of a test pattern with tones, at about `kbps` video (film grain keeps the encoder at
 // the bitrate, as a real movie would), a keyframe every 2 s. 'aac-audio': the tone alone, an M4A.
 export function makeMovie(path, format, { seconds = 60, kbps = 3000, size = '640x360' } = {}) {
   if (format === 'aac-audio') {
@@ -23,13 +42,31 @@ export function makeMovie(path, format, { seconds = 60, kbps = 3000, size = '640
       '-c:a', 'aac', '-b:a', `${kbps}k`, '-movflags', '+faststart', path]);
     return path;
   }
-  execFileSync('ffmpeg', ['-v', 'error', '-y',
-    '-f', 'lavfi', '-i', `testsrc=size=${size}:rate=30:duration=${seconds},noise=alls=12:allf=t+u`,
-    '-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=48000:duration=${seconds}`,
-    ...FORMATS[format], '-b:v', `${kbps}k`, '-maxrate', `${kbps}k`, '-bufsize', `${kbps}k`, '-g', '60', '-keyint_min', '60',
-    path]);
+  const f = FORMATS[format];
+  const inputs = ['-f', 'lavfi', '-i', `testsrc=size=${size}:rate=30:duration=${seconds},noise=alls=12:allf=t+u`];
+  const maps = ['-map', '0:v'];
+  const audio = [];
+  f.audio.forEach((a, i) => {
+    const layout = a.channels === 6 ? ',aformat=channel_layouts=5.1' : '';
+    inputs.push('-f', 'lavfi', '-i', `sine=frequency=${a.frequency ?? 440}:sample_rate=48000:duration=${seconds}${layout}`);
+    maps.push('-map', `${i + 1}:a`);
+    audio.push(`-c:a:${i}`, ...a.codec.slice(0, 1), ...a.codec.slice(1).flatMap((x, j) => (j % 2 === 0 ? [`${x}:a:${i}`] : [x])));
+    if (a.language) audio.push(`-metadata:s:a:${i}`, `language=${a.language}`);
+    if (a.title) audio.push(`-metadata:s:a:${i}`, `title=${a.title}`);
+  });
+  if (f.subtitles) {
+    const srt = `${path}.srt`;
+    writeFileSync(srt, Array.from({ length: Math.floor(seconds / 4) }, (_, i) => `${i + 1}\n${srtTime(i * 4)} --> ${srtTime(i * 4 + 3)}\nLine ${i + 1}\n`).join('\n'));
+    inputs.push('-i', srt);
+    maps.push('-map', `${f.audio.length + 1}:s`);
+    audio.push('-c:s', 'srt', '-metadata:s:s:0', 'language=eng');
+  }
+  execFileSync('ffmpeg', ['-v', 'error', '-y', ...inputs, ...maps, ...f.video, ...audio, ...(f.extra ?? []),
+    '-b:v', `${kbps}k`, '-maxrate', `${kbps}k`, '-bufsize', `${kbps}k`, '-g', '60', '-keyint_min', '60', path]);
   return path;
 }
+
+const srtTime = (s) => `00:${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')},000`;
 
 // The receiving page's progressive player: the core's status as the page shows it.
 export const playbackStatus = (page) => page.evaluate(() => {
@@ -58,3 +95,34 @@ export const playerState = (page) => page.evaluate(() => {
       tracks: [...p.mse.tracks.entries()].map(([k, t]) => [k, ranges(t.sb.buffered), t.queue.length]) },
   };
 });
+
+// Listening to a page's player: what it plays for `ms`, recorded from the element's own stream
+// (captureStream; Firefox's mozCaptureStream) and decoded offline, so no audio device is needed (this
+// machine has none, and Firefox's AudioContext never starts without one). Returns the dominant
+// frequency (zero crossings of the decoded signal; each test movie's tracks are tones of their own
+// frequency, so it says which track plays) and its level (0: silence).
+export const heardTone = (page, ms = 1500) => page.evaluate(async (duration) => {
+  const video = document.getElementById('player');
+  const stream = video.mozCaptureStream ? video.mozCaptureStream() : video.captureStream();
+  const audio = new MediaStream(stream.getAudioTracks());
+  if (!audio.getAudioTracks().length) return { hz: 0, rms: 0 };
+  const recorder = new MediaRecorder(audio);
+  const chunks = [];
+  recorder.ondataavailable = (e) => chunks.push(e.data);
+  const stopped = new Promise((resolve) => { recorder.onstop = resolve; });
+  recorder.start();
+  await new Promise((resolve) => setTimeout(resolve, duration));
+  recorder.stop();
+  await stopped;
+  for (const t of stream.getTracks()) t.stop();
+  const decoded = await new OfflineAudioContext(1, 48000, 48000).decodeAudioData(await new Blob(chunks).arrayBuffer());
+  const d = decoded.getChannelData(0);
+  const from = Math.floor(d.length * 0.3);  // past the encoder's start
+  let crossings = 0, energy = 0;
+  for (let i = from + 1; i < d.length; i++) {
+    if ((d[i - 1] < 0) !== (d[i] < 0)) crossings += 1;
+    energy += d[i] * d[i];
+  }
+  const seconds = (d.length - from) / decoded.sampleRate;
+  return { hz: Math.round(crossings / 2 / seconds), rms: Math.sqrt(energy / (d.length - from)) };
+}, ms);

@@ -196,8 +196,9 @@ export async function setUploadLimit(page, mbps) {
   await field.dispatchEvent('change');
 }
 
-// Alice sends `file` to Bob; Bob accepts (after beforeAccept(), if given). Returns the session id.
-export async function sendFile(alice, bob, bobId, file, { uploadMBps = 0, timeout = 30_000, beforeAccept } = {}) {
+// Alice sends `file` to Bob; Bob accepts (after beforeAccept(), if given; `anyway`: the page asks
+// first, with this text, and he answers "Accept anyway"). Returns the session id.
+export async function sendFile(alice, bob, bobId, file, { uploadMBps = 0, timeout = 30_000, beforeAccept, anyway } = {}) {
   await alice.locator(`#partner option[value="${bobId}"]`).waitFor({ state: 'attached', timeout });
   await alice.locator('#partner').selectOption(bobId);
   await setUploadLimit(alice, uploadMBps);
@@ -208,6 +209,10 @@ export async function sendFile(alice, bob, bobId, file, { uploadMBps = 0, timeou
   const id = await invite.getAttribute('data-session');
   await beforeAccept?.();
   await invite.locator('.accept').click();
+  if (anyway) {
+    await expect(invite.locator('.check-box')).toContainText(anyway);
+    await invite.locator('.go-anyway').click();
+  }
   return id;
 }
 

@@ -267,6 +267,36 @@ test('database.rules.json: who may do what (rules-unit-testing style)', { timeou
     await assertFails(update(r(bob, 'watch-sessions/live'), { admin: true }), 'an unknown field');
   });
 
+  await t.test('sessions: what the file holds is its initiator\'s, written once; the recipient\'s answer and each player\'s error are their own', async () => {
+    await env.reset();
+    const media = 'v1|matroska|V,1,avc,und,1,0,0,1280,720,,|A,2,ac3,fra,1,6,48000,0,0,Surround 5.1,';
+    const create = (db, id, s) => update(r(db, ''), {
+      [`watch-sessions/${id}`]: s,
+      [`user-sessions/${s.initiatorId}/${id}`]: { role: 'initiator', createdAt: serverTimestamp() },
+      [`user-sessions/${s.recipientId}/${id}`]: { role: 'recipient', createdAt: serverTimestamp() },
+    });
+    await assertSucceeds(create(alice, 'm1', session({ media })), 'alice invites with what the file holds');
+    await assertFails(create(alice, 'm2', session({ media: 'x'.repeat(1025) })), 'a 1025-character summary');
+    await assertFails(create(alice, 'm3', session({ media: 7 })), 'a summary that is not a string');
+    await assertFails(update(r(alice, 'watch-sessions/m1'), { media: 'v1|mp4' }), 'the initiator rewrites it');
+    await assertFails(update(r(alice, 'watch-sessions/pending'), { media }), 'the initiator adds it after the invitation');
+    await assertFails(update(r(bob, 'watch-sessions/m1'), { media: 'v1|mp4' }), 'the recipient rewrites it');
+
+    await assertSucceeds(update(r(bob, 'watch-sessions/m1'), { expect: 'video-unplayable', expectText: 'This browser cannot play its video (HEVC)' }), 'the recipient answers');
+    await assertSucceeds(update(r(bob, 'watch-sessions/m1'), { expect: 'progressive', expectText: 'Plays while it arrives' }), 'the recipient answers again');
+    await assertFails(update(r(alice, 'watch-sessions/m1'), { expect: 'progressive' }), 'the initiator answers for him');
+    await assertFails(update(r(mallory, 'watch-sessions/m1'), { expectText: 'Plays while it arrives' }), 'a stranger answers');
+    await assertFails(update(r(bob, 'watch-sessions/m1'), { expect: 'bogus' }), 'an unknown answer');
+    await assertFails(update(r(bob, 'watch-sessions/m1'), { expectText: 'x'.repeat(301) }), 'a 301-character sentence');
+
+    await assertSucceeds(update(r(alice, 'watch-sessions/m1/playerErrors'), { alice: 'This browser cannot play this file.' }), 'a player error in its own name');
+    await assertSucceeds(update(r(bob, 'watch-sessions/m1/playerErrors'), { bob: 'The movie could not be decoded here.' }), 'the other one\'s, in his');
+    await assertFails(update(r(alice, 'watch-sessions/m1/playerErrors'), { bob: 'forged' }), 'one in the other\'s name');
+    await assertFails(update(r(mallory, 'watch-sessions/m1/playerErrors'), { mallory: 'x' }), 'a stranger\'s');
+    await assertFails(update(r(alice, 'watch-sessions/m1/playerErrors'), { alice: 'x'.repeat(301) }), 'a 301-character error');
+    await assertSucceeds(update(r(bob, 'watch-sessions/m1/playerErrors'), { bob: null }), 'cleared by its writer');
+  });
+
   await t.test('sessions: participants delete old ones (clean-up), nobody else does', async () => {
     const collect = (db, id) => update(r(db, ''), {
       [`watch-sessions/${id}`]: null, [`watch-playback/${id}`]: null, [`watch-viewers/${id}`]: null,

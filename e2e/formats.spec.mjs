@@ -1,0 +1,214 @@
+// The movies people have, watched while they arrive: Matroska (with subtitles, two sound tracks,
+// HEVC), a camera's MOV, an MPEG-TS recording, an MP4 with AC-3 sound. Each test sends from this
+// project's browser to the other one (so the two projects cover both browsers as receivers). Sound
+// is checked by listening to the element (the tone's frequency tells which track plays), frames by
+// what the element presents, and the file that lands by sha256sum.
+import { test, expect } from '@playwright/test';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { launchOther } from './support/pages.mjs';
+import { heardTone, makeMovie, movieExtension, presentedFrames } from './support/media-helpers.mjs';
+import { expectInSync } from './support/sync-helpers.mjs';
+import { savedSha256, sendFile, session, setUploadLimit, sha256sum, waitReady } from './support/transfer-helpers.mjs';
+import { expectUnlock, fraction, pair, watchWhileDownloading } from './support/watch-helpers.mjs';
+
+const ENGLISH_HZ = 440, FRENCH_HZ = 660;  // the test movies' tones (media-helpers.mjs): first track 440 Hz, the AC-3 ones 660 Hz
+
+let dir;
+const movies = {};
+const movie = (format) => {
+  movies[format] ??= (() => {
+    const path = makeMovie(join(dir, `${format}.${movieExtension(format)}`), format, { seconds: 60, kbps: 2000 });
+    return { path, size: statSync(path).size, sum: sha256sum(path) };
+  })();
+  return movies[format];
+};
+
+test.beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'wt-formats-')); });
+test.afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const otherName = (info) => (info.project.name === 'chromium' ? 'firefox' : 'chromium');
+
+// Alice in this project's browser, Bob in the other one.
+async function crossPair(browser, info, tag) {
+  const other = await launchOther(info);
+  const p = await pair(browser, other, `${tag}-${info.project.name}`);
+  return {
+    ...p,
+    close: async () => {
+      await p.close();
+      await other.close();
+    },
+  };
+}
+
+// The upload limit that makes the file take about 20 s: long enough to watch while it arrives.
+const capFor = (m) => Math.max(0.1, Math.floor(m.size / 1e5 / 20) / 10);
+
+// The page plays the tone of `hz` (within 2%), loud enough to be heard: listened to until it does
+// (a switch of track takes effect a moment later, and a recording may catch the change).
+async function heard(page, hz, label) {
+  const tones = [];
+  await expect.poll(async () => {
+    const tone = await heardTone(page);
+    tones.push(tone);
+    return tone.rms > 0.005 && Math.abs(tone.hz - hz) < hz * 0.02;
+  }, { timeout: 20_000, intervals: [0], message: `${label} should hear ${hz} Hz; heard ${JSON.stringify(tones)}` }).toBe(true);
+}
+
+// Alice sends the movie; Bob reads what to expect before he accepts, unlocks before it has arrived,
+// both watch (and hear `hz`) while it arrives, in sync; the saved file is the one that was sent.
+async function watchAsItArrives(browser, info, format, { hz = ENGLISH_HZ, expect: expected = /^Here: Plays while it arrives\. / } = {}) {
+  const m = movie(format);
+  const p = await crossPair(browser, info, format);
+  try {
+    const invite = p.bob.page.locator('li.session[data-status="pending"]');
+    const id = await sendFile(p.alice.page, p.bob.page, p.bobId, m.path, {
+      uploadMBps: capFor(m),
+      beforeAccept: () => expect(invite.locator('.expect-line')).toHaveText(expected),
+    });
+    await expect(session(p.alice.page, id).locator('.expect-line')).toHaveText(new RegExp(`^On ${p.bobId}'s side: Plays while it arrives\\.$`));
+    await expectUnlock(p.bob.page, id, m.size);
+    await p.bob.page.screenshot({ path: info.outputPath(`${format}-unlocked.png`), fullPage: true });
+    await watchWhileDownloading(p.alice.page, p.bob.page, id);
+    await heard(p.bob.page, hz, 'Bob, while it arrives');
+    await heard(p.alice.page, hz, 'Alice, playing her own file');
+    expect(await fraction(p.bob.page, id)).toBeLessThan(1);
+    await p.bob.page.screenshot({ path: info.outputPath(`${format}-watching.png`), fullPage: true });
+    return { p, id, m };
+  } catch (e) {
+    await p.close();
+    throw e;
+  }
+}
+
+async function finish({ p, id, m }) {
+  try {
+    await setUploadLimit(p.alice.page, 0);
+    await waitReady(p.bob.page, id, 120_000);
+    expect(await savedSha256(p.bob.page, id, dir)).toBe(m.sum);
+    expect(p.alice.errors).toEqual([]);
+    expect(p.bob.errors).toEqual([]);
+  } finally {
+    await p.close();
+  }
+}
+
+test('Matroska (H.264 + AAC, an SRT track, Cues at the end) plays while it arrives in the other browser', async ({ browser }, info) => {
+  await finish(await watchAsItArrives(browser, info, 'mkv-h264-aac'));
+});
+
+test('a camera MOV (H.264 + PCM sound, moov at the end) plays while it arrives, its sound converted', async ({ browser }, info) => {
+  await finish(await watchAsItArrives(browser, info, 'mov-camera'));
+});
+
+test('an MPEG-TS recording (H.264 + AAC) plays while it arrives', async ({ browser }, info) => {
+  await finish(await watchAsItArrives(browser, info, 'ts-h264-aac'));
+});
+
+test('an MP4 with AC-3 5.1 sound plays while it arrives, the sound converted and heard', async ({ browser }, info) => {
+  await finish(await watchAsItArrives(browser, info, 'mp4-ac3', { hz: FRENCH_HZ }));
+});
+
+test('two sound tracks: each viewer picks their own (AAC, or AC-3 converted), and the players stay in sync', async ({ browser }, info) => {
+  const run = await watchAsItArrives(browser, info, 'mkv-two-audio');
+  const { p } = run;
+  try {
+    const menu = p.bob.page.locator('#audio-track');
+    await expect(menu.locator('option')).toHaveText(['English — Stereo (AAC, mono)', 'French — Surround 5.1 (AC-3, 5.1)']);
+    await expect(menu).toHaveValue('1');
+    await menu.selectOption({ label: 'French — Surround 5.1 (AC-3, 5.1)' });
+    await expectInSync(p.alice.page, p.bob.page, Date.now() + 1000, 5000, 'after the switch: ');
+    await heard(p.bob.page, FRENCH_HZ, 'Bob, after choosing French');
+    await heard(p.alice.page, ENGLISH_HZ, 'Alice, who chose nothing');
+    await p.bob.page.screenshot({ path: info.outputPath('two-audio-switched.png'), fullPage: true });
+  } catch (e) {
+    await p.close();
+    throw e;
+  }
+  await finish(run);
+});
+
+test('HEVC in Matroska: Firefox watches it while it arrives; Chromium, which cannot decode HEVC, says so before Accept and in its player', async ({ browser }, info) => {
+  if (otherName(info) === 'firefox') {
+    // Bob in Firefox ESR (HEVC through the system's decoder) watches while it arrives and hears it;
+    // Alice, in Chromium, cannot show her own file's picture: her player says so, and Bob reads it.
+    const m = movie('mkv-hevc');
+    const p = await crossPair(browser, info, 'mkv-hevc');
+    try {
+      const id = await sendFile(p.alice.page, p.bob.page, p.bobId, m.path, { uploadMBps: capFor(m) });
+      await expectUnlock(p.bob.page, id, m.size);
+      await p.bob.page.evaluate(() => { document.getElementById('player').play().catch(() => {}); });
+      await expect.poll(() => presentedFrames(p.bob.page), { timeout: 20_000 }).toBeGreaterThan(30);
+      expect(await fraction(p.bob.page, id)).toBeLessThan(1);
+      await heard(p.bob.page, ENGLISH_HZ, 'Bob, while it arrives');
+      await expect(p.alice.page.locator('#playback-status')).toHaveText('This browser cannot play its video (HEVC).');
+      await expect(session(p.bob.page, id).locator('.peer-error')).toHaveText(`${p.aliceId}'s player: This browser cannot play its video (HEVC).`);
+      await p.bob.page.screenshot({ path: info.outputPath('hevc-watching-firefox.png'), fullPage: true });
+      await finish({ p, id, m });
+    } catch (e) {
+      await p.close();
+      throw e;
+    }
+    return;
+  }
+  // Bob in Chromium: the invitation says what to expect, Alice sees his answer, Accept asks first.
+  const m = movie('mkv-hevc');
+  const p = await crossPair(browser, info, 'mkv-hevc');
+  try {
+    await p.alice.page.locator(`#partner option[value="${p.bobId}"]`).waitFor({ state: 'attached' });
+    await p.alice.page.locator('#partner').selectOption(p.bobId);
+    await p.alice.page.locator('#movie-input').setInputFiles(m.path);
+    await p.alice.page.locator('#invite').click();
+    const invite = p.bob.page.locator('li.session[data-status="pending"]');
+    // Chromium's element takes a Matroska file whole (canPlayType), so its sound would play.
+    const expected = 'This browser cannot play its video (HEVC); its sound plays once it has fully arrived';
+    await expect(invite.locator('.expect-line')).toHaveText(`Here: ${expected}. HEVC video, 1 audio track: English (AAC, mono).`);
+    const id = await invite.getAttribute('data-session');
+    await expect(session(p.alice.page, id).locator('.expect-line')).toHaveText(`On ${p.bobId}'s side: ${expected}.`);
+    await invite.locator('.accept').click();
+    await expect(invite.locator('.check-box')).toContainText(`${expected}.`);
+    await expect(invite.locator('.go-anyway')).toHaveText('Accept anyway');
+    await p.bob.page.screenshot({ path: info.outputPath('hevc-expect.png'), fullPage: true });
+    await invite.locator('.stop').click();
+    await invite.locator('.decline').click();
+    await expect(session(p.alice.page, id)).toHaveAttribute('data-status', 'declined');
+    expect(p.bob.errors).toEqual([]);
+  } finally {
+    await p.close();
+  }
+});
+
+test('a file that is not a movie is caught before it travels: "Send anyway?", and the recipient is told too', async ({ browser }, info) => {
+  const fake = join(dir, 'holiday.mp4');
+  writeFileSync(fake, randomBytes(300_000));
+  const p = await pair(browser, browser, `not-a-movie-${info.project.name}`);
+  try {
+    const alice = p.alice.page;
+    await alice.locator(`#partner option[value="${p.bobId}"]`).waitFor({ state: 'attached' });
+    await alice.locator('#partner').selectOption(p.bobId);
+    await alice.locator('#movie-input').setInputFiles(fake);
+    await alice.locator('#invite').click();
+    const question = alice.locator('#invite-question .check-box');
+    await expect(question).toContainText(/^"holiday\.mp4" does not look like a movie: it could not be read as one \(.+\)\./);
+    await alice.screenshot({ path: info.outputPath('not-a-movie-question.png'), fullPage: true });
+    await question.locator('.stop').click();  // "Don't send": nothing is created
+    await expect(question).toHaveCount(0);
+    await expect(p.bob.page.locator('li.session')).toHaveCount(0);
+    await alice.locator('#movie-input').setInputFiles(fake);
+    await alice.locator('#invite').click();
+    await question.locator('.go-anyway').click();  // "Send anyway": Bob is told before he accepts
+    const invite = p.bob.page.locator('li.session[data-status="pending"]');
+    await expect(invite.locator('.expect-line')).toHaveText(/^Here: This does not look like a movie this app can play\. /);
+    await invite.locator('.accept').click();
+    await expect(invite.locator('.check-box')).toContainText('This does not look like a movie this app can play.');
+    await invite.locator('.stop').click();
+    await invite.locator('.decline').click();
+    expect(p.alice.errors).toEqual([]);
+    expect(p.bob.errors).toEqual([]);
+  } finally {
+    await p.close();
+  }
+});

@@ -1,0 +1,51 @@
+// Watching while a file arrives, shared by the progressive and formats specs: two people, Bob's
+// Play unlocking by the core's rule, and both watching (frames presented) while bytes still arrive.
+import { expect } from '@playwright/test';
+import { openAs } from './pages.mjs';
+import { playbackStatus, playerState } from './media-helpers.mjs';
+import { expectInSync, recordFrames } from './sync-helpers.mjs';
+import { transferView } from './transfer-helpers.mjs';
+
+let n = 0;
+export async function pair(aliceBrowser, bobBrowser, tag) {
+  n += 1;
+  const aliceId = `alice-${tag}-${n}`, bobId = `bob-${tag}-${n}`;
+  const alice = await openAs(aliceBrowser, aliceId);
+  const bob = await openAs(bobBrowser, bobId);
+  return { alice, bob, aliceId, bobId, close: () => Promise.all([alice.context.close(), bob.context.close()]) };
+}
+
+export const fraction = async (page, id) => (await transferView(page, id))?.fraction ?? 1;
+
+// Bob's Play unlocks before the file is complete, by the rule the core reports.
+export async function expectUnlock(bob, id, size, { unlockBefore = 1 } = {}) {
+  await expect(bob.locator('#playback-status')).toHaveAttribute('data-unlocked', 'true', { timeout: 90_000 });
+  const st = await playbackStatus(bob);
+  expect(st.text).toMatch(/^You can start watching — \d+% downloaded/);
+  expect(st.unlockedAt).toBeLessThan(unlockBefore);
+  if (st.rule === 'fraction') {
+    expect(st.unlockedAt).toBeGreaterThanOrEqual(0.25);
+    expect(st.unlockedAt).toBeLessThan(0.25 + 2 * 1048576 / size);  // within two pieces of the spec's 25%
+  } else {
+    expect(st.rule).toBe('adaptive');
+    expect(st.unlockedAt).toBeLessThan(0.25);
+  }
+  expect(await fraction(bob, id)).toBeLessThan(1);
+  return st;
+}
+
+// Both press nothing but Bob's Play; frames are presented on both while Bob's bytes still arrive,
+// and the two players stay together (drift from presented frames, after 2 s of convergence).
+export async function watchWhileDownloading(alice, bob, id) {
+  for (const page of [alice, bob]) await recordFrames(page);
+  // A user's play: the sync core turns it into a start at a shared instant (so play() itself is
+  // interrupted by the core's pause until then).
+  await bob.evaluate(() => { document.getElementById('player').play().catch(() => {}); });
+  for (const page of [bob, alice]) {
+    await expect.poll(() => page.evaluate(() => window.__frames.length), { timeout: 20_000 }).toBeGreaterThan(30)
+      .catch(async (e) => { throw new Error(`${e.message}\nplayer: ${JSON.stringify(await playerState(page))}`); });
+  }
+  expect(await fraction(bob, id)).toBeLessThan(1);  // still downloading while frames are shown
+  await expectInSync(alice, bob, Date.now() + 2000, 6000, 'while downloading: ');
+  expect(await fraction(bob, id)).toBeLessThan(1);
+}

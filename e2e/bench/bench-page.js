@@ -1,6 +1,8 @@
 // In-page benchmarks, driven by e2e/bench/run.mjs through window.wtBench. Every competitor hashes
 // the same bytes in the same page; digests are cross-checked so a fast wrong answer cannot win.
 import { createSHA256 } from 'hash-wasm';
+import { MediaSourceBuffer } from '../../web/adapters/media-source-buffer.js';
+import { Remuxer } from '../../web/adapters/remuxer.js';
 import { loadCore } from '../../web/controllers/core.js';
 
 const SLICE = 8 * 1024 * 1024;
@@ -65,6 +67,45 @@ async function sha256({ megabytes = 64, rounds = 5 } = {}) {
   };
 }
 
-window.wtBench = { sha256 };
+// The product's sound path alone: the remux worker turns audio track `number` of the movie chosen in
+// the page's #bench-file input into fragmented MP4 (converted to Opus, or copied) as fast as it can (no pacing), appended to a
+// SourceBuffer of an element in this page, as the player does. Resolves when the track has ended.
+async function remuxAudio({ number = 1, convert }) {
+  const blob = document.getElementById('bench-file').files[0];
+  const video = document.body.appendChild(document.createElement('video'));
+  const mse = new MediaSourceBuffer(video);
+  await mse.opened;
+  const t0 = performance.now();
+  let segments = 0, bytes = 0;
+  await new Promise((resolve, reject) => {
+    const remux = new Remuxer({
+      size: blob.size, blob,
+      onInfo: (info) => {
+        const codec = info.audio.find((a) => a.number === number)?.codec;
+        mse.addTrack('audio', convert ? 'audio/mp4; codecs="opus"' : `audio/mp4; codecs="${codec}"`);
+        remux.playhead(0, Infinity);
+        remux.play(0, { video: false, audio: { number, convert } });
+      },
+      onInit: (kind, b) => mse.append(kind, b),
+      onSegment: (kind, b) => {
+        segments += 1;
+        bytes += b.length;
+        mse.append(kind, b);
+      },
+      onEnded: () => mse.endOfStream().then(() => {
+        remux.close();
+        resolve();
+      }),
+      onError: (text) => reject(new Error(text)),
+    });
+  });
+  const buffered = mse.tracks.get('audio').sb.buffered;
+  const seconds = buffered.length ? buffered.end(buffered.length - 1) - buffered.start(0) : 0;
+  mse.close();
+  video.remove();
+  return { ms: performance.now() - t0, segments, bytes, seconds };
+}
+
+window.wtBench = { sha256, remuxAudio };
 document.getElementById('status').textContent = 'ready';
 document.body.dataset.ready = 'true';

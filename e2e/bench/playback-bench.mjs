@@ -31,7 +31,7 @@ const round = (x, digits = 2) => Math.round(x * 10 ** digits) / 10 ** digits;
 const start = Date.now();
 const log = (text) => process.stderr.write(`  [${((Date.now() - start) / 1000).toFixed(0).padStart(3)} s] ${text}\n`);
 
-async function openAs(browser, baseUrl, user) {
+export async function openAs(browser, baseUrl, user) {
   const context = await browser.newContext();
   const page = await context.newPage();
   await page.goto(`${baseUrl}/standalone/?user=${user}`);
@@ -41,7 +41,7 @@ async function openAs(browser, baseUrl, user) {
 
 // In Bob's page: press play the moment the core unlocks it (or seek to `seekTo` and play), and
 // record the first presented frame (at or after `minMediaTime`) and the element's stalls.
-function armBob(page, { seekTo = null } = {}) {
+export function armBob(page, { seekTo = null } = {}) {
   return page.evaluate((target) => {
     const status = document.getElementById('playback-status');
     const video = document.getElementById('player');
@@ -89,14 +89,14 @@ function armBob(page, { seekTo = null } = {}) {
   }, seekTo);
 }
 
-async function pair(browser, baseUrl, tag) {
+export async function pair(browser, baseUrl, tag) {
   const alice = await openAs(browser, baseUrl, `alice-${tag}`);
   const bob = await openAs(browser, baseUrl, `bob-${tag}`);
   return { alice, bob, bobId: `bob-${tag}`, close: () => Promise.all([alice.context.close(), bob.context.close()]) };
 }
 
 // Polls Bob's download every 100 ms: when it reached 25%, and when it completed.
-async function follow(page, id, until) {
+export async function follow(page, id, until) {
   const marks = { at25: null, done: null };
   let started = false;
   for (;;) {

@@ -7,6 +7,7 @@ import { openDatabase } from '../../tools/database-config.mjs';
 import { withSetupErrors } from '../../tools/setup.mjs';
 import { startStaticServer } from '../../tools/static-server.mjs';
 import { CHROMIUM_ARGS } from '../playwright.config.mjs';
+import { formatsBench } from './formats-bench.mjs';
 import { loadBench } from './load-bench.mjs';
 import { playbackBench } from './playback-bench.mjs';
 import { reconnectBench } from './reconnect-bench.mjs';
@@ -60,6 +61,10 @@ const ALL_BENCHMARKS = [
     stalls_to_end: ['= 0', (v) => v === 0],
     seek_unfetched_to_frame_s: ['<= 3', (v) => v <= 3],
     playback_peak_memory_MiB: ['<= 300', (v) => v <= 300],
+  }],
+  ['formats', 'The movies people have: first frame at 2 MB/s, progressive or not, and AC-3 conversion CPU (Chromium)', formatsBench, {
+    first_frame_ratio_mkv_vs_mp4: ['<= 1.2', (v) => v <= 1.2],
+    ac3_transcode_cpu_s_per_movie_min: ['<= 3', (v) => v <= 3],
   }],
   ['load', 'Demo messenger first load, before any session (uncompressed bytes)', loadBench, {
     component_extra_kB: ['<= 40', (v) => v <= 40],

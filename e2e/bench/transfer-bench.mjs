@@ -162,7 +162,7 @@ async function cpuNow(browsers, pages) {
 }
 
 // Measures from now: the browsers' processes, with the Chromium pages' renderers split out.
-async function startCpu(browsers, pages) {
+export async function startCpu(browsers, pages) {
   const chromiumPages = chromiumPagesOf(pages);
   const before = await cpuNow(browsers, chromiumPages);
   // CPU seconds since the start: by kind of process (processes that ended meanwhile are not

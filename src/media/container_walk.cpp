@@ -472,7 +472,7 @@ void ContainerWalk::detect(const std::uint8_t* d, std::size_t n) {
       return want(0, std::min<std::uint64_t>(kTsChunk / packet * packet, whole));
     }
   }
-  fail("not a movie this walk knows (MP4, MOV, WebM, Matroska, MPEG-TS): unknown first bytes");
+  fail("its first bytes are not those of an MP4, MOV, WebM, Matroska or MPEG-TS file");
 }
 
 // ---- MP4 ----

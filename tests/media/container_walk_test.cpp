@@ -221,7 +221,7 @@ TEST_CASE("lying sizes end the walk with a reason and never read past what was g
     walk_over(w, text);
     CHECK(w.done());
     CHECK(w.format() == ContainerFormat::Unknown);
-    CHECK_THAT(w.error(), Catch::Contains("not a movie"));
+    CHECK_THAT(w.error(), Catch::Contains("not those of an MP4, MOV, WebM, Matroska or MPEG-TS file"));
   }
   SECTION("a WebM element running past its Segment") {
     auto file = fixture("cues.webm");

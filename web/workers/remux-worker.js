@@ -112,15 +112,53 @@ async function paced(t, stale) {
 
 async function videoLoop(gen, from) {
   const stale = () => gen !== generation.video || !input;
-  const inp = input;
-  const track = await inp.getPrimaryVideoTrack();
+  const track = await input.getPrimaryVideoTrack();
   if (!track || stale()) return;
   const sink = new EncodedPacketSink(track);
   const start = await sink.getKeyPacket(from + origin, { verifyKeyPackets: true }) ?? await sink.getFirstKeyPacket();
-  if (!start || stale()) return;
-  const out = output('video', gen);
-  const src = new EncodedVideoPacketSource(await track.getCodec());
-  out.addVideoTrack(src);
+  if (start && !stale()) await copyPackets('video', gen, stale, track, sink, start);
+}
+
+async function audioLoop(gen, from, choice) {
+  const stale = () => gen !== generation.audio || !input;
+  const track = (await input.getAudioTracks()).find((t) => t.number === choice.number);
+  if (!track || stale()) return;
+  if (!choice.convert) {
+    const sink = new EncodedPacketSink(track);
+    const start = await sink.getPacket(from + origin) ?? await sink.getFirstPacket();
+    if (start && !stale()) await copyPackets('audio', gen, stale, track, sink, start);
+    return;
+  }
+  if (NEEDS_DECODER.has(await track.getCodec())) {
+    ac3 ??= import('@mediabunny/ac3').then((m) => m.registerAc3Decoder());
+    await ac3;
+  }
+  const out = output('audio', gen);
+  const src = new AudioSampleSource({ codec: 'opus', bitrate: OPUS_BITRATE });
+  out.addAudioTrack(src);
+  await out.start();
+  for await (const sample of new AudioSampleSink(track).samples(from + origin)) {
+    sample.setTimestamp(sample.timestamp - origin);
+    await paced(sample.timestamp, stale);
+    if (stale()) {
+      sample.close();
+      return out.cancel();
+    }
+    const stereo = toStereo(sample);
+    await src.add(stereo);
+    if (stereo !== sample) stereo.close();
+    sample.close();
+  }
+  await end(out, 'audio', gen, stale);
+}
+
+// A track's packets as they are, from `start` (in decode order) to its end, paced.
+async function copyPackets(kind, gen, stale, track, sink, start) {
+  const out = output(kind, gen);
+  const codec = await track.getCodec();
+  const src = kind === 'video' ? new EncodedVideoPacketSource(codec) : new EncodedAudioPacketSource(codec);
+  if (kind === 'video') out.addVideoTrack(src);
+  else out.addAudioTrack(src);
   await out.start();
   const config = await track.getDecoderConfig();
   let first = true;
@@ -130,57 +168,14 @@ async function videoLoop(gen, from) {
     await src.add(shifted(packet), first ? { decoderConfig: config } : undefined);
     first = false;
   }
-  if (stale()) return out.cancel();
-  await out.finalize();
-  if (!stale()) post({ type: 'ended', kind: 'video', generation: gen });
+  await end(out, kind, gen, stale);
 }
 
-async function audioLoop(gen, from, choice) {
-  const stale = () => gen !== generation.audio || !input;
-  const inp = input;
-  const track = (await inp.getAudioTracks()).find((t) => t.number === choice.number);
-  if (!track || stale()) return;
-  const out = output('audio', gen);
-  const codec = await track.getCodec();
-  if (choice.convert) {
-    if (NEEDS_DECODER.has(codec)) {
-      ac3 ??= import('@mediabunny/ac3').then((m) => m.registerAc3Decoder());
-      await ac3;
-    }
-    const src = new AudioSampleSource({ codec: 'opus', bitrate: OPUS_BITRATE });
-    out.addAudioTrack(src);
-    await out.start();
-    for await (const sample of new AudioSampleSink(track).samples(from + origin)) {
-      sample.setTimestamp(sample.timestamp - origin);
-      await paced(sample.timestamp, stale);
-      if (stale()) {
-        sample.close();
-        return out.cancel();
-      }
-      const stereo = toStereo(sample);
-      await src.add(stereo);
-      if (stereo !== sample) stereo.close();
-      sample.close();
-    }
-  } else {
-    const sink = new EncodedPacketSink(track);
-    const start = await sink.getPacket(from + origin) ?? await sink.getFirstPacket();
-    if (!start || stale()) return;
-    const src = new EncodedAudioPacketSource(codec);
-    out.addAudioTrack(src);
-    await out.start();
-    const config = await track.getDecoderConfig();
-    let first = true;
-    for await (const packet of sink.packets(start)) {
-      await paced(packet.timestamp - origin, stale);
-      if (stale()) return out.cancel();
-      await src.add(shifted(packet), first ? { decoderConfig: config } : undefined);
-      first = false;
-    }
-  }
+// The track has ended: its last segment, then word that nothing follows (unless a newer start took over).
+async function end(out, kind, gen, stale) {
   if (stale()) return out.cancel();
   await out.finalize();
-  if (!stale()) post({ type: 'ended', kind: 'audio', generation: gen });
+  if (!stale()) post({ type: 'ended', kind, generation: gen });
 }
 
 const shifted = (packet) => (origin ? packet.clone({ timestamp: packet.timestamp - origin }) : packet);

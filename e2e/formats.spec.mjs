@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import { launchOther } from './support/pages.mjs';
 import { heardTone, makeMovie, movieExtension, presentedFrames } from './support/media-helpers.mjs';
 import { expectInSync } from './support/sync-helpers.mjs';
-import { savedSha256, sendFile, session, setUploadLimit, sha256sum, waitReady } from './support/transfer-helpers.mjs';
-import { expectUnlock, fraction, pair, watchWhileDownloading } from './support/watch-helpers.mjs';
+import { sendFile, session, sha256sum } from './support/transfer-helpers.mjs';
+import { expectUnlock, finishWhole, fraction, pair, watchWhileDownloading } from './support/watch-helpers.mjs';
 
 const ENGLISH_HZ = 440, FRENCH_HZ = 660;  // the test movies' tones (media-helpers.mjs): first track 440 Hz, the AC-3 ones 660 Hz
 
@@ -84,17 +84,7 @@ async function watchAsItArrives(browser, info, format, { hz = ENGLISH_HZ, expect
   }
 }
 
-async function finish({ p, id, m }) {
-  try {
-    await setUploadLimit(p.alice.page, 0);
-    await waitReady(p.bob.page, id, 120_000);
-    expect(await savedSha256(p.bob.page, id, dir)).toBe(m.sum);
-    expect(p.alice.errors).toEqual([]);
-    expect(p.bob.errors).toEqual([]);
-  } finally {
-    await p.close();
-  }
-}
+const finish = (run) => finishWhole(run, dir);
 
 test('Matroska (H.264 + AAC, an SRT track, Cues at the end) plays while it arrives in the other browser', async ({ browser }, info) => {
   await finish(await watchAsItArrives(browser, info, 'mkv-h264-aac'));

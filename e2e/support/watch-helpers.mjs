@@ -4,7 +4,7 @@ import { expect } from '@playwright/test';
 import { openAs } from './pages.mjs';
 import { playbackStatus, playerState } from './media-helpers.mjs';
 import { expectInSync, recordFrames } from './sync-helpers.mjs';
-import { transferView } from './transfer-helpers.mjs';
+import { savedSha256, setUploadLimit, transferView, waitReady } from './transfer-helpers.mjs';
 
 let n = 0;
 export async function pair(aliceBrowser, bobBrowser, tag) {
@@ -48,4 +48,19 @@ export async function watchWhileDownloading(alice, bob, id) {
   expect(await fraction(bob, id)).toBeLessThan(1);  // still downloading while frames are shown
   await expectInSync(alice, bob, Date.now() + 2000, 6000, 'while downloading: ');
   expect(await fraction(bob, id)).toBeLessThan(1);
+}
+
+// What is checked while the file arrives has been checked: Alice's upload limit is lifted so that
+// the rest arrives at full speed, the file that lands on Bob's side (saved into `dir`) is the one
+// sent (`m.sum`, its sha256sum), neither page threw, and the pair is closed.
+export async function finishWhole({ p, id, m }, dir) {
+  try {
+    await setUploadLimit(p.alice.page, 0);
+    await waitReady(p.bob.page, id, 120_000);
+    expect(await savedSha256(p.bob.page, id, dir)).toBe(m.sum);
+    expect(p.alice.errors).toEqual([]);
+    expect(p.bob.errors).toEqual([]);
+  } finally {
+    await p.close();
+  }
 }

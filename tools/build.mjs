@@ -2,7 +2,7 @@
 // which is the app `npm start` serves, and for the tests the native core + Catch2 tests, the same
 // tests as wasm, and the AddressSanitizer + UBSan and fuzz build.
 // `node tools/build.mjs` (the app) or `node tools/build.mjs [--native] [--wasm] [--web] [--sanitize]`
-// (--native and --sanitize build the tests, and --wasm then builds the wasm tests too).
+// (--native and --sanitize build the tests; the wasm tests are built by npm test).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -77,9 +77,9 @@ export function buildSanitize() {
   run('cmake', ['--build', dir, '-j2']);
 }
 
-export async function buildWeb() {
-  const esbuild = await import('esbuild');
-  mkdirSync(join(BUILD, 'web'), { recursive: true });
+// The page bundle's entries and esbuild options (the load bench builds the same in memory, so that
+// its output names are the served files').
+export function webEntries() {
   const entries = {
     app: join(ROOT, 'web/standalone/app.js'), messenger: join(ROOT, 'web/messenger/messenger.js'),
     'watch-together': join(ROOT, 'web/component/watch-together.js'), bench: join(ROOT, 'e2e/bench/bench-page.js'),
@@ -92,28 +92,36 @@ export async function buildWeb() {
   if (existsSync(harness)) {
     for (const f of readdirSync(harness)) if (f.endsWith('.js')) entries[`harness/${f.slice(0, -3)}`] = join(harness, f);
   }
-  await esbuild.build({
-    entryPoints: entries,
-    outdir: join(BUILD, 'web'),
-    bundle: true,
-    format: 'esm',
-    splitting: true,  // code only some pages need (Firebase Auth, for a real project) loads on demand
-    target: ['chrome120', 'firefox115'],
-    sourcemap: true,
-    minify: false,
-    external: ['/core/*'],  // the wasm core is loaded at run time from the server, not bundled
-    logLevel: 'warning',
-  });
+  return entries;
 }
 
-// npm start's build is the app (tests: false): the wasm core and the page bundle, with only the
-// build's Debian packages. npm test and npm run bench build with the tests (tests: true).
-export async function buildAll({ native = true, wasm = true, web = true, sanitize = false, tests = native || sanitize } = {}) {
+export const WEB_OPTIONS = {
+  outdir: join(BUILD, 'web'),
+  bundle: true,
+  format: 'esm',
+  splitting: true,  // code only some pages need (Firebase Auth, for a real project) loads on demand
+  target: ['chrome120', 'firefox115'],
+  sourcemap: true,
+  minify: false,
+  external: ['/core/*'],  // the wasm core is loaded at run time from the server, not bundled
+  logLevel: 'warning',
+};
+
+export async function buildWeb() {
+  const esbuild = await import('esbuild');
+  mkdirSync(join(BUILD, 'web'), { recursive: true });
+  await esbuild.build({ entryPoints: webEntries(), ...WEB_OPTIONS });
+}
+
+// npm start's build is the app: the wasm core and the page bundle, with only the build's Debian
+// packages. With the native tests or the sanitizer build (npm run bench: its simulator), the test
+// packages too. The wasm tests are npm test's own step (test-all.mjs), not built here.
+export async function buildAll({ native = true, wasm = true, web = true, sanitize = false } = {}) {
   checkNode();
-  ensureSystemPackages(tests ? ['build', 'test'] : ['build']);
+  ensureSystemPackages(native || sanitize ? ['build', 'test'] : ['build']);
   ensureNpmDependencies();
   if (native) buildNative();
-  if (wasm) buildWasm({ tests });
+  if (wasm) buildWasm({ tests: false });
   if (web) await buildWeb();
   if (sanitize) buildSanitize();
 }

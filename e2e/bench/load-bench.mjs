@@ -14,9 +14,8 @@
 //   measure is wrong and the bench fails.
 // - first_load_wasm_requests: requests for a .wasm or watch_core.mjs during that first load.
 import { chromium } from '@playwright/test';
-import { existsSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { BUILD } from '../../tools/build.mjs';
+import { WEB_OPTIONS, webEntries } from '../../tools/build.mjs';
 import { ROOT } from '../../tools/setup.mjs';
 import { CHROMIUM_ARGS } from '../playwright.config.mjs';
 
@@ -29,14 +28,6 @@ const IDLE_MS = 1000;  // no request in flight for this long: the network is idl
 // hashes) equal the files the server serves from build/web — the cross-check below relies on it.
 async function buildMessenger({ stub }) {
   const esbuild = await import('esbuild');
-  const entries = {
-    app: join(ROOT, 'web/standalone/app.js'), messenger: MESSENGER,
-    'watch-together': COMPONENT, bench: join(ROOT, 'e2e/bench/bench-page.js'),
-  };
-  const harness = join(ROOT, 'e2e/harness');
-  if (existsSync(harness)) {
-    for (const f of readdirSync(harness)) if (f.endsWith('.js')) entries[`harness/${f.slice(0, -3)}`] = join(harness, f);
-  }
   const stubPlugin = {
     name: 'stub-watch-together',
     setup(build) {
@@ -50,19 +41,11 @@ async function buildMessenger({ stub }) {
     },
   };
   const result = await esbuild.build({
-    entryPoints: entries,
-    outdir: join(BUILD, 'web'),  // names only: write: false keeps the outputs in memory
-    write: false,
+    ...WEB_OPTIONS,
+    entryPoints: webEntries(),
+    write: false,  // names only: the outputs stay in memory
     metafile: true,
     absWorkingDir: ROOT,
-    bundle: true,
-    format: 'esm',
-    splitting: true,
-    target: ['chrome120', 'firefox115'],
-    sourcemap: true,
-    minify: false,
-    external: ['/core/*'],
-    logLevel: 'warning',
     plugins: stub ? [stubPlugin] : [],
   });
   const { outputs } = result.metafile;

@@ -11,7 +11,7 @@ import { openDatabase } from '../tools/database-config.mjs';
 import { startStaticServer } from '../tools/static-server.mjs';
 import { openAs } from './support/pages.mjs';
 import { expectInSync, generateCounterVideo, recordFrames, startSameFileSession } from './support/sync-helpers.mjs';
-import { MiB, makeFile, savedSha256, sendFile, sha256sum, transferView, waitReady } from './support/transfer-helpers.mjs';
+import { MiB, acceptAnyway, makeFile, savedSha256, sendAnyway, sendFile, sha256sum, transferView, waitReady } from './support/transfer-helpers.mjs';
 
 let dir, stack;
 
@@ -67,7 +67,7 @@ test('the database restarted twice during a transfer: offline banner, the transf
   const bob = await open(browser, bobId);
   const size = 24 * MiB + 4321;
   const file = makeFile(join(dir, 'outage movie.mp4'), size);
-  const id = await sendFile(alice.page, bob.page, bobId, file, { uploadMBps: 4 });
+  const id = await sendFile(alice.page, bob.page, bobId, file, { notAMovie: true, uploadMBps: 4 });
   const fraction = async () => (await transferView(bob.page, id))?.fraction ?? 0;
 
   // First outage, a quarter of the way: the pieces keep coming peer to peer while the database is
@@ -130,6 +130,7 @@ test('an invitation sent and accepted while the database is away: one session re
   await alice.page.locator('#partner').selectOption(bobId);
   await alice.page.locator('#movie-input').setInputFiles(file);
   await alice.page.locator('#invite').click();
+  await sendAnyway(alice.page);  // random bytes: asked first, as offline as online
   const mine = alice.page.locator('li.session[data-status="pending"]');
   await expect(mine).toHaveCount(1);
   const id = await mine.getAttribute('data-session');
@@ -142,6 +143,7 @@ test('an invitation sent and accepted while the database is away: one session re
   // queue, and the transfer starts once the database is back.
   await takeDown([alice, bob]);
   await invite.locator('.accept').click();
+  await acceptAnyway(invite);
   await expect(bob.page.locator(`li.session[data-session="${id}"]`)).toHaveAttribute('data-status', 'downloading');
   await bringBack([alice, bob]);
   await waitReady(bob.page, id);

@@ -100,7 +100,7 @@ test('storage full mid-transfer: paused with the reason on both sides, nothing l
       // Accepted with room to spare (Accept checks the free space), sent at 0.1 MB/s at first.
       const size = 14 * MiB + 4321;
       const file = makeFile(join(dir, 'full.mp4'), size);
-      const id = await sendFile(alice.page, bob.page, bobId, file, { uploadMBps: 0.1 });
+      const id = await sendFile(alice.page, bob.page, bobId, file, { notAMovie: true, uploadMBps: 0.1 });
       // Firefox's estimate() reports the small quota: Accept warns that storage is nearly full.
       const item = session(bob.page, id);
       const asked = item.locator('.check-box .go-anyway');
@@ -184,7 +184,7 @@ test('a piece damaged in IndexedDB before a reload is found when read back, fetc
     try {
       const size = 24 * MiB + 99;
       const file = makeFile(join(dir, 'damage.mp4'), size);
-      const id = await sendFile(alice.page, bob.page, bobId, file, { uploadMBps: 3 });
+      const id = await sendFile(alice.page, bob.page, bobId, file, { notAMovie: true, uploadMBps: 3 });
       const damaged = 2;
       // Piece 2 is stored and its digest is in the stored ledger (the record the reload resumes from).
       const ledgerHolds = async () => (await storedLedgerPieces(bob.page, id, size)).includes(damaged);
@@ -234,7 +234,7 @@ test('a piece damaged after the transfer ended, with the sender gone: Save says 
     try {
       const size = 6 * MiB + 1234;  // 7 pieces
       const file = makeFile(join(dir, 'kept.mp4'), size);
-      const id = await sendFile(alice.page, bob.page, bobId, file);
+      const id = await sendFile(alice.page, bob.page, bobId, file, { notAMovie: true });
       await waitReady(bob.page, id);
       await alice.context.close();  // the sender is gone
       const damaged = 3;

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openAs } from './support/pages.mjs';
-import { makeFile, savedSha256, sendFile, session, sha256sum, transferView, waitReady } from './support/transfer-helpers.mjs';
+import { acceptAnyway, makeFile, savedSha256, sendAnyway, sendFile, session, sha256sum, transferView, waitReady } from './support/transfer-helpers.mjs';
 
 let dir, movie, movieSum;
 test.beforeAll(() => {
@@ -71,6 +71,7 @@ test('a stranger cannot take a transfer: a forged downloading, a signaling takeo
   await alice.page.locator('#partner').selectOption(bobId);
   await alice.page.locator('#movie-input').setInputFiles(movie);
   await alice.page.locator('#invite').click();
+  await sendAnyway(alice.page);
   const invite = bob.page.locator('li.session[data-status="pending"]');
   await invite.waitFor();
   const id = await invite.getAttribute('data-session');
@@ -95,6 +96,7 @@ test('a stranger cannot take a transfer: a forged downloading, a signaling takeo
 
   // Bob accepts; with the transfer under way, Mallory tries the takeover again.
   await invite.locator('.accept').click();
+  await acceptAnyway(invite);
   await expect.poll(async () => (await transferView(bob.page, id))?.phase, { timeout: 30_000 }).toBe('transferring');
   const during = await attack(mallory, {
     'attempt that sorts last': ['update', `${s}/signaling/~x`, { by: malloryId, at: 1, offer: { type: 'offer', sdp: '$OFFER_SDP' } }],
@@ -125,7 +127,7 @@ test('a download runs only in the window that accepted it, not in the same user\
   const alice = await openAs(browser, aliceId);
   const bob = await openAs(browser, bobId);
   const bobElsewhere = await openAs(browser, bobId);  // another browser profile of Bob's: its own storage
-  const id = await sendFile(alice.page, bob.page, bobId, movie);
+  const id = await sendFile(alice.page, bob.page, bobId, movie, { notAMovie: true });
   // The other window sees the record go to 'downloading' and to 'ready', and starts nothing.
   await expect(session(bobElsewhere.page, id)).toHaveAttribute('data-status', 'downloading', { timeout: 30_000 });
   await waitReady(bob.page, id);

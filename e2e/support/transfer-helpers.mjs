@@ -196,23 +196,36 @@ export async function setUploadLimit(page, mbps) {
   await field.dispatchEvent('change');
 }
 
+// A file of random bytes (makeFile) is not a movie, and the core reads that in its first bytes:
+// the sender's page asks "Send anyway?" before anything travels, and the recipient's asks again at
+// Accept. Tests whose file is such say so ({ notAMovie: true }) and answer both, after checking
+// that each was asked.
+export async function sendAnyway(page) {
+  const question = page.locator('#invite-question .check-box');
+  await expect(question).toContainText('does not look like a movie');
+  await question.locator('.go-anyway').click();
+}
+export async function acceptAnyway(invite, text = 'This does not look like a movie this app can play.') {
+  await expect(invite.locator('.check-box')).toContainText(text);
+  await invite.locator('.go-anyway').click();
+}
+
 // Alice sends `file` to Bob; Bob accepts (after beforeAccept(), if given; `anyway`: the page asks
-// first, with this text, and he answers "Accept anyway"). Returns the session id.
-export async function sendFile(alice, bob, bobId, file, { uploadMBps = 0, timeout = 30_000, beforeAccept, anyway } = {}) {
+// first, with this text, and he answers "Accept anyway"; `notAMovie`: random bytes, both asked, as
+// above). Returns the session id.
+export async function sendFile(alice, bob, bobId, file, { uploadMBps = 0, timeout = 30_000, beforeAccept, anyway, notAMovie = false } = {}) {
   await alice.locator(`#partner option[value="${bobId}"]`).waitFor({ state: 'attached', timeout });
   await alice.locator('#partner').selectOption(bobId);
   await setUploadLimit(alice, uploadMBps);
   await alice.locator('#movie-input').setInputFiles(file);
   await alice.locator('#invite').click();
+  if (notAMovie) await sendAnyway(alice);
   const invite = bob.locator('li.session[data-status="pending"]');
   await invite.waitFor({ timeout });
   const id = await invite.getAttribute('data-session');
   await beforeAccept?.();
   await invite.locator('.accept').click();
-  if (anyway) {
-    await expect(invite.locator('.check-box')).toContainText(anyway);
-    await invite.locator('.go-anyway').click();
-  }
+  if (anyway || notAMovie) await acceptAnyway(invite, anyway);
   return id;
 }
 

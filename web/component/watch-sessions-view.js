@@ -325,9 +325,7 @@ export class WatchSessionsView {
     // What this browser will make of the movie (the sender's summary of it): a picture it cannot
     // show, or no movie at all, is asked about before anything travels.
     const plan = await this.planOf(s);
-    if (plan && ['video-unplayable', 'audio-unplayable', 'not-a-movie'].includes(plan.expectation)) {
-      problems.push({ verdict: 'warn', message: `${plan.headline}. ${plan.detail}`.trim() });
-    }
+    if (plan?.problem) problems.push({ verdict: 'warn', message: `${plan.headline}. ${plan.detail}`.trim() });
     const refused = problems.find((p) => p.verdict === 'refuse');
     if (refused) {
       this.checks.set(s.id, refused.message);

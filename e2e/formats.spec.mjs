@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { launchOther } from './support/pages.mjs';
-import { heardTone, makeMovie, movieExtension, presentedFrames } from './support/media-helpers.mjs';
+import { currentTime, heardTone, makeMovie, movieExtension, playerState, presentedFrames } from './support/media-helpers.mjs';
 import { expectInSync } from './support/sync-helpers.mjs';
 import { sendFile, session, sha256sum } from './support/transfer-helpers.mjs';
 import { expectUnlock, finishWhole, fraction, pair, watchWhileDownloading } from './support/watch-helpers.mjs';
@@ -18,12 +18,13 @@ const ENGLISH_HZ = 440, FRENCH_HZ = 660;  // the test movies' tones (media-helpe
 
 let dir;
 const movies = {};
-const movie = (format) => {
-  movies[format] ??= (() => {
-    const path = makeMovie(join(dir, `${format}.${movieExtension(format)}`), format, { seconds: 60, kbps: 2000 });
+const movie = (format, { kbps = 2000, seconds = 60 } = {}) => {
+  const key = `${format}-${seconds}s-${kbps}k`;
+  movies[key] ??= (() => {
+    const path = makeMovie(join(dir, `${key}.${movieExtension(format)}`), format, { seconds, kbps });
     return { path, size: statSync(path).size, sum: sha256sum(path) };
   })();
-  return movies[format];
+  return movies[key];
 };
 
 test.beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'wt-formats-')); });
@@ -100,6 +101,59 @@ test('an MPEG-TS recording (H.264 + AAC) plays while it arrives', async ({ brows
 
 test('an MP4 with AC-3 5.1 sound plays while it arrives, the sound converted and heard', async ({ browser }, info) => {
   await finish(await watchAsItArrives(browser, info, 'mp4-ac3', { hz: FRENCH_HZ }));
+});
+
+// A seek far beyond what has arrived: the remuxer reads there, the core fetches those bytes first,
+// and both play on from there while the pieces before it are still missing (a hole in the middle
+// of what Bob holds: the data there came first, not with the rest).
+async function seekAhead(browser, info, format, { kbps, movieSeconds, seconds = 40 } = {}) {
+  const m = movie(format, { kbps, seconds: movieSeconds });
+  const p = await crossPair(browser, info, `seek-${format}`);
+  let id;
+  try {
+    // The file takes `seconds` to arrive at this limit: more than the seek needs.
+    id = await sendFile(p.alice.page, p.bob.page, p.bobId, m.path, { uploadMBps: Math.max(0.1, Math.floor(m.size / 1e5 / seconds) / 10) });
+    await expectUnlock(p.bob.page, id, m.size);
+    expect(await fraction(p.bob.page, id)).toBeLessThan(0.6);
+    const target = 48;  // 80% of a 60 s movie; past half of the TS test's 90 s one
+    await p.bob.page.evaluate((t) => {
+      const v = document.getElementById('player');
+      v.play().catch(() => {});
+      v.currentTime = t;
+    }, target);
+    for (const page of [p.bob.page, p.alice.page]) {
+      await expect.poll(() => currentTime(page), { timeout: 60_000 }).toBeGreaterThan(target + 1)
+        .catch(async (e) => { throw new Error(`${e.message}\nplayer: ${JSON.stringify(await playerState(page))}`); });
+    }
+    const held = await p.bob.page.evaluate((t) => {
+      const policy = window.wtActivePlayer.policy;
+      const piece = Math.floor(policy.offsetFor(t) / 1048576);
+      return { piece, at: policy.pieceHeld(piece), before: Array.from({ length: piece }, (_, i) => policy.pieceHeld(i)) };
+    }, target);
+    expect(held.at, `the piece of ${target} s (${held.piece}) is held`).toBe(true);
+    expect(held.before.some((h) => !h), `a piece before ${held.piece} is still missing: ${JSON.stringify(held.before)}`).toBe(true);
+    const frames = await presentedFrames(p.bob.page);
+    await expect.poll(() => presentedFrames(p.bob.page), { timeout: 10_000 }).toBeGreaterThan(frames + 20);
+    await p.bob.page.screenshot({ path: info.outputPath(`seek-${format}.png`), fullPage: true });
+  } catch (e) {
+    await p.close();
+    throw e;
+  }
+  return { p, id, m };
+}
+
+test('a seek into a part of a Matroska file not downloaded yet fetches it first and plays there', async ({ browser }, info) => {
+  await finish(await seekAhead(browser, info, 'mkv-h264-aac'));
+});
+
+// An MPEG-TS has no index: the core fetches from the byte its estimate gives, and the demuxer finds
+// the moment by a binary search over 5 MiB stretches of the file, then reads on to it; each of its
+// reads of bytes not yet here is fetched first, one after the other. A longer, larger file at a
+// higher rate than the Matroska test's: each of those reads waits behind what the sender has queued
+// (at most 4 MiB: about 3 s at this rate), and the file must still be far from whole when it plays
+// there, well before its end.
+test('a seek into a part of an MPEG-TS not downloaded yet (no index: by its byte estimate, refined) plays there', async ({ browser }, info) => {
+  await finish(await seekAhead(browser, info, 'ts-h264-aac', { kbps: 5000, movieSeconds: 90, seconds: 30 }));
 });
 
 test('two sound tracks: each viewer picks their own (AAC, or AC-3 converted), and the players stay in sync', async ({ browser }, info) => {

@@ -23,6 +23,7 @@ const GAP_MAX_S = 2;          // ... if it is at most this wide (B-frames, edit 
 // An audio switch keeps this much of the old track ahead of the playhead: the new track's first
 // segments (appended over it from the playhead on) come well within it, so sound never stops.
 const AUDIO_SWITCH_KEEP_S = 1.5;
+const CACHED_PIECES = 4;
 
 // A held piece read back damaged: the transfer fetches it again and onPieceHeld brings it back.
 class PieceRefetched extends Error {}
@@ -55,7 +56,7 @@ export class ProgressivePlayer {
     this.seeks = 0;          // counts seeks, so that a feed under way does not undo one
     this.ended = new Set();  // MP4 tracks whose last segment was appended
     this.planGeneration = -1;
-    this.cache = null;       // the last piece read { piece, bytes }
+    this.cache = new Map();  // piece → its bytes, the last CACHED_PIECES read, oldest first
     this.stats = { segments: 0, piecesFed: 0, nudges: 0 };
     this.pumping = null;
     this.again = false;
@@ -150,14 +151,17 @@ export class ProgressivePlayer {
     return out;
   }
 
+  // The last few pieces read stay at hand: the remuxer's reads cross piece boundaries back and forth.
   async readPiece(piece) {
-    if (this.cache?.piece === piece) return this.cache.bytes;
+    const cached = this.cache.get(piece);
+    if (cached) return cached;
     const bytes = await this.readStored(piece);
     if (!bytes) {
       this.policy.onPieceLost(piece);  // the horizon ends before it until it is here again
       throw new PieceRefetched(`piece ${piece} is being fetched again`);
     }
-    this.cache = { piece, bytes };
+    this.cache.set(piece, bytes);
+    if (this.cache.size > CACHED_PIECES) this.cache.delete(this.cache.keys().next().value);
     return bytes;
   }
 
@@ -466,6 +470,9 @@ export class ProgressivePlayer {
   report() {
     if (this.closed) return;
     const now = this.now();
+    // A duration learnt after set-up (an MPEG-TS's, from its tail, which may come after its head):
+    // the element cannot seek past its buffer without one.
+    if (this.setUp && !Number.isFinite(this.video.duration)) this.mse.setDuration(this.policy.duration());
     this.applyPlan();
     const st = this.policy.status(now);
     this.onHorizon(st.syncHorizon, st.fraction, st.gain);

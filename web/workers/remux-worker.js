@@ -47,6 +47,9 @@ function source() {
   if (file.blob) return new BlobSource(file.blob);
   return new CustomSource({
     getSize: () => file.size,
+    // Reads widened to 64 KiB-aligned windows: a demuxer that walks a file packet by packet (an
+    // MPEG-TS: 188 bytes at a time) would otherwise cross to the page once a packet.
+    prefetchProfile: 'fileSystem',
     read: (start, end) => new Promise((resolve, reject) => {
       const id = nextRead++;
       reads.set(id, { resolve, reject });

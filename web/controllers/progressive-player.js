@@ -20,9 +20,6 @@ const WEBM_CODECS = { V_VP8: 'vp8', V_VP9: 'vp9', V_AV1: 'av01.0.08M.08', A_OPUS
 const WALK_READ = 64 * 1024;  // the walk needs headers: this much at a time is plenty
 const GAP_CHECK_MS = 250;     // playback stuck this long with data just ahead: jump the hole
 const GAP_MAX_S = 2;          // ... if it is at most this wide (B-frames, edit lists, a lost piece)
-// An audio switch keeps this much of the old track ahead of the playhead: the new track's first
-// segments (appended over it from the playhead on) come well within it, so sound never stops.
-const AUDIO_SWITCH_KEEP_S = 1.5;
 const CACHED_PIECES = 4;
 
 // A held piece read back damaged: the transfer fetches it again and onPieceHeld brings it back.
@@ -45,6 +42,7 @@ export class ProgressivePlayer {
     this.plan = null;        // the core's plan, once the tracks are known
     this.audioNumber = audioChoice;  // the audio track playing (1-based among the file's audio tracks)
     this.remux = null;
+    this.audioSwitch = null;  // { type, init }: another audio track asked for, its first segment not here yet
     this.reads = [];         // the remuxer's reads waiting for bytes: { start, length, resolve }
     this.mse = new MediaSourceBuffer(video);
     this.format = 'unknown';
@@ -266,10 +264,10 @@ export class ProgressivePlayer {
       size: this.fileSize, blob: this.blob,
       read: (start, end) => this.readVerified(start, end - start),
       onInfo: (info) => this.startRemux(info),
-      onInit: (kind, bytes) => this.appendRemuxed(kind, bytes),
-      onSegment: (kind, bytes) => {
+      onInit: (kind, bytes) => this.appendRemuxed(kind, bytes, { init: true }),
+      onSegment: (kind, bytes, start) => {
         this.stats.segments += 1;
-        this.appendRemuxed(kind, bytes);
+        this.appendRemuxed(kind, bytes, { start });
       },
       onEnded: (kind) => {
         this.ended.add(kind);
@@ -313,8 +311,23 @@ export class ProgressivePlayer {
     return { number, convert: true, type: 'audio/mp4; codecs="opus"' };
   }
 
-  appendRemuxed(kind, bytes) {
-    this.mse.append(kind, bytes).then(() => this.mse.evictBehind(), (e) => this.fail(`a segment could not be appended: ${e.message}`));
+  // An audio switch under way: the old track's sound plays on until the new track's first segment
+  // is here, and from that segment's start the new one takes over (the buffer changes its codec
+  // there if it must). However long the new track takes to start (a decoder to load, a machine
+  // under load), the sound never stops and the picture never waits for it.
+  appendRemuxed(kind, bytes, { init = false, start } = {}) {
+    const failed = (e) => this.fail(`a segment could not be appended: ${e.message}`);
+    const pending = kind === 'audio' ? this.audioSwitch : null;
+    if (pending && init) {
+      pending.init = bytes;
+      return;
+    }
+    if (pending) {
+      this.audioSwitch = null;
+      this.mse.replaceFrom('audio', start, pending.type).catch(failed);
+      if (pending.init) this.mse.append('audio', pending.init).catch(failed);
+    }
+    this.mse.append(kind, bytes).then(() => this.mse.evictBehind(), failed);
   }
 
   // The audio tracks a viewer may choose from (the core's plan), and the one playing.
@@ -330,10 +343,9 @@ export class ProgressivePlayer {
     if (!out) return;
     this.audioNumber = number;
     if (!this.remux || !this.setUp || !this.mse.tracks.has('audio')) return;
-    const t = this.video.currentTime;
     this.ended.delete('audio');
-    this.mse.replaceFrom('audio', t + AUDIO_SWITCH_KEEP_S, out.type).catch(() => {});
-    this.remux.setAudio(t, { number, convert: out.convert });
+    this.audioSwitch = { type: out.type, init: null };  // see appendRemuxed
+    this.remux.setAudio(this.video.currentTime, { number, convert: out.convert });
   }
 
   // Bytes the remuxer asked for: verified ones only. Until they are all held, the core has them

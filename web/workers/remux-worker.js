@@ -27,6 +27,10 @@ import {
 const FRAGMENT_S = 1;         // media segments of about a second (video: from keyframe to keyframe)
 const OPUS_BITRATE = 128_000;  // converted sound: stereo Opus, transparent at this rate
 const NEEDS_DECODER = new Set(['ac3', 'eac3']);  // no browser decodes these: the wasm decoder does
+// A switched audio track starts this far past the playhead as it stands once the track can start
+// (its decoder loaded): the page keeps the old track's sound up to the new one's first segment,
+// which comes well within this, so the new sound joins ahead of what plays, not under it.
+const SWITCH_LEAD_S = 0.5;
 
 let file = null;  // { size, blob }
 let input = null;
@@ -122,19 +126,21 @@ async function videoLoop(gen, from) {
   if (start && !stale()) await copyPackets('video', gen, stale, track, sink, start);
 }
 
-async function audioLoop(gen, from, choice) {
+async function audioLoop(gen, from, choice, { switching = false } = {}) {
   const stale = () => gen !== generation.audio || !input;
   const track = (await input.getAudioTracks()).find((t) => t.number === choice.number);
   if (!track || stale()) return;
+  if (choice.convert && NEEDS_DECODER.has(await track.getCodec())) {
+    ac3 ??= import('@mediabunny/ac3').then((m) => m.registerAc3Decoder());
+    await ac3;
+    if (stale()) return;
+  }
+  if (switching) from = Math.max(from, playhead.t + SWITCH_LEAD_S);
   if (!choice.convert) {
     const sink = new EncodedPacketSink(track);
     const start = await sink.getPacket(from + origin) ?? await sink.getFirstPacket();
     if (start && !stale()) await copyPackets('audio', gen, stale, track, sink, start);
     return;
-  }
-  if (NEEDS_DECODER.has(await track.getCodec())) {
-    ac3 ??= import('@mediabunny/ac3').then((m) => m.registerAc3Decoder());
-    await ac3;
   }
   const out = output('audio', gen);
   const src = new AudioSampleSource({ codec: 'opus', bitrate: OPUS_BITRATE });
@@ -253,7 +259,7 @@ onmessage = ({ data: m }) => {
     case 'audio':
       generation.audio += 1;
       wakeAll();
-      if (m.audio) run('audio', generation.audio, audioLoop(generation.audio, m.from, m.audio));
+      if (m.audio) run('audio', generation.audio, audioLoop(generation.audio, m.from, m.audio, { switching: true }));
       break;
     case 'playhead':
       playhead = { t: m.t, ahead: m.ahead };

@@ -9,10 +9,10 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { launchOther } from './support/pages.mjs';
-import { currentTime, heardTone, makeMovie, movieExtension, playerState, presentedFrames } from './support/media-helpers.mjs';
+import { heardTone, makeMovie, movieExtension, presentedFrames } from './support/media-helpers.mjs';
 import { expectInSync } from './support/sync-helpers.mjs';
 import { sendFile, session, sha256sum } from './support/transfer-helpers.mjs';
-import { expectUnlock, finishWhole, fraction, pair, watchWhileDownloading } from './support/watch-helpers.mjs';
+import { expectUnlock, finishWhole, fraction, pair, seekBeyondArrived, watchWhileDownloading } from './support/watch-helpers.mjs';
 
 const ENGLISH_HZ = 440, FRENCH_HZ = 660;  // the test movies' tones (media-helpers.mjs): first track 440 Hz, the AC-3 ones 660 Hz
 
@@ -115,25 +115,7 @@ async function seekAhead(browser, info, format, { kbps, movieSeconds, seconds = 
     id = await sendFile(p.alice.page, p.bob.page, p.bobId, m.path, { uploadMBps: Math.max(0.1, Math.floor(m.size / 1e5 / seconds) / 10) });
     await expectUnlock(p.bob.page, id, m.size);
     expect(await fraction(p.bob.page, id)).toBeLessThan(0.6);
-    const target = 48;  // 80% of a 60 s movie; past half of the TS test's 90 s one
-    await p.bob.page.evaluate((t) => {
-      const v = document.getElementById('player');
-      v.play().catch(() => {});
-      v.currentTime = t;
-    }, target);
-    for (const page of [p.bob.page, p.alice.page]) {
-      await expect.poll(() => currentTime(page), { timeout: 60_000 }).toBeGreaterThan(target + 1)
-        .catch(async (e) => { throw new Error(`${e.message}\nplayer: ${JSON.stringify(await playerState(page))}`); });
-    }
-    const held = await p.bob.page.evaluate((t) => {
-      const policy = window.wtActivePlayer.policy;
-      const piece = Math.floor(policy.offsetFor(t) / 1048576);
-      return { piece, at: policy.pieceHeld(piece), before: Array.from({ length: piece }, (_, i) => policy.pieceHeld(i)) };
-    }, target);
-    expect(held.at, `the piece of ${target} s (${held.piece}) is held`).toBe(true);
-    expect(held.before.some((h) => !h), `a piece before ${held.piece} is still missing: ${JSON.stringify(held.before)}`).toBe(true);
-    const frames = await presentedFrames(p.bob.page);
-    await expect.poll(() => presentedFrames(p.bob.page), { timeout: 10_000 }).toBeGreaterThan(frames + 20);
+    await seekBeyondArrived(p.alice.page, p.bob.page, 48);  // 80% of a 60 s movie; past half of the TS test's 90 s one
     await p.bob.page.screenshot({ path: info.outputPath(`seek-${format}.png`), fullPage: true });
   } catch (e) {
     await p.close();

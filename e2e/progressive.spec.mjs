@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { browserName, launchOther } from './support/pages.mjs';
 import { currentTime, makeMovie, movieExtension, playbackStatus, playerState, presentedFrames } from './support/media-helpers.mjs';
 import { savedSha256, sendFile, setUploadLimit, sha256sum, waitReady } from './support/transfer-helpers.mjs';
-import { expectUnlock, finishWhole, fraction, pair, watchWhileDownloading } from './support/watch-helpers.mjs';
+import { expectUnlock, finishWhole, fraction, pair, seekBeyondArrived, watchWhileDownloading } from './support/watch-helpers.mjs';
 
 let dir;
 const movies = {};
@@ -103,21 +103,9 @@ test('a seek into a part not downloaded yet fetches it first and plays there whi
   try {
     const id = await sendFile(p.alice.page, p.bob.page, p.bobId, m.path, { uploadMBps: 1 });
     await expectUnlock(p.bob.page, id, m.size);
-    const target = 48;  // 80% of the movie, far beyond what has arrived
     expect(await fraction(p.bob.page, id)).toBeLessThan(0.6);
-    await p.bob.page.evaluate((t) => {
-      const v = document.getElementById('player');
-      v.play().catch(() => {});
-      v.currentTime = t;
-    }, target);
-    // Both players get there and play on from there, while the file is still incomplete.
-    for (const page of [p.bob.page, p.alice.page]) {
-      await expect.poll(() => currentTime(page), { timeout: 60_000 }).toBeGreaterThan(target + 1)
-        .catch(async (e) => { throw new Error(`${e.message}\nplayer: ${JSON.stringify(await playerState(page))}`); });
-    }
+    await seekBeyondArrived(p.alice.page, p.bob.page, 48);  // 80% of the movie, far beyond what has arrived
     expect(await fraction(p.bob.page, id)).toBeLessThan(1);
-    const frames = await presentedFrames(p.bob.page);
-    await expect.poll(() => presentedFrames(p.bob.page), { timeout: 10_000 }).toBeGreaterThan(frames + 20);
     await p.bob.page.screenshot({ path: info.outputPath('seek-playing-there.png'), fullPage: true });
     await setUploadLimit(p.alice.page, 0);
     await waitReady(p.bob.page, id, 120_000);

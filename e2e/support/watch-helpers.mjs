@@ -2,7 +2,7 @@
 // Play unlocking by the core's rule, and both watching (frames presented) while bytes still arrive.
 import { expect } from '@playwright/test';
 import { openAs } from './pages.mjs';
-import { playbackStatus, playerState } from './media-helpers.mjs';
+import { currentTime, playbackStatus, playerState, presentedFrames } from './media-helpers.mjs';
 import { expectInSync, recordFrames } from './sync-helpers.mjs';
 import { savedSha256, setUploadLimit, transferView, waitReady } from './transfer-helpers.mjs';
 
@@ -48,6 +48,30 @@ export async function watchWhileDownloading(alice, bob, id) {
   expect(await fraction(bob, id)).toBeLessThan(1);  // still downloading while frames are shown
   await expectInSync(alice, bob, Date.now() + 2000, 6000, 'while downloading: ');
   expect(await fraction(bob, id)).toBeLessThan(1);
+}
+
+// Bob plays and seeks to `target` (media seconds), far beyond what has arrived: both players get
+// there and play on from there while the pieces before it are still missing (a hole in the middle
+// of what Bob holds, so a fetch that merely caught up in order fails), then Bob presents frames.
+export async function seekBeyondArrived(alice, bob, target) {
+  await bob.evaluate((t) => {
+    const v = document.getElementById('player');
+    v.play().catch(() => {});
+    v.currentTime = t;
+  }, target);
+  for (const page of [bob, alice]) {
+    await expect.poll(() => currentTime(page), { timeout: 60_000 }).toBeGreaterThan(target + 1)
+      .catch(async (e) => { throw new Error(`${e.message}\nplayer: ${JSON.stringify(await playerState(page))}`); });
+  }
+  const held = await bob.evaluate((t) => {
+    const policy = window.wtActivePlayer.policy;
+    const piece = Math.floor(policy.offsetFor(t) / 1048576);
+    return { piece, at: policy.pieceHeld(piece), before: Array.from({ length: piece }, (_, i) => policy.pieceHeld(i)) };
+  }, target);
+  expect(held.at, `the piece of ${target} s (${held.piece}) is held`).toBe(true);
+  expect(held.before.some((h) => !h), `a piece before ${held.piece} is still missing: ${JSON.stringify(held.before)}`).toBe(true);
+  const frames = await presentedFrames(bob);
+  await expect.poll(() => presentedFrames(bob), { timeout: 10_000 }).toBeGreaterThan(frames + 20);
 }
 
 // What is checked while the file arrives has been checked: Alice's upload limit is lifted so that

@@ -2,6 +2,7 @@
 // session set up through the page's own UI, and drift measured from presented frames.
 import { expect } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
+import { browserName } from './pages.mjs';
 
 // 30 fps with a running counter burned in (testsrc), VP8 so that both browsers decode it.
 export function generateCounterVideo(path, seconds = 120) {
@@ -58,7 +59,7 @@ export const SYNC_P95_MS = 65;
 // jitter, p95 65.3 ms). Issue 28 (the core steering by presented frames) replaces both figures with 20 ms.
 export const CROSS_BROWSER_OFFSET_MS = 35;
 
-const browserName = (page) => page.context().browser()?.browserType().name();
+const browserOf = (page) => browserName(page.context().browser());
 
 export async function expectInSync(a, b, from, ms, label = '') {
   const to = from + ms;
@@ -75,7 +76,7 @@ export async function expectInSync(a, b, from, ms, label = '') {
     expect(side.advancedS).toBeGreaterThan(ms / 1000 * 0.9);
     expect(side.advancedS).toBeLessThan(ms / 1000 * 1.05);
   }
-  expect(p95).toBeLessThanOrEqual(SYNC_P95_MS + (browserName(a) === browserName(b) ? 0 : CROSS_BROWSER_OFFSET_MS));
+  expect(p95).toBeLessThanOrEqual(SYNC_P95_MS + (browserOf(a) === browserOf(b) ? 0 : CROSS_BROWSER_OFFSET_MS));
   expect(max).toBeLessThan(500);
 }
 

@@ -64,8 +64,8 @@ export async function seekBeyondArrived(alice, bob, target) {
       .catch(async (e) => { throw new Error(`${e.message}\nplayer: ${JSON.stringify(await playerState(page))}`); });
   }
   const held = await bob.evaluate((t) => {
-    const policy = window.wtActivePlayer.policy;
-    const piece = Math.floor(policy.offsetFor(t) / 1048576);
+    const { policy, pieceSize } = window.wtActivePlayer;
+    const piece = Math.floor(policy.offsetFor(t) / pieceSize);
     return { piece, at: policy.pieceHeld(piece), before: Array.from({ length: piece }, (_, i) => policy.pieceHeld(i)) };
   }, target);
   expect(held.at, `the piece of ${target} s (${held.piece}) is held`).toBe(true);

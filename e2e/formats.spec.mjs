@@ -4,28 +4,21 @@
 // is checked by listening to the element (the tone's frequency tells which track plays), frames by
 // what the element presents, and the file that lands by sha256sum.
 import { test, expect } from '@playwright/test';
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { launchOther } from './support/pages.mjs';
-import { heardTone, makeMovie, movieExtension, presentedFrames } from './support/media-helpers.mjs';
+import { heardTone, presentedFrames } from './support/media-helpers.mjs';
 import { expectInSync } from './support/sync-helpers.mjs';
-import { sendFile, session, sha256sum } from './support/transfer-helpers.mjs';
+import { testMovie } from './support/test-movies.mjs';
+import { sendFile, session } from './support/transfer-helpers.mjs';
 import { expectUnlock, finishWhole, fraction, pair, seekBeyondArrived, watchWhileDownloading } from './support/watch-helpers.mjs';
 
 const ENGLISH_HZ = 440, FRENCH_HZ = 660;  // the test movies' tones (media-helpers.mjs): first track 440 Hz, the AC-3 ones 660 Hz
 
-let dir;
-const movies = {};
-const movie = (format, { kbps = 2000, seconds = 60 } = {}) => {
-  const key = `${format}-${seconds}s-${kbps}k`;
-  movies[key] ??= (() => {
-    const path = makeMovie(join(dir, `${key}.${movieExtension(format)}`), format, { seconds, kbps });
-    return { path, size: statSync(path).size, sum: sha256sum(path) };
-  })();
-  return movies[key];
-};
+let dir;  // where Bob's saved files land
+const movie = (format, { kbps = 2000, seconds = 60 } = {}) => testMovie(format, { kbps, seconds });
 
 test.beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'wt-formats-')); });
 test.afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -35,7 +28,7 @@ const otherName = (info) => (info.project.name === 'chromium' ? 'firefox' : 'chr
 // Alice in this project's browser, Bob in the other one.
 async function crossPair(browser, info, tag) {
   const other = await launchOther(info);
-  const p = await pair(browser, other, `${tag}-${info.project.name}`);
+  const p = await pair(browser, other, tag);
   return {
     ...p,
     close: async () => {

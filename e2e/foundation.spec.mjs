@@ -1,6 +1,6 @@
 // The foundation in a real browser: the wasm core loads, two users see each other through the
 // embedded database, and the core's SHA-256 of a 50 MB file equals sha256sum's.
-import { openAs } from './support/pages.mjs';
+import { openAs, userIds } from './support/pages.mjs';
 import { test, expect } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -11,7 +11,7 @@ import { join } from 'node:path';
 
 
 test('the page loads the wasm core and connects to the embedded database', async ({ browser }) => {
-  const { page, context, errors } = await openAs(browser, 'alice');
+  const { page, context, errors } = await openAs(browser, userIds('load', 'alice')[0]);
   await expect(page.locator('#core-version')).toHaveText('0.1.0');
   await expect(page.locator('#db-status')).toHaveAttribute('data-state', 'ok');
   await expect(page.locator('#db-status')).toContainText('embedded database at 127.0.0.1:');
@@ -20,8 +20,7 @@ test('the page loads the wasm core and connects to the embedded database', async
 });
 
 test('two users see each other arrive and leave through the database', async ({ browser }, info) => {
-  const alice = `alice-${info.project.name}`;
-  const bob = `bob-${info.project.name}`;
+  const [alice, bob] = userIds('presence', 'alice', 'bob');
   const a = await openAs(browser, alice);
   const b = await openAs(browser, bob);
   // Each page's list comes from the other's write to /presence.

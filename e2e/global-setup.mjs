@@ -1,9 +1,12 @@
-// Starts the embedded database and the page server once for the whole run; tests find the page at
-// process.env.WT_BASE_URL. Returns the teardown.
+// Starts the embedded database and the page server once for the whole run (tests find the page at
+// process.env.WT_BASE_URL), and makes the test movies that are not made yet. Returns the teardown.
 import { openDatabase } from '../tools/database-config.mjs';
 import { startStaticServer } from '../tools/static-server.mjs';
+import { makeTestMovies } from './support/test-movies.mjs';
 
 export default async function globalSetup() {
+  const { made, seconds } = await makeTestMovies();
+  if (made) console.log(`[movies] ${made} test movies made in ${seconds.toFixed(0)} s`);
   const db = await openDatabase();
   const web = await startStaticServer({ clientConfig: db.client, port: 0 });
   process.env.WT_BASE_URL = web.url;

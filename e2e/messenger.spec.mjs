@@ -7,13 +7,13 @@ import { test, expect } from '@playwright/test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateCounterVideo } from './support/sync-helpers.mjs';
+import { testMovieNamed } from './support/test-movies.mjs';
+import { userIds } from './support/pages.mjs';
 
 let dir, movie;
 test.beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'wt-messenger-'));
-  movie = join(dir, 'holiday.webm');
-  generateCounterVideo(movie, 30);
+  movie = testMovieNamed(dir, 'holiday.webm', 'counter', { seconds: 30 }).path;
 });
 test.afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -57,11 +57,9 @@ const storedPieces = (page, sessionId) => page.evaluate((id) => new Promise((res
 }), sessionId);
 const wasmLoaded = (side) => side.requests.filter((u) => /\.wasm(\?|$)|watch_core\.mjs/.test(u));
 
-let n = 0;
 test('a messenger embeds Watch Together: share from the chat, accept from the card, watch, end, delete', async ({ browser }, info) => {
-  n += 1;
-  const tag = `${info.project.name}-${n}`;
-  const ids = { alice: `alice-m-${tag}`, bob: `bob-m-${tag}`, carol: `carol-m-${tag}` };
+  const [aliceId, bobId, carolId] = userIds('m', 'alice', 'bob', 'carol');
+  const ids = { alice: aliceId, bob: bobId, carol: carolId };
   const alice = await openMessenger(browser, ids.alice, 'Alice');
   const bob = await openMessenger(browser, ids.bob, 'Bob', ids.alice);
   const carol = await openMessenger(browser, ids.carol, 'Carol');

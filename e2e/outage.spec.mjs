@@ -9,8 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDatabase } from '../tools/database-config.mjs';
 import { startStaticServer } from '../tools/static-server.mjs';
-import { openAs } from './support/pages.mjs';
-import { expectInSync, generateCounterVideo, recordFrames, startSameFileSession } from './support/sync-helpers.mjs';
+import { openAs, userIds } from './support/pages.mjs';
+import { expectInSync, recordFrames, startSameFileSession } from './support/sync-helpers.mjs';
+import { testMovieNamed } from './support/test-movies.mjs';
 import { MiB, acceptAnyway, makeFile, savedSha256, sendAnyway, sendFile, sha256sum, transferView, waitReady } from './support/transfer-helpers.mjs';
 
 let dir, stack;
@@ -62,7 +63,7 @@ async function bringBack(sides) {
 
 test('the database restarted twice during a transfer: offline banner, the transfer goes on and ends byte-identical, one session record', async ({ browser }, info) => {
   test.setTimeout(180_000);
-  const aliceId = `alice-outage-tx-${info.project.name}`, bobId = `bob-outage-tx-${info.project.name}`;
+  const [aliceId, bobId] = userIds('outage-tx', 'alice', 'bob');
   const alice = await open(browser, aliceId);
   const bob = await open(browser, bobId);
   const size = 24 * MiB + 4321;
@@ -117,7 +118,7 @@ async function expectOneReadySession(aliceId, bobId, id, fileName, size) {
 }
 
 test('an invitation sent and accepted while the database is away: one session record, and the file arrives byte-identical once it is back', async ({ browser }, info) => {
-  const aliceId = `alice-outage-invite-${info.project.name}`, bobId = `bob-outage-invite-${info.project.name}`;
+  const [aliceId, bobId] = userIds('outage-invite', 'alice', 'bob');
   const alice = await open(browser, aliceId);
   const bob = await open(browser, bobId);
   const size = 6 * MiB + 777;
@@ -159,9 +160,8 @@ test('an invitation sent and accepted while the database is away: one session re
 
 test('the database restarted during synced playback: local play, pause and seek work while it is away, and both converge on the last action once it is back', async ({ browser }, info) => {
   test.setTimeout(150_000);
-  const movie = join(dir, 'counter.webm');
-  generateCounterVideo(movie, 120);
-  const aliceId = `alice-outage-play-${info.project.name}`, bobId = `bob-outage-play-${info.project.name}`;
+  const movie = testMovieNamed(dir, 'counter.webm', 'counter', { seconds: 120 }).path;
+  const [aliceId, bobId] = userIds('outage-play', 'alice', 'bob');
   const alice = await open(browser, aliceId);
   const bob = await open(browser, bobId);
   await startSameFileSession(alice.page, bob.page, bobId, movie);

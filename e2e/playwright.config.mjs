@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 // Playwright 1.58 sees no 'download' event from Firefox ESR (WebDriver BiDi) for an <a download> of a
-// blob: URL, so Firefox saves into this folder and the tests watch it.
-export const FIREFOX_DOWNLOADS = join(tmpdir(), 'wt-firefox-downloads');
+// blob: URL, so Firefox saves into this folder and the tests watch it: one folder per parallel
+// worker (Playwright sets TEST_PARALLEL_INDEX before a worker loads this file), as a test empties it.
+export const FIREFOX_DOWNLOADS = join(tmpdir(), `wt-firefox-downloads-${process.env.TEST_PARALLEL_INDEX ?? 'main'}`);
 
 // Chromium preloads two browser-UI renderers (the omnibox popup) for every window it opens; a page
 // under test never shows them, and on a 2-core machine their start-up lands in whatever is measured
@@ -26,13 +27,23 @@ export const FIREFOX_PREFS = {
   'browser.download.useDownloadDir': true,
 };
 
+// The specs whose checks time what the browsers present (frames, drift between players, sound):
+// two tests at once would share this machine's two cores and measure the load, so they run one at a
+// time. The others run two at a time. npm test runs each set in its own run (WT_E2E_SET=timed, then
+// parallel); without WT_E2E_SET every spec runs, one test at a time.
+export const TIMED_SPECS = ['formats', 'outage', 'progressive', 'sync', 'watch'];
+const timed = new RegExp(`(^|/)(${TIMED_SPECS.join('|')})\\.spec\\.mjs$`);
+const SET = process.env.WT_E2E_SET;
+if (SET && !['timed', 'parallel'].includes(SET)) throw new Error(`WT_E2E_SET=${SET}: timed, parallel or unset`);
+
 export default defineConfig({
   testDir: '.',
-  testMatch: /.*\.spec\.mjs$/,
+  testMatch: SET === 'timed' ? timed : /.*\.spec\.mjs$/,
+  testIgnore: SET === 'parallel' ? timed : undefined,
   globalSetup: './global-setup.mjs',
   timeout: 120_000,
   expect: { timeout: 15_000 },
-  workers: 1,
+  workers: SET === 'parallel' ? 2 : 1,
   retries: 0,
   reporter: process.env.CI ? [['list']] : [['list']],
   outputDir: './.artifacts',

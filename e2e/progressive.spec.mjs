@@ -3,24 +3,17 @@
 // watch while it arrives (frames counted by the browser while bytes are still missing), and the file
 // that finally lands is byte-identical to the source (sha256sum).
 import { test, expect } from '@playwright/test';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { browserName, launchOther } from './support/pages.mjs';
-import { currentTime, makeMovie, movieExtension, playbackStatus, playerState, presentedFrames } from './support/media-helpers.mjs';
-import { savedSha256, sendFile, setUploadLimit, sha256sum, waitReady } from './support/transfer-helpers.mjs';
+import { currentTime, playbackStatus, playerState, presentedFrames } from './support/media-helpers.mjs';
+import { testMovie } from './support/test-movies.mjs';
+import { savedSha256, sendFile, setUploadLimit, waitReady } from './support/transfer-helpers.mjs';
 import { expectUnlock, finishWhole, fraction, pair, seekBeyondArrived, watchWhileDownloading } from './support/watch-helpers.mjs';
 
-let dir;
-const movies = {};
-const movie = (format, opts) => {
-  const key = `${format}${opts?.seconds ? `-${opts.seconds}s` : ''}${opts?.kbps ? `-${opts.kbps}k` : ''}`;
-  movies[key] ??= (() => {
-    const path = makeMovie(join(dir, `${key}.${movieExtension(format)}`), format, opts);
-    return { path, size: statSync(path).size, sum: sha256sum(path) };
-  })();
-  return movies[key];
-};
+let dir;  // where Bob's saved files land
+const movie = testMovie;
 
 test.beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'wt-progressive-')); });
 test.afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -45,14 +38,13 @@ async function progressive(aliceBrowser, bobBrowser, tag, m, testInfo, { unlockB
 
 // Same-browser tests run in each project (Chromium↔Chromium, Firefox↔Firefox); the cross-browser
 // ones send from this project's browser to the other one, so the two projects cover both ways.
-const tag = (name, info) => `${name}-${info.project.name}`;
 
 // Once what is checked while the file arrives has been checked, Alice's upload limit is lifted
 // (setUploadLimit(…, 0)) so that the rest arrives at full speed: what follows (the byte-identical
 // end) does not depend on how fast.
 
 test('H.264/AAC MP4: Bob watches while it arrives, same browser', async ({ browser }, info) => {
-  await progressive(browser, browser, tag('mp4', info), movie('h264-faststart'), info);
+  await progressive(browser, browser, 'mp4', movie('h264-faststart'), info);
 });
 
 test('moov-at-end H.264 High (B-frames) MP4 to the other browser: the index comes first, Bob watches before half has arrived', async ({ browser }, info) => {
@@ -61,24 +53,24 @@ test('moov-at-end H.264 High (B-frames) MP4 to the other browser: the index come
   try {
     // The moov sits in the file's last piece: nothing could play before it arrived, so an unlock
     // before half the file is the index fetched first.
-    await progressive(browser, other, tag('moov-end-x', info), m, info, { unlockBefore: 0.5 });
+    await progressive(browser, other, 'moov-end-x', m, info, { unlockBefore: 0.5 });
   } finally {
     await other.close();
   }
 });
 
 test('VP9/Opus WebM: Bob watches while it arrives, same browser', async ({ browser }, info) => {
-  await progressive(browser, browser, tag('webm', info), movie('vp9-opus'), info);
+  await progressive(browser, browser, 'webm', movie('vp9-opus'), info);
 });
 
 test('already-fragmented MP4: Bob watches while it arrives, same browser', async ({ browser }, info) => {
-  await progressive(browser, browser, tag('fmp4', info), movie('h264-fragmented'), info);
+  await progressive(browser, browser, 'fmp4', movie('h264-fragmented'), info);
 });
 
 test('an audio-only file (AAC in MP4) plays while it arrives, to the other browser', async ({ browser }, info) => {
   const m = movie('aac-audio', { seconds: 240, kbps: 256 });
   const other = await launchOther(info);
-  const p = await pair(browser, other, tag('audio-x', info));
+  const p = await pair(browser, other, 'audio-x');
   try {
     const id = await sendFile(p.alice.page, p.bob.page, p.bobId, m.path, { uploadMBps: Math.max(0.1, Math.floor(m.size / 1e5 / 30) / 10) });
     await expectUnlock(p.bob.page, id, m.size);
@@ -99,7 +91,7 @@ test('an audio-only file (AAC in MP4) plays while it arrives, to the other brows
 
 test('a seek into a part not downloaded yet fetches it first and plays there while the rest arrives', async ({ browser }, info) => {
   const m = movie('h264-faststart');
-  const p = await pair(browser, browser, tag('seek', info));
+  const p = await pair(browser, browser, 'seek');
   try {
     const id = await sendFile(p.alice.page, p.bob.page, p.bobId, m.path, { uploadMBps: 1 });
     await expectUnlock(p.bob.page, id, m.size);
@@ -118,7 +110,7 @@ test('a seek into a part not downloaded yet fetches it first and plays there whi
 
 test('a download that falls behind pauses both players with the waiting message, and both resume by themselves', async ({ browser }, info) => {
   const m = movie('h264-faststart', { seconds: 90 });
-  const p = await pair(browser, browser, tag('throttle', info));
+  const p = await pair(browser, browser, 'throttle');
   const cap = (mbps) => setUploadLimit(p.alice.page, mbps);
   try {
     const id = await sendFile(p.alice.page, p.bob.page, p.bobId, m.path, { uploadMBps: 1 });
@@ -146,7 +138,7 @@ test('a download that falls behind pauses both players with the waiting message,
 
 test('HEVC: a browser without its decoder says so and plays it once it has arrived; one with it (Firefox ESR, through the system\'s) watches while it arrives', async ({ browser }, info) => {
   const m = movie('hevc', { seconds: 40, kbps: 1500 });
-  const p = await pair(browser, browser, tag('hevc', info));
+  const p = await pair(browser, browser, 'hevc');
   try {
     // Debian's Firefox ESR decodes HEVC (through the system's libraries), Debian's Chromium does not,
     // and says so before Accept (which then asks).

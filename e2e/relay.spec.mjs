@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startStaticServer } from '../tools/static-server.mjs';
 import { iceConfigFromEnv } from '../tools/ice-config.mjs';
-import { browserName, launchOther, openAs, reopen } from './support/pages.mjs';
+import { browserName, launchOther, openAs, reopen, userIds } from './support/pages.mjs';
 import { MiB, cutConnection, instrument, makeFile, savedSha256, sendFile, session, setUploadLimit, sha256sum, transferView, waitReady } from './support/transfer-helpers.mjs';
 import { startTurnServer } from './support/turn-server.mjs';
 
@@ -41,8 +41,7 @@ test.afterAll(async () => {
 
 test.beforeEach(() => { relayMode = 'good'; });
 
-let n = 0;
-const users = (tag) => { n += 1; return [`alice-${tag}-${n}`, `bob-${tag}-${n}`]; };
+const users = (tag) => userIds(tag, 'alice', 'bob');
 const open = (browser, user, prepare) => openAs(browser, user, prepare, { baseUrl: web.url });
 
 // The candidate types of the page's connected peer connections, from the browser's getStats.

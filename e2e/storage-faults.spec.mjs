@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openAs, reopen } from './support/pages.mjs';
+import { openAs, reopen, userIds } from './support/pages.mjs';
 import {
   MiB, arrivedTwice, interruptions, makeFile, recordArrivals, savedSha256, sendFile, session, setUploadLimit, sha256sum,
   storedLedgerPieces, transferView, waitReady,
@@ -19,8 +19,7 @@ let dir;
 test.beforeAll(() => { dir = mkdtempSync(join(tmpdir(), 'wt-storage-')); });
 test.afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-let n = 0;
-const users = (tag, info) => { n += 1; return [`alice-${tag}-${info.project.name}-${n}`, `bob-${tag}-${info.project.name}-${n}`]; };
+const users = (tag) => userIds(tag, 'alice', 'bob');
 
 const QUOTA = 20 * MiB;  // for the whole site in Bob's browser
 const FULL_TEXT = 'Storage is full — free some space to continue';
@@ -89,7 +88,7 @@ async function tightBob(browser, info, { playwright, launchOptions, channel }, b
 
 test('storage full mid-transfer: paused with the reason on both sides, nothing lost or asked for; space freed, it goes on by itself and arrives byte-identical',
   async ({ browser, playwright, launchOptions, channel }, info) => {
-    const [aliceId, bobId] = users('full', info);
+    const [aliceId, bobId] = users('full');
     const alice = await openAs(browser, aliceId);
     let arrived = null;
     const bob = await tightBob(browser, info, { playwright, launchOptions, channel }, bobId, async (page) => {
@@ -177,7 +176,7 @@ test('storage full mid-transfer: paused with the reason on both sides, nothing l
 
 test('a piece damaged in IndexedDB before a reload is found when read back, fetched again, and the file arrives byte-identical',
   async ({ browser }, info) => {
-    const [aliceId, bobId] = users('damage', info);
+    const [aliceId, bobId] = users('damage');
     const alice = await openAs(browser, aliceId);
     let arrived = null;
     const bob = await openAs(browser, bobId, async (page) => { arrived = await recordArrivals(page.context()); });
@@ -228,7 +227,7 @@ test('a piece damaged in IndexedDB before a reload is found when read back, fetc
 
 test('a piece damaged after the transfer ended, with the sender gone: Save says which and why, and nothing else is lost',
   async ({ browser }, info) => {
-    const [aliceId, bobId] = users('save', info);
+    const [aliceId, bobId] = users('save');
     const alice = await openAs(browser, aliceId);
     const bob = await openAs(browser, bobId);
     try {

@@ -6,7 +6,7 @@ import { test, expect } from '@playwright/test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openAs } from './support/pages.mjs';
+import { openAs, userIds } from './support/pages.mjs';
 import { acceptAnyway, makeFile, savedSha256, sendAnyway, sendFile, session, sha256sum, transferView, waitReady } from './support/transfer-helpers.mjs';
 
 let dir, movie, movieSum;
@@ -17,9 +17,7 @@ test.beforeAll(() => {
 });
 test.afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-// One database serves both projects: ids name the project, so each run meets only its own people.
-let n = 0;
-const ids = (tag, info) => { n += 1; const t = `${tag}-${info.project.name}-${n}`; return [`alice-${t}`, `bob-${t}`, `mallory-${t}`]; };
+const ids = (tag) => userIds(tag, 'alice', 'bob', 'mallory');
 
 // A page signed in as `uid` that can write anything it likes through the SDK.
 async function openStranger(browser, uid) {
@@ -61,7 +59,7 @@ function attack(stranger, attacks) {
 const DENIED = 'PERMISSION_DENIED';
 
 test('a stranger cannot take a transfer: a forged downloading, a signaling takeover, forged records and reads are refused, and the file arrives byte-identical', async ({ browser }, info) => {
-  const [aliceId, bobId, malloryId] = ids('take', info);
+  const [aliceId, bobId, malloryId] = ids('take');
   const alice = await openAs(browser, aliceId);
   const bob = await openAs(browser, bobId);
   const mallory = await openStranger(browser, malloryId);
@@ -123,7 +121,7 @@ test('a stranger cannot take a transfer: a forged downloading, a signaling takeo
 });
 
 test('a download runs only in the window that accepted it, not in the same user\'s other window', async ({ browser }, info) => {
-  const [aliceId, bobId] = ids('own', info);
+  const [aliceId, bobId] = ids('own');
   const alice = await openAs(browser, aliceId);
   const bob = await openAs(browser, bobId);
   const bobElsewhere = await openAs(browser, bobId);  // another browser profile of Bob's: its own storage

@@ -2,19 +2,19 @@
 // Bob joins with his own copy (fingerprints must match), and the two players are driven by the core.
 // Drift is measured from the frames each page actually presents (requestVideoFrameCallback's
 // mediaTime at its expected display time), against the machine's wall clock common to both pages.
-import { browserName, launchOther, openAs } from './support/pages.mjs';
+import { browserName, launchOther, openAs, userIds } from './support/pages.mjs';
 import { test, expect } from '@playwright/test';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expectInSync, generateCounterVideo, pairDrift, percentile, recordFrames, startSameFileSession } from './support/sync-helpers.mjs';
+import { expectInSync, pairDrift, percentile, recordFrames, startSameFileSession } from './support/sync-helpers.mjs';
+import { testMovieNamed } from './support/test-movies.mjs';
 
 let dir, movie;
 
 test.beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'wt-sync-'));
-  movie = join(dir, 'counter.webm');
-  generateCounterVideo(movie, 120);
+  movie = testMovieNamed(dir, 'counter.webm', 'counter', { seconds: 120 }).path;
 });
 test.afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -83,7 +83,7 @@ async function playPauseSeek(alice, bob) {
 
 test('two viewers play, pause and seek in sync within the spec bar', async ({ browser }, info) => {
   test.setTimeout(120_000);
-  const aliceId = `alice-sync-${info.project.name}`, bobId = `bob-sync-${info.project.name}`;
+  const [aliceId, bobId] = userIds('sync', 'alice', 'bob');
   const alice = await openAs(browser, aliceId);
   const bob = await openAs(browser, bobId);
   await startSession(alice, bob, aliceId, bobId);
@@ -98,7 +98,7 @@ test('a viewer in the other browser stays in sync', async ({ browser }, info) =>
   test.setTimeout(150_000);
   const other = await launchOther(info);
   try {
-    const aliceId = `alice-cross-${info.project.name}`, bobId = `bob-cross-${info.project.name}`;
+    const [aliceId, bobId] = userIds('cross', 'alice', 'bob');
     const alice = await openAs(browser, aliceId);
     const bob = await openAs(other, bobId);
     console.log(`Alice in ${browserName(browser)}, Bob in ${browserName(other)}`);
@@ -113,7 +113,7 @@ test('a viewer in the other browser stays in sync', async ({ browser }, info) =>
 });
 
 test('a file that is not the same copy is refused with a clear message', async ({ browser }, info) => {
-  const aliceId = `alice-wrong-${info.project.name}`, bobId = `bob-wrong-${info.project.name}`;
+  const [aliceId, bobId] = userIds('wrong', 'alice', 'bob');
   const alice = await openAs(browser, aliceId);
   const bob = await openAs(browser, bobId);
   await expect(alice.page.locator(`#partner option[value="${bobId}"]`)).toHaveCount(1);

@@ -5,7 +5,7 @@ import { test, expect } from '@playwright/test';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { browserName, launchOther, openAs, reopen } from './support/pages.mjs';
+import { browserName, launchOther, openAs, reopen, userIds } from './support/pages.mjs';
 import {
   MiB, acceptAnyway, arrivedTwice, gateReads, instrument, interruptions, makeFile, readGate, recordArrivals, savedSha256,
   sendAnyway, sendFile, session, setReadLimit, setUploadLimit, sha256sum, storedLedgerPieces, transferView, waitReady,
@@ -22,11 +22,9 @@ test.beforeAll(() => {
 });
 test.afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-let n = 0;
-const users = (tag) => { n += 1; return [`alice-${tag}-${n}`, `bob-${tag}-${n}`]; };
 
 async function pair(browser, tag, { bobBrowser = browser, instrumentAlice, instrumentBob, arrivals = false } = {}) {
-  const [aliceId, bobId] = users(tag);
+  const [aliceId, bobId] = userIds(tag, 'alice', 'bob');
   const alice = await openAs(browser, aliceId, instrumentAlice);
   let arrived = null;
   const bob = await openAs(bobBrowser, bobId, async (page) => {

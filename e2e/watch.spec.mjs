@@ -6,17 +6,16 @@ import { test, expect } from '@playwright/test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { appUrl, openAs, reopen } from './support/pages.mjs';
-import { expectInSync, generateCounterVideo, recordFrames } from './support/sync-helpers.mjs';
-import { savedSha256, sendFile, sha256sum, waitReady } from './support/transfer-helpers.mjs';
+import { appUrl, openAs, reopen, userIds } from './support/pages.mjs';
+import { expectInSync, recordFrames } from './support/sync-helpers.mjs';
+import { testMovieNamed } from './support/test-movies.mjs';
+import { savedSha256, sendFile, waitReady } from './support/transfer-helpers.mjs';
 
 let dir, movie, movieSum;
 
 test.beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'wt-watch-'));
-  movie = join(dir, 'counter.webm');
-  generateCounterVideo(movie, 120);
-  movieSum = sha256sum(movie);
+  ({ path: movie, sum: movieSum } = testMovieNamed(dir, 'counter.webm', 'counter', { seconds: 120 }));
 });
 test.afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -37,11 +36,9 @@ async function expectWith(page, ref, { tolerance = 0.3, timeout = 30_000 } = {})
   }, { timeout }).toBe('with the group');
 }
 
-let n = 0;
 // Alice sends the movie to Bob; both have it whole and their players loaded.
 async function watchPair(browser, tag) {
-  n += 1;
-  const aliceId = `alice-${tag}-${n}`, bobId = `bob-${tag}-${n}`;
+  const [aliceId, bobId] = userIds(tag, 'alice', 'bob');
   const alice = await openAs(browser, aliceId);
   const bob = await openAs(browser, bobId);
   const id = await sendFile(alice.page, bob.page, bobId, movie);

@@ -1,8 +1,8 @@
 // Builds what is missing or out of date: the wasm core (ES module + .wasm) and the browser bundle,
 // which is the app `npm start` serves, and for the tests the native core + Catch2 tests, the same
 // tests as wasm, and the AddressSanitizer + UBSan and fuzz build.
-// `node tools/build.mjs` (the app) or `node tools/build.mjs [--native] [--wasm] [--web] [--sanitize]`
-// (--native and --sanitize build the tests; the wasm tests are built by npm test).
+// `node tools/build.mjs` (the app) or `node tools/build.mjs [--native] [--wasm] [--wasm-tests] [--web]
+// [--sanitize]` (--native, --wasm-tests and --sanitize build the tests).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -55,8 +55,9 @@ export function buildNative() {
 
 // The wasm core the pages load (build/wasm/watch_core.{mjs,wasm}); with tests, also the Catch2 tests
 // as wasm. The app's build (tests: false) needs neither Catch2 nor ffmpeg and builds only the core
-// module; a folder already configured with the tests serves it as well.
-export function buildWasm({ tests = true } = {}) {
+// module; a folder already configured with the tests serves it as well. `coreOnly`: configured
+// with the tests, but only the core module built (npm test builds the tests beside the browsers).
+export function buildWasm({ tests = true, coreOnly = !tests } = {}) {
   const dir = join(BUILD, 'wasm');
   // Traps 2 and 3: emcmake's default emulator flag is rejected by Node 20, and 3.1.6 cannot fetch
   // its .wasm from a file path under Node >= 18.
@@ -64,7 +65,7 @@ export function buildWasm({ tests = true } = {}) {
   const withTests = [...base, '-DWT_TESTS=ON'];
   configure(dir, tests ? [withTests] : [[...base, '-DWT_TESTS=OFF'], withTests],
     (args) => run('emcmake', ['cmake', '-S', '.', '-B', dir, ...args], EM_ENV));
-  run('cmake', ['--build', dir, '-j2', ...(tests ? [] : ['--target', 'watch_core'])], EM_ENV);
+  run('cmake', ['--build', dir, '-j2', ...(coreOnly ? ['--target', 'watch_core'] : [])], EM_ENV);
 }
 
 // Hostile bytes, for npm test: the core and the Catch2 tests with AddressSanitizer + UBSan, and the
@@ -115,21 +116,22 @@ export async function buildWeb() {
 
 // npm start's build is the app: the wasm core and the page bundle, with only the build's Debian
 // packages. With the native tests or the sanitizer build (npm run bench: its simulator), the test
-// packages too. The wasm tests are npm test's own step (test-all.mjs), not built here.
-export async function buildAll({ native = true, wasm = true, web = true, sanitize = false } = {}) {
+// packages too; with wasmTests, the Catch2 tests as wasm (npm test's).
+export async function buildAll({ native = true, wasm = true, wasmTests = false, web = true, sanitize = false } = {}) {
   checkNode();
-  ensureSystemPackages(native || sanitize ? ['build', 'test'] : ['build']);
+  ensureSystemPackages(native || sanitize || wasmTests ? ['build', 'test'] : ['build']);
   ensureNpmDependencies();
   if (native) buildNative();
-  if (wasm) buildWasm({ tests: false });
+  if (wasmTests) buildWasm({ tests: true });
+  else if (wasm) buildWasm({ tests: false });
   if (web) await buildWeb();
   if (sanitize) buildSanitize();
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const args = new Set(process.argv.slice(2));
-  const some = args.has('--native') || args.has('--wasm') || args.has('--web') || args.has('--sanitize');
+  const some = ['--native', '--wasm', '--wasm-tests', '--web', '--sanitize'].some((a) => args.has(a));
   await withSetupErrors(() => buildAll(some
-    ? { native: args.has('--native'), wasm: args.has('--wasm'), web: args.has('--web'), sanitize: args.has('--sanitize') }
+    ? { native: args.has('--native'), wasm: args.has('--wasm'), wasmTests: args.has('--wasm-tests'), web: args.has('--web'), sanitize: args.has('--sanitize') }
     : { native: false }));
 }

@@ -1,27 +1,34 @@
-// `npm test`: every test of the project, in order, each step's output shown as it runs:
-//   1. Catch2 unit tests, native (ctest)      2. the same Catch2 tests as wasm under Node (ctest)
-//   3. the same Catch2 tests with AddressSanitizer + UBSan (ctest, build/sanitize)
-//   4. each libFuzzer target for WT_FUZZ_SECONDS (30 s) from its seeds, one per core side by side (fuzz.mjs): a target is a test
-//   5. the set-up path and the embedded database server (node --test tests/setup tests/server)
-//   6. Playwright in Debian's Chromium and Firefox ESR (e2e/)
-// It installs what is missing first (see setup.mjs) and ends with one line
+// `npm test`: every test of the project, each step timed, in two lanes on this machine's cores:
+//   beside the browsers, at the lowest CPU priority (nice 19), one after another, each step's output
+//   kept in build/test-logs/ and shown when it fails:
+//     1. Catch2 unit tests, native (ctest)      2. the same Catch2 tests as wasm under Node (ctest)
+//     3. the same Catch2 tests with AddressSanitizer + UBSan (ctest, build/sanitize)
+//     4. each libFuzzer target for WT_FUZZ_SECONDS (30 s) from its seeds, one per core side by side
+//        (fuzz.mjs): a target is a test
+//     5. the set-up path and the embedded database server (node --test tests/setup tests/server)
+//   (each builds what it runs first); and in the foreground, its output shown as it runs:
+//     6. Playwright in Debian's Chromium and Firefox ESR (e2e/), once the wasm core and the page
+//        bundle are built and the test movies made (e2e/support/test-movies.mjs, beside the build).
+// The browsers keep the CPU they ask for, so what they measure (frames presented, drift) is not
+// disturbed by the lane beside them, which fills the time they leave.
+// It installs what is missing first (see setup.mjs) and ends with each step's time and one line
 // "tests: N passed, N failed, N skipped", after the name and reason of every skipped test. A browser
 // test skipped in every project it is in fails the run: it would be a test that never runs.
 // WT_TEST_ONLY=native,wasm,sanitize,fuzz,setup,browsers (any of them) runs and builds only those
 // steps, for working on one part; the summary then says which steps did not run.
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BUILD, EM_ENV, buildNative, buildSanitize, buildWasm, buildWeb } from './build.mjs';
+import { BUILD, EM_ENV, buildWasm, buildWeb } from './build.mjs';
 import { ROOT, checkNode, ensureNpmDependencies, ensureSystemPackages, withSetupErrors } from './setup.mjs';
 
 
-// Runs a command, streaming its output, and returns { code, out }.
-function run(cmd, args, { cwd = ROOT, env = process.env } = {}) {
+// Runs a command and returns { code, out }; its output is streamed unless `quiet`.
+function run(cmd, args, { cwd = ROOT, env = process.env, quiet = false } = {}) {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
-    const relay = (stream, sink) => stream.on('data', (d) => { out += d; sink.write(d); });
+    const relay = (stream, sink) => stream.on('data', (d) => { out += d; if (!quiet) sink.write(d); });
     relay(child.stdout, process.stdout);
     relay(child.stderr, process.stderr);
     child.on('error', (e) => resolve({ code: 127, out: String(e) }));
@@ -45,9 +52,9 @@ const counters = {
   },
   // From Playwright's JSON report: every test in every project, with its status and skip reason.
   // (The report may list a spec once per project: runs are gathered by file, line and title.)
-  playwright: () => {
-    if (!existsSync(PLAYWRIGHT_REPORT)) return null;
-    const report = JSON.parse(readFileSync(PLAYWRIGHT_REPORT, 'utf8'));
+  playwright: (path) => {
+    if (!existsSync(path)) return null;
+    const report = JSON.parse(readFileSync(path, 'utf8'));
     const c = { passed: 0, failed: 0, skipped: [], neverRun: [] };
     const runs = new Map();  // spec → { name, total, skipped }
     const walk = (suite, path) => {
@@ -74,7 +81,10 @@ const counters = {
     return c;
   },
 };
-const PLAYWRIGHT_REPORT = join(BUILD, 'playwright-report.json');
+const playwrightReport = (set) => join(BUILD, `playwright-report-${set}.json`);
+
+const LOGS = join(BUILD, 'test-logs');
+const seconds = (t0) => Math.round((Date.now() - t0) / 1000);
 
 await withSetupErrors(async () => {
   const started = Date.now();
@@ -83,47 +93,97 @@ await withSetupErrors(async () => {
   ensureNpmDependencies();
   const only = process.env.WT_TEST_ONLY ? process.env.WT_TEST_ONLY.split(',').map((s) => s.trim()) : null;
   const wanted = (...ids) => !only || ids.some((id) => only.includes(id));
-  const timed = async (what, build) => {
-    const t0 = Date.now();
-    await build();
-    console.log(`[build] ${what}: ${Math.round((Date.now() - t0) / 1000)} s`);
-  };
-  if (wanted('native')) await timed('native', buildNative);
-  if (wanted('wasm', 'browsers')) await timed('wasm', buildWasm);
-  if (wanted('browsers')) await timed('web bundle', buildWeb);
-  if (wanted('sanitize', 'fuzz')) await timed('ASan+UBSan and fuzz targets (build/sanitize)', buildSanitize);
+  rmSync(LOGS, { recursive: true, force: true });
+  mkdirSync(LOGS, { recursive: true });
 
-  const steps = [
-    ['native', 'Catch2, native', 'ctest', ['--test-dir', join(BUILD, 'native'), '--output-on-failure', '-j2'], counters.ctest],
-    ['wasm', 'Catch2, wasm under Node', 'ctest', ['--test-dir', join(BUILD, 'wasm'), '--output-on-failure', '-j2'], counters.ctest, EM_ENV],
-    ['sanitize', 'Catch2, ASan+UBSan', 'ctest', ['--test-dir', join(BUILD, 'sanitize'), '--output-on-failure', '-j2'], counters.ctest],
-    ['fuzz', 'fuzz', process.execPath, [join(ROOT, 'tools/fuzz.mjs')], counters.fuzz],
-    ['setup', 'set-up and embedded database server', process.execPath, ['--test', '--test-reporter=tap', 'tests/setup/', 'tests/server/'], counters.node],
-    ['browsers', 'browsers (Playwright)', process.execPath, [join(ROOT, 'node_modules/@playwright/test/cli.js'), 'test', '-c', 'e2e/playwright.config.mjs', '--reporter=list,json'],
-      counters.playwright, { ...process.env, PLAYWRIGHT_JSON_OUTPUT_FILE: PLAYWRIGHT_REPORT }],
+  const node = (script, ...args) => [process.execPath, [join(ROOT, script), ...args]];
+  const ctest = (dir) => ['ctest', ['--test-dir', join(BUILD, dir), '--output-on-failure', '-j2']];
+  // [id, name, build command or null, test command, counter, env]
+  const besideSteps = [
+    ['native', 'Catch2, native', node('tools/build.mjs', '--native'), ctest('native'), counters.ctest],
+    ['wasm', 'Catch2, wasm under Node', node('tools/build.mjs', '--wasm-tests'), ctest('wasm'), counters.ctest, EM_ENV],
+    ['sanitize', 'Catch2, ASan+UBSan', node('tools/build.mjs', '--sanitize'), ctest('sanitize'), counters.ctest],
+    ['fuzz', 'fuzz', node('tools/build.mjs', '--sanitize'), node('tools/fuzz.mjs'), counters.fuzz],
+    ['setup', 'set-up and embedded database server', null, [process.execPath, ['--test', '--test-reporter=tap', 'tests/setup/', 'tests/server/']], counters.node],
   ];
-  rmSync(PLAYWRIGHT_REPORT, { force: true });
+
   let passed = 0, failed = 0;
-  const summary = [], skipped = [], neverRun = [];
-  for (const [id, name, cmd, args, count, env] of steps) {
-    if (!wanted(id)) {
-      summary.push(`-    ${name}: not run (WT_TEST_ONLY=${only.join(',')})`);
-      continue;
-    }
-    console.log(`\n=== ${name} ===`);
-    const t0 = Date.now();
-    const { code, out } = await run(cmd, args, { env });
-    const secs = Math.round((Date.now() - t0) / 1000);
-    const c = count(out) ?? { passed: 0, failed: 1 };  // no counts at all: the step itself broke
+  const summary = [], skipped = [], neverRun = [], failedLogs = [];
+  const record = (name, code, c, secs, buildSecs = null) => {
     if (code !== 0 && c.failed === 0) c.failed = 1;
     passed += c.passed;
     failed += c.failed;
     skipped.push(...(c.skipped ?? []));
     neverRun.push(...(c.neverRun ?? []));
     const skips = c.skipped ? `, ${c.skipped.length} skipped` : '';
-    summary.push(`${code === 0 && c.failed === 0 ? 'ok  ' : 'FAIL'} ${name}: ${c.passed} passed, ${c.failed} failed${skips} (${secs} s)`);
+    const build = buildSecs === null ? '' : `, after a ${buildSecs} s build`;
+    return `${code === 0 && c.failed === 0 ? 'ok  ' : 'FAIL'} ${name}: ${c.passed} passed, ${c.failed} failed${skips} (${secs} s${build})`;
+  };
+
+  // The browsers' build first (the wasm folder is the wasm tests' too), with the test movies made
+  // meanwhile; then the lane beside the browsers starts.
+  let movies = null;
+  if (wanted('browsers')) {
+    movies = run(...node('e2e/support/test-movies.mjs'), { quiet: true });
+    const t0 = Date.now();
+    buildWasm({ tests: true, coreOnly: true });
+    await buildWeb();
+    console.log(`[build] wasm core and page bundle: ${seconds(t0)} s`);
   }
-  console.log(`\n=== summary (${Math.round((Date.now() - started) / 1000)} s) ===`);
+
+  // The lane beside the browsers: each step's build, then its tests, at nice 19, output to a log.
+  const beside = (async () => {
+    for (const [id, name, build, [cmd, args], count, env] of besideSteps) {
+      if (!wanted(id)) {
+        summary.push(`-    ${name}: not run (WT_TEST_ONLY=${only.join(',')})`);
+        continue;
+      }
+      const log = join(LOGS, `${id}.log`);
+      let out = '', code = 0, buildSecs = null;
+      if (build) {
+        const t0 = Date.now();
+        ({ code, out } = await run('nice', ['-n', '19', ...build.flat()], { env, quiet: true }));
+        buildSecs = seconds(t0);
+      }
+      const t0 = Date.now();
+      let c = { passed: 0, failed: 1 };
+      if (code === 0) {
+        const r = await run('nice', ['-n', '19', cmd, ...args], { env, quiet: true });
+        code = r.code;
+        out += r.out;
+        c = count(r.out) ?? { passed: 0, failed: 1 };  // no counts at all: the step itself broke
+      }
+      writeFileSync(log, out);
+      const line = record(name, code, c, seconds(t0), buildSecs);
+      summary.push(line);
+      console.log(`[beside the browsers] ${line}`);
+      if (line.startsWith('FAIL')) failedLogs.push([name, log, out]);
+    }
+  })();
+
+  if (movies) {
+    let t0 = Date.now();
+    const made = await movies;
+    if (made.code !== 0) throw new Error(`making the test movies failed:\n${made.out}`);
+    console.log(`${made.out.trim()} (${seconds(t0)} s more after the build)`);
+    // The specs that time what the browsers present, one test at a time; then the others, two at a
+    // time (e2e/playwright.config.mjs, WT_E2E_SET).
+    for (const [set, name] of [['timed', 'browsers, timed specs one at a time (Playwright)'], ['parallel', 'browsers, other specs two at a time (Playwright)']]) {
+      console.log(`\n=== ${name} ===`);
+      t0 = Date.now();
+      const report = playwrightReport(set);
+      rmSync(report, { force: true });
+      const { code } = await run(...node('node_modules/@playwright/test/cli.js', 'test', '-c', 'e2e/playwright.config.mjs', '--reporter=list,json'),
+        { env: { ...process.env, WT_E2E_SET: set, PLAYWRIGHT_JSON_OUTPUT_FILE: report } });
+      summary.push(record(name, code, counters.playwright(report) ?? { passed: 0, failed: 1 }, seconds(t0)));
+    }
+  } else {
+    summary.push(`-    browsers (Playwright): not run (WT_TEST_ONLY=${only.join(',')})`);
+  }
+  await beside;
+
+  for (const [name, log, out] of failedLogs) console.log(`\n=== ${name}: FAILED (${log}) ===\n${out}`);
+  console.log(`\n=== summary (${seconds(started)} s) ===`);
   if (skipped.length) console.log(`skipped (each runs in the other project):\n${skipped.map((s) => `  ${s}`).join('\n')}`);
   if (neverRun.length) console.log(`FAIL: skipped in every project, so never run:\n${neverRun.map((s) => `  ${s}`).join('\n')}`);
   for (const line of summary) console.log(line);

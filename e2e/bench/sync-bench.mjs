@@ -11,8 +11,9 @@ import { ROOT } from '../../tools/setup.mjs';
 import { startStaticServer } from '../../tools/static-server.mjs';
 import { CHROMIUM_ARGS, FIREFOX_PREFS } from '../playwright.config.mjs';
 import {
-  actAt, armEvent, eventTime, generateCounterVideo, pairDrift, percentile, recordFrames, startSameFileSession, takeFrames,
+  actAt, armEvent, eventTime, pairDrift, percentile, recordFrames, startSameFileSession, takeFrames,
 } from '../support/sync-helpers.mjs';
+import { makeMovie } from '../support/media-helpers.mjs';
 
 const require = createRequire(import.meta.url);
 const { startDelayProxy } = require('../../tools/rtdb/delay-proxy.cjs');
@@ -36,7 +37,7 @@ export async function syncBench({ db }) {
   const fx = await firefox.launch({ channel: 'moz-firefox', executablePath: '/usr/bin/firefox-esr', firefoxUserPrefs: FIREFOX_PREFS });
   try {
     const movie = join(dir, 'counter.webm');
-    generateCounterVideo(movie, PLAY_SECONDS + 60);
+    makeMovie(movie, 'counter', { seconds: PLAY_SECONDS + 60 });
     const alice = await openPage(cr, `${web.url}/standalone/?user=alice-bench`);
     const bob = await openPage(fx, `${web.url}/standalone/?user=bob-bench`);
     await startSameFileSession(alice, bob, 'bob-bench', movie);

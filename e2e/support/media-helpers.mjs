@@ -32,15 +32,25 @@ const FORMATS = {
   'mp4-ac3': { ext: 'mp4', video: H264, audio: [{ codec: ['ac3', '-b:a', '384k'], channels: 6, frequency: 660 }], extra: ['-movflags', '+faststart'] },
 };
 
-export const movieExtension = (format) => (format === 'aac-audio' ? 'm4a' : FORMATS[format].ext);
+export const movieExtension = (format) => ({ 'aac-audio': 'm4a', counter: 'webm' }[format] ?? FORMATS[format].ext);
 
-// `seconds` of a test pattern with tones, at about `kbps` video (film grain keeps the encoder at
-// the bitrate, as a real movie would), a keyframe every 2 s. 'aac-audio': the tone alone, an M4A.
-export function makeMovie(path, format, { seconds = 60, kbps = 3000, size = '640x360' } = {}) {
+// How a movie is made: ffmpeg's arguments, with OUTPUT standing for the movie's path and SUBTITLES
+// for its SRT file's (whose text is `srt`, or null). The recipe is all a movie depends on, so a
+// movie made from an equal recipe is the same movie (test-movies.mjs keeps them by its hash).
+//   a format of FORMATS: `seconds` of a test pattern with tones, at about `kbps` video (film grain
+//     keeps the encoder at the bitrate, as a real movie would), a keyframe every 2 s;
+//   'aac-audio': the tone alone, an M4A;
+//   'counter': 30 fps with a running counter burned in (testsrc), VP8 so that both browsers decode
+//     it, no sound (the sync tests' video).
+export function movieRecipe(format, { seconds = 60, kbps = 3000, size = '640x360' } = {}) {
+  const run = (...args) => ({ args: ['-v', 'error', '-y', ...args, 'OUTPUT'], srt: null });
   if (format === 'aac-audio') {
-    execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=48000:duration=${seconds}`,
-      '-c:a', 'aac', '-b:a', `${kbps}k`, '-movflags', '+faststart', path]);
-    return path;
+    return run('-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=48000:duration=${seconds}`,
+      '-c:a', 'aac', '-b:a', `${kbps}k`, '-movflags', '+faststart');
+  }
+  if (format === 'counter') {
+    return run('-f', 'lavfi', '-i', `testsrc=size=320x240:rate=30:duration=${seconds}`,
+      '-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', '400k', '-g', '30', '-an');
   }
   const f = FORMATS[format];
   const inputs = ['-f', 'lavfi', '-i', `testsrc=size=${size}:rate=30:duration=${seconds},noise=alls=12:allf=t+u`];
@@ -54,15 +64,29 @@ export function makeMovie(path, format, { seconds = 60, kbps = 3000, size = '640
     if (a.language) audio.push(`-metadata:s:a:${i}`, `language=${a.language}`);
     if (a.title) audio.push(`-metadata:s:a:${i}`, `title=${a.title}`);
   });
+  let srt = null;
   if (f.subtitles) {
-    const srt = `${path}.srt`;
-    writeFileSync(srt, Array.from({ length: Math.floor(seconds / 4) }, (_, i) => `${i + 1}\n${srtTime(i * 4)} --> ${srtTime(i * 4 + 3)}\nLine ${i + 1}\n`).join('\n'));
-    inputs.push('-i', srt);
+    srt = Array.from({ length: Math.floor(seconds / 4) }, (_, i) => `${i + 1}\n${srtTime(i * 4)} --> ${srtTime(i * 4 + 3)}\nLine ${i + 1}\n`).join('\n');
+    inputs.push('-i', 'SUBTITLES');
     maps.push('-map', `${f.audio.length + 1}:s`);
     audio.push('-c:s', 'srt', '-metadata:s:s:0', 'language=eng');
   }
-  execFileSync('ffmpeg', ['-v', 'error', '-y', ...inputs, ...maps, ...f.video, ...audio, ...(f.extra ?? []),
-    '-b:v', `${kbps}k`, '-maxrate', `${kbps}k`, '-bufsize', `${kbps}k`, '-g', '60', '-keyint_min', '60', path]);
+  return {
+    ...run(...inputs, ...maps, ...f.video, ...audio, ...(f.extra ?? []),
+      '-b:v', `${kbps}k`, '-maxrate', `${kbps}k`, '-bufsize', `${kbps}k`, '-g', '60', '-keyint_min', '60'),
+    srt,
+  };
+}
+
+// ffmpeg's arguments for `recipe` made at `path` (its SRT file, if any, is written beside it).
+export function recipeArgs(path, recipe) {
+  if (recipe.srt !== null) writeFileSync(`${path}.srt`, recipe.srt);
+  return recipe.args.map((a) => ({ OUTPUT: path, SUBTITLES: `${path}.srt` }[a] ?? a));
+}
+
+// Makes the movie (see movieRecipe) at `path` and returns the path.
+export function makeMovie(path, format, opts) {
+  execFileSync('ffmpeg', recipeArgs(path, movieRecipe(format, opts)));
   return path;
 }
 

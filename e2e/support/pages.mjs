@@ -1,6 +1,19 @@
 // Opening the app as a user, for the browser tests.
-import { chromium, expect, firefox } from '@playwright/test';
+import { chromium, expect, firefox, test } from '@playwright/test';
 import { CHROMIUM_ARGS, FIREFOX_PREFS } from '../playwright.config.mjs';
+
+// The user ids of one test's people (`names`, e.g. 'alice', 'bob'): one database serves every
+// worker of both projects (and both of npm test's Playwright runs), so an id ends with its
+// project's initial, its worker process (a worker that replaced a failed one starts its counters
+// again) and a count, and each test meets only its own people, whatever an earlier or concurrent
+// test left behind. The app takes ids of up to 32 characters: the name and tag are shortened to
+// fit, never the ending that makes the id unique.
+let people = 0;
+export function userIds(tag, ...names) {
+  people += 1;
+  const end = `-${test.info().project.name[0]}${process.pid.toString(36)}-${people}`;
+  return names.map((name) => `${name}-${tag}`.slice(0, 32 - end.length) + end);
+}
 
 // baseUrl: the page server's; the one global-setup started unless a test runs its own stack.
 // The stand-alone page (web/standalone/index.html): the product without a messenger around it.

@@ -1,14 +1,8 @@
 // Shared by the sync browser tests and the sync benchmark: a generated test video, a same-file
 // session set up through the page's own UI, and drift measured from presented frames.
 import { expect } from '@playwright/test';
-import { execFileSync } from 'node:child_process';
 import { browserName } from './pages.mjs';
 
-// 30 fps with a running counter burned in (testsrc), VP8 so that both browsers decode it.
-export function generateCounterVideo(path, seconds = 120) {
-  execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', `testsrc=size=320x240:rate=30:duration=${seconds}`,
-    '-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', '400k', '-g', '30', '-an', path]);
-}
 
 // Alice invites Bob with `movie`, Bob joins with his copy (`bobMovie`, the same file by default);
 // resolves when both players have the video loaded.

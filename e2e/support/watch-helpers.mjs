@@ -1,15 +1,13 @@
 // Watching while a file arrives, shared by the progressive and formats specs: two people, Bob's
 // Play unlocking by the core's rule, and both watching (frames presented) while bytes still arrive.
 import { expect } from '@playwright/test';
-import { openAs } from './pages.mjs';
+import { openAs, userIds } from './pages.mjs';
 import { currentTime, playbackStatus, playerState, presentedFrames } from './media-helpers.mjs';
 import { expectInSync, recordFrames } from './sync-helpers.mjs';
 import { savedSha256, setUploadLimit, transferView, waitReady } from './transfer-helpers.mjs';
 
-let n = 0;
 export async function pair(aliceBrowser, bobBrowser, tag) {
-  n += 1;
-  const aliceId = `alice-${tag}-${n}`, bobId = `bob-${tag}-${n}`;
+  const [aliceId, bobId] = userIds(tag, 'alice', 'bob');
   const alice = await openAs(aliceBrowser, aliceId);
   const bob = await openAs(bobBrowser, bobId);
   return { alice, bob, aliceId, bobId, close: () => Promise.all([alice.context.close(), bob.context.close()]) };

@@ -3,17 +3,17 @@
 // project's browser to the other one (so the two projects cover both browsers as receivers). Sound
 // is checked by listening to the element (the tone's frequency tells which track plays), frames by
 // what the element presents, and the file that lands by sha256sum.
-import { test, expect } from '@playwright/test';
+import { expect } from '@playwright/test';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { launchOther } from './support/pages.mjs';
+import { test } from './support/pages.mjs';
 import { heardTone, presentedFrames } from './support/media-helpers.mjs';
 import { expectInSync } from './support/sync-helpers.mjs';
 import { testMovie } from './support/test-movies.mjs';
 import { sendFile, session } from './support/transfer-helpers.mjs';
-import { expectUnlock, finishWhole, fraction, pair, seekBeyondArrived, watchWhileDownloading } from './support/watch-helpers.mjs';
+import { HOLD_PLAYING, HOLD_START, expectUnlock, finishWhole, fraction, holdReads, pair, seekBeyondArrived, watchWhileDownloading } from './support/watch-helpers.mjs';
 
 const ENGLISH_HZ = 440, FRENCH_HZ = 660;  // the test movies' tones (media-helpers.mjs): first track 440 Hz, the AC-3 ones 660 Hz
 
@@ -25,21 +25,6 @@ test.afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const otherName = (info) => (info.project.name === 'chromium' ? 'firefox' : 'chromium');
 
-// Alice in this project's browser, Bob in the other one.
-async function crossPair(browser, info, tag) {
-  const other = await launchOther(info);
-  const p = await pair(browser, other, tag);
-  return {
-    ...p,
-    close: async () => {
-      await p.close();
-      await other.close();
-    },
-  };
-}
-
-// The upload limit that makes the file take about 20 s: long enough to watch while it arrives.
-const capFor = (m) => Math.max(0.1, Math.floor(m.size / 1e5 / 20) / 10);
 
 // The page plays the tone of `hz` (within 2%), loud enough to be heard: listened to until it does
 // (a switch of track takes effect a moment later, and a recording may catch the change).
@@ -54,19 +39,26 @@ async function heard(page, hz, label) {
 
 // Alice sends the movie; Bob reads what to expect before he accepts, unlocks before it has arrived,
 // both watch (and hear `hz`) while it arrives, in sync; the saved file is the one that was sent.
-async function watchAsItArrives(browser, info, format, { hz = ENGLISH_HZ, expect: expected = /^Here: Plays while it arrives\. / } = {}) {
+// Alice's reads are held from 60% of the file (80% once both play), so the rest provably still owes;
+// `capped`: her upload is capped instead, so that the file takes about 20 s (Matroska with a
+// subtitle track: with her reads held, her own player of it does not start, which the subtitles
+// work (issue 25) is to look into).
+async function watchAsItArrives({ browser, other }, info, format, { hz = ENGLISH_HZ, expect: expected = /^Here: Plays while it arrives\. /, capped = false } = {}) {
   const m = movie(format);
-  const p = await crossPair(browser, info, format);
+  const p = await pair(browser, other, format, { gated: !capped });
   try {
     const invite = p.bob.page.locator('li.session[data-status="pending"]');
     const id = await sendFile(p.alice.page, p.bob.page, p.bobId, m.path, {
-      uploadMBps: capFor(m),
-      beforeAccept: () => expect(invite.locator('.expect-line')).toHaveText(expected),
+      uploadMBps: capped ? Math.max(0.1, Math.floor(m.size / 1e5 / 20) / 10) : 0,
+      beforeAccept: async () => {
+        await expect(invite.locator('.expect-line')).toHaveText(expected);
+        if (!capped) await holdReads(p.alice.page, m, HOLD_START);  // after her fingerprint, which reads the file whole
+      },
     });
     await expect(session(p.alice.page, id).locator('.expect-line')).toHaveText(new RegExp(`^On ${p.bobId}'s side: Plays while it arrives\\.$`));
     await expectUnlock(p.bob.page, id, m.size);
     await p.bob.page.screenshot({ path: info.outputPath(`${format}-unlocked.png`), fullPage: true });
-    await watchWhileDownloading(p.alice.page, p.bob.page, id);
+    await watchWhileDownloading(p.alice.page, p.bob.page, id, { onPlaying: capped ? undefined : () => holdReads(p.alice.page, m, HOLD_PLAYING) });
     await heard(p.bob.page, hz, 'Bob, while it arrives');
     await heard(p.alice.page, hz, 'Alice, playing her own file');
     expect(await fraction(p.bob.page, id)).toBeLessThan(1);
@@ -80,28 +72,28 @@ async function watchAsItArrives(browser, info, format, { hz = ENGLISH_HZ, expect
 
 const finish = (run) => finishWhole(run, dir);
 
-test('Matroska (H.264 + AAC, an SRT track, Cues at the end) plays while it arrives in the other browser', async ({ browser }, info) => {
-  await finish(await watchAsItArrives(browser, info, 'mkv-h264-aac'));
+test('Matroska (H.264 + AAC, an SRT track, Cues at the end) plays while it arrives in the other browser', async ({ browser, other }, info) => {
+  await finish(await watchAsItArrives({ browser, other }, info, 'mkv-h264-aac', { capped: true }));
 });
 
-test('a camera MOV (H.264 + PCM sound, moov at the end) plays while it arrives, its sound converted', async ({ browser }, info) => {
-  await finish(await watchAsItArrives(browser, info, 'mov-camera'));
+test('a camera MOV (H.264 + PCM sound, moov at the end) plays while it arrives, its sound converted', async ({ browser, other }, info) => {
+  await finish(await watchAsItArrives({ browser, other }, info, 'mov-camera'));
 });
 
-test('an MPEG-TS recording (H.264 + AAC) plays while it arrives', async ({ browser }, info) => {
-  await finish(await watchAsItArrives(browser, info, 'ts-h264-aac'));
+test('an MPEG-TS recording (H.264 + AAC) plays while it arrives', async ({ browser, other }, info) => {
+  await finish(await watchAsItArrives({ browser, other }, info, 'ts-h264-aac'));
 });
 
-test('an MP4 with AC-3 5.1 sound plays while it arrives, the sound converted and heard', async ({ browser }, info) => {
-  await finish(await watchAsItArrives(browser, info, 'mp4-ac3', { hz: FRENCH_HZ }));
+test('an MP4 with AC-3 5.1 sound plays while it arrives, the sound converted and heard', async ({ browser, other }, info) => {
+  await finish(await watchAsItArrives({ browser, other }, info, 'mp4-ac3', { hz: FRENCH_HZ }));
 });
 
 // A seek far beyond what has arrived: the remuxer reads there, the core fetches those bytes first,
 // and both play on from there while the pieces before it are still missing (a hole in the middle
 // of what Bob holds: the data there came first, not with the rest).
-async function seekAhead(browser, info, format, { kbps, movieSeconds, seconds = 40 } = {}) {
+async function seekAhead({ browser, other }, info, format, { kbps, movieSeconds, seconds = 40 } = {}) {
   const m = movie(format, { kbps, seconds: movieSeconds });
-  const p = await crossPair(browser, info, `seek-${format}`);
+  const p = await pair(browser, other, `seek-${format}`);
   let id;
   try {
     // The file takes `seconds` to arrive at this limit: more than the seek needs.
@@ -117,8 +109,8 @@ async function seekAhead(browser, info, format, { kbps, movieSeconds, seconds = 
   return { p, id, m };
 }
 
-test('a seek into a part of a Matroska file not downloaded yet fetches it first and plays there', async ({ browser }, info) => {
-  await finish(await seekAhead(browser, info, 'mkv-h264-aac'));
+test('a seek into a part of a Matroska file not downloaded yet fetches it first and plays there', async ({ browser, other }, info) => {
+  await finish(await seekAhead({ browser, other }, info, 'mkv-h264-aac'));
 });
 
 // An MPEG-TS has no index: the core fetches from the byte its estimate gives, and the demuxer finds
@@ -127,12 +119,12 @@ test('a seek into a part of a Matroska file not downloaded yet fetches it first 
 // higher rate than the Matroska test's: each of those reads waits behind what the sender has queued
 // (at most 4 MiB: about 3 s at this rate), and the file must still be far from whole when it plays
 // there, well before its end.
-test('a seek into a part of an MPEG-TS not downloaded yet (no index: by its byte estimate, refined) plays there', async ({ browser }, info) => {
-  await finish(await seekAhead(browser, info, 'ts-h264-aac', { kbps: 5000, movieSeconds: 90, seconds: 30 }));
+test('a seek into a part of an MPEG-TS not downloaded yet (no index: by its byte estimate, refined) plays there', async ({ browser, other }, info) => {
+  await finish(await seekAhead({ browser, other }, info, 'ts-h264-aac', { kbps: 5000, movieSeconds: 90, seconds: 30 }));
 });
 
-test('two sound tracks: each viewer picks their own (AAC, or AC-3 converted), and the players stay in sync', async ({ browser }, info) => {
-  const run = await watchAsItArrives(browser, info, 'mkv-two-audio');
+test('two sound tracks: each viewer picks their own (AAC, or AC-3 converted), and the players stay in sync', async ({ browser, other }, info) => {
+  const run = await watchAsItArrives({ browser, other }, info, 'mkv-two-audio', { capped: true });
   const { p } = run;
   try {
     const menu = p.bob.page.locator('#audio-track');
@@ -150,14 +142,14 @@ test('two sound tracks: each viewer picks their own (AAC, or AC-3 converted), an
   await finish(run);
 });
 
-test('HEVC in Matroska: Firefox watches it while it arrives; Chromium, which cannot decode HEVC, says so before Accept and in its player', async ({ browser }, info) => {
+test('HEVC in Matroska: Firefox watches it while it arrives; Chromium, which cannot decode HEVC, says so before Accept and in its player', async ({ browser, other }, info) => {
   if (otherName(info) === 'firefox') {
     // Bob in Firefox ESR (HEVC through the system's decoder) watches while it arrives and hears it;
     // Alice, in Chromium, cannot show her own file's picture: her player says so, and Bob reads it.
     const m = movie('mkv-hevc');
-    const p = await crossPair(browser, info, 'mkv-hevc');
+    const p = await pair(browser, other, 'mkv-hevc', { gated: true });
     try {
-      const id = await sendFile(p.alice.page, p.bob.page, p.bobId, m.path, { uploadMBps: capFor(m) });
+      const id = await sendFile(p.alice.page, p.bob.page, p.bobId, m.path, { beforeAccept: () => holdReads(p.alice.page, m, HOLD_START) });
       await expectUnlock(p.bob.page, id, m.size);
       await p.bob.page.evaluate(() => { document.getElementById('player').play().catch(() => {}); });
       await expect.poll(() => presentedFrames(p.bob.page), { timeout: 20_000 }).toBeGreaterThan(30);
@@ -175,7 +167,7 @@ test('HEVC in Matroska: Firefox watches it while it arrives; Chromium, which can
   }
   // Bob in Chromium: the invitation says what to expect, Alice sees his answer, Accept asks first.
   const m = movie('mkv-hevc');
-  const p = await crossPair(browser, info, 'mkv-hevc');
+  const p = await pair(browser, other, 'mkv-hevc');
   try {
     await p.alice.page.locator(`#partner option[value="${p.bobId}"]`).waitFor({ state: 'attached' });
     await p.alice.page.locator('#partner').selectOption(p.bobId);
@@ -203,7 +195,7 @@ test('HEVC in Matroska: Firefox watches it while it arrives; Chromium, which can
 test('a file that is not a movie is caught before it travels: "Send anyway?", and the recipient is told too', async ({ browser }, info) => {
   const fake = join(dir, 'holiday.mp4');
   writeFileSync(fake, randomBytes(300_000));
-  const p = await pair(browser, browser, `not-a-movie-${info.project.name}`);
+  const p = await pair(browser, browser, 'not-a-movie');
   try {
     const alice = p.alice.page;
     await alice.locator(`#partner option[value="${p.bobId}"]`).waitFor({ state: 'attached' });

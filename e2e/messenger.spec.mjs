@@ -3,12 +3,15 @@
 // accepts from the card in the conversation, both watch, Alice ends the session, both see it ended,
 // and Bob deletes the file: its pieces are gone from IndexedDB. Alice's page holds a second
 // component (her chat with Carol) that must stay out of it. Before any session no page loaded wasm.
+// Then the other ways through: Decline on the card, the Watch Together button and the panel's own
+// Share, End by the one who received, and Save after the end.
 import { test, expect } from '@playwright/test';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { testMovieNamed } from './support/test-movies.mjs';
 import { userIds } from './support/pages.mjs';
+import { downloadedSha256, sha256sum } from './support/transfer-helpers.mjs';
 
 let dir, movie;
 test.beforeAll(() => {
@@ -20,9 +23,10 @@ test.afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const messengerUrl = (user, name, chat) => `${process.env.WT_BASE_URL}/?user=${user}&name=${name}${chat ? `&chat=${chat}` : ''}`;
 
 // A person's messenger in a fresh browser context, with every request it makes recorded.
-async function openMessenger(browser, user, name, chat) {
+async function openMessenger(browser, user, name, chat, prepare) {
   const context = await browser.newContext({ viewport: { width: 1100, height: 800 } });
   const page = await context.newPage();
+  await prepare?.(page);
   const errors = [];
   const requests = [];
   page.on('pageerror', (e) => errors.push(e.message));
@@ -150,4 +154,63 @@ test('a messenger embeds Watch Together: share from the chat, accept from the ca
   expect(wasmLoaded(carol)).toEqual([]);
   for (const side of [alice, bob, carol]) expect(side.errors).toEqual([]);
   await Promise.all([alice, bob, carol].map((s) => s.context.close()));
+});
+
+test('in the messenger: Decline on the card; the Watch Together button and its Share; End by the one who received; Save after the end', async ({ browser }, info) => {
+  const [aliceId, bobId] = userIds('m2', 'alice', 'bob');
+  const alice = await openMessenger(browser, aliceId, 'Alice');
+  // Bob's browser saves by download, as Firefox's always does (Chromium would otherwise open its
+  // save dialog, which no test can answer): the Save button's whole path, its file checked below.
+  const bob = await openMessenger(browser, bobId, 'Bob', aliceId,
+    (page) => page.addInitScript(() => { delete window.showSaveFilePicker; }));
+  await alice.page.locator(`.contact[data-user="${bobId}"]`).click();
+  await expect(alice.page.locator('#chat-title')).toHaveText('Bob');
+
+  // Alice shares from the quick action; Bob declines from the card, and both see it declined.
+  const chooser = alice.page.waitForEvent('filechooser');
+  await alice.page.locator('#share-movie').click();
+  await (await chooser).setFiles(movie);
+  const declined = bob.page.locator('.invite-card').first();
+  await expect(declined).toHaveAttribute('data-status', 'pending');
+  await declined.locator('.card-decline').click();
+  await expect(declined).toHaveAttribute('data-status', 'declined');
+  await expect(declined.locator('.card-accept, .card-decline')).toHaveCount(0);
+  await expect(sessionItem(alice.page, bobId)).toHaveAttribute('data-status', 'declined');
+  await alice.page.screenshot({ path: info.outputPath('7-declined.png') });
+
+  // The Watch Together button closes the panel (open since she shared) and opens it again; Alice
+  // shares from the panel's own button.
+  const watchButton = alice.page.locator('#watch-button');
+  await expect(watchButton).toHaveAttribute('aria-expanded', 'true');
+  await watchButton.click();
+  await expect(watchButton).toHaveAttribute('aria-expanded', 'false');
+  await expect(component(alice.page, bobId)).toBeHidden();
+  await watchButton.click();
+  await expect(watchButton).toHaveAttribute('aria-expanded', 'true');
+  await expect(component(alice.page, bobId)).toBeVisible();
+  await expect(component(alice.page, bobId).locator('.share-label')).toHaveText('Share a movie with Bob');
+  await component(alice.page, bobId).locator('.share-input').setInputFiles(movie);
+  // Bob's panel opens with the invitation (his chat with Alice is open); he accepts there.
+  const live = (page, other) => component(page, other).locator('li.session:not([data-status="declined"])');
+  await expect(component(bob.page, aliceId)).toBeVisible();
+  await expect(live(bob.page, aliceId)).toContainText('Alice wants to send you holiday.webm');
+  await live(bob.page, aliceId).locator('button.accept').click();
+  for (const [side, other] of [[alice, bobId], [bob, aliceId]]) {
+    await expect(live(side.page, other)).toHaveAttribute('data-status', /^(ready|playing)$/, { timeout: 60_000 });
+  }
+
+  // Bob, who received it, ends the session: both see it ended by him.
+  await component(bob.page, aliceId).locator('button.end').click();
+  for (const [side, other] of [[alice, bobId], [bob, aliceId]]) {
+    await expect(live(side.page, other)).toHaveAttribute('data-status', 'complete');
+    await expect(live(side.page, other)).toContainText('ended by Bob');
+  }
+
+  // After the end, Bob saves the file: what lands on disk is the file Alice shared.
+  const size = statSync(movie).size;
+  const saved = await downloadedSha256(bob.page, () => live(bob.page, aliceId).locator('button.save').click(), size, join(dir, 'saved-m2'));
+  expect(saved).toBe(sha256sum(movie));
+  await bob.page.screenshot({ path: info.outputPath('8-ended-by-bob-saved.png') });
+  for (const side of [alice, bob]) expect(side.errors).toEqual([]);
+  await Promise.all([alice, bob].map((s) => s.context.close()));
 });

@@ -1,9 +1,9 @@
 // web/adapters/peer-link.js in real browsers: two people (two browser contexts) connect through signaling in
 // the embedded database, get an ordered, reliable 'file-transfer' data channel, and reconnect by
 // themselves after a peer connection is killed.
-import { test, expect } from '@playwright/test';
+import { expect } from '@playwright/test';
 import { createHash, randomBytes } from 'node:crypto';
-import { browserName, launchOther } from './support/pages.mjs';
+import { browserName, test } from './support/pages.mjs';
 
 let sessionCounter = 0;
 const newSessionId = (info) => `pl-${info.project.name}-${Date.now().toString(36)}-${++sessionCounter}`;
@@ -89,31 +89,26 @@ async function sendMiB(from, to) {
   expect(got.equals(bytes)).toBe(true);
 }
 
-test('this browser and the other connect, either one opening first, and carry 1 MiB each way, byte-identical', async ({ browser }, testInfo) => {
+test('this browser and the other connect, either one opening first, and carry 1 MiB each way, byte-identical', async ({ browser, other }, testInfo) => {
   // This project's browser is the offerer (the receiver's side), the other one the answerer; the
   // other project runs the opposite roles.
-  const other = await launchOther(testInfo);
-  try {
-    const offerer = await openHarness(browser);
-    const answerer = await openHarness(other);
-    console.log(`offerer ${browserName(browser)}, answerer ${browserName(other)}`);
-    for (const order of [[offerer, answerer], [answerer, offerer]]) {
-      const sessionId = newSessionId(testInfo);
-      const options = (side) => side === offerer ? { sessionId, selfId: 'receiver', role: 'offerer' } : { sessionId, selfId: 'sender', role: 'answerer' };
-      for (const side of order) await openLink(side, options(side));
-      await expectChannels([offerer, answerer], 1);
-      for (const side of [offerer, answerer]) expectReliableOrdered((await info(side)).channels[0]);
-      await exchangeTexts(offerer, answerer, 'cross');
-      await sendMiB(answerer, offerer);
-      await sendMiB(offerer, answerer);
-      for (const side of [offerer, answerer]) await side.page.evaluate(() => window.wt.link.close());
-    }
-    expect(offerer.errors).toEqual([]);
-    expect(answerer.errors).toEqual([]);
-    await closeAll(offerer, answerer);
-  } finally {
-    await other.close();
+  const offerer = await openHarness(browser);
+  const answerer = await openHarness(other);
+  console.log(`offerer ${browserName(browser)}, answerer ${browserName(other)}`);
+  for (const order of [[offerer, answerer], [answerer, offerer]]) {
+    const sessionId = newSessionId(testInfo);
+    const options = (side) => side === offerer ? { sessionId, selfId: 'receiver', role: 'offerer' } : { sessionId, selfId: 'sender', role: 'answerer' };
+    for (const side of order) await openLink(side, options(side));
+    await expectChannels([offerer, answerer], 1);
+    for (const side of [offerer, answerer]) expectReliableOrdered((await info(side)).channels[0]);
+    await exchangeTexts(offerer, answerer, 'cross');
+    await sendMiB(answerer, offerer);
+    await sendMiB(offerer, answerer);
+    for (const side of [offerer, answerer]) await side.page.evaluate(() => window.wt.link.close());
   }
+  expect(offerer.errors).toEqual([]);
+  expect(answerer.errors).toEqual([]);
+  await closeAll(offerer, answerer);
 });
 
 test('a killed peer connection on either side is replaced by a new attempt that carries messages', async ({ browser }, testInfo) => {

@@ -3,13 +3,13 @@
 // tools/ice-config.mjs does) and a page server of its own whose /config.json forces
 // iceTransportPolicy 'relay', so nothing can silently go direct. The truth is outside the app:
 // sha256sum of the source and of what the receiving browser saved, and the browser's own getStats.
-import { test, expect } from '@playwright/test';
+import { expect } from '@playwright/test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startStaticServer } from '../tools/static-server.mjs';
 import { iceConfigFromEnv } from '../tools/ice-config.mjs';
-import { browserName, launchOther, openAs, reopen, userIds } from './support/pages.mjs';
+import { browserName, openAs, reopen, test, userIds } from './support/pages.mjs';
 import { MiB, cutConnection, instrument, makeFile, savedSha256, sendFile, session, setUploadLimit, sha256sum, transferView, waitReady } from './support/transfer-helpers.mjs';
 import { startTurnServer } from './support/turn-server.mjs';
 
@@ -96,25 +96,20 @@ test('a 20 MB file crosses a relay-only connection byte-identical, says "Relayed
   await Promise.all([alice.context.close(), bob.context.close()]);
 });
 
-test('the other browser receives 20 MB through the relay byte-identical', async ({ browser }, testInfo) => {
-  const other = await launchOther(testInfo);
-  try {
-    const [aliceId, bobId] = users('relay-x');
-    const alice = await open(browser, aliceId, instrument);
-    const bob = await open(other, bobId, instrument);
-    const started = Date.now();
-    const id = await sendFile(alice.page, bob.page, bobId, file, { notAMovie: true });
-    await waitReady(bob.page, id);
-    const seconds = (Date.now() - started) / 1000;
-    expect(await savedSha256(bob.page, id, dir)).toBe(fileSum);
-    expect((await transferView(bob.page, id)).link).toBe('relayed');
-    console.log(`20 MB ${browserName(browser)}→${browserName(other)} through the relay: ${seconds.toFixed(1)} s`);
-    expect(alice.errors).toEqual([]);
-    expect(bob.errors).toEqual([]);
-    await Promise.all([alice.context.close(), bob.context.close()]);
-  } finally {
-    await other.close();
-  }
+test('the other browser receives 20 MB through the relay byte-identical', async ({ browser, other }, testInfo) => {
+  const [aliceId, bobId] = users('relay-x');
+  const alice = await open(browser, aliceId, instrument);
+  const bob = await open(other, bobId, instrument);
+  const started = Date.now();
+  const id = await sendFile(alice.page, bob.page, bobId, file, { notAMovie: true });
+  await waitReady(bob.page, id);
+  const seconds = (Date.now() - started) / 1000;
+  expect(await savedSha256(bob.page, id, dir)).toBe(fileSum);
+  expect((await transferView(bob.page, id)).link).toBe('relayed');
+  console.log(`20 MB ${browserName(browser)}→${browserName(other)} through the relay: ${seconds.toFixed(1)} s`);
+  expect(alice.errors).toEqual([]);
+  expect(bob.errors).toEqual([]);
+  await Promise.all([alice.context.close(), bob.context.close()]);
 });
 
 test('a relay that refuses the credentials, then no relay at all: "Could not connect to …" in bounded time, and no stored piece is lost', async ({ browser }) => {

@@ -99,15 +99,15 @@ test('storage full mid-transfer: paused with the reason on both sides, nothing l
       // Accepted with room to spare (Accept checks the free space), sent at 0.1 MB/s at first.
       const size = 14 * MiB + 4321;
       const file = makeFile(join(dir, 'full.mp4'), size);
-      const id = await sendFile(alice.page, bob.page, bobId, file, { notAMovie: true, uploadMBps: 0.1 });
-      // Firefox's estimate() reports the small quota: Accept warns that storage is nearly full.
-      const item = session(bob.page, id);
-      const asked = item.locator('.check-box .go-anyway');
-      await expect(asked.or(item.locator('.transfer-status'))).toBeVisible();
-      if (await asked.isVisible()) {
-        await expect(item.locator('.check-box')).toContainText('If it runs out, the transfer pauses until space is freed.');
-        await asked.click();
-      }
+      // Firefox's estimate() reports the small quota: Accept's question (the file is random bytes, so
+      // it asks anyway) also warns that storage is nearly full. Chromium's does not report the
+      // overridden quota: no such warning. Each browser must say its own, so a warning that stops
+      // showing (or shows wrongly) fails here.
+      const nearlyFull = 'If it runs out, the transfer pauses until space is freed.';
+      const firefox = info.project.name === 'firefox';
+      const id = await sendFile(alice.page, bob.page, bobId, file, {
+        notAMovie: true, uploadMBps: 0.1, asked: firefox ? { also: [nearlyFull] } : { not: [nearlyFull] },
+      });
       // Meanwhile something else of the site's takes all but 6 MiB: what is left of the file cannot
       // fit (at 0.1 MB/s, more than 2 minutes of sending away). Chromium's estimate() does not report
       // the overridden quota, so that figure is ours; the usage is real.

@@ -2,8 +2,8 @@
 // Bob joins with his own copy (fingerprints must match), and the two players are driven by the core.
 // Drift is measured from the frames each page actually presents (requestVideoFrameCallback's
 // mediaTime at its expected display time), against the machine's wall clock common to both pages.
-import { browserName, launchOther, openAs, userIds } from './support/pages.mjs';
-import { test, expect } from '@playwright/test';
+import { browserName, openAs, test, userIds } from './support/pages.mjs';
+import { expect } from '@playwright/test';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -94,22 +94,17 @@ test('two viewers play, pause and seek in sync within the spec bar', async ({ br
   await bob.context.close();
 });
 
-test('a viewer in the other browser stays in sync', async ({ browser }, info) => {
+test('a viewer in the other browser stays in sync', async ({ browser, other }, info) => {
   test.setTimeout(150_000);
-  const other = await launchOther(info);
-  try {
-    const [aliceId, bobId] = userIds('cross', 'alice', 'bob');
-    const alice = await openAs(browser, aliceId);
-    const bob = await openAs(other, bobId);
-    console.log(`Alice in ${browserName(browser)}, Bob in ${browserName(other)}`);
-    await startSession(alice, bob, aliceId, bobId);
-    await playPauseSeek(alice, bob);
-    expect(alice.errors).toEqual([]);
-    expect(bob.errors).toEqual([]);
-    await alice.context.close();  // this project's browser lives on: its pages must not
-  } finally {
-    await other.close();
-  }
+  const [aliceId, bobId] = userIds('cross', 'alice', 'bob');
+  const alice = await openAs(browser, aliceId);
+  const bob = await openAs(other, bobId);
+  console.log(`Alice in ${browserName(browser)}, Bob in ${browserName(other)}`);
+  await startSession(alice, bob, aliceId, bobId);
+  await playPauseSeek(alice, bob);
+  expect(alice.errors).toEqual([]);
+  expect(bob.errors).toEqual([]);
+  await alice.context.close();  // this project's browser lives on: its pages must not
 });
 
 test('a file that is not the same copy is refused with a clear message', async ({ browser }, info) => {

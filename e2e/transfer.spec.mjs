@@ -1,11 +1,12 @@
 // Browser-to-browser transfer through the product: Alice picks a file and invites Bob, Bob accepts,
 // the file crosses a WebRTC data channel into Bob's IndexedDB, and Bob saves it. Every test ends by
 // comparing sha256sum of the file Bob's browser saved with sha256sum of the source.
-import { test, expect } from '@playwright/test';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { expect } from '@playwright/test';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { browserName, launchOther, openAs, reopen, userIds } from './support/pages.mjs';
+import { browserName, openAs, reopen, test, userIds } from './support/pages.mjs';
+import { testMovie } from './support/test-movies.mjs';
 import {
   MiB, acceptAnyway, arrivedTwice, gateReads, instrument, interruptions, makeFile, readGate, recordArrivals, savedSha256,
   sendAnyway, sendFile, session, setReadLimit, setUploadLimit, sha256sum, storedLedgerPieces, transferView, waitReady,
@@ -50,6 +51,11 @@ const recordStatuses = (page) => page.addInitScript(() => {
 async function transferAndCheck(p, file, sum, label) {
   const started = Date.now();
   const id = await sendFile(p.alice.page, p.bob.page, p.bobId, file, { notAMovie: true });
+  // Two browsers on one machine reach each other directly: both say so while the file travels
+  // (a 100 MB one takes seconds; a 10 MB one may be over before the line shows).
+  if (statSync(file).size >= 100e6) {
+    for (const side of [p.alice, p.bob]) await expect(session(side.page, id).locator('.link-type')).toHaveText('Direct connection');
+  }
   await waitReady(p.bob.page, id);
   const seconds = (Date.now() - started) / 1000;
   await waitReady(p.alice.page, id);
@@ -80,19 +86,14 @@ test('10 MB and 100 MB arrive byte-identical between two pages of the same brows
   await p.close();
 });
 
-test('100 MB to the other browser and 10 MB back, byte-identical', async ({ browser }, info) => {
-  const other = await launchOther(info);
+test('100 MB to the other browser and 10 MB back, byte-identical', async ({ browser, other }, info) => {
   const [here, there] = [browserName(browser), browserName(other)];
-  try {
-    const p = await pair(browser, 'x', { bobBrowser: other, instrumentAlice: recordStatuses, instrumentBob: recordStatuses });
-    await transferAndCheck(p, large, largeSum, `100 MB ${here}→${there}`);
-    await p.close();
-    const q = await pair(other, 'xb', { bobBrowser: browser, instrumentAlice: recordStatuses, instrumentBob: recordStatuses });
-    await transferAndCheck(q, small, smallSum, `10 MB ${there}→${here}`);
-    await q.close();
-  } finally {
-    await other.close();
-  }
+  const p = await pair(browser, 'x', { bobBrowser: other, instrumentAlice: recordStatuses, instrumentBob: recordStatuses });
+  await transferAndCheck(p, large, largeSum, `100 MB ${here}→${there}`);
+  await p.close();
+  const q = await pair(other, 'xb', { bobBrowser: browser, instrumentAlice: recordStatuses, instrumentBob: recordStatuses });
+  await transferAndCheck(q, small, smallSum, `10 MB ${there}→${here}`);
+  await q.close();
 });
 
 test('the connection cut twice at random points: resumes, byte-identical, at most one piece again per cut', async ({ browser }) => {
@@ -150,6 +151,26 @@ test('a channel on which the sender\'s first message is lost is given up and con
   const stats = (await transferView(p.bob.page, id))?.stats;
   expect(stats).toMatchObject({ silentChannels: 1, connections: 1, piecesVerified: 4 });
   expect(await savedSha256(p.bob.page, id, dir)).toBe(sha256sum(file));
+  await p.close();
+});
+
+test('a sender that falls silent mid-transfer: after 15 s of nothing the receiver asks again for what is owed, and the file arrives byte-identical', async ({ browser }) => {
+  // Alice's reads are held at 5 MiB (after her fingerprint, which reads the file whole before the
+  // invitation): her page stays connected but sends nothing more, however fast this machine is.
+  const p = await pair(browser, 'mute', { instrumentAlice: gateReads });
+  const size = 12 * MiB + 77;
+  const file = makeFile(join(dir, 'mute.mp4'), size);
+  const id = await sendFile(p.alice.page, p.bob.page, p.bobId, file, { notAMovie: true, beforeAccept: () => setReadLimit(p.alice.page, 5 * MiB) });
+  await expect.poll(async () => (await readGate(p.alice.page)).held, { timeout: 30_000 }).toBe(true);
+  await expect.poll(async () => (await transferView(p.bob.page, id))?.stats?.stalls, { timeout: 45_000, message: 'Bob\'s core notices the silence' }).toBeGreaterThanOrEqual(1);
+  const held = await transferView(p.bob.page, id);
+  expect(held.fraction).toBeLessThan(1);
+  expect(held.phase).not.toBe('failed');
+  await setReadLimit(p.alice.page, null);
+  await waitReady(p.bob.page, id);
+  expect(await savedSha256(p.bob.page, id, dir)).toBe(sha256sum(file));
+  expect(p.alice.errors).toEqual([]);
+  expect(p.bob.errors).toEqual([]);
   await p.close();
 });
 
@@ -231,7 +252,7 @@ test('decline and cancel reach the other side; a closed tab is reported; a cance
     await sendAnyway(q.alice.page);
     const invite = q.bob.page.locator('li.session[data-status="pending"]');
     const sid = await invite.getAttribute('data-session');
-    await expect(invite).toContainText(`${q.aliceId} wants to send you small movie.mp4`);
+    await expect(invite).toContainText(`${q.aliceId} wants to send you small movie.mp4 (10.0 MB)`);
     await invite.locator('.decline').click();
     return sid;
   }
@@ -283,6 +304,29 @@ test('before sending: a file that is not a video asks "Send anyway"', async ({ b
   await acceptAnyway(invite);
   await waitReady(p.bob.page, id);
   expect(await savedSha256(p.bob.page, id, dir)).toBe(sha256sum(notVideo));
+  await p.close();
+});
+
+test('before sending: a 1-byte ".mp4" and a corrupt one are read by the core and caught, with the reason', async ({ browser }) => {
+  const p = await pair(browser, 'broken');
+  const oneByte = join(dir, 'one byte.mp4');
+  writeFileSync(oneByte, 'x');
+  // A real MP4's first box (its ftyp), then 0xff bytes where its next box should be (a size past the end).
+  const movie = readFileSync(testMovie('h264-faststart').path);
+  const corrupt = join(dir, 'corrupt.mp4');
+  writeFileSync(corrupt, Buffer.concat([movie.subarray(0, movie.readUInt32BE(0)), Buffer.alloc(65536, 0xff)]));
+  for (const [file, name] of [[oneByte, 'one byte.mp4'], [corrupt, 'corrupt.mp4']]) {
+    await p.alice.page.locator(`#partner option[value="${p.bobId}"]`).waitFor({ state: 'attached' });
+    await p.alice.page.locator('#partner').selectOption(p.bobId);
+    await p.alice.page.locator('#movie-input').setInputFiles(file);
+    await p.alice.page.locator('#invite').click();
+    const question = p.alice.page.locator('#invite-question .check-box');
+    await expect(question).toContainText(new RegExp(`^"${name.replace('.', '\\.')}" does not look like a movie: it could not be read as one \\(.+\\)\\.`));
+    await question.locator('.stop').click();  // "Don't send": nothing is created
+    await expect(question).toHaveCount(0);
+  }
+  await expect(p.bob.page.locator('li.session')).toHaveCount(0);
+  expect(p.alice.errors).toEqual([]);
   await p.close();
 });
 
@@ -352,7 +396,7 @@ test('the sender cancels an invitation before it is answered: it is gone from bo
   await p.alice.page.locator('#invite').click();
   await sendAnyway(p.alice.page);
   const invite = p.bob.page.locator('li.session[data-status="pending"]');
-  await expect(invite).toContainText(`${p.aliceId} wants to send you small movie.mp4`);
+  await expect(invite).toContainText(`${p.aliceId} wants to send you small movie.mp4 (10.0 MB)`);
   const id = await invite.getAttribute('data-session');
   await session(p.alice.page, id).locator('.cancel').click();
   for (const page of [p.alice.page, p.bob.page]) {

@@ -1,5 +1,5 @@
 // Opening the app as a user, for the browser tests.
-import { chromium, expect, firefox, test } from '@playwright/test';
+import { test as base, chromium, expect, firefox } from '@playwright/test';
 import { CHROMIUM_ARGS, FIREFOX_PREFS } from '../playwright.config.mjs';
 
 // The user ids of one test's people (`names`, e.g. 'alice', 'bob'): one database serves every
@@ -11,7 +11,7 @@ import { CHROMIUM_ARGS, FIREFOX_PREFS } from '../playwright.config.mjs';
 let people = 0;
 export function userIds(tag, ...names) {
   people += 1;
-  const end = `-${test.info().project.name[0]}${process.pid.toString(36)}-${people}`;
+  const end = `-${base.info().project.name[0]}${process.pid.toString(36)}-${people}`;
   return names.map((name) => `${name}-${tag}`.slice(0, 32 - end.length) + end);
 }
 
@@ -33,13 +33,19 @@ export async function openAs(browser, user, prepare, { baseUrl } = {}) {
   return { context, page, errors };
 }
 
-// Debian's other browser than this project's, for tests of one browser with the other: the
-// project's browser takes one role, this one the other, so each project runs the pairing one way.
-export function launchOther(testInfo) {
-  return testInfo.project.name === 'chromium'
-    ? firefox.launch({ channel: 'moz-firefox', executablePath: '/usr/bin/firefox-esr', firefoxUserPrefs: FIREFOX_PREFS })
-    : chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
-}
+// The tests' API, with `other`: Debian's other browser than this project's, for tests of one
+// browser with the other (the project's browser takes one role, this one the other, so each project
+// runs the pairing one way). Like `browser`, it is launched once per worker, when a test first asks
+// for it, and each test opens its own contexts in it (openAs).
+export const test = base.extend({
+  other: [async ({}, use, workerInfo) => {
+    const other = await (workerInfo.project.name === 'chromium'
+      ? firefox.launch({ channel: 'moz-firefox', executablePath: '/usr/bin/firefox-esr', firefoxUserPrefs: FIREFOX_PREFS })
+      : chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS }));
+    await use(other);
+    await other.close();
+  }, { scope: 'worker' }],
+});
 export const browserName = (browser) => browser.browserType().name() === 'firefox' ? 'Firefox' : 'Chromium';
 
 // The page again, with the same browser storage: a reload (Firefox: closed and opened again, as

@@ -20,11 +20,20 @@ export async function startSameFileSession(alice, bob, bobId, movie, bobMovie = 
   }
 }
 
-// Starts recording [epochMs, mediaTime] of every frame the element presents.
+// Starts recording [epochMs, mediaTime] of every frame the element presents, and every 200 ms what
+// the page's sync core reports ([epochMs, driftMs, clock error, clockRttMs], the clock error being
+// how far its shared clock (performance.now() + clockOffsetMs) is from this machine's wall clock,
+// which both pages share), to log beside them.
 export function recordFrames(page) {
   return page.evaluate(() => {
     const video = document.getElementById('player');
     window.__frames = [];
+    window.__coreSync = [];
+    clearInterval(window.__coreSyncTimer);
+    window.__coreSyncTimer = setInterval(() => {
+      const s = window.wtActiveSync?.status();
+      if (s) window.__coreSync.push([Date.now(), s.driftMs, performance.now() + s.clockOffsetMs - Date.now(), s.clockRttMs]);
+    }, 200);
     const onFrame = (_, meta) => {
       window.__frames.push([performance.timeOrigin + meta.expectedDisplayTime, meta.mediaTime]);
       video.requestVideoFrameCallback(onFrame);
@@ -65,6 +74,7 @@ export async function expectInSync(a, b, from, ms, label = '') {
   const p50 = percentile(d, 0.5), p95 = percentile(d, 0.95), max = Math.max(...d);
   console.log(`${label}drift over ${d.length} frames: p50 ${p50?.toFixed(1)} ms, p95 ${p95?.toFixed(1)} ms, max ${max.toFixed(1)} ms; `
     + `frames presented ${pa.frames} and ${pb.frames}, media advanced ${pa.advancedS.toFixed(2)} s and ${pb.advancedS.toFixed(2)} s in ${ms / 1000} s`);
+  console.log(`${label}the cores' own view over the same time: ${(await Promise.all([a, b].map((page) => coreView(page, from, to)))).join('; ')}`);
   for (const side of [pa, pb]) {
     expect(side.frames).toBeGreaterThan(ms / 1000 * 30 * 0.25);  // a 30 fps movie: enough frames to measure
     expect(side.advancedS).toBeGreaterThan(ms / 1000 * 0.9);
@@ -72,6 +82,18 @@ export async function expectInSync(a, b, from, ms, label = '') {
   }
   expect(p95).toBeLessThanOrEqual(SYNC_P95_MS + (browserOf(a) === browserOf(b) ? 0 : CROSS_BROWSER_OFFSET_MS));
   expect(max).toBeLessThan(500);
+}
+
+// What a page's sync core reported between `from` and `to` (recordFrames' samples): its drift from
+// the group position (|drift| p50 and p95, in ms), its shared clock's error against the wall clock
+// and its round trip to the server.
+async function coreView(page, from, to) {
+  const samples = (await page.evaluate(() => window.__coreSync)).filter(([t]) => t >= from && t <= to);
+  if (!samples.length) return `${browserOf(page)}: no core samples`;
+  const drift = samples.map(([, dr]) => Math.abs(dr));
+  const [, , offset, rtt] = samples.at(-1);
+  return `${browserOf(page)} |drift| p50 ${percentile(drift, 0.5).toFixed(1)} ms, p95 ${percentile(drift, 0.95).toFixed(1)} ms `
+    + `(${samples.length} samples), shared clock ${offset >= 0 ? '+' : ''}${offset.toFixed(1)} ms from the wall clock, round trip ${rtt.toFixed(1)} ms`;
 }
 
 // Drift (ms) of A against B at each of A's frames between `from` and `to` (epoch ms), from the

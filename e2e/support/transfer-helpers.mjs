@@ -151,9 +151,9 @@ export const storedLedgerPieces = (page, transferId, fileSize) => page.evaluate(
   try { return [...Array(ledger.pieceCount()).keys()].filter((piece) => ledger.has(piece)); } finally { ledger.delete(); }
 }, [transferId, fileSize]);
 
-// Holds the page's reads of a File at or beyond a byte offset: every Blob.slice(start) remembers its
-// start, and arrayBuffer() on a slice starting at or after the gate's limit waits until the limit
-// moves past it (setReadLimit). A sender can send only what it has read, so with its reads held it
+// Holds the page's reads of a File at or beyond a byte offset (and, with `until`, before that one):
+// every Blob.slice(start) remembers its start, and arrayBuffer() on a slice starting in the held
+// range waits until the range moves off it (setReadLimit). A sender can send only what it has read, so with its reads held it
 // provably still owes the rest of the file, however fast or slow the machine is. With { cut: true },
 // the first read held at the limit also cuts every live peer connection of the page (window.__wtCut,
 // from instrument()) there and then, as a network failure would: the sender is still sending what it
@@ -161,7 +161,7 @@ export const storedLedgerPieces = (page, transferId, fileSize) => page.evaluate(
 export async function gateReads(page) {
   await page.addInitScript(() => {
     const starts = new WeakMap();
-    const gate = (window.__wtReadGate = { limit: Infinity, cut: false, held: false, cuts: 0, waiters: [] });
+    const gate = (window.__wtReadGate = { limit: Infinity, until: Infinity, cut: false, held: false, cuts: 0, waiters: [] });
     const slice = Blob.prototype.slice;
     Blob.prototype.slice = function (start = 0, ...rest) {
       const part = slice.call(this, start, ...rest);
@@ -171,21 +171,21 @@ export async function gateReads(page) {
     const arrayBuffer = Blob.prototype.arrayBuffer;
     Blob.prototype.arrayBuffer = async function () {
       const start = starts.get(this);
-      while (start !== undefined && start >= gate.limit) {
+      while (start !== undefined && start >= gate.limit && start < gate.until) {
         if (!gate.held && gate.cut && window.__wtCut() > 0) gate.cuts += 1;
         gate.held = true;
         await new Promise((wake) => gate.waiters.push(wake));
       }
       return arrayBuffer.call(this);
     };
-    gate.set = (limit, cut) => {
-      Object.assign(gate, { limit, cut, held: false });
+    gate.set = (limit, cut, until) => {
+      Object.assign(gate, { limit, until, cut, held: false });
       for (const wake of gate.waiters.splice(0)) wake();
     };
   });
 }
-// limit null: no limit.
-export const setReadLimit = (page, limit, { cut = false } = {}) => page.evaluate(([l, c]) => window.__wtReadGate.set(l ?? Infinity, c), [limit, cut]);
+// limit null: no limit; `until`: reads from there on pass again (default: none do).
+export const setReadLimit = (page, limit, { cut = false, until = null } = {}) => page.evaluate(([l, c, u]) => window.__wtReadGate.set(l ?? Infinity, c, u ?? Infinity), [limit, cut, until]);
 export const readGate = (page) => page.evaluate(() => ({ held: window.__wtReadGate.held, cuts: window.__wtReadGate.cuts }));
 
 // The sender's upload limit in MB/s, set as its user does (the field, then its change event);
@@ -205,15 +205,19 @@ export async function sendAnyway(page) {
   await expect(question).toContainText('does not look like a movie');
   await question.locator('.go-anyway').click();
 }
-export async function acceptAnyway(invite, text = 'This does not look like a movie this app can play.') {
-  await expect(invite.locator('.check-box')).toContainText(text);
+// `also`: more the question must say; `not`: what it must not.
+export async function acceptAnyway(invite, text = 'This does not look like a movie this app can play.', { also = [], not = [] } = {}) {
+  const box = invite.locator('.check-box');
+  for (const t of [text, ...also]) await expect(box).toContainText(t);
+  for (const t of not) await expect(box).not.toContainText(t);
   await invite.locator('.go-anyway').click();
 }
 
 // Alice sends `file` to Bob; Bob accepts (after beforeAccept(), if given; `anyway`: the page asks
 // first, with this text, and he answers "Accept anyway"; `notAMovie`: random bytes, both asked, as
-// above). Returns the session id.
-export async function sendFile(alice, bob, bobId, file, { uploadMBps = 0, timeout = 30_000, beforeAccept, anyway, notAMovie = false } = {}) {
+// above; `asked`: what else Bob's question must and must not say, as acceptAnyway takes it).
+// Returns the session id.
+export async function sendFile(alice, bob, bobId, file, { uploadMBps = 0, timeout = 30_000, beforeAccept, anyway, notAMovie = false, asked } = {}) {
   await alice.locator(`#partner option[value="${bobId}"]`).waitFor({ state: 'attached', timeout });
   await alice.locator('#partner').selectOption(bobId);
   await setUploadLimit(alice, uploadMBps);
@@ -225,7 +229,7 @@ export async function sendFile(alice, bob, bobId, file, { uploadMBps = 0, timeou
   const id = await invite.getAttribute('data-session');
   await beforeAccept?.();
   await invite.locator('.accept').click();
-  if (anyway || notAMovie) await acceptAnyway(invite, anyway);
+  if (anyway || notAMovie) await acceptAnyway(invite, anyway, asked);
   return id;
 }
 
@@ -247,10 +251,16 @@ export async function savedSha256(page, id, dir) {
     const s = window.wtTransfers.sessions.find((x) => x.id === sid);
     return window.wtTransfers.save(s, { preferPicker: false });
   }, id);
+  const size = await page.evaluate((sid) => window.wtTransfers.sessions.find((x) => x.id === sid).fileSize, id);
+  return downloadedSha256(page, save, size, `${dir}/saved-${id}`);
+}
+
+// The sha256sum of the file of `size` bytes that `save()` makes the page download (kept at `path`
+// in Chromium; in Firefox, which Playwright sees no download from, in the download folder).
+export async function downloadedSha256(page, save, size, path) {
   if (page.context().browser().browserType().name() === 'firefox') {
     // Firefox writes <name>.part or a temporary name, then renames it: wait, in an emptied folder,
     // for one finished file that kept its name and size over two looks.
-    const size = await page.evaluate((sid) => window.wtTransfers.sessions.find((x) => x.id === sid).fileSize, id);
     rmSync(FIREFOX_DOWNLOADS, { recursive: true, force: true });
     mkdirSync(FIREFOX_DOWNLOADS, { recursive: true });
     await save();
@@ -258,22 +268,21 @@ export async function savedSha256(page, id, dir) {
     await expect.poll(() => {
       const names = readdirSync(FIREFOX_DOWNLOADS);
       if (names.some((f) => f.endsWith('.part')) || names.length !== 1) return false;
-      const path = join(FIREFOX_DOWNLOADS, names[0]);
+      const found = join(FIREFOX_DOWNLOADS, names[0]);
       let bytes;
       try {
-        bytes = statSync(path).size;
+        bytes = statSync(found).size;
       } catch {
         return false;  // renamed between the listing and the look
       }
-      const stable = seen === `${path}:${bytes}`;
-      seen = `${path}:${bytes}`;
-      file = path;
+      const stable = seen === `${found}:${bytes}`;
+      seen = `${found}:${bytes}`;
+      file = found;
       return stable && bytes === size;
     }, { timeout: 120_000, intervals: [250] }).toBe(true);
     return sha256sum(file);
   }
   const [download] = await Promise.all([page.waitForEvent('download', { timeout: 120_000 }), save()]);
-  const path = `${dir}/saved-${id}`;
   await download.saveAs(path);
   return sha256sum(path);
 }

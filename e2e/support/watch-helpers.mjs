@@ -4,14 +4,26 @@ import { expect } from '@playwright/test';
 import { openAs, userIds } from './pages.mjs';
 import { currentTime, playbackStatus, playerState, presentedFrames } from './media-helpers.mjs';
 import { expectInSync, recordFrames } from './sync-helpers.mjs';
-import { savedSha256, setUploadLimit, transferView, waitReady } from './transfer-helpers.mjs';
+import { MiB, gateReads, savedSha256, setReadLimit, setUploadLimit, transferView, waitReady } from './transfer-helpers.mjs';
 
-export async function pair(aliceBrowser, bobBrowser, tag) {
+// `gated`: Alice's reads of the file can be held (holdReads).
+export async function pair(aliceBrowser, bobBrowser, tag, { gated = false } = {}) {
   const [aliceId, bobId] = userIds(tag, 'alice', 'bob');
-  const alice = await openAs(aliceBrowser, aliceId);
+  const alice = await openAs(aliceBrowser, aliceId, gated ? gateReads : undefined);
   const bob = await openAs(bobBrowser, bobId);
-  return { alice, bob, aliceId, bobId, close: () => Promise.all([alice.context.close(), bob.context.close()]) };
+  return { alice, bob, aliceId, bobId, gated, close: () => Promise.all([alice.context.close(), bob.context.close()]) };
 }
+
+// Alice's reads of movie `m` held from `fraction` of it up to its last two pieces (a gated pair):
+// she sends what comes before at full speed and then nothing more of the middle, so the file
+// provably stays incomplete while the test watches, however fast or slow this machine is, and no
+// test waits out a capped rate. The end stays readable: the index or tail a player fetches first
+// (an MP4's moov at the end, Matroska's Cues, an MPEG-TS's duration) lies there. The hold is
+// Alice's page's, so her own player reads her file through it too: it feeds 30 s of media ahead
+// of her playhead, so the hold starts at HOLD_START (60%: 36 s of a 60 s movie) and moves on to
+// HOLD_PLAYING (80%) once both play, so that pieces also arrive while both watch.
+export const HOLD_START = 0.6, HOLD_PLAYING = 0.8;
+export const holdReads = (alice, m, fraction) => setReadLimit(alice, Math.floor(m.size * fraction), { until: m.size - 2 * MiB });
 
 export const fraction = async (page, id) => (await transferView(page, id))?.fraction ?? 1;
 
@@ -34,7 +46,9 @@ export async function expectUnlock(bob, id, size, { unlockBefore = 1 } = {}) {
 
 // Both press nothing but Bob's Play; frames are presented on both while Bob's bytes still arrive,
 // and the two players stay together (drift from presented frames, after 2 s of convergence).
-export async function watchWhileDownloading(alice, bob, id) {
+// onPlaying(): once both present frames (a held pair moves its hold on there, so that pieces
+// arrive while both play).
+export async function watchWhileDownloading(alice, bob, id, { onPlaying } = {}) {
   for (const page of [alice, bob]) await recordFrames(page);
   // A user's play: the sync core turns it into a start at a shared instant (so play() itself is
   // interrupted by the core's pause until then).
@@ -44,6 +58,7 @@ export async function watchWhileDownloading(alice, bob, id) {
       .catch(async (e) => { throw new Error(`${e.message}\nplayer: ${JSON.stringify(await playerState(page))}`); });
   }
   expect(await fraction(bob, id)).toBeLessThan(1);  // still downloading while frames are shown
+  await onPlaying?.();
   await expectInSync(alice, bob, Date.now() + 2000, 6000, 'while downloading: ');
   expect(await fraction(bob, id)).toBeLessThan(1);
 }
@@ -72,12 +87,13 @@ export async function seekBeyondArrived(alice, bob, target) {
   await expect.poll(() => presentedFrames(bob), { timeout: 10_000 }).toBeGreaterThan(frames + 20);
 }
 
-// What is checked while the file arrives has been checked: Alice's upload limit is lifted so that
-// the rest arrives at full speed, the file that lands on Bob's side (saved into `dir`) is the one
-// sent (`m.sum`, its sha256sum), neither page threw, and the pair is closed.
+// What is checked while the file arrives has been checked: Alice's upload limit is lifted (and her
+// reads released) so that the rest arrives at full speed, the file that lands on Bob's side (saved
+// into `dir`) is the one sent (`m.sum`, its sha256sum), neither page threw, and the pair is closed.
 export async function finishWhole({ p, id, m }, dir) {
   try {
     await setUploadLimit(p.alice.page, 0);
+    if (p.gated) await setReadLimit(p.alice.page, null);
     await waitReady(p.bob.page, id, 120_000);
     expect(await savedSha256(p.bob.page, id, dir)).toBe(m.sum);
     expect(p.alice.errors).toEqual([]);

@@ -1,5 +1,7 @@
 #include "session/session_lifecycle.hpp"
 
+#include "transfer/transfer_progress.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -596,7 +598,9 @@ SessionView SessionLifecycle::view(double now) const {
                                    : "Waiting for " + peer + "…";
         v.peer_line = "Not answered yet";
       } else {
-        v.headline = transfer_mode() ? peer + " wants to send you " + file : peer + " invites you to watch " + file;
+        // What is asked of the recipient names what will land on their disk: the file and its size.
+        v.headline = transfer_mode() ? peer + " wants to send you " + file + " (" + format_bytes(std::uint64_t(cfg_.file_size)) + ")"
+                                     : peer + " invites you to watch " + file;
         if (transfer_mode()) v.self_line = accepted_here_ ? "Accepting…" : "Waiting for you to accept";
         else v.self_line = file_available_ ? "Your copy is checked" : "Choose your copy of " + file + " to join";
         v.peer_line = "Waiting for you…";

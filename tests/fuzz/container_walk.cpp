@@ -4,7 +4,7 @@
 // The first input byte picks the read size (1 B to 64 KiB); the rest is the file.
 // Invariants: a walk that is not done always wants bytes inside the file, and once fed them it
 // moves on (the glue loops on wanted(): asking again and again for what it was given would never
-// end; one repeat is allowed, see below);
+// end; one repeat is allowed, and only for the index, see below);
 // a feed that does not cover what it wants is refused and changes nothing; what it learns lies
 // inside the file (boxes, index, points, media start) and its times are finite, its tracks and
 // points are bounded (64 tracks, strings of 128 bytes, kMaxPoints); and it learns the same whatever
@@ -98,10 +98,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     FUZZ_CHECK(pp.feed_container(want.offset, bytes.data(), bytes.size(), now));
     now += 10;
     check_learnt(walk, file_size);
-    // Moving on: the same bytes may be asked for once more right after (the linear walk reaching an
-    // element the SeekHead pointed at, then reading it as the index), never a third time in a row.
+    // Moving on: the same bytes may be asked for once more right after, only as the index (the
+    // linear walk reaching the element the SeekHead pointed at, the Cues, then reading it as the
+    // index), and never a third time in a row.
     repeats = !walk.done() && same_want(pp.container_wanted(), want) ? repeats + 1 : 0;
     FUZZ_CHECK(repeats <= 1);
+    FUZZ_CHECK(repeats == 0 || same_want(want, walk.index_range()));
   }
   FUZZ_CHECK(walk.done());  // 100000 feeds and not done: a walk that never ends
 

@@ -255,7 +255,7 @@ TEST_CASE("transfer happy path: pending, downloading, ready, playing, ended with
   Pair p;
   CHECK(p.ini.take().empty());
   CHECK(p.rec.take().empty());
-  CHECK(p.rec.m->view(p.w.now).headline == "Alice wants to send you movie.mkv");
+  CHECK(p.rec.m->view(p.w.now).headline == "Alice wants to send you movie.mkv (1.0 MB)");
   CHECK(p.ini.m->view(p.w.now).headline == "Waiting for Bob to accept…");
 
   REQUIRE(p.rec.m->on_accept(p.w.now));

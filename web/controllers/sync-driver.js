@@ -130,6 +130,11 @@ export class SyncDriver {
     return this.sync.stats();
   }
 
+  // The core's view now: its state, the drift it measures and the shared clock's offset and round trip.
+  status() {
+    return this.sync.status(performance.now());
+  }
+
   async close() {
     if (this.closed) return;
     this.closed = true;

@@ -598,8 +598,10 @@ SessionView SessionLifecycle::view(double now) const {
                                    : "Waiting for " + peer + "…";
         v.peer_line = "Not answered yet";
       } else {
-        // What is asked of the recipient names what will land on their disk: the file and its size.
-        v.headline = transfer_mode() ? peer + " wants to send you " + file + " (" + format_bytes(std::uint64_t(cfg_.file_size)) + ")"
+        // What is asked of the recipient names what will land on their disk: the file and its size
+        // (a record's size beyond 2^53, which no browser's File has, is shown as that).
+        v.headline = transfer_mode() ? peer + " wants to send you " + file + " (" +
+                                           format_bytes(std::uint64_t(std::min(cfg_.file_size, 9007199254740992.0))) + ")"
                                      : peer + " invites you to watch " + file;
         if (transfer_mode()) v.self_line = accepted_here_ ? "Accepting…" : "Waiting for you to accept";
         else v.self_line = file_available_ ? "Your copy is checked" : "Choose your copy of " + file + " to join";

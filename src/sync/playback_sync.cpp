@@ -61,6 +61,10 @@ void PlaybackSync::on_pause_event(double now, double position_s) {
   el_known_ = true;
   if (take_expectation(CommandKind::Pause, position_s)) {
     absorb_echo(now, position_s);
+    // In a hidden tab this pause may be the browser's as much as ours (it pauses background media
+    // when it likes, and the two look alike): either way the tab now stays paused until it is
+    // shown, as after any pause the browser made there.
+    if (!visible_) bg_paused_ = true;
     return;
   }
   el_pos_ = position_s;

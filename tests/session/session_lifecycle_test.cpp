@@ -987,3 +987,13 @@ TEST_CASE("a declined invitation names the file and who declined it on both side
   CHECK(p.rec.m->view(p.w.now).headline == "You declined movie.mkv");
   CHECK(p.ini.m->view(p.w.now).self_line == "Declined by Bob");
 }
+
+TEST_CASE("the invitation names the file's size, whatever size a hostile record claims", "[session]") {
+  for (const auto& [size, text] : std::vector<std::pair<double, std::string>>{
+           {0, "0 B"}, {1, "1 B"}, {10012345, "10.0 MB"}, {2.5e9, "2.50 GB"}, {1e300, "9007199.25 GB"}}) {
+    SessionConfig c = config(SessionRole::Recipient, SessionMode::Transfer);
+    c.file_size = size;
+    SessionLifecycle m(c);
+    CHECK(m.view(0).headline == "Alice wants to send you movie.mkv (" + text + ")");
+  }
+}

@@ -503,3 +503,52 @@ TEST_CASE("a seek the element cuts short at its seekable end is the core's own: 
   CHECK(mine->position_s == 2.5);
   CHECK(c.core.stats().user_actions == 1);
 }
+
+TEST_CASE("a tab hidden and paused by the browser just as its own pause was due stays paused until shown",
+          "[sync]") {
+  Glue a("alice"), b("bob");
+  a.ready(1000);
+  b.ready(1000);
+  // Both run from `from` to `to` (Alice until she plays, if `until_playing`).
+  const auto follow = [&](double from, double to, bool until_playing) {
+    for (double t = from; t < to && !(until_playing && !a.el.paused()); t += 10) {
+      for (Glue* g : {&a, &b}) {
+        g->core.handle_timeout(t);
+        g->drain(t);
+        g->report(t);
+      }
+    }
+  };
+  b.user_play(1000);
+  auto played = b.core.poll_publish(1000);
+  REQUIRE(played);
+  a.core.on_remote_state(1050, *played);
+  follow(1050, 4000, true);
+  follow(4000, 5000, false);
+  REQUIRE_FALSE(a.el.paused());
+  REQUIRE_FALSE(b.el.paused());
+
+  // Bob pauses. Before Alice's element carries out her core's pause, her tab is hidden and the
+  // browser pauses the element itself: its pause event is the one her core was waiting for.
+  b.user_pause(5000);
+  auto paused = b.core.poll_publish(5000);
+  REQUIRE(paused);
+  a.core.on_remote_state(5050, *paused);
+  a.core.on_visibility(5060, false);
+  a.event(5060, a.el.pause(5060));
+  a.drain(5060);
+  REQUIRE(a.el.paused());
+
+  // Bob plays again: the hidden tab is left alone, as after any pause the browser made.
+  b.user_play(6000);
+  auto again = b.core.poll_publish(6000);
+  REQUIRE(again);
+  a.core.on_remote_state(6050, *again);
+  follow(6050, 9000, false);
+  CHECK(a.el.paused());
+
+  // Shown again: it catches up and plays with the group.
+  a.core.on_visibility(9000, true);
+  follow(9000, 12000, true);
+  CHECK_FALSE(a.el.paused());
+}

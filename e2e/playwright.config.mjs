@@ -46,7 +46,8 @@ export default defineConfig({
   workers: SET === 'parallel' ? 2 : 1,
   retries: 0,
   reporter: process.env.CI ? [['list']] : [['list']],
-  outputDir: './.artifacts',
+  // Screenshots and failure artifacts; each set its own folder, as a run empties its folder first.
+  outputDir: SET ? `./.artifacts/${SET}` : './.artifacts',
   use: { trace: 'off', screenshot: 'only-on-failure' },
   projects: [
     {

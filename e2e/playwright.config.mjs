@@ -28,9 +28,15 @@ export const FIREFOX_PREFS = {
 };
 
 // The specs whose checks time what the browsers present (frames, drift between players, sound):
-// two tests at once would share this machine's two cores and measure the load, so they run one at a
-// time. The others run two at a time. npm test runs each set in its own run (WT_E2E_SET=timed, then
-// parallel); without WT_E2E_SET every spec runs, one test at a time.
+// two tests at once would share this machine's two cores and measure the load (a formats run with
+// two workers: presented frames fell to 132 of 180, drift p95 133 ms), so they run one at a time,
+// always. npm test runs them as one set (WT_E2E_SET=timed), then the others (parallel), each with
+// the set's workers; without WT_E2E_SET every spec runs, one test at a time. The other set runs one
+// at a time too for now: its bulk transfers are CPU-bound (two workers gained nothing on two
+// cores: 590–687 s against about 600 s), and two of its tests (a reload mid-transfer, a damaged
+// piece before a reload) still time their steps against the transfer's progress, which failed
+// with two workers. PARALLEL_WORKERS goes to 2 once those two hold the sender instead.
+const PARALLEL_WORKERS = 1;
 export const TIMED_SPECS = ['formats', 'outage', 'progressive', 'sync', 'watch'];
 const timed = new RegExp(`(^|/)(${TIMED_SPECS.join('|')})\\.spec\\.mjs$`);
 const SET = process.env.WT_E2E_SET;
@@ -43,7 +49,7 @@ export default defineConfig({
   globalSetup: './global-setup.mjs',
   timeout: 120_000,
   expect: { timeout: 15_000 },
-  workers: SET === 'parallel' ? 2 : 1,
+  workers: SET === 'parallel' ? PARALLEL_WORKERS : 1,
   retries: 0,
   reporter: process.env.CI ? [['list']] : [['list']],
   // Screenshots and failure artifacts; each set its own folder, as a run empties its folder first.

@@ -170,9 +170,9 @@ await withSetupErrors(async () => {
     const made = await movies;
     if (made.code !== 0) throw new Error(`making the test movies failed:\n${made.out}`);
     console.log(`${made.out.trim()} (${seconds(t0)} s more after the build)`);
-    // The specs that time what the browsers present, one test at a time; then the others, two at a
-    // time (e2e/playwright.config.mjs, WT_E2E_SET).
-    for (const [set, name] of [['timed', 'browsers, timed specs one at a time (Playwright)'], ['parallel', 'browsers, other specs two at a time (Playwright)']]) {
+    // The specs that time what the browsers present, one test at a time; then the others
+    // (e2e/playwright.config.mjs: WT_E2E_SET, PARALLEL_WORKERS).
+    for (const [set, name] of [['timed', 'browsers, timed specs (Playwright)'], ['parallel', 'browsers, other specs (Playwright)']]) {
       console.log(`\n=== ${name} ===`);
       t0 = Date.now();
       const report = playwrightReport(set);

@@ -13,7 +13,7 @@ import { heardTone, presentedFrames } from './support/media-helpers.mjs';
 import { expectInSync } from './support/sync-helpers.mjs';
 import { testMovie } from './support/test-movies.mjs';
 import { sendFile, session } from './support/transfer-helpers.mjs';
-import { HOLD_PLAYING, HOLD_START, expectUnlock, finishWhole, fraction, holdReads, pair, seekBeyondArrived, watchWhileDownloading } from './support/watch-helpers.mjs';
+import { HOLD_PLAYING, HOLD_START, capFor, expectUnlock, finishWhole, fraction, holdReads, pair, seekBeyondArrived, watchWhileDownloading } from './support/watch-helpers.mjs';
 
 const ENGLISH_HZ = 440, FRENCH_HZ = 660;  // the test movies' tones (media-helpers.mjs): first track 440 Hz, the AC-3 ones 660 Hz
 
@@ -49,7 +49,7 @@ async function watchAsItArrives({ browser, other }, info, format, { hz = ENGLISH
   try {
     const invite = p.bob.page.locator('li.session[data-status="pending"]');
     const id = await sendFile(p.alice.page, p.bob.page, p.bobId, m.path, {
-      uploadMBps: capped ? Math.max(0.1, Math.floor(m.size / 1e5 / 20) / 10) : 0,
+      uploadMBps: capped ? capFor(m, 20) : 0,
       beforeAccept: async () => {
         await expect(invite.locator('.expect-line')).toHaveText(expected);
         if (!capped) await holdReads(p.alice.page, m, HOLD_START);  // after her fingerprint, which reads the file whole
@@ -97,7 +97,7 @@ async function seekAhead({ browser, other }, info, format, { kbps, movieSeconds,
   let id;
   try {
     // The file takes `seconds` to arrive at this limit: more than the seek needs.
-    id = await sendFile(p.alice.page, p.bob.page, p.bobId, m.path, { uploadMBps: Math.max(0.1, Math.floor(m.size / 1e5 / seconds) / 10) });
+    id = await sendFile(p.alice.page, p.bob.page, p.bobId, m.path, { uploadMBps: capFor(m, seconds) });
     await expectUnlock(p.bob.page, id, m.size);
     expect(await fraction(p.bob.page, id)).toBeLessThan(0.6);
     await seekBeyondArrived(p.alice.page, p.bob.page, 48);  // 80% of a 60 s movie; past half of the TS test's 90 s one

@@ -10,7 +10,7 @@ import { browserName, test } from './support/pages.mjs';
 import { currentTime, playbackStatus, playerState, presentedFrames } from './support/media-helpers.mjs';
 import { testMovie } from './support/test-movies.mjs';
 import { savedSha256, sendFile, setUploadLimit, waitReady } from './support/transfer-helpers.mjs';
-import { HOLD_PLAYING, HOLD_START, expectUnlock, finishWhole, fraction, holdReads, pair, seekBeyondArrived, watchWhileDownloading } from './support/watch-helpers.mjs';
+import { HOLD_PLAYING, HOLD_START, capFor, expectUnlock, finishWhole, fraction, holdReads, pair, seekBeyondArrived, watchWhileDownloading } from './support/watch-helpers.mjs';
 
 let dir;  // where Bob's saved files land
 const movie = testMovie;
@@ -66,7 +66,7 @@ test('an audio-only file (AAC in MP4) plays while it arrives, to the other brows
   const m = movie('aac-audio', { seconds: 240, kbps: 256 });
   const p = await pair(browser, other, 'audio-x');
   try {
-    const id = await sendFile(p.alice.page, p.bob.page, p.bobId, m.path, { uploadMBps: Math.max(0.1, Math.floor(m.size / 1e5 / 30) / 10) });
+    const id = await sendFile(p.alice.page, p.bob.page, p.bobId, m.path, { uploadMBps: capFor(m, 30) });
     await expectUnlock(p.bob.page, id, m.size);
     await p.bob.page.evaluate(() => { document.getElementById('player').play().catch(() => {}); });
     // No frames to count: the element's clock runs over what has arrived.
@@ -142,7 +142,7 @@ test('HEVC: a browser without its decoder says so and plays it once it has arriv
     // and says so before Accept (which then asks).
     const decodes = browserName(browser) === 'Firefox';
     const id = await sendFile(p.alice.page, p.bob.page, p.bobId, m.path, {
-      uploadMBps: Math.max(0.1, Math.floor(m.size / 1e5 / 20) / 10),
+      uploadMBps: capFor(m, 20),
       anyway: decodes ? undefined : 'This browser cannot play its video (HEVC); its sound plays once it has fully arrived.',
     });
     // Each browser must take its own branch, so a browser that changes its answer fails here.

@@ -25,6 +25,9 @@ export async function pair(aliceBrowser, bobBrowser, tag, { gated = false } = {}
 export const HOLD_START = 0.6, HOLD_PLAYING = 0.8;
 export const holdReads = (alice, m, fraction) => setReadLimit(alice, Math.floor(m.size * fraction), { until: m.size - 2 * MiB });
 
+// The upload limit (MB/s; the field steps by 0.1) at which movie `m` takes at least `seconds` to send.
+export const capFor = (m, seconds) => Math.max(0.1, Math.floor(m.size / 1e5 / seconds) / 10);
+
 export const fraction = async (page, id) => (await transferView(page, id))?.fraction ?? 1;
 
 // Bob's Play unlocks before the file is complete, by the rule the core reports.

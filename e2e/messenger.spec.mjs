@@ -6,17 +6,17 @@
 // Then the other ways through: Decline on the card, the Watch Together button and the panel's own
 // Share, End by the one who received, and Save after the end.
 import { test, expect } from '@playwright/test';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { testMovieNamed } from './support/test-movies.mjs';
 import { userIds } from './support/pages.mjs';
-import { downloadedSha256, sha256sum } from './support/transfer-helpers.mjs';
+import { downloadedSha256 } from './support/transfer-helpers.mjs';
 
-let dir, movie;
+let dir, movie, movieSize, movieSum;
 test.beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'wt-messenger-'));
-  movie = testMovieNamed(dir, 'holiday.webm', 'counter', { seconds: 30 }).path;
+  ({ path: movie, size: movieSize, sum: movieSum } = testMovieNamed(dir, 'holiday.webm', 'counter', { seconds: 30 }));
 });
 test.afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -207,9 +207,8 @@ test('in the messenger: Decline on the card; the Watch Together button and its S
   }
 
   // After the end, Bob saves the file: what lands on disk is the file Alice shared.
-  const size = statSync(movie).size;
-  const saved = await downloadedSha256(bob.page, () => live(bob.page, aliceId).locator('button.save').click(), size, join(dir, 'saved-m2'));
-  expect(saved).toBe(sha256sum(movie));
+  const saved = await downloadedSha256(bob.page, () => live(bob.page, aliceId).locator('button.save').click(), movieSize, join(dir, 'saved-m2'));
+  expect(saved).toBe(movieSum);
   await bob.page.screenshot({ path: info.outputPath('8-ended-by-bob-saved.png') });
   for (const side of [alice, bob]) expect(side.errors).toEqual([]);
   await Promise.all([alice, bob].map((s) => s.context.close()));

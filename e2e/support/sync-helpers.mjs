@@ -91,9 +91,9 @@ async function coreView(page, from, to) {
   const samples = (await page.evaluate(() => window.__coreSync)).filter(([t]) => t >= from && t <= to);
   if (!samples.length) return `${browserOf(page)}: no core samples`;
   const drift = samples.map(([, dr]) => Math.abs(dr));
-  const [, , offset, rtt] = samples.at(-1);
+  const [, , clockError, rtt] = samples.at(-1);
   return `${browserOf(page)} |drift| p50 ${percentile(drift, 0.5).toFixed(1)} ms, p95 ${percentile(drift, 0.95).toFixed(1)} ms `
-    + `(${samples.length} samples), shared clock ${offset >= 0 ? '+' : ''}${offset.toFixed(1)} ms from the wall clock, round trip ${rtt.toFixed(1)} ms`;
+    + `(${samples.length} samples), shared clock ${clockError >= 0 ? '+' : ''}${clockError.toFixed(1)} ms from the wall clock, round trip ${rtt.toFixed(1)} ms`;
 }
 
 // Drift (ms) of A against B at each of A's frames between `from` and `to` (epoch ms), from the

@@ -19,7 +19,7 @@ let dir, stack;
 test.beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'wt-outage-'));
   const db = await openDatabase({ ...process.env, WT_DATABASE_PORT: '' });  // a free port, not global-setup's
-  const web = await startStaticServer({ clientConfig: db.client, port: 0 });
+  const web = await startStaticServer({ clientConfig: db.client, port: 0, testBundle: true });
   stack = { db: db.embedded, url: web.url, close: async () => { await web.close(); await db.close(); } };
 });
 test.afterAll(async () => {
@@ -169,7 +169,7 @@ test('the database restarted during synced playback: local play, pause and seek 
   const player = (side, fn) => side.page.evaluate(fn);
   const paused = (side) => player(side, () => document.getElementById('player').paused);
   const currentTime = (side) => player(side, () => document.getElementById('player').currentTime);
-  const stats = (side) => player(side, () => window.wtActiveSync.stats());
+  const stats = (side) => player(side, () => window.wtTestHook.sync.stats());
   const id = await bob.page.locator('li.session').first().getAttribute('data-session');
 
   await player(alice, () => document.getElementById('player').play());

@@ -30,7 +30,7 @@ test.beforeAll(async () => {
     wrong: iceConfigFromEnv({ WT_TURN_URLS: turn.url, WT_TURN_SECRET: 'not-the-secret', WT_ICE_TRANSPORT_POLICY: 'relay' }),
     none: iceConfigFromEnv({ WT_ICE_TRANSPORT_POLICY: 'relay' }),
   };
-  web = await startStaticServer({ clientConfig: async () => ({ ...base, ...(await iceFor[relayMode]()) }), port: 0 });
+  web = await startStaticServer({ clientConfig: async () => ({ ...base, ...(await iceFor[relayMode]()) }), port: 0, testBundle: true });
 });
 
 test.afterAll(async () => {
@@ -60,10 +60,10 @@ const selectedTypes = (page) => page.evaluate(async () => {
 const linkText = (page, id) => session(page, id).locator('.link-type');
 const storedPieces = (page, id, count) => page.evaluate(async ({ sid, count: c }) => {
   const have = [];
-  for (let p = 0; p < c; p++) if (await window.wtTransfers.store.readPieceBlob(sid, p)) have.push(p);
+  for (let p = 0; p < c; p++) if (await window.wtTestHook.transfers.store.readPieceBlob(sid, p)) have.push(p);
   return have;
 }, { sid: id, count });
-const verifiedBytes = (page, id) => page.evaluate((sid) => window.wtTransfers.transfers.get(sid)?.driver?.bytesVerified ?? 0, id);
+const verifiedBytes = (page, id) => page.evaluate((sid) => window.wtTestHook.transfers.transfers.get(sid)?.driver?.bytesVerified ?? 0, id);
 
 test('a 20 MB file crosses a relay-only connection byte-identical, says "Relayed connection", and a cut reconnects through the relay and resumes', async ({ browser }, info) => {
   const name = browserName(browser);

@@ -194,7 +194,7 @@ test('a piece damaged in IndexedDB before a reload is found when read back, fetc
       expect((await transferView(bob.page, id)).fraction).toBeLessThan(0.4);
       // One bit of it flips on disk.
       await bob.page.evaluate(async ([sid, piece]) => {
-        const { store } = window.wtTransfers;
+        const { store } = window.wtTestHook.transfers;
         const bytes = await store.readPiece(sid, piece);
         bytes[bytes.length >> 1] ^= 0x04;
         await store.writePieces(sid, [{ piece, bytes }]);
@@ -238,7 +238,7 @@ test('a piece damaged after the transfer ended, with the sender gone: Save says 
       await alice.context.close();  // the sender is gone
       const damaged = 3;
       await bob.page.evaluate(async ([sid, piece]) => {
-        const { store } = window.wtTransfers;
+        const { store } = window.wtTestHook.transfers;
         const bytes = await store.readPiece(sid, piece);
         bytes[100] ^= 0x01;
         await store.writePieces(sid, [{ piece, bytes }]);
@@ -254,7 +254,7 @@ test('a piece damaged after the transfer ended, with the sender gone: Save says 
       const stillHeld = await storedLedgerPieces(bob.page, id, size);
       const held = [...Array(7).keys()].map((p) => stillHeld.includes(p));
       const after = await bob.page.evaluate(async (sid) => {
-        const { store } = window.wtTransfers;
+        const { store } = window.wtTestHook.transfers;
         const rec = await store.getTransfer(sid);
         const sums = [];
         for (let p = 0; p < 7; p++) {

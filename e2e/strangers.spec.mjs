@@ -134,7 +134,7 @@ test('a download runs only in the window that accepted it, not in the same user\
   await waitReady(bob.page, id);
   await waitReady(bobElsewhere.page, id);
   expect(await transferView(bobElsewhere.page, id)).toBeNull();
-  expect(await bobElsewhere.page.evaluate(async (sid) => !!(await window.wtTransfers.store?.getTransfer(sid)), id)).toBe(false);
+  expect(await bobElsewhere.page.evaluate(async (sid) => !!(await window.wtTestHook.transfers.store?.getTransfer(sid)), id)).toBe(false);
   expect(await savedSha256(bob.page, id, dir)).toBe(movieSum);
   expect((await transferView(bob.page, id)).stats.connections).toBe(1);
   expect((await transferView(alice.page, id)).stats.piecesResent).toBe(0);

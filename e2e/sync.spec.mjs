@@ -55,8 +55,8 @@ async function playPauseSeek(alice, bob) {
   expect(Math.abs(ta - tb)).toBeLessThan(0.5);
 
   // No echo: every write came from a user action (3 on Alice's side, 2 on Bob's).
-  const sa = await alice.page.evaluate(() => window.wtActiveSync.stats());
-  const sb = await bob.page.evaluate(() => window.wtActiveSync.stats());
+  const sa = await alice.page.evaluate(() => window.wtTestHook.sync.stats());
+  const sb = await bob.page.evaluate(() => window.wtTestHook.sync.stats());
   expect(sa.published - sa.systemWrites).toBe(sa.userActions);
   expect(sb.published - sb.systemWrites).toBe(sb.userActions);
   expect(sa.userActions).toBe(2);
@@ -76,7 +76,7 @@ async function playPauseSeek(alice, bob) {
   for (const page of [alice.page, bob.page]) await expect(page.locator('#sync-status')).toHaveAttribute('data-state', 'paused');
   expect(await paused(bob.page)).toBe(true);
   for (const page of [alice.page, bob.page]) {
-    const st = await page.evaluate(() => window.wtActiveSync.stats());
+    const st = await page.evaluate(() => window.wtTestHook.sync.stats());
     expect(st.published - st.systemWrites).toBe(st.userActions);
   }
 }

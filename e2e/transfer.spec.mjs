@@ -236,7 +236,7 @@ test('decline and cancel reach the other side; a closed tab is reported; a cance
   await session(p.alice.page, id).locator('.cancel').click();
   await expect(session(p.bob.page, id)).toHaveAttribute('data-status', 'cancelled');
   await expect(session(p.bob.page, id)).toContainText(`cancelled by ${p.aliceId}`);
-  await expect.poll(() => p.bob.page.evaluate((sid) => window.wtTransfers.store.readPiece(sid, 0), id)).toBeNull();
+  await expect.poll(() => p.bob.page.evaluate((sid) => window.wtTestHook.transfers.store.readPiece(sid, 0), id)).toBeNull();
 
   // Bob closes his tab mid-transfer: Alice is told through presence.
   const id2 = await sendFile(p.alice.page, p.bob.page, p.bobId, large, { notAMovie: true, uploadMBps: 5 });
@@ -335,7 +335,7 @@ test('clean-up: received pieces go 24 h after the session ended, the record afte
   const id = await sendFile(p.alice.page, p.bob.page, p.bobId, small, { notAMovie: true });
   await waitReady(p.bob.page, id);
   const run = (offsetMs) => p.bob.page.evaluate(async ([sid, off]) => {
-    const t = window.wtTransfers;
+    const t = window.wtTestHook.transfers;
     await t.store.updateTransfer(sid, { endedAt: Date.now(), lastActiveAt: Date.now() });
     t.transfers.delete(sid);  // no longer live in this page
     const plan = await t.runCleanup(Date.now() + off);
@@ -405,7 +405,7 @@ test('the sender cancels an invitation before it is answered: it is gone from bo
   }
   // Nothing left to answer, and nothing was transferred or stored.
   await expect(session(p.bob.page, id).locator('.accept, .decline')).toHaveCount(0);
-  expect(await p.bob.page.evaluate((sid) => window.wtTransfers.store.getTransfer(sid), id)).toBeUndefined();
+  expect(await p.bob.page.evaluate((sid) => window.wtTestHook.transfers.store.getTransfer(sid), id)).toBeUndefined();
   expect(p.alice.errors).toEqual([]);
   expect(p.bob.errors).toEqual([]);
   await p.close();
@@ -415,13 +415,13 @@ test('the receiver cancels mid-way: the sender stops and is told, and the receiv
   const p = await pair(browser, 'rxcancel');
   const id = await sendFile(p.alice.page, p.bob.page, p.bobId, large, { notAMovie: true, uploadMBps: 5 });
   await expect.poll(async () => (await transferView(p.bob.page, id))?.fraction ?? 0, { timeout: 60_000 }).toBeGreaterThan(0.05);
-  expect(await p.bob.page.evaluate((sid) => window.wtTransfers.store.readPiece(sid, 0), id)).not.toBeNull();
+  expect(await p.bob.page.evaluate((sid) => window.wtTestHook.transfers.store.readPiece(sid, 0), id)).not.toBeNull();
   await session(p.bob.page, id).locator('.cancel').click();
   await expect(session(p.alice.page, id)).toHaveAttribute('data-status', 'cancelled');
   await expect(session(p.alice.page, id)).toContainText(`cancelled by ${p.bobId}`);
   // The sender's transfer is over (it sends nothing more), and Bob's stored pieces are deleted.
-  await expect.poll(() => p.alice.page.evaluate((sid) => window.wtTransfers.transfers.get(sid)?.closed ?? true, id)).toBe(true);
-  await expect.poll(() => p.bob.page.evaluate((sid) => window.wtTransfers.store.readPiece(sid, 0), id)).toBeNull();
+  await expect.poll(() => p.alice.page.evaluate((sid) => window.wtTestHook.transfers.transfers.get(sid)?.closed ?? true, id)).toBe(true);
+  await expect.poll(() => p.bob.page.evaluate((sid) => window.wtTestHook.transfers.store.readPiece(sid, 0), id)).toBeNull();
   expect(p.alice.errors).toEqual([]);
   expect(p.bob.errors).toEqual([]);
   await p.close();
@@ -443,7 +443,7 @@ test('Accept checks the free storage first: refused with the figures when it is 
   await invite.locator('.accept').click();
   await expect(invite.locator('.check-message.refused')).toContainText('Not enough storage: this file needs 10.0 MB but only 5.0 MB is free.');
   await expect(session(p.alice.page, id)).toHaveAttribute('data-status', 'pending');
-  expect(await p.bob.page.evaluate((sid) => window.wtTransfers.store.getTransfer(sid), id)).toBeUndefined();
+  expect(await p.bob.page.evaluate((sid) => window.wtTestHook.transfers.store.getTransfer(sid), id)).toBeUndefined();
   // Room is made: Accept goes through and the file arrives.
   await p.bob.page.evaluate(() => { window.__freeBytes = 500e6; });
   await invite.locator('.accept').click();
@@ -465,14 +465,14 @@ test('clean-up runs at start-up, and again by itself when the plan says (page cl
   const hour = 3600_000;
   // As Bob's store records them: the first session ended 25 h ago, the second 23 h ago.
   await p.bob.page.evaluate(async ([first, second, h]) => {
-    const { store } = window.wtTransfers;
+    const { store } = window.wtTestHook.transfers;
     await store.updateTransfer(first, { endedAt: Date.now() - 25 * h, lastActiveAt: Date.now() - 25 * h });
     await store.updateTransfer(second, { endedAt: Date.now() - 23 * h, lastActiveAt: Date.now() - 23 * h });
   }, [...ids, hour]);
   // Bob opens the app again, with a clock the test can move.
   await p.bob.context.clock.install();
   const bob = await reopen(p.bob, p.bobId);
-  const piece = (sid) => bob.evaluate((s) => window.wtTransfers.store.readPiece(s, 0), sid);
+  const piece = (sid) => bob.evaluate((s) => window.wtTestHook.transfers.store.readPiece(s, 0), sid);
   // At start-up: the first session's pieces go (24 h are up), the second's stay (an hour to go).
   await expect.poll(() => piece(ids[0])).toBeNull();
   expect(await piece(ids[1])).not.toBeNull();

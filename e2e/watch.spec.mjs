@@ -23,7 +23,7 @@ const player = (page, fn) => page.evaluate(fn);
 const paused = (page) => player(page, () => document.getElementById('player').paused);
 const currentTime = (page) => player(page, () => document.getElementById('player').currentTime);
 const play = (page) => player(page, () => { document.getElementById('player').play().catch(() => {}); });
-const syncStats = (page) => page.evaluate(() => window.wtActiveSync.stats());
+const syncStats = (page) => page.evaluate(() => window.wtTestHook.sync.stats());
 
 // Waits until `page` plays within `tolerance` s of `ref` (positions read together). The wait is
 // generous (a loaded machine joins slowly); what is asserted is the position, and a failure says

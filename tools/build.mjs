@@ -2,7 +2,8 @@
 // which is the app `npm start` serves, and for the tests the native core + Catch2 tests, the same
 // tests as wasm, and the AddressSanitizer + UBSan and fuzz build.
 // `node tools/build.mjs` (the app) or `node tools/build.mjs [--native] [--wasm] [--wasm-tests] [--web]
-// [--sanitize]` (--native, --wasm-tests and --sanitize build the tests).
+// [--sanitize] [--web-test]` (--native, --wasm-tests and --sanitize build the tests; --web-test the
+// tests' page bundle).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -79,39 +80,52 @@ export function buildSanitize() {
 }
 
 // The page bundle's entries and esbuild options (the load bench builds the same in memory, so that
-// its output names are the served files').
-export function webEntries() {
+// its output names are the served files'). Two bundles:
+// - the product's (`build/web`, what `npm start` serves): the stand-alone page, the demo messenger,
+//   the component and the remux worker;
+// - the tests' (`build/web-test`, what the browser tests and `npm run bench` serve): the same, plus
+//   the test pages that drive one browser-API module alone (e2e/harness/*.js → /bundle/harness/*.js)
+//   and the bench page; in it, the stand-alone page gives the tests one hook into its state
+//   (window.wtTestHook, set in a block labelled WT_TEST_HOOK in web/standalone/app.js). The
+//   product's bundle drops every block so labelled (esbuild's dropLabels).
+export function webEntries({ test = false } = {}) {
   const entries = {
     app: join(ROOT, 'web/standalone/app.js'), messenger: join(ROOT, 'web/messenger/messenger.js'),
-    'watch-together': join(ROOT, 'web/component/watch-together.js'), bench: join(ROOT, 'e2e/bench/bench-page.js'),
+    'watch-together': join(ROOT, 'web/component/watch-together.js'),
     // Started by web/adapters/remuxer.js (new URL('./remux-worker.js', import.meta.url)): its own
     // entry, so that mediabunny loads only in the worker, only when a movie needs it.
     'remux-worker': join(ROOT, 'web/workers/remux-worker.js'),
   };
-  // Test pages that drive one browser-API module alone (e2e/harness/*.js → /bundle/harness/*.js).
+  if (!test) return entries;
+  entries.bench = join(ROOT, 'e2e/bench/bench-page.js');
   const harness = join(ROOT, 'e2e/harness');
-  if (existsSync(harness)) {
-    for (const f of readdirSync(harness)) if (f.endsWith('.js')) entries[`harness/${f.slice(0, -3)}`] = join(harness, f);
-  }
+  for (const f of readdirSync(harness)) if (f.endsWith('.js')) entries[`harness/${f.slice(0, -3)}`] = join(harness, f);
   return entries;
 }
 
-export const WEB_OPTIONS = {
-  outdir: join(BUILD, 'web'),
-  bundle: true,
-  format: 'esm',
-  splitting: true,  // code only some pages need (Firebase Auth, for a real project) loads on demand
-  target: ['chrome120', 'firefox115'],
-  sourcemap: true,
-  minify: false,
-  external: ['/core/*'],  // the wasm core is loaded at run time from the server, not bundled
-  logLevel: 'warning',
-};
+export const webDir = ({ test = false } = {}) => join(BUILD, test ? 'web-test' : 'web');
 
-export async function buildWeb() {
+export function webOptions({ test = false } = {}) {
+  return {
+    entryPoints: webEntries({ test }),
+    outdir: webDir({ test }),
+    bundle: true,
+    format: 'esm',
+    splitting: true,  // code only some pages need (Firebase Auth, for a real project) loads on demand
+    target: ['chrome120', 'firefox115'],
+    sourcemap: true,
+    minify: false,
+    external: ['/core/*'],  // the wasm core is loaded at run time from the server, not bundled
+    dropLabels: test ? [] : ['WT_TEST_HOOK'],
+    logLevel: 'warning',
+  };
+}
+
+export async function buildWeb({ test = false } = {}) {
   const esbuild = await import('esbuild');
-  mkdirSync(join(BUILD, 'web'), { recursive: true });
-  await esbuild.build({ entryPoints: webEntries(), ...WEB_OPTIONS });
+  rmSync(webDir({ test }), { recursive: true, force: true });  // no chunk of an earlier build left to serve
+  mkdirSync(webDir({ test }), { recursive: true });
+  await esbuild.build(webOptions({ test }));
 }
 
 // npm start's build is the app: the wasm core and the page bundle, with only the build's Debian
@@ -130,8 +144,9 @@ export async function buildAll({ native = true, wasm = true, wasmTests = false, 
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const args = new Set(process.argv.slice(2));
-  const some = ['--native', '--wasm', '--wasm-tests', '--web', '--sanitize'].some((a) => args.has(a));
+  const some = ['--native', '--wasm', '--wasm-tests', '--web', '--sanitize', '--web-test'].some((a) => args.has(a));
   await withSetupErrors(() => buildAll(some
     ? { native: args.has('--native'), wasm: args.has('--wasm'), wasmTests: args.has('--wasm-tests'), web: args.has('--web'), sanitize: args.has('--sanitize') }
     : { native: false }));
+  if (args.has('--web-test')) await buildWeb({ test: true });
 }

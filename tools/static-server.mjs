@@ -1,10 +1,12 @@
 // Serves the page on http://localhost (a secure context: crypto.subtle, MSE, wasm streaming).
 // Routes: / and /index.html (the demo messenger, web/messenger/), /standalone/ (the product on its
 // own page, web/standalone/), /app.js (bundle), /core/* (wasm core), /config.json (which database),
-// /bench.html + /bench.js for `npm run bench`, /harness/*.html (test pages for one module), and any other file under web/.
+// /bench.html + /bench.js for `npm run bench` and /harness/*.html (test pages for one module) with the
+// tests' bundle only, and any other file under web/.
 import { createReadStream, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
+import { webDir } from './build.mjs';
 import { ROOT } from './setup.mjs';
 
 const TYPES = {
@@ -15,9 +17,10 @@ const TYPES = {
 };
 
 // URL prefix → directory. A request is resolved inside its directory only (no ../ escapes).
-const MOUNTS = [
+// /bundle/ is the product's bundle, or with testBundle the tests' (tools/build.mjs's buildWeb).
+const mounts = (testBundle) => [
   ['/core/', join(ROOT, 'build/wasm')],
-  ['/bundle/', join(ROOT, 'build/web')],
+  ['/bundle/', webDir({ test: testBundle })],
   ['/', join(ROOT, 'web')],
 ];
 const ALIASES = {
@@ -25,10 +28,9 @@ const ALIASES = {
   '/app.js': '/bundle/app.js', '/bench.js': '/bundle/bench.js', '/bench.html': '/bench/bench.html',
 };
 
-function resolve(pathname) {
-  if (pathname.startsWith('/bench/')) return safeJoin(join(ROOT, 'e2e'), pathname);
-  if (pathname.startsWith('/harness/')) return safeJoin(join(ROOT, 'e2e'), pathname);
-  for (const [prefix, dir] of MOUNTS) {
+function resolve(pathname, testBundle) {
+  if (testBundle && (pathname.startsWith('/bench/') || pathname.startsWith('/harness/'))) return safeJoin(join(ROOT, 'e2e'), pathname);
+  for (const [prefix, dir] of mounts(testBundle)) {
     if (pathname.startsWith(prefix)) return safeJoin(dir, pathname.slice(prefix.length));
   }
   return null;
@@ -40,8 +42,8 @@ function safeJoin(dir, rel) {
 }
 
 // clientConfig: what /config.json returns, or an async function giving it per request (fresh TURN
-// credentials, tools/ice-config.mjs).
-export function startStaticServer({ clientConfig, host = '127.0.0.1', port = 0 }) {
+// credentials, tools/ice-config.mjs). testBundle: serve the tests' bundle (the browser tests, the bench).
+export function startStaticServer({ clientConfig, host = '127.0.0.1', port = 0, testBundle = false }) {
   const server = createServer(async (req, res) => {
     let pathname;
     try {
@@ -63,7 +65,7 @@ export function startStaticServer({ clientConfig, host = '127.0.0.1', port = 0 }
       res.end(body);
       return;
     }
-    const file = resolve(pathname);  // web/ holds only what browsers load (the Node side is tools/)
+    const file = resolve(pathname, testBundle);  // web/ holds only what browsers load (the Node side is tools/)
     let st;
     try {
       st = file && statSync(file);

@@ -19,7 +19,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BUILD, EM_ENV, buildWasm, buildWeb } from './build.mjs';
+import { BUILD, EM_ENV, buildWasm } from './build.mjs';
 import { ROOT, checkNode, ensureNpmDependencies, ensureSystemPackages, withSetupErrors } from './setup.mjs';
 
 
@@ -126,9 +126,8 @@ await withSetupErrors(async () => {
   if (wanted('browsers')) {
     movies = run(...node('e2e/support/test-movies.mjs'), { quiet: true });
     const t0 = Date.now();
-    buildWasm({ tests: true, coreOnly: true });
-    await buildWeb();
-    console.log(`[build] wasm core and page bundle: ${seconds(t0)} s`);
+    buildWasm({ tests: true, coreOnly: true });  // the page bundle: Playwright's global setup
+    console.log(`[build] wasm core: ${seconds(t0)} s`);
   }
 
   // The lane beside the browsers: each step's build, then its tests, output to a log, under Linux's

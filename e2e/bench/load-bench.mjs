@@ -15,7 +15,7 @@
 // - first_load_wasm_requests: requests for a .wasm or watch_core.mjs during that first load.
 import { chromium } from '@playwright/test';
 import { join, relative } from 'node:path';
-import { WEB_OPTIONS, webEntries } from '../../tools/build.mjs';
+import { webOptions } from '../../tools/build.mjs';
 import { ROOT } from '../../tools/setup.mjs';
 import { CHROMIUM_ARGS } from '../playwright.config.mjs';
 
@@ -24,8 +24,8 @@ const MESSENGER = join(ROOT, 'web/messenger/messenger.js');
 const COMPONENT = join(ROOT, 'web/component/watch-together.js');
 const IDLE_MS = 1000;  // no request in flight for this long: the network is idle
 
-// The same entries and options as tools/build.mjs's buildWeb(), so that output names (content
-// hashes) equal the files the server serves from build/web — the cross-check below relies on it.
+// The same entries and options as tools/build.mjs's buildWeb({ test: true }), so that output names
+// (content hashes) equal the files the server serves from build/web-test — the cross-check below relies on it.
 async function buildMessenger({ stub }) {
   const esbuild = await import('esbuild');
   const stubPlugin = {
@@ -41,8 +41,7 @@ async function buildMessenger({ stub }) {
     },
   };
   const result = await esbuild.build({
-    ...WEB_OPTIONS,
-    entryPoints: webEntries(),
+    ...webOptions({ test: true }),  // the bundle the bench's server serves
     write: false,  // names only: the outputs stay in memory
     metafile: true,
     absWorkingDir: ROOT,
@@ -103,7 +102,7 @@ export async function loadBench({ baseUrl }) {
   const { requests, responses } = await firstLoad(baseUrl);
 
   // Cross-check: the JS the browser loaded from /bundle/ is the static closure of the real build.
-  const bundle = (p) => p.replace(/^build\/web\//, '');
+  const bundle = (p) => p.replace(/^build\/web-test\//, '');
   const expected = new Set([...real.closure].map(bundle));
   const loaded = new Set(requests.map((u) => new URL(u).pathname).filter((p) => p.startsWith('/bundle/') && p.endsWith('.js'))
     .map((p) => p.slice('/bundle/'.length)));
@@ -111,7 +110,7 @@ export async function loadBench({ baseUrl }) {
   const extra = [...loaded].filter((f) => !expected.has(f));
   if (missing.length || extra.length) {
     throw new Error(`load bench: the JS Chromium loaded at first is not the messenger's static closure `
-      + `(the measure is wrong; is build/web out of date or built with other options?): `
+      + `(the measure is wrong; is build/web-test out of date or built with other options?): `
       + `computed but not loaded: ${missing.join(', ') || 'none'}; loaded but not computed: ${extra.join(', ') || 'none'}`);
   }
   const loadedJsBytes = responses.filter(({ url }) => expected.has(new URL(url).pathname.slice('/bundle/'.length)))

@@ -79,7 +79,7 @@ export function armBob(page, { seekTo = null } = {}) {
       window.__bench.timeline.push([Date.now(), `group ${lastState}`]);
     }).observe(sync, { attributes: true });
     const timer = setInterval(() => {
-      const p = window.wtActivePlayer;
+      const p = window.wtTestHook.player;
       if (!p || p.closed) return;
       const st = p.policy.status(performance.now());
       const mark = `ahead ${Math.floor(st.ahead)} s`;
@@ -172,11 +172,11 @@ async function memoryRun(baseUrl, bigMovie) {
     await armBob(p.bob.page);
     const id = await sendFile(p.alice.page, p.bob.page, p.bobId, bigMovie, { uploadMBps: 0 });
     const samples = [];
-    await p.bob.page.waitForFunction((sid) => window.wtTransfers.view(sid) !== null, id, { timeout: 30_000 });
+    await p.bob.page.waitForFunction((sid) => window.wtTestHook.transfers.view(sid) !== null, id, { timeout: 30_000 });
     for (;;) {
       const s = await p.bob.page.evaluate((sid) => {
-        const v = window.wtTransfers.view(sid);  // null again once it finished and closed
-        return { mem: performance.memory.usedJSHeapSize + window.wtTransfers.core.heapBytes(), fraction: v?.fraction ?? 1, done: !v || v.phase === 'complete' };
+        const v = window.wtTestHook.transfers.view(sid);  // null again once it finished and closed
+        return { mem: performance.memory.usedJSHeapSize + window.wtTestHook.transfers.core.heapBytes(), fraction: v?.fraction ?? 1, done: !v || v.phase === 'complete' };
       }, id);
       samples.push(s);
       if (s.done) break;

@@ -2,7 +2,7 @@
 // in real browsers, prints a table and, as the last line, one JSON object of named figures.
 // Targets are ratios against a baseline measured in the same run, never absolute times.
 import { chromium } from '@playwright/test';
-import { buildAll } from '../../tools/build.mjs';
+import { buildAll, buildWeb } from '../../tools/build.mjs';
 import { openDatabase } from '../../tools/database-config.mjs';
 import { withSetupErrors } from '../../tools/setup.mjs';
 import { startStaticServer } from '../../tools/static-server.mjs';
@@ -81,8 +81,9 @@ const BENCHMARKS = ALL_BENCHMARKS.filter(([key]) => !only.length || only.include
 
 await withSetupErrors(async () => {
   await buildAll({ native: true });
+  await buildWeb({ test: true });  // the bench page, and the stand-alone page's test hook
   const db = await openDatabase();
-  const web = await startStaticServer({ clientConfig: db.client, port: 0 });
+  const web = await startStaticServer({ clientConfig: db.client, port: 0, testBundle: true });
   const figures = {};
   const rows = [];
   try {

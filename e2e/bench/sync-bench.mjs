@@ -57,7 +57,7 @@ export async function syncBench({ db }) {
       await armEvent(other, 'pause');
       let at = await actAt(actor, (v) => v.pause());
       pauses.push(await eventTime(other).catch(async (e) => {
-        const st = await actor.evaluate(() => JSON.stringify({ stats: window.wtActiveSync.stats(), paused: document.getElementById('player').paused, status: document.getElementById('sync-status').textContent }));
+        const st = await actor.evaluate(() => JSON.stringify({ stats: window.wtTestHook.sync.stats(), paused: document.getElementById('player').paused, status: document.getElementById('sync-status').textContent }));
         throw new Error(`round ${i}, ${i % 2 ? 'Firefox' : 'Chromium'} paused: ${e.message}; actor: ${st}`);
       }) - at);
       await actor.waitForTimeout(500);

@@ -401,9 +401,9 @@ async function sampleMemory(page, id, size) {
     const started = Date.now();
     const [s, heap] = await Promise.all([
       page.evaluate((sid) => {
-        const view = window.wtTransfers.view(sid);
+        const view = window.wtTestHook.transfers.view(sid);
         const ready = document.querySelector(`li.session[data-session="${sid}"]`)?.dataset.status === 'ready';
-        return { js: performance.memory.usedJSHeapSize, wasm: window.wtTransfers.core.heapBytes(), bytes: view?.stats?.chunkBytesReceived ?? 0, ready };
+        return { js: performance.memory.usedJSHeapSize, wasm: window.wtTestHook.transfers.core.heapBytes(), bytes: view?.stats?.chunkBytesReceived ?? 0, ready };
       }, id),
       cdp.send('Runtime.getHeapUsage').catch(() => ({})),
     ]);

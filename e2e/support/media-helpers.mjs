@@ -110,7 +110,7 @@ export const currentTime = (page) => page.evaluate(() => document.getElementById
 export const playerState = (page) => page.evaluate(() => {
   const v = document.getElementById('player');
   const ranges = (b) => Array.from({ length: b.length }, (_, i) => [+b.start(i).toFixed(2), +b.end(i).toFixed(2)]);
-  const p = window.wtActivePlayer;
+  const p = window.wtTestHook.player;
   return {
     readyState: v.readyState, paused: v.paused, currentTime: v.currentTime, duration: v.duration, error: v.error?.message ?? null,
     buffered: ranges(v.buffered), sync: document.getElementById('sync-status').textContent,

@@ -31,7 +31,7 @@ export function recordFrames(page) {
     window.__coreSync = [];
     clearInterval(window.__coreSyncTimer);
     window.__coreSyncTimer = setInterval(() => {
-      const s = window.wtActiveSync?.status();
+      const s = window.wtTestHook?.sync?.status();
       if (s) window.__coreSync.push([Date.now(), s.driftMs, performance.now() + s.clockOffsetMs - Date.now(), s.clockRttMs]);
     }, 200);
     const onFrame = (_, meta) => {

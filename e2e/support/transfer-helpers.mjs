@@ -146,7 +146,7 @@ export const cutConnection = (page) => page.evaluate(() => window.__wtCut());
 // The pieces the page's stored ledger counts as held (the record a reload resumes from), read with
 // the core's StoredLedger; [] when there is no record or ledger.
 export const storedLedgerPieces = (page, transferId, fileSize) => page.evaluate(async ([sid, bytes]) => {
-  const { core, store } = window.wtTransfers;
+  const { core, store } = window.wtTestHook.transfers;
   const ledger = new core.StoredLedger(sid, bytes, (await store.getTransfer(sid))?.ledger ?? null);
   try { return [...Array(ledger.pieceCount()).keys()].filter((piece) => ledger.has(piece)); } finally { ledger.delete(); }
 }, [transferId, fileSize]);
@@ -242,16 +242,16 @@ export async function waitReady(page, id, timeout = 120_000) {
 }
 
 // The transfer's counters on this page (null once it finished and closed).
-export const transferView = (page, id) => page.evaluate((sid) => window.wtTransfers.view(sid), id);
+export const transferView = (page, id) => page.evaluate((sid) => window.wtTestHook.transfers.view(sid), id);
 
 // Saves the received file through the page's "Save file" path (the download fallback, which
 // streams from IndexedDB) and returns the sha256sum of what landed on disk.
 export async function savedSha256(page, id, dir) {
   const save = () => page.evaluate((sid) => {
-    const s = window.wtTransfers.sessions.find((x) => x.id === sid);
-    return window.wtTransfers.save(s, { preferPicker: false });
+    const s = window.wtTestHook.transfers.sessions.find((x) => x.id === sid);
+    return window.wtTestHook.transfers.save(s, { preferPicker: false });
   }, id);
-  const size = await page.evaluate((sid) => window.wtTransfers.sessions.find((x) => x.id === sid).fileSize, id);
+  const size = await page.evaluate((sid) => window.wtTestHook.transfers.sessions.find((x) => x.id === sid).fileSize, id);
   return downloadedSha256(page, save, size, `${dir}/saved-${id}`);
 }
 

@@ -80,7 +80,7 @@ export async function seekBeyondArrived(alice, bob, target) {
       .catch(async (e) => { throw new Error(`${e.message}\nplayer: ${JSON.stringify(await playerState(page))}`); });
   }
   const held = await bob.evaluate((t) => {
-    const { policy, pieceSize } = window.wtActivePlayer;
+    const { policy, pieceSize } = window.wtTestHook.player;
     const piece = Math.floor(policy.offsetFor(t) / pieceSize);
     return { piece, at: policy.pieceHeld(piece), before: Array.from({ length: piece }, (_, i) => policy.pieceHeld(i)) };
   }, target);

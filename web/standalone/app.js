@@ -84,14 +84,19 @@ async function main() {
       return null;
     });
     const transfers = new TransferManager({ core, db, store, storeError, userId: user, ...iceOptions(config), onError: showError });
-    window.wtTransfers = transfers;  // for the browser tests' counters
-    watch = new WatchSessionsView({
-      core, db, userId: user, userName: name, root: $('watch-root'), showError, transfers,
-      onActive: (active) => {  // for the browser tests' counters
-        window.wtActiveSync = active?.driver ?? window.wtActiveSync;
-        window.wtActivePlayer = active ? active.player : window.wtActivePlayer;
-      },
-    });
+    // The browser tests' one hook into this page's state: the transfers, and the player and sync
+    // driver of the session on screen (the last one, once it closed). Only the tests' bundle keeps
+    // this labelled block; the product's drops it (tools/build.mjs: esbuild's dropLabels).
+    let onActive;
+    WT_TEST_HOOK: {
+      const hook = { transfers, player: null, sync: null };
+      window.wtTestHook = hook;
+      onActive = (active) => {
+        hook.sync = active?.driver ?? hook.sync;
+        hook.player = active ? active.player : hook.player;
+      };
+    }
+    watch = new WatchSessionsView({ core, db, userId: user, userName: name, root: $('watch-root'), showError, transfers, onActive });
     transfers.runCleanup().catch((e) => showError(`Clean-up of old downloads failed: ${e.message}`));
   }
   watchPresence(db, (people) => {

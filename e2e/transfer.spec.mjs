@@ -175,16 +175,19 @@ test('a sender that falls silent mid-transfer: after 15 s of nothing the receive
 });
 
 test('the receiver reloads mid-way and the transfer resumes from its stored pieces', async ({ browser }) => {
-  const p = await pair(browser, 'reload', { arrivals: true });
+  const p = await pair(browser, 'reload', { arrivals: true, instrumentAlice: gateReads });
   const size = 24 * MiB + 99;
   const file = makeFile(join(dir, 'reload.mp4'), size);
-  const id = await sendFile(p.alice.page, p.bob.page, p.bobId, file, { notAMovie: true, uploadMBps: 6 });
+  // Alice's reads stop at 60% of the file until Bob is back: however late the poll below sees 40%
+  // on a loaded machine, the file cannot have arrived whole before the reload.
+  const id = await sendFile(p.alice.page, p.bob.page, p.bobId, file, { notAMovie: true, uploadMBps: 6, beforeAccept: () => setReadLimit(p.alice.page, Math.floor(size * 0.6)) });
   await expect.poll(async () => (await transferView(p.bob.page, id))?.fraction ?? 0, { timeout: 60_000, intervals: [50] }).toBeGreaterThan(0.4);
   // The pieces Bob's stored ledger counts (the record a reload resumes from), read just before the
   // reload while data still flows: any committed after this read are kept too, so the check below
   // holds however the reload falls between pieces.
   const stored = await storedLedgerPieces(p.bob.page, id, size);
   const bob = await reopen(p.bob, p.bobId);
+  await setReadLimit(p.alice.page, null);
   await waitReady(bob, id);
   const [cut, ...more] = interruptions(p.arrived);
   const twice = arrivedTwice(p.arrived, size);
@@ -200,10 +203,12 @@ test('the receiver reloads mid-way and the transfer resumes from its stored piec
 });
 
 test('the sender reloads mid-way, picks the file again, and the transfer goes on', async ({ browser }) => {
-  const p = await pair(browser, 'resend', { arrivals: true });
+  const p = await pair(browser, 'resend', { arrivals: true, instrumentAlice: gateReads });
   const size = 20 * MiB + 5;
   const file = makeFile(join(dir, 'resend.mp4'), size);
-  const id = await sendFile(p.alice.page, p.bob.page, p.bobId, file, { notAMovie: true, uploadMBps: 6 });
+  // Alice's reads stop at 60% until she reloads (the reload takes the hold away): the file cannot
+  // have arrived whole before, however late the poll below sees 30%.
+  const id = await sendFile(p.alice.page, p.bob.page, p.bobId, file, { notAMovie: true, uploadMBps: 6, beforeAccept: () => setReadLimit(p.alice.page, Math.floor(size * 0.6)) });
   await expect.poll(async () => (await transferView(p.bob.page, id))?.fraction ?? 0, { timeout: 60_000, intervals: [50] }).toBeGreaterThan(0.3);
   const alice = await reopen(p.alice, p.aliceId);
   const pick = session(alice, id).locator('.resend-input');

@@ -28,7 +28,7 @@ export async function relayBench({ db, baseUrl }) {
   const dir = mkdtempSync(join(tmpdir(), 'wt-relay-bench-'));
   const turn = await startTurnServer({ secret: SECRET });
   const ice = iceConfigFromEnv({ WT_TURN_URLS: turn.url, WT_TURN_SECRET: SECRET, WT_ICE_TRANSPORT_POLICY: 'relay' });
-  const relayWeb = await startStaticServer({ clientConfig: async () => ({ ...db.client, ...(await ice()) }), port: 0 });
+  const relayWeb = await startStaticServer({ clientConfig: async () => ({ ...db.client, ...(await ice()) }), port: 0, testBundle: true });
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
   try {
     const file = makeFile(join(dir, 'relay bench movie.mp4'), FILE_BYTES);

@@ -32,7 +32,7 @@ export async function syncBench({ db }) {
   const dir = mkdtempSync(join(tmpdir(), 'wt-bench-sync-'));
   const proxy = await startDelayProxy({ targetHost: '127.0.0.1', targetPort: db.port, delayMs: ONE_WAY_DELAY_MS });
   const client = { ...db.client, label: `embedded database behind a ${ONE_WAY_DELAY_MS} ms proxy`, emulator: { host: '127.0.0.1', port: proxy.port } };
-  const web = await startStaticServer({ clientConfig: client, port: 0 });
+  const web = await startStaticServer({ clientConfig: client, port: 0, testBundle: true });
   const cr = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
   const fx = await firefox.launch({ channel: 'moz-firefox', executablePath: '/usr/bin/firefox-esr', firefoxUserPrefs: FIREFOX_PREFS });
   try {

@@ -8,8 +8,9 @@ import { join } from 'node:path';
 import { browserName, openAs, reopen, test, userIds } from './support/pages.mjs';
 import { testMovie } from './support/test-movies.mjs';
 import {
-  MiB, acceptAnyway, arrivedTwice, gateReads, instrument, interruptions, makeFile, readGate, recordArrivals, savedSha256,
-  sendAnyway, sendFile, session, setReadLimit, setUploadLimit, sha256sum, storedLedgerPieces, transferView, waitReady,
+  MiB, acceptAnyway, arrivedTwice, gateReads, instrument, interruptions, makeFile, readGate, recordArrivals, recordRequests,
+  requestedTwice, savedSha256, sendAnyway, sendFile, session, setReadLimit, setUploadLimit, sha256sum, storedLedgerPieces,
+  transferView, waitReady,
 } from './support/transfer-helpers.mjs';
 
 let dir, small, large, smallSum, largeSum;
@@ -157,7 +158,7 @@ test('a channel on which the sender\'s first message is lost is given up and con
 test('a sender that falls silent mid-transfer: after 15 s of nothing the receiver asks again for what is owed, and the file arrives byte-identical', async ({ browser }) => {
   // Alice's reads are held at 5 MiB (after her fingerprint, which reads the file whole before the
   // invitation): her page stays connected but sends nothing more, however fast this machine is.
-  const p = await pair(browser, 'mute', { instrumentAlice: gateReads });
+  const p = await pair(browser, 'mute', { instrumentAlice: gateReads, instrumentBob: recordRequests });
   const size = 12 * MiB + 77;
   const file = makeFile(join(dir, 'mute.mp4'), size);
   const id = await sendFile(p.alice.page, p.bob.page, p.bobId, file, { notAMovie: true, beforeAccept: () => setReadLimit(p.alice.page, 5 * MiB) });
@@ -166,6 +167,10 @@ test('a sender that falls silent mid-transfer: after 15 s of nothing the receive
   const held = await transferView(p.bob.page, id);
   expect(held.fraction).toBeLessThan(1);
   expect(held.phase).not.toBe('failed');
+  // It asked again, on the wire, for pieces it had asked for and not received (those Alice's held
+  // reads keep back: from piece 5 on).
+  await expect.poll(() => requestedTwice(p.bob.page), { timeout: 15_000, message: 'Bob asks again for what is owed' })
+    .toEqual(expect.arrayContaining([5]));
   await setReadLimit(p.alice.page, null);
   await waitReady(p.bob.page, id);
   expect(await savedSha256(p.bob.page, id, dir)).toBe(sha256sum(file));

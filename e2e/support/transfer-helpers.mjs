@@ -103,6 +103,29 @@ export async function recordArrivals(context) {
   return arrivals;
 }
 
+// Every piece the page asks for on the wire (its Request and UrgentRequest frames, type 5 and 12:
+// index = first piece, sub = count), in order: window.__wtRequested, one entry per piece asked.
+export const recordRequests = (page) => page.addInitScript(() => {
+  window.__wtRequested = [];
+  const send = RTCDataChannel.prototype.send;
+  RTCDataChannel.prototype.send = function (data) {
+    const bytes = data instanceof ArrayBuffer ? new Uint8Array(data)
+      : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : null;
+    if (bytes && bytes.byteLength >= 16 && bytes[0] === 0x57 && (bytes[2] === 5 || bytes[2] === 12)) {
+      const v = new DataView(bytes.buffer, bytes.byteOffset, 16);
+      const first = v.getUint32(4, true), count = v.getUint32(8, true);
+      for (let i = 0; i < count; i++) window.__wtRequested.push(first + i);
+    }
+    return send.call(this, data);
+  };
+});
+// The pieces the page has asked for more than once so far.
+export const requestedTwice = (page) => page.evaluate(() => {
+  const seen = new Set(), twice = new Set();
+  for (const piece of window.__wtRequested) (seen.has(piece) ? twice : seen).add(piece);
+  return [...twice].sort((a, b) => a - b);
+});
+
 // What interruptions cost, from recorded arrivals of a file of `size` bytes: the chunk bytes that
 // arrived beyond one copy of each piece, and the pieces that arrived over more than one channel
 // (page load and channel) at all.

@@ -12,6 +12,7 @@ import { loadBench } from './load-bench.mjs';
 import { playbackBench } from './playback-bench.mjs';
 import { reconnectBench } from './reconnect-bench.mjs';
 import { ROUNDS as RELAY_ROUNDS, relayBench } from './relay-bench.mjs';
+import { wanBench } from './wan-bench.mjs';
 import { syncBench } from './sync-bench.mjs';
 import { ROUNDS as TRANSFER_ROUNDS, transferBench } from './transfer-bench.mjs';
 
@@ -53,6 +54,9 @@ const ALL_BENCHMARKS = [
   }],
   // For information (no target): the relay is the bottleneck.
   ['relay', `Transfer through a TURN relay vs direct, Chromium → Chromium (coturn here, better of ${RELAY_ROUNDS})`, relayBench, {}],
+  ['wan', 'Transfer across a 100 ms longer round trip (coturn behind a delaying UDP relay, here), Chromium → Chromium: the product against one bare channel', wanBench, {
+    wan100_transfer_ratio_vs_raw: ['>= 3', (v) => v >= 3],
+  }],
   ['reconnect', `A killed peer connection replaced, Chromium ↔ Chromium (each side in turn)`, reconnectBench, {
     reconnect_max_ms: ['<= 5000', (v) => v <= 5000],
   }],

@@ -217,7 +217,8 @@ async function startProfiles(pages) {
 
 // hashed: both pages also hash every byte twice with the core (raw-channel.js says why).
 // senderBrowser sends to receiverBrowser (the same one, or Chromium to Firefox).
-async function rawRun([senderBrowser, receiverBrowser], baseUrl, file, { hashed = false } = {}) {
+// The file's size is FILE_BYTES unless `bytes` says otherwise.
+export async function rawRun([senderBrowser, receiverBrowser], baseUrl, file, { hashed = false, bytes = FILE_BYTES } = {}) {
   const url = `${baseUrl}/harness/raw-channel.html`;
   const [tx, rx] = [await openPage(senderBrowser, url), await openPage(receiverBrowser, url)];
   try {
@@ -231,20 +232,20 @@ async function rawRun([senderBrowser, receiverBrowser], baseUrl, file, { hashed 
       rx.page.evaluate((o) => window.raw.open(o), { sessionId, selfId: 'bob-raw', peerId: 'alice-raw', role: 'offerer' }),
       tx.page.evaluate((o) => window.raw.open(o), { sessionId, selfId: 'alice-raw', peerId: 'bob-raw', role: 'answerer' }),
     ]);
-    await rx.page.evaluate(([n, o]) => window.raw.expect(n, o), [FILE_BYTES, { hashed }]);
+    await rx.page.evaluate(([n, o]) => window.raw.expect(n, o), [bytes, { hashed }]);
     const sent = await tx.page.evaluate((o) => window.raw.send(o), { hashed });
     const got = await rx.page.evaluate(() => window.raw.waitDone());
     const cpu = await stopCpu();
     await stopProfiles(hashed ? 'raw-hashed' : 'raw');
-    if (got.received !== FILE_BYTES || sent.size !== FILE_BYTES) throw new Error(`raw run: sent ${sent.size}, received ${got.received} of ${FILE_BYTES}`);
+    if (got.received !== bytes || sent.size !== bytes) throw new Error(`raw run: sent ${sent.size}, received ${got.received} of ${bytes}`);
     if (hashed) {
-      const truth = sha256sum(file), pieces = Math.ceil(FILE_BYTES / MiB);
+      const truth = sha256sum(file), pieces = Math.ceil(bytes / MiB);
       for (const [side, h] of [['sender', sent.hash], ['receiver', got.hash]]) {
         if (h?.digest !== truth || h?.pieceDigests !== pieces) throw new Error(`hashed raw run: the ${side} hashed ${h?.pieceDigests} pieces to ${h?.digest}; sha256sum says ${truth} (${pieces} pieces)`);
       }
     }
     const ms = got.lastByteAt - sent.startedAt;
-    const r = { MBps: MBps(FILE_BYTES, ms), ms, firstByteMs: got.firstByteAt - sent.startedAt, maxMessageSize: channel.maxMessageSize, cpu };
+    const r = { MBps: MBps(bytes, ms), ms, firstByteMs: got.firstByteAt - sent.startedAt, maxMessageSize: channel.maxMessageSize, cpu };
     await Promise.all([tx.page.evaluate(() => window.raw.close()), rx.page.evaluate(() => window.raw.close())]);
     const errors = [...tx.errors, ...rx.errors];
     if (errors.length) throw new Error(`raw run: page errors: ${errors.join('; ')}`);

@@ -12,6 +12,7 @@
 // Nothing else (no frames, no ledger, no storing): the ceiling for a verified transfer on this machine.
 import * as peerLink from '../../web/adapters/peer-link.js';
 import { loadCore } from '../../web/controllers/core.js';
+import { loadDatabaseConfig } from '../../web/adapters/database.js';
 import { databaseAs, ensureSession, linkIds } from './lib/session.js';
 
 const MESSAGE = 64 * 1024;
@@ -73,14 +74,16 @@ window.raw = {
   done: null,
 
   // Opens the link; resolves once the data channel is open. role: 'offerer' (receiver) or 'answerer'.
+  // The page server's ICE servers and policy apply, as in the product (a relay path, for the WAN bench).
   async open({ sessionId, selfId, peerId, role }) {
     const ids = linkIds({ selfId, role, peerId });
     await ensureSession(sessionId, ids);
     const db = await databaseAs(selfId);
+    const { iceServers = [], iceTransportPolicy = 'all' } = await loadDatabaseConfig();
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('the data channel did not open within 30 s')), 30_000);
       this.link = peerLink.openPeerLink({
-        db, sessionId, selfId, peerId: ids.peerId, role,
+        db, sessionId, selfId, peerId: ids.peerId, role, iceServers, iceTransportPolicy,
         onChannel: (channel) => {
           clearTimeout(timer);
           this.channel = channel;

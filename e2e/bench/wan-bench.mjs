@@ -1,0 +1,88 @@
+// Transfer across a long path (issue 30's figures), two contexts of one Debian Chromium. The pages
+// reach each other only through Debian's coturn on this machine (iceTransportPolicy 'relay'), and
+// reach coturn only through a user-space UDP relay (e2e/support/udp-delay.mjs) that adds LEG_MS at
+// each crossing: a datagram from one page to the other crosses it twice, so the round trip grows by
+// 4 × LEG_MS = 100 ms. Loss, when set, applies at each crossing too.
+//  - wan0_raw_MBps: a bare data channel over the same relayed path with no delay: what the path
+//    itself carries here (coturn and the relay share the machine's two cores with the browsers); the
+//    figures below mean something only well under it;
+//  - wan100_raw_MBps: ONE bare data channel (e2e/harness/raw-channel.*, the product's flow control),
+//    100 ms longer round trip, no loss;
+//  - wan100_transfer_MBps: the product (Alice invites, Bob accepts, Accept → ready, as transfer-bench's
+//    productRun), the same file and path;
+//  - wan100_transfer_ratio_vs_raw: the two above (issue 30's target: ≥ 3, the product using the path
+//    far better than one channel can);
+//  - wan100_loss1_raw_MBps / wan100_loss1_transfer_MBps: the same with 1% of datagrams lost at each
+//    crossing.
+// The receiver's stats must say the product's link was relayed.
+import { chromium } from '@playwright/test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startStaticServer } from '../../tools/static-server.mjs';
+import { turnRestIceServers } from '../../web/adapters/turn-credentials.js';
+import { CHROMIUM_ARGS } from '../playwright.config.mjs';
+import { MiB, makeFile } from '../support/transfer-helpers.mjs';
+import { startTurnServer } from '../support/turn-server.mjs';
+import { startUdpDelay } from '../support/udp-delay.mjs';
+import { productRun, rawRun } from './transfer-bench.mjs';
+
+const FILE_BYTES = Math.max(1, Number(process.env.WT_BENCH_WAN_MIB) || 24) * MiB;
+const LEG_MS = 25;
+const SECRET = 'wan-bench-secret';
+const round = (x, digits = 2) => Math.round(x * 10 ** digits) / 10 ** digits;
+
+export async function wanBench({ db }) {
+  const dir = mkdtempSync(join(tmpdir(), 'wt-wan-bench-'));
+  const turn = await startTurnServer({ secret: SECRET });
+  let path = null;  // the UDP relay in use
+  const web = await startStaticServer({
+    clientConfig: async () => ({
+      ...db.client, iceTransportPolicy: 'relay',
+      iceServers: await turnRestIceServers({ urls: [`turn:${turn.ip}:${path.port}?transport=udp`], secret: SECRET, user: 'wan-bench' }),
+    }),
+    port: 0, testBundle: true,
+  });
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  const on = async (conditions, run) => {
+    path = await startUdpDelay({ host: turn.ip, targetPort: turn.port, ...conditions });
+    try {
+      return await run();
+    } finally {
+      process.stderr.write(`  path ${JSON.stringify(conditions)}: datagrams ${JSON.stringify(path.stats())}\n`);
+      path.close();
+    }
+  };
+  const raw = (label, conditions) => on(conditions, async () => {
+    const r = await rawRun([browser, browser], web.url, file, { bytes: FILE_BYTES });
+    process.stderr.write(`  ${label}: one bare channel ${r.MBps.toFixed(2)} MB/s (${(r.ms / 1000).toFixed(1)} s)\n`);
+    return r.MBps;
+  });
+  const product = (label, conditions) => on(conditions, async () => {
+    const r = await productRun([browser, browser], web.url, file, FILE_BYTES, { timeoutMs: 600_000 });
+    if (r.stats?.link !== 'relayed') throw new Error(`wan bench: the receiver reports link ${r.stats?.link}, not relayed`);
+    process.stderr.write(`  ${label}: the product ${r.MBps.toFixed(2)} MB/s (${(r.ms / 1000).toFixed(1)} s, data phase ${r.dataMBps.toFixed(2)} MB/s)\n`);
+    return r.MBps;
+  });
+  let file;
+  try {
+    file = makeFile(join(dir, 'wan bench movie.mp4'), FILE_BYTES);
+    const lossless = { delayMs: LEG_MS }, lossy = { delayMs: LEG_MS, loss: 0.01, seed: 7 };
+    const figures = {
+      wan0_raw_MBps: await raw('no delay', { delayMs: 0 }),
+      wan100_raw_MBps: await raw('+100 ms', lossless),
+      wan100_transfer_MBps: await product('+100 ms', lossless),
+      wan100_loss1_raw_MBps: await raw('+100 ms, 1% loss', lossy),
+      wan100_loss1_transfer_MBps: await product('+100 ms, 1% loss', lossy),
+    };
+    return {
+      ...Object.fromEntries(Object.entries(figures).map(([k, v]) => [k, round(v)])),
+      wan100_transfer_ratio_vs_raw: round(figures.wan100_transfer_MBps / figures.wan100_raw_MBps, 3),
+    };
+  } finally {
+    await browser.close();
+    await web.close();
+    await turn.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

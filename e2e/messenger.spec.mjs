@@ -158,11 +158,16 @@ test('a messenger embeds Watch Together: share from the chat, accept from the ca
 
 test('in the messenger: Decline on the card; the Watch Together button and its Share; End by the one who received; Save after the end', async ({ browser }, info) => {
   const [aliceId, bobId] = userIds('m2', 'alice', 'bob');
-  const alice = await openMessenger(browser, aliceId, 'Alice');
+  // Bob opens his chat with Alice before she has ever been here, so his messenger does not know her
+  // name yet; once she comes, his chat and its Watch Together say it (setPartnerName).
   // Bob's browser saves by download, as Firefox's always does (Chromium would otherwise open its
   // save dialog, which no test can answer): the Save button's whole path, its file checked below.
   const bob = await openMessenger(browser, bobId, 'Bob', aliceId,
     (page) => page.addInitScript(() => { delete window.showSaveFilePicker; }));
+  await expect(component(bob.page, aliceId).locator('.share-label')).toHaveText(`Share a movie with ${aliceId}`);
+  const alice = await openMessenger(browser, aliceId, 'Alice');
+  await expect(bob.page.locator('#chat-title')).toHaveText('Alice');
+  await expect(component(bob.page, aliceId).locator('.share-label')).toHaveText('Share a movie with Alice');
   await alice.page.locator(`.contact[data-user="${bobId}"]`).click();
   await expect(alice.page.locator('#chat-title')).toHaveText('Bob');
 
@@ -190,10 +195,17 @@ test('in the messenger: Decline on the card; the Watch Together button and its S
   await expect(component(alice.page, bobId)).toBeVisible();
   await expect(component(alice.page, bobId).locator('.share-label')).toHaveText('Share a movie with Bob');
   await component(alice.page, bobId).locator('.share-input').setInputFiles(movie);
-  // Bob's panel opens with the invitation (his chat with Alice is open); he accepts there.
+  // Bob's panel opens with the invitation (his chat with Alice is open); its card is in the
+  // conversation too, once, as the quick action's was; he accepts in the panel.
   const live = (page, other) => component(page, other).locator('li.session:not([data-status="declined"])');
   await expect(component(bob.page, aliceId)).toBeVisible();
   await expect(live(bob.page, aliceId)).toContainText('Alice wants to send you holiday.webm');
+  const liveId = await live(bob.page, aliceId).getAttribute('data-session');
+  for (const side of [alice, bob]) {
+    await expect(side.page.locator('.invite-card')).toHaveCount(2);
+    await expect(side.page.locator('.invite-card').nth(1)).toHaveAttribute('data-session', liveId);
+  }
+  await expect(bob.page.locator('.invite-card').nth(1)).toHaveAttribute('data-status', 'pending');
   await live(bob.page, aliceId).locator('button.accept').click();
   for (const [side, other] of [[alice, bobId], [bob, aliceId]]) {
     await expect(live(side.page, other)).toHaveAttribute('data-status', /^(ready|playing)$/, { timeout: 60_000 });

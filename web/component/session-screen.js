@@ -14,7 +14,7 @@ const sharedStore = () => {
   return storePromise;
 };
 
-export async function openSessionScreen({ db, user, partner, root, showError, coreUrl, iceServers = [], iceTransportPolicy = 'all', peerConnection = null }) {
+export async function openSessionScreen({ db, user, partner, root, showError, coreUrl, iceServers = [], iceTransportPolicy = 'all', peerConnection = null, onShared = () => {} }) {
   const core = await loadCore(coreUrl);
   let storeError = null;
   const store = await sharedStore().catch((e) => {
@@ -28,6 +28,7 @@ export async function openSessionScreen({ db, user, partner, root, showError, co
   const view = new WatchSessionsView({
     core, db, userId: user.id, userName: user.name, root, showError, transfers, partner, names,
     onActive: (active) => { screen.active = active; },
+    onInvited: ({ sessionId, fileName }) => onShared({ sessionId, fileName }),
   });
   const unsubs = [
     announcePresence(db, user.id, user.name),
@@ -43,6 +44,11 @@ export async function openSessionScreen({ db, user, partner, root, showError, co
   return Object.assign(screen, {
     view, transfers,
     share: (file) => view.invite(partner.id, file),
+    setPartnerName(name) {
+      partner.name = name;
+      names.set(partner.id, name);
+      view.render();
+    },
     accept: async (id) => view.acceptTransfer(find(id)),
     decline: async (id) => view.decline(find(id)),
     cancel: async (id) => view.cancel(find(id)),

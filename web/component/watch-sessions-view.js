@@ -47,10 +47,11 @@ const setData = (node, key, value) => { if (node && node.dataset[key] !== value)
 export class WatchSessionsView {
   // partner: { id, name } when the view belongs to one conversation (the messenger component): only
   // the sessions with that person, and invitations go to them. names: id → display name.
-  // onActive({ sessionId, driver, player }): the player opened (null: closed); onSessions(sessions).
+  // onActive({ sessionId, driver, player }): the player opened (null: closed); onSessions(sessions);
+  // onInvited({ sessionId, fileName, recipientId }): this page made an invitation (its own form or invite()).
   constructor({ core, db, userId, userName = userId, root, showError, transfers, partner = null, names = new Map(),
-    onActive = () => {}, onSessions = () => {} }) {
-    Object.assign(this, { core, db, userId, userName, root, showError, transfers, partner, names, onActive, onSessions });
+    onActive = () => {}, onSessions = () => {}, onInvited = () => {} }) {
+    Object.assign(this, { core, db, userId, userName, root, showError, transfers, partner, names, onActive, onSessions, onInvited });
     this.files = new Map();     // sessionId → the local File (or the received Blob) being watched
     this.checks = new Map();    // sessionId → why an incoming file cannot be accepted
     this.questions = new Map(); // 'invite' | sessionId → an open "… anyway?" question
@@ -258,6 +259,7 @@ export class WatchSessionsView {
       this.transfers.provideFile({ id, fileSize: movie.size }, movie);
       this.files.set(id, movie);
       this.lifecycle.fileAvailable(id);
+      this.onInvited({ sessionId: id, fileName: movie.name, recipientId });
       return id;
     }
     const fileHash = await hashFile(this.core, movie, { onProgress: (t) => { progress.textContent = `Fingerprinting… ${t}`; } });
@@ -268,6 +270,7 @@ export class WatchSessionsView {
     this.files.set(id, movie);
     this.lifecycle.fileAvailable(id);
     progress.textContent = '';
+    this.onInvited({ sessionId: id, fileName: movie.name, recipientId });
     return id;
   }
 

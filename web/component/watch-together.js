@@ -9,7 +9,11 @@
 //   const wt = document.createElement('watch-together');
 //   wt.configure({ db, user: { id: auth.currentUser.uid, name }, partner: { id, name } });
 //   chat.append(wt);
-//   wt.addEventListener('wt-session', (e) => …);   // also wt-statechange, wt-ended, wt-error
+//   wt.addEventListener('wt-session', (e) => …);   // also wt-statechange, wt-ended, wt-error, wt-shared
+//   wt.setPartnerName(name);                        // the partner's display name, once the host knows it
+//
+// wt-shared ({ sessionId, fileName }): this user shared a movie from this element (its own Share
+// control or share()); a messenger posts its invitation card in the conversation on it.
 //
 // Everything lives in an open Shadow DOM: no global ids, no globals; styles are themable through
 // CSS custom properties (--wt-accent, --wt-bg, --wt-fg, --wt-muted, --wt-radius, --wt-font) and parts.
@@ -75,6 +79,15 @@ export class WatchTogetherElement extends HTMLElement {
     this.#unwatch = null;
     this.#screen?.then((s) => s.close(), () => {});
     this.#screen = null;
+  }
+
+  // The partner's display name, when the host learns it (or it changes) after configure().
+  setPartnerName(name) {
+    if (!this.#options) throw new Error('watch-together: configure() it first');
+    const partner = this.#options.partner;
+    partner.name = (typeof name === 'string' && name) || partner.id;
+    this.#bar.querySelector('.share-label').textContent = `Share a movie with ${partner.name}`;
+    this.#screen?.then((s) => s.setPartnerName(partner.name), () => {});
   }
 
   // The sessions with this partner, newest first.
@@ -154,8 +167,10 @@ export class WatchTogetherElement extends HTMLElement {
   #loadScreen() {
     if (!this.#options) return Promise.reject(new Error('watch-together: configure() it first'));
     this.#screen ??= import('./session-screen.js').then(({ openSessionScreen }) => openSessionScreen({
-      ...this.#options, root: this.#screenRoot, showError: (m) => this.#error(m),
+      ...this.#options, partner: { ...this.#options.partner }, root: this.#screenRoot, showError: (m) => this.#error(m),
+      onShared: (detail) => this.#emit('wt-shared', detail),
     })).then((screen) => {
+      screen.setPartnerName(this.#options.partner.name);  // if the host renamed it while the screen loaded
       this.#screenRoot.hidden = false;
       this.#bar.hidden = true;  // the screen has its own share control
       this.dataset.loaded = 'true';

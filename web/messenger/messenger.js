@@ -91,6 +91,13 @@ function componentFor(partnerId) {
   wt.hidden = true;
   wt.dataset.partner = partnerId;
   wt.addEventListener('wt-session', () => { if (state.partner?.id === partnerId) showWatch(true); });
+  // Whichever control shared it (the chat's quick action or the panel's own), the invitation goes
+  // into this conversation as a card, once, from the page that shared it.
+  wt.addEventListener('wt-shared', (e) => {
+    const { sessionId, fileName } = e.detail;
+    send(partnerId, { kind: 'watch-invite', sessionId, fileName: fileName.slice(0, 255) })
+      .catch((err) => showError(`The invitation card could not be posted: ${err.message}`));
+  });
   wt.addEventListener('wt-statechange', () => renderMessages());
   wt.addEventListener('wt-error', (e) => console.warn('watch-together:', e.detail.message));
   $('watch-panels').append(wt);
@@ -165,8 +172,8 @@ function renderMessages() {
   if (atBottom) $('messages').scrollTop = $('messages').scrollHeight;
 }
 
-function send(message) {
-  return push(ref(state.db, `messenger-chats/${chatId(state.me.id, state.partner.id)}`), { ...message, from: state.me.id, at: serverTimestamp() });
+function send(partnerId, message) {
+  return push(ref(state.db, `messenger-chats/${chatId(state.me.id, partnerId)}`), { ...message, from: state.me.id, at: serverTimestamp() });
 }
 
 // "Share a movie with <name>": the file is picked here, the component sends it and watches it
@@ -175,8 +182,7 @@ async function shareMovie(file) {
   const partner = state.partner;
   const wt = componentFor(partner.id);
   showWatch(true);
-  const sessionId = await wt.share(file);
-  if (sessionId) await send({ kind: 'watch-invite', sessionId, fileName: file.name.slice(0, 255) });
+  await wt.share(file);  // its card: the component's wt-shared (componentFor)
 }
 
 async function main() {
@@ -212,7 +218,12 @@ async function main() {
     });
     renderContacts();
     renderActiveSessions();
-    if (state.partner) $('chat-title').textContent = nameOf(state.partner.id);
+    if (state.partner) {
+      state.partner.name = nameOf(state.partner.id);
+      $('chat-title').textContent = state.partner.name;
+      $('share-movie').textContent = `Share a movie with ${state.partner.name}`;
+    }
+    for (const [id, wt] of state.components) wt.setPartnerName(nameOf(id));
   });
   watchSessionList({ db, user: state.me }, (list) => {
     state.sessions = new Map(list.map((s) => [s.id, s]));
@@ -225,7 +236,7 @@ async function main() {
     const text = $('message-input').value.trim();
     if (!text || !state.partner) return;
     $('message-input').value = '';
-    send({ kind: 'text', text }).catch((err) => showError(`Not sent: ${err.message}`));
+    send(state.partner.id, { kind: 'text', text }).catch((err) => showError(`Not sent: ${err.message}`));
   });
   const picker = el('input', { type: 'file', accept: 'video/*,.mkv,.mp4,.webm,.mov,.m4v', hidden: true, id: 'share-input' });
   document.body.append(picker);

@@ -54,6 +54,11 @@ export interface WatchTogetherEventMap {
   'wt-statechange': CustomEvent<{ session: WatchSessionSummary; previous: WatchSessionStatus | null }>;
   /** A session ended: complete, declined, cancelled or failed. */
   'wt-ended': CustomEvent<{ session: WatchSessionSummary }>;
+  /**
+   * This user shared a movie from this element (its own Share control, or share()): the moment for
+   * a messenger to post the invitation in the conversation. Fired once, on the page that shared.
+   */
+  'wt-shared': CustomEvent<{ sessionId: string; fileName: string }>;
   /** Something the user should know went wrong (also shown inside the component). */
   'wt-error': CustomEvent<{ message: string }>;
 }
@@ -66,6 +71,8 @@ export interface WatchTogetherEventMap {
 export declare class WatchTogetherElement extends HTMLElement {
   /** Once per element; throws on a missing db, an invalid id, or the user as their own partner. */
   configure(options: WatchTogetherOptions): void;
+  /** The partner's display name, when the host learns it (or it changes) after configure(). */
+  setPartnerName(name: string): void;
   /** The sessions with this partner, newest first. */
   readonly sessions: WatchSessionSummary[];
   /** Opens the file picker (call it from a user gesture). */

@@ -286,10 +286,11 @@ export async function downloadedSha256(page, save, size, path) {
     // for one finished file that kept its name and size over two looks.
     rmSync(FIREFOX_DOWNLOADS, { recursive: true, force: true });
     mkdirSync(FIREFOX_DOWNLOADS, { recursive: true });
-    await save();
-    let file = null, seen = null;
+    const started = await save();
+    let file = null, seen = null, looked = [];
     await expect.poll(() => {
       const names = readdirSync(FIREFOX_DOWNLOADS);
+      looked = names;
       if (names.some((f) => f.endsWith('.part')) || names.length !== 1) return false;
       const found = join(FIREFOX_DOWNLOADS, names[0]);
       let bytes;
@@ -302,7 +303,11 @@ export async function downloadedSha256(page, save, size, path) {
       seen = `${found}:${bytes}`;
       file = found;
       return stable && bytes === size;
-    }, { timeout: 120_000, intervals: [250] }).toBe(true);
+    }, { timeout: 120_000, intervals: [250] }).toBe(true).catch((e) => {
+      // What to look at when it never came: the page's answer and what the folder held last.
+      e.message = `no finished ${size}-byte download in ${FIREFOX_DOWNLOADS}: save() gave ${JSON.stringify(started)}, the folder held ${JSON.stringify(looked)} (last look: ${seen})\n${e.message}`;
+      throw e;
+    });
     return sha256sum(file);
   }
   const [download] = await Promise.all([page.waitForEvent('download', { timeout: 120_000 }), save()]);

@@ -316,6 +316,7 @@ class Sync {
     o.set("published", st.published);
     o.set("systemWrites", st.system_writes);
     o.set("echoesAbsorbed", st.echoes_absorbed);
+    o.set("rejoins", st.rejoins);
     o.set("seeks", st.seeks);
     o.set("correctiveSeeks", st.corrective_seeks);
     o.set("seeksCutShort", st.seeks_cut_short);

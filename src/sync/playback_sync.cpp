@@ -54,6 +54,18 @@ void PlaybackSync::on_play_event(double now, double position_s) {
   el_at_ = now;
   el_paused_ = false;
   bg_paused_ = false;
+  // A play while the group already plays tells the others nothing: this viewer rejoining (its own
+  // Play after the browser paused it, or the echo of the core's start arriving after expect_ttl_ms
+  // on a busy machine, with a stale position). Nothing is published; control brings the element to
+  // where the group is.
+  if (remote_known_ && cur_.state == GroupState::Playing) {
+    ++stats_.rejoins;
+    // Where it resumed is unknown until its reports advance: measured afresh, it catches up with
+    // one seek beyond catch_up_threshold_ms instead of seconds of nudging.
+    measure_afresh();
+    evaluate(now);
+    return;
+  }
   user_action(now, Action::Play, position_s);
 }
 
@@ -75,6 +87,13 @@ void PlaybackSync::on_pause_event(double now, double position_s) {
   const bool at_end = duration() > 0 && position_s >= duration() - 0.25;
   if (!visible_ || at_end) {
     if (!visible_) bg_paused_ = true;
+    evaluate(now);
+    return;
+  }
+  // A pause while the group rests: this viewer rejoining the rest (a late echo of the core's own
+  // pause, with a stale position), as for a play while it plays. Control puts it where the group is.
+  if (remote_known_ && cur_.state == GroupState::Paused) {
+    ++stats_.rejoins;
     evaluate(now);
     return;
   }

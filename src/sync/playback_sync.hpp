@@ -13,7 +13,10 @@
 //        media is not a gesture; nor is a 'seeking' at the end of what the element can seek to yet
 //        (its seekable end, passed with the event) while a commanded seek beyond it is expected:
 //        the element cut our seek short (Firefox reading a local WebM, for one), and the core
-//        seeks again once it has landed, instead of sending the group back there.
+//        seeks again once it has landed, instead of sending the group back there. Nor is a 'play'
+//        while the group plays, or a 'pause' while it rests: that viewer rejoins the group where it
+//        is (its own Play after the browser paused it, or an echo later than 1.5 s on a busy
+//        machine, whose position is stale) and nothing is published.
 //        requestVideoFrameCallback (or timeupdate) -> on_player_report with what the element says.
 //        The /watch-playback/{id} record -> on_remote_state (a default PlaybackState, seq 0, when the
 //        record does not exist: until the database has been heard, nothing is published, so a
@@ -103,6 +106,7 @@ struct SyncStats {
   std::uint32_t coalesced = 0;         // unsent local records replaced by a newer local one
   std::uint32_t superseded = 0;        // unsent local records dropped because a remote one won
   std::uint32_t echoes_absorbed = 0;   // player events recognised as our own commands
+  std::uint32_t rejoins = 0;           // a play while the group plays, a pause while it rests: not published
   std::uint32_t seeks = 0;             // Seek commands issued
   std::uint32_t corrective_seeks = 0;  // of which for drift of a playing element
   std::uint32_t seeks_cut_short = 0;   // commanded seeks the element ended at its seekable end

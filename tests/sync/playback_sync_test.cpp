@@ -552,3 +552,131 @@ TEST_CASE("a tab hidden and paused by the browser just as its own pause was due 
   follow(9000, 12000, true);
   CHECK_FALSE(a.el.paused());
 }
+
+TEST_CASE("a play or a pause event long after the core's own command (a busy machine) rejoins the group: "
+          "nothing is published", "[sync]") {
+  Glue a("alice"), b("bob");
+  a.ready(1000);
+  b.ready(1000);
+  // Bob's glue, as usual.
+  const auto step_bob = [&](double t) {
+    b.core.handle_timeout(t);
+    b.drain(t);
+    b.report(t);
+  };
+  // Runs both from `from` until Alice's core gives its first command of `held` kind: carried out,
+  // its DOM event kept back and returned. Her element is reported as the glue does.
+  const auto run_until_held = [&](double from, CommandKind held) {
+    std::optional<PlayerEvent> late;
+    double t = from;
+    for (; t < from + 5000 && !late; t += 10) {
+      step_bob(t);
+      a.core.handle_timeout(t);
+      while (auto c = a.core.poll_command()) {
+        a.cmds.push_back(*c);
+        if (c->kind == held) late = c->kind == CommandKind::Play ? a.el.play(t, 0) : a.el.pause(t);
+        else if (c->kind == CommandKind::Play) a.echo(t, c->kind, a.el.play(t, 0));
+        else if (c->kind == CommandKind::Pause) a.echo(t, c->kind, a.el.pause(t));
+        else if (c->kind == CommandKind::Seek) a.event(t, a.el.seek(t, c->value, 0));
+        else a.el.set_rate(t, c->value);
+      }
+      a.core.on_player_report(t, a.el.position(t), a.el.paused(), a.el.seeking(t), a.el.rate());
+    }
+    REQUIRE(late);
+    return std::pair{t, *late};
+  };
+  // The event arrives 2 s after the command (beyond expect_ttl_ms), its position 2 s stale; the
+  // element was reported meanwhile.
+  const auto deliver_late = [&](double t, const PlayerEvent& ev) {
+    for (double u = t; u < t + 2000; u += 250) {
+      step_bob(u);
+      a.core.handle_timeout(u);
+      a.drain(u);
+      a.core.on_player_report(u, a.el.position(u), a.el.paused(), a.el.seeking(u), a.el.rate());
+      a.drain(u);
+    }
+    a.event(t + 2000, ev);
+    a.drain(t + 2000);
+  };
+
+  // Bob plays; Alice's core starts her element at the group's instant, its 'play' event comes late.
+  b.user_play(1000);
+  auto played = b.core.poll_publish(1000);
+  REQUIRE(played);
+  a.core.on_remote_state(1050, *played);
+  auto [t_play, play_event] = run_until_held(1050, CommandKind::Play);
+  deliver_late(t_play, play_event);
+  CHECK_FALSE(a.core.poll_publish(t_play + 2500));
+  CHECK(a.core.stats().user_actions == 0);
+  CHECK(a.core.stats().rejoins == 1);
+  CHECK(a.core.group_state().seq == played->seq);
+
+  // Bob pauses; Alice's core pauses her element, its 'pause' event comes late.
+  const double t_pause = t_play + 3000;
+  b.user_pause(t_pause);
+  auto paused = b.core.poll_publish(t_pause);
+  REQUIRE(paused);
+  a.core.on_remote_state(t_pause + 50, *paused);
+  auto [t_held, pause_event] = run_until_held(t_pause + 50, CommandKind::Pause);
+  deliver_late(t_held, pause_event);
+  CHECK_FALSE(a.core.poll_publish(t_held + 2500));
+  CHECK(a.core.stats().user_actions == 0);
+  CHECK(a.core.stats().rejoins == 2);
+  CHECK(a.core.group_state().seq == paused->seq);
+  // Where the group rests, not where the late event said.
+  a.report(t_held + 2500);
+  CHECK(a.el.paused());
+  CHECK(a.el.position(t_held + 2500) == Approx(paused->position_s).margin(0.05));
+}
+
+TEST_CASE("a viewer whose element started 400 ms late, its play event stale, catches up with one seek", "[sync]") {
+  Glue a("alice"), b("bob");
+  a.ready(1000);
+  b.ready(1000);
+  b.user_play(1000);
+  auto played = b.core.poll_publish(1000);
+  REQUIRE(played);
+  a.core.on_remote_state(1050, *played);
+  // Alice's element starts 400 ms after the core's Play (a busy machine); its 'play' event comes 2 s
+  // later, with the position it had when the command was given.
+  std::optional<PlayerEvent> late;
+  double t = 1050;
+  for (; t < 6000 && !late; t += 10) {
+    b.core.handle_timeout(t);
+    b.drain(t);
+    b.report(t);
+    a.core.handle_timeout(t);
+    while (auto c = a.core.poll_command()) {
+      a.cmds.push_back(*c);
+      if (c->kind == CommandKind::Play && !late) late = a.el.play(t, 400);
+      else if (c->kind == CommandKind::Seek) a.event(t, a.el.seek(t, c->value, 0));
+      else if (c->kind == CommandKind::SetRate) a.el.set_rate(t, c->value);
+    }
+  }
+  REQUIRE(late);
+  for (double u = t; u < t + 2000; u += 10) {
+    b.core.handle_timeout(u);
+    b.drain(u);
+    b.report(u);
+    a.core.handle_timeout(u);
+    a.drain(u);
+  }
+  const double at = t + 2000;
+  a.event(at, late);
+  a.drain(at);
+  CHECK_FALSE(a.core.poll_publish(at + 10));
+  CHECK(a.core.stats().rejoins == 1);
+  // Measured afresh from its advancing reports, then one seek: within 3 s it is with the group
+  // (nudging alone, at most 5 %, would take 8 s for 400 ms).
+  for (double u = at; u < at + 3000; u += 50) {
+    b.core.handle_timeout(u);
+    b.drain(u);
+    b.report(u);
+    a.core.handle_timeout(u);
+    a.drain(u);
+    a.report(u);
+  }
+  const double end = at + 3000;
+  CHECK(a.core.stats().corrective_seeks >= 1);
+  CHECK(std::fabs(a.el.position(end) - b.el.position(end)) < 0.05);
+}

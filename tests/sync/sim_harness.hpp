@@ -157,7 +157,8 @@ struct SimViewer {
   double down_last = 0;
   std::vector<PlaybackState> offline_writes;  // Firebase queues writes while offline
   std::uint32_t writes = 0;     // records this viewer published
-  std::uint32_t gestures = 0;   // DOM events caused by the simulated user
+  std::uint32_t gestures = 0;   // DOM events caused by the simulated user that ask for a change
+  std::uint32_t rejoins = 0;    // its play while the group plays, pause while it rests: no change
   std::uint32_t seeks_applied = 0;
   double min_rate = 1, max_rate = 1;
 
@@ -231,6 +232,11 @@ class SimHarness {
   std::uint32_t total_gestures() const {
     std::uint32_t n = 0;
     for (const SimViewer& v : viewers_) n += v.gestures;
+    return n;
+  }
+  std::uint32_t total_rejoins() const {
+    std::uint32_t n = 0;
+    for (const SimViewer& v : viewers_) n += v.rejoins;
     return n;
   }
 
@@ -499,6 +505,16 @@ class SimHarness {
 
   void gesture(std::size_t i, const PlayerEvent& ev, bool is_seek) {
     SimViewer& v = viewers_[i];
+    // A play while the group (as this viewer holds it) plays, or a pause while it rests, asks the
+    // group for nothing new: the viewer rejoins it, and nothing is written (PlaybackSync's rule).
+    const GroupState group = v.core->group_state().state;
+    if (!is_seek && ((ev.kind == PlayerEvent::Play && group == GroupState::Playing) ||
+                     (ev.kind == PlayerEvent::Pause && group == GroupState::Paused))) {
+      ++v.rejoins;
+      deliver_event(i, ev);
+      pump(i);
+      return;
+    }
     ++v.gestures;
     for (Propagation& p : props_) {
       if (p.took_ms < 0) p.took_ms = -2;  // interrupted by a newer gesture: not measured

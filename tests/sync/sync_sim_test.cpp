@@ -213,7 +213,10 @@ TEST_CASE("1000 random actions from 4 viewers: one write each, no echo, all conv
   REQUIRE_FALSE(h.step_limit_hit());
   REQUIRE_FALSE(h.command_storm());
   REQUIRE(actions == 1000);
-  CHECK(h.total_gestures() == 1000);
+  // A click that asks for what the group already does (play while it plays: a viewer held for the
+  // start, or seeking) rejoins it and writes nothing; every other one writes once.
+  CHECK(h.total_gestures() + h.total_rejoins() == 1000);
+  CHECK(h.total_gestures() > 600);
   // Exactly one write per action, per viewer: none from applying remote records.
   for (std::size_t i = 0; i < 4; ++i) {
     INFO("viewer " << i);
@@ -221,7 +224,7 @@ TEST_CASE("1000 random actions from 4 viewers: one write each, no echo, all conv
     CHECK(h.core(i).stats().user_actions == h.viewer(i).gestures);
     CHECK(h.core(i).stats().system_writes == 0);
   }
-  CHECK(h.server().writes_received == 1000);
+  CHECK(h.server().writes_received == h.total_gestures());
   // Converged: everyone holds the stored record and the players agree with it.
   REQUIRE(h.server().state);
   const PlaybackState& final_rec = *h.server().state;

@@ -9,8 +9,13 @@
 //   (each builds what it runs first); and in the foreground, its output shown as it runs:
 //     6. Playwright in Debian's Chromium and Firefox ESR (e2e/), once the wasm core and the page
 //        bundle are built and the test movies made (e2e/support/test-movies.mjs, beside the build).
-// The browsers keep the CPU they ask for, so what they measure (frames presented, drift) is not
-// disturbed by the lane beside them, which fills the time they leave.
+// The browsers keep the CPU they ask for; the lane beside them fills the time they leave. It is held
+// while the timed specs run (below): even at SCHED_IDLE, two busy processes beside them made the
+// Firefox player in formats' two-sound-tracks test fall 130-400 ms behind (p95, 6 runs of 6), against
+// 11-23 ms with the machine otherwise quiet (4 of 4).
+// Order: the other specs first, with the lane beside them; then the timed specs, the lane held (a
+// build stopped where it is, SIGSTOP; a test step, whose own timeouts count wall time, finished
+// first); then the rest of the lane.
 // It installs what is missing first (see setup.mjs) and ends with each step's time and one line
 // "tests: N passed, N failed, N skipped", after the name and reason of every skipped test. A browser
 // test skipped in every project it is in fails the run: it would be a test that never runs.
@@ -23,10 +28,12 @@ import { BUILD, EM_ENV, buildWasm } from './build.mjs';
 import { ROOT, checkNode, ensureNpmDependencies, ensureSystemPackages, withSetupErrors } from './setup.mjs';
 
 
-// Runs a command and returns { code, out }; its output is streamed unless `quiet`.
-function run(cmd, args, { cwd = ROOT, env = process.env, quiet = false } = {}) {
+// Runs a command and returns { code, out }; its output is streamed unless `quiet`. With `group`, in a
+// process group of its own, handed to group(child) (to stop and continue it with what it started).
+function run(cmd, args, { cwd = ROOT, env = process.env, quiet = false, group = null } = {}) {
   return new Promise((resolve) => {
-    const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: Boolean(group) });
+    group?.(child);
     let out = '';
     const relay = (stream, sink) => stream.on('data', (d) => { out += d; if (!quiet) sink.write(d); });
     relay(child.stdout, process.stdout);
@@ -135,6 +142,40 @@ await withSetupErrors(async () => {
   // thread that wakes takes the core from it at once (nice 19 alone still shares a core for a
   // scheduler slice: a formats test's presented frames fell behind while the fuzzers ran at nice 19).
   const idle = (command) => ['chrt', ['--idle', '0', ...command]];
+  // The lane's hold: hold() resolves once nothing of the lane runs (its build stopped, its test step
+  // over), release() lets it go on. Between its phases the lane waits while held.
+  const lane = { held: false, phase: null, child: null, stopped: false, phaseEnded: null, released: null };
+  const signalLane = (sig) => { try { process.kill(-lane.child.pid, sig); } catch { /* already gone */ } };
+  const hold = async () => {
+    lane.held = true;
+    if (lane.phase === 'build' && lane.child) {
+      signalLane('SIGSTOP');
+      lane.stopped = true;
+    } else if (lane.phase === 'test') {
+      await lane.phaseEnded;
+    }
+  };
+  const release = () => {
+    lane.held = false;
+    if (lane.stopped) signalLane('SIGCONT');
+    lane.stopped = false;
+    lane.released?.();
+  };
+  const phase = async (kind, command, env) => {
+    while (lane.held) await new Promise((resolve) => { lane.released = resolve; });
+    let ended;
+    lane.phase = kind;
+    lane.phaseEnded = new Promise((resolve) => { ended = resolve; });
+    try {
+      return await run(...idle(command), { env, quiet: true, group: (child) => { lane.child = child; } });
+    } finally {
+      lane.phase = lane.child = null;
+      ended();
+    }
+  };
+  // Ctrl-C or a failure must not leave a stopped or running group behind (it has its own group).
+  process.on('exit', () => { if (lane.child) { signalLane('SIGCONT'); signalLane('SIGTERM'); } });
+  for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(130));
   const beside = (async () => {
     for (const [id, name, build, [cmd, args], count, env] of besideSteps) {
       if (!wanted(id)) {
@@ -145,13 +186,13 @@ await withSetupErrors(async () => {
       let out = '', code = 0, buildSecs = null;
       if (build) {
         const t0 = Date.now();
-        ({ code, out } = await run(...idle(build.flat()), { env, quiet: true }));
+        ({ code, out } = await phase('build', build.flat(), env));
         buildSecs = seconds(t0);
       }
       const t0 = Date.now();
       let c = { passed: 0, failed: 1 };
       if (code === 0) {
-        const r = await run(...idle([cmd, ...args]), { env, quiet: true });
+        const r = await phase('test', [cmd, ...args], env);
         code = r.code;
         out += r.out;
         c = count(r.out) ?? { passed: 0, failed: 1 };  // no counts at all: the step itself broke
@@ -169,10 +210,15 @@ await withSetupErrors(async () => {
     const made = await movies;
     if (made.code !== 0) throw new Error(`making the test movies failed:\n${made.out}`);
     console.log(`${made.out.trim()} (${seconds(t0)} s more after the build)`);
-    // The specs that time what the browsers present, one test at a time; then the others
-    // (e2e/playwright.config.mjs: WT_E2E_SET, PARALLEL_WORKERS).
-    for (const [set, name] of [['timed', 'browsers, timed specs (Playwright)'], ['parallel', 'browsers, other specs (Playwright)']]) {
+    // The other specs, beside the lane; then the specs that time what the browsers present, one
+    // test at a time, with the lane held (e2e/playwright.config.mjs: WT_E2E_SET, PARALLEL_WORKERS).
+    for (const [set, name] of [['parallel', 'browsers, other specs (Playwright)'], ['timed', 'browsers, timed specs (Playwright)']]) {
       console.log(`\n=== ${name} ===`);
+      if (set === 'timed') {
+        t0 = Date.now();
+        await hold();
+        console.log(`[beside the browsers] held while the timed specs run (after ${seconds(t0)} s for its test step to end)`);
+      }
       t0 = Date.now();
       const report = playwrightReport(set);
       rmSync(report, { force: true });
@@ -180,6 +226,7 @@ await withSetupErrors(async () => {
         { env: { ...process.env, WT_E2E_SET: set, PLAYWRIGHT_JSON_OUTPUT_FILE: report } });
       summary.push(record(name, code, counters.playwright(report) ?? { passed: 0, failed: 1 }, seconds(t0)));
     }
+    release();
   } else {
     summary.push(`-    browsers (Playwright): not run (WT_TEST_ONLY=${only.join(',')})`);
   }

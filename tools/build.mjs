@@ -85,9 +85,9 @@ export function buildSanitize() {
 //   the component and the remux worker;
 // - the tests' (`build/web-test`, what the browser tests and `npm run bench` serve): the same, plus
 //   the test pages that drive one browser-API module alone (e2e/harness/*.js → /bundle/harness/*.js)
-//   and the bench page; in it, the stand-alone page gives the tests one hook into its state
-//   (window.wtTestHook, set in a block labelled WT_TEST_HOOK in web/standalone/app.js). The
-//   product's bundle drops every block so labelled (esbuild's dropLabels).
+//   and the bench page; in it, the stand-alone page's app.js is built from the tests' own entry
+//   (e2e/harness/lib/standalone-app.js), which starts the same page with one hook into its state
+//   (window.wtTestHook). The product's source holds no hook.
 export function webEntries({ test = false } = {}) {
   const entries = {
     app: join(ROOT, 'web/standalone/app.js'), messenger: join(ROOT, 'web/messenger/messenger.js'),
@@ -97,6 +97,7 @@ export function webEntries({ test = false } = {}) {
     'remux-worker': join(ROOT, 'web/workers/remux-worker.js'),
   };
   if (!test) return entries;
+  entries.app = join(ROOT, 'e2e/harness/lib/standalone-app.js');
   entries.bench = join(ROOT, 'e2e/bench/bench-page.js');
   const harness = join(ROOT, 'e2e/harness');
   for (const f of readdirSync(harness)) if (f.endsWith('.js')) entries[`harness/${f.slice(0, -3)}`] = join(harness, f);
@@ -116,7 +117,6 @@ export function webOptions({ test = false } = {}) {
     sourcemap: true,
     minify: false,
     external: ['/core/*'],  // the wasm core is loaded at run time from the server, not bundled
-    dropLabels: test ? [] : ['WT_TEST_HOOK'],
     logLevel: 'warning',
   };
 }

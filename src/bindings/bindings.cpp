@@ -18,6 +18,7 @@
 #include "media/playback_support.hpp"
 #include "media/progressive_playback.hpp"
 #include "session/session_lifecycle.hpp"
+#include "subtitles/subtitle_file.hpp"
 #include "sync/playback_record.hpp"
 #include "sync/playback_state.hpp"
 #include "sync/playback_sync.hpp"
@@ -1136,6 +1137,31 @@ bool same_digest(const std::string& a, const std::string& b) {
 }
 std::string format_bytes(double bytes) { return wt::format_bytes(bytes > 0 ? std::uint64_t(bytes) : 0); }
 
+// ---- subtitles ----
+// A subtitle file's bytes (a Uint8Array) read into cues for the video element's text tracks, moved
+// by the viewer's offset: { format, encoding, cues: [{ start, end, text }], skipped, error }.
+// encoding: '' (detect) or one of text_encoding_name's names.
+val read_subtitles(const val& bytes, const std::string& name, const std::string& encoding, double offset_s) {
+  const std::vector<std::uint8_t> b = is_object(bytes) ? emscripten::convertJSArrayToNumberVector<std::uint8_t>(bytes)
+                                                       : std::vector<std::uint8_t>();
+  const wt::SubtitleFile f = wt::read_subtitle_file(b.data(), b.size(), name, wt::text_encoding_from_name(encoding));
+  val cues = val::array();
+  for (const wt::SubtitleCue& c : wt::shift_cues(f.cues, offset_s)) {
+    val o = val::object();
+    o.set("start", c.start_s);
+    o.set("end", c.end_s);
+    o.set("text", c.text);
+    cues.call<void>("push", o);
+  }
+  val o = val::object();
+  o.set("format", std::string(wt::subtitle_format_name(f.format)));
+  o.set("encoding", std::string(wt::text_encoding_name(f.encoding)));
+  o.set("cues", cues);
+  o.set("skipped", f.skipped);
+  o.set("error", f.error);
+  return o;
+}
+
 }  // namespace
 
 EMSCRIPTEN_BINDINGS(watch_core) {
@@ -1144,6 +1170,7 @@ EMSCRIPTEN_BINDINGS(watch_core) {
   function("heapBytes", &heap_bytes);
   function("formatBytes", &format_bytes);
   function("sameDigest", &same_digest);
+  function("readSubtitles", &read_subtitles);
   constant("CHUNK_SIZE", unsigned(wt::kChunkSize));
 
   class_<Sha256Stream>("Sha256Stream")

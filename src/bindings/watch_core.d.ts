@@ -490,6 +490,19 @@ export interface CleanupRecord {
   complete?: boolean;
 }
 
+export type SubtitleEncoding = 'utf-8' | 'utf-16le' | 'utf-16be' | 'windows-1251' | 'windows-1252';
+export interface SubtitleRead {
+  format: 'srt' | 'vtt' | 'ass' | 'unknown';
+  /** What the bytes were decoded as. */
+  encoding: SubtitleEncoding;
+  /** In start order; text is WebVTT cue text (only <i>, <b>, <u> and &amp; &lt; &gt;). */
+  cues: { start: number; end: number; text: string }[];
+  /** Cues dropped for unreadable times or an end before the start. */
+  skipped: number;
+  /** Why the file gave no cue ('' when it gave some). */
+  error: string;
+}
+
 export interface WatchCore {
   version(): string;
   formatBytes(bytes: number): string;
@@ -503,6 +516,8 @@ export interface WatchCore {
     /** Why onViewerReport would ignore this report ('' when valid), likewise. */
     reportError(report: unknown): string };
   sameDigest(hexA: string, hexB: string): boolean;
+  /** A subtitle file (.srt, .vtt, .ass/.ssa) read into WebVTT cues moved by offsetSeconds; encoding '' detects. */
+  readSubtitles(bytes: Uint8Array, fileName: string, encoding: '' | SubtitleEncoding, offsetSeconds: number): SubtitleRead;
   /** The wasm memory's size in bytes. */
   heapBytes(): number;
   PIECE_SIZE: number;

@@ -16,6 +16,7 @@
 #   stream.ts      H.264 + AAC (ADTS) in MPEG-TS, 188-byte packets
 #   stream.m2ts    the same in 192-byte M2TS packets
 #   noisy.mkv      2 s of H.264 noise + AAC in Matroska, ~1.8 MB: its Cues sit in its second 1 MiB piece
+#   convert.srt    two subtitles by hand, and convert.vtt, convert.ass: ffmpeg's conversions of it
 # Each is 4 s (noisy.mkv 2 s), 25 fps, a keyframe every second.
 set -eu
 out="$1"
@@ -38,6 +39,11 @@ ff -f lavfi -i testsrc=size=320x240:rate=25 -f lavfi -i sine=frequency=440:sampl
   -map 0:v -map 1:a -map 2:a -map 3:s $h264v -c:a:0 aac -b:a:0 64k -ac:a:0 2 -c:a:1 ac3 -b:a:1 192k -ac:a:1 6 \
   -c:s srt -metadata:s:a:0 language=eng -metadata:s:a:0 title=Stereo -metadata:s:a:1 language=fra \
   -metadata:s:a:1 "title=Surround 5.1" -metadata:s:s:0 language=eng "$out/two_audio.mkv"
+# A hand-written SubRip file and ffmpeg's conversions of it to WebVTT and ASS: the subtitle reader
+# must find the same cues in all three.
+printf '1\n00:00:01,000 --> 00:00:02,500\n<i>Bonjour</i> \303\240 tous\nsecond line\n\n2\n00:01:02,040 --> 00:01:04,000\nB & <b>bold</b> <font color="red">red</font>\n' > "$out/convert.srt"
+ff -i "$out/convert.srt" "$out/convert.vtt"
+ff -i "$out/convert.srt" "$out/convert.ass"
 ff $src -c:v libx265 -preset ultrafast -x265-params log-level=error -g 25 -keyint_min 25 -pix_fmt yuv420p \
   -c:a aac -b:a 64k "$out/hevc.mkv"
 ff $src $h264 -f mov "$out/camera.mov"

@@ -3,15 +3,18 @@
 //   transfers  { transferId, sessionId, role, fileName, fileSize, mimeType, pieceCount, createdAt,
 //                lastActiveAt, endedAt, ledger (opaque core bytes | null), complete, hasChunks }
 //   pieces     key [transferId, piece] → Blob of that piece's bytes
+//   subtitles  key [sessionId, id] → { sessionId, id, name, bytes (Blob), addedAt }: subtitle files a
+//              viewer added to a session (version 2)
 // Pieces are stored as Blobs, not ArrayBuffers: a Blob read back from IndexedDB is backed by the
 // browser's own files, so the whole movie can be composed (new Blob([...pieces])) and saved without
 // ever being held in memory. Measured here, 200 MiB in transactions of 8 × 1 MiB: Blobs write at about
 // 310 MiB/s in Chromium and 245 MiB/s in Firefox, ArrayBuffers at 300 and 140. Small transactions
 // are what is slow (one per 64 KiB: 35 and 25 MiB/s for Blobs), hence PieceWriter's batches.
 
-const DB_VERSION = 1;
+const DB_VERSION = 2;
 const TRANSFERS = 'transfers';
 const PIECES = 'pieces';
+const SUBTITLES = 'subtitles';
 const BLOCKED_TIMEOUT_MS = 10_000;
 const MiB = 1024 * 1024;
 
@@ -30,6 +33,8 @@ const mib = (bytes) => `${(bytes / MiB).toFixed(1)} MiB`;
 const reason = (e) => (e ? `${e.name && e.name !== 'Error' ? `${e.name}: ` : ''}${e.message}` : 'the transaction was aborted');
 // All pieces of one transfer, in piece order: compound keys sort by transferId, then by piece number.
 const allPieces = (transferId) => IDBKeyRange.bound([transferId, 0], [transferId, Infinity]);
+// All subtitle files of one session (string ids sort below the array key that ends the range).
+const sessionSubtitles = (sessionId) => IDBKeyRange.bound([sessionId, ''], [sessionId, []]);
 
 // "piece 12", "pieces 12–19", or "8 pieces (12, 15, …)" for messages.
 function describePieces(numbers) {
@@ -60,6 +65,7 @@ export async function openPieceStore({ name = 'watch-together' } = {}) {
       const upgrading = request.result;
       if (!upgrading.objectStoreNames.contains(TRANSFERS)) upgrading.createObjectStore(TRANSFERS, { keyPath: 'transferId' });
       if (!upgrading.objectStoreNames.contains(PIECES)) upgrading.createObjectStore(PIECES);
+      if (!upgrading.objectStoreNames.contains(SUBTITLES)) upgrading.createObjectStore(SUBTITLES);
     };
     // Another tab holds an older version open and has not closed it on versionchange; give it a
     // moment (ours close at once), then say what to do rather than wait forever.
@@ -274,11 +280,27 @@ class PieceStore {
     });
   }
 
+  // The transfer's record and pieces, and the subtitle files added to its session.
   async deleteTransfer(transferId) {
-    await this.#run([TRANSFERS, PIECES], 'readwrite', () => `delete transfer ${transferId}`, (s) => {
+    await this.#run([TRANSFERS, PIECES, SUBTITLES], 'readwrite', () => `delete transfer ${transferId}`, (s) => {
       s[PIECES].delete(allPieces(transferId));
       s[TRANSFERS].delete(transferId);
+      s[SUBTITLES].delete(sessionSubtitles(transferId));
     });
+  }
+
+  // A subtitle file added to a session: { id, name, bytes (a Blob or bytes) }.
+  putSubtitle(sessionId, { id, name, bytes }) {
+    const blob = bytes instanceof Blob ? bytes : new Blob([bytes]);
+    return this.#run(SUBTITLES, 'readwrite', () => `store the subtitles "${name}"`,
+      (s) => { s[SUBTITLES].put({ sessionId, id, name, bytes: blob, addedAt: Date.now() }, [sessionId, id]); });
+  }
+
+  // The session's subtitle files, in the order they were added.
+  async subtitlesOf(sessionId) {
+    const list = await this.#run(SUBTITLES, 'readonly', () => `read the subtitles of session ${sessionId}`,
+      (s) => { const r = s[SUBTITLES].getAll(sessionSubtitles(sessionId)); return () => r.result; });
+    return list.sort((a, b) => a.addedAt - b.addedAt);
   }
 
   // The whole file as one Blob composed of the stored pieces' disk-backed Blobs: nothing is read.

@@ -13,4 +13,8 @@ export const SESSION_LINE_CSS = `
 .session .peer-error { color: #a15c00; }
 .player-option { display: flex; gap: 0.4rem; align-items: center; font-size: 0.85em; }
 .player-option[hidden] { display: none; }
+.player-option { flex-wrap: wrap; }
+.subtitle-add { cursor: pointer; text-decoration: underline; }
+.subtitle-add input { width: 0.1px; height: 0.1px; opacity: 0; position: absolute; }
+.subtitle-add:focus-within { outline: 2px solid var(--wt-accent, #0b6bcb); outline-offset: 2px; }
 `;

@@ -11,6 +11,7 @@ import { ProgressivePlayer } from '../controllers/progressive-player.js';
 import { MODES, createSession, reportExpectation, reportPlayerError, watchUserSessions } from '../adapters/sessions.js';
 import { SessionController } from '../controllers/session-controller.js';
 import { SyncDriver } from '../controllers/sync-driver.js';
+import { SUBTITLE_ACCEPT, SubtitleTracks } from '../controllers/subtitles.js';
 
 // What the file pickers offer: video types (and audio in MP4 or WebM), plus extensions browsers
 // often report without a type.
@@ -76,7 +77,8 @@ export class WatchSessionsView {
       el('p', { id: 'playback-status', role: 'status' }),
       el('video', { id: 'player', controls: true, playsInline: true, preload: 'auto' }),
       el('p', { id: 'sync-status', className: 'mono' }),
-      el('label', { id: 'audio-choice', className: 'player-option', hidden: true }, 'Sound ', this.audioSelect));
+      el('label', { id: 'audio-choice', className: 'player-option', hidden: true }, 'Sound ', this.audioSelect),
+      this.buildSubtitleChoice());
     // The session screen: the player on top, the sessions' status below, then the invitation.
     root.append(this.playerBox, this.list, this.inviteForm);
     this.lifecycle = new SessionController({
@@ -645,7 +647,9 @@ export class WatchSessionsView {
     video.addEventListener('playing', onPlaying);
     video.addEventListener('pause', onPause);
     video.addEventListener('error', onError);
-    this.active = { sessionId: id, driver, url, player, onPlaying, onPause, onError, unlocked: false };
+    const subtitles = new SubtitleTracks({ core: this.core, video, store: this.transfers.store, sessionId: id, onChange: () => this.showSubtitleChoice() });
+    this.active = { sessionId: id, driver, url, player, subtitles, onPlaying, onPause, onError, unlocked: false };
+    subtitles.load().catch((e) => this.showError(`The subtitles of this session could not be read: ${e.message}`));
     this.onActive({ sessionId: session.id, driver, player });
   }
 
@@ -660,6 +664,45 @@ export class WatchSessionsView {
   // The player's problem (or '' once there is none) for the other side's item.
   reportError(sessionId, text) {
     reportPlayerError(this.db, sessionId, this.userId, text).catch(() => {});
+  }
+
+  // Subtitles: this viewer's files for the session on screen, "Off", a file to add, and the offset.
+  buildSubtitleChoice() {
+    this.subtitleSelect = el('select', { id: 'subtitle-track' });
+    this.subtitleSelect.addEventListener('change', () => this.active?.subtitles?.choose(this.subtitleSelect.value));
+    const input = el('input', { type: 'file', id: 'subtitle-input', accept: SUBTITLE_ACCEPT, className: 'subtitle-input' });
+    input.addEventListener('change', () => {
+      const file = input.files[0];
+      input.value = '';
+      if (file) this.active?.subtitles?.add(file).catch((e) => this.showError(`Subtitles not added: ${e.message}`));
+    });
+    const step = (id, text, delta, label) => {
+      const b = el('button', { type: 'button', id, textContent: text, title: label });
+      b.setAttribute('aria-label', label);
+      b.addEventListener('click', () => this.active?.subtitles?.shift(delta));
+      return b;
+    };
+    return el('div', { id: 'subtitle-choice', className: 'player-option', hidden: true },
+      el('label', {}, 'Subtitles ', this.subtitleSelect),
+      el('label', { className: 'subtitle-add' }, 'Add a file…', input),
+      step('subtitle-earlier', '−0.1 s', -0.1, 'Subtitles 0.1 s earlier'),
+      el('span', { id: 'subtitle-offset', className: 'mono' }),
+      step('subtitle-later', '+0.1 s', 0.1, 'Subtitles 0.1 s later'));
+  }
+
+  showSubtitleChoice() {
+    const subtitles = this.active?.subtitles;
+    if (!subtitles) return;
+    this.subtitleSelect.replaceChildren(el('option', { value: 'off', textContent: 'Off', selected: !subtitles.chosen }),
+      ...subtitles.list.map((f) => el('option', {
+        value: f.id, selected: f.id === subtitles.chosen,
+        textContent: `${f.name} (from a file${f.skipped ? `; ${f.skipped} broken ${f.skipped === 1 ? 'cue' : 'cues'} left out` : ''})`,
+      })));
+    const offset = subtitles.offset;
+    const box = this.playerBox.querySelector('#subtitle-choice');
+    box.querySelector('#subtitle-offset').textContent = `${offset < 0 ? '−' : '+'}${Math.abs(offset).toFixed(1)} s`;
+    for (const b of box.querySelectorAll('button')) b.disabled = !subtitles.chosen;
+    box.hidden = false;
   }
 
   // The audio tracks the core's plan lists for this file, as a menu (shown when there is a choice);
@@ -694,6 +737,8 @@ export class WatchSessionsView {
     this.playerBox.querySelector('video').removeEventListener('pause', this.active.onPause);
     this.playerBox.querySelector('video').removeEventListener('error', this.active.onError);
     this.playerBox.querySelector('#audio-choice').hidden = true;
+    this.active.subtitles.close();
+    this.playerBox.querySelector('#subtitle-choice').hidden = true;
     if (this.active.url) URL.revokeObjectURL(this.active.url);
     const video = this.playerBox.querySelector('video');
     video.removeAttribute('src');

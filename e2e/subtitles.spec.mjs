@@ -1,0 +1,106 @@
+// Subtitles from a file: a viewer adds a subtitle file to the session on screen and the browser
+// shows its cues (a <track> of the video, WebVTT cues) at their media time; the choice and the
+// offset are that viewer's own and survive a reload. Alice is in this project's browser, Bob in the
+// other one. The truth is the browser's own: the showing TextTrack's cues and activeCues. The
+// Cyrillic file's bytes are Windows-1251, as Python's codecs wrote them (no UTF-8 anywhere in it).
+import { expect } from '@playwright/test';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openAs, reopen, test, userIds } from './support/pages.mjs';
+import { testMovieNamed } from './support/test-movies.mjs';
+import { sendFile, waitReady } from './support/transfer-helpers.mjs';
+
+// 1 s–3 s "Привет"; a cue whose start does not read ("сломано"); 5 s–8 s "<i>Пока</i>"; CRLF.
+const RU_SRT_CP1251 = '310d0a30303a30303a30312c303030202d2d3e2030303a30303a30332c3030300d0acff0e8e2e5f20d0a0d0a320d0a30303a30303a30782c303030202d2d3e2030303a30303a30362c3030300d0af1ebeeece0edee0d0a0d0a330d0a30303a30303a30352c303030202d2d3e2030303a30303a30382c3030300d0a3c693ecfeeeae03c2f693e0d0a';
+const EN_VTT = 'WEBVTT\n\n00:00:01.500 --> 00:00:02.500 align:start\nHello &amp; <b>welcome</b>\n';
+let dir, movie, ru, en, notes;
+
+test.beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'wt-subtitles-'));
+  ({ path: movie } = testMovieNamed(dir, 'counter.webm', 'counter', { seconds: 30 }));
+  ru = join(dir, 'ru.srt');
+  writeFileSync(ru, Buffer.from(RU_SRT_CP1251, 'hex'));
+  en = join(dir, 'en.vtt');
+  writeFileSync(en, EN_VTT);
+  notes = join(dir, 'notes.srt');
+  writeFileSync(notes, 'remember to buy milk\n');
+});
+test.afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+// What the page's video shows: the showing text tracks' labels and cues, and the active cues' text.
+const shown = (page) => page.evaluate(() => {
+  const showing = [...document.getElementById('player').textTracks].filter((t) => t.mode === 'showing');
+  return {
+    labels: showing.map((t) => t.label),
+    cues: showing.flatMap((t) => [...(t.cues ?? [])].map((c) => [Math.round(c.startTime * 1000) / 1000, Math.round(c.endTime * 1000) / 1000, c.text])),
+    active: showing.flatMap((t) => [...(t.activeCues ?? [])].map((c) => c.text)),
+  };
+});
+const options = (page) => page.locator('#subtitle-track option');
+
+test('a viewer adds subtitle files (SubRip in Windows-1251, WebVTT): shown at their media time, their own choice, offset and Off, kept over a reload', async ({ browser, other }, info) => {
+  const [aliceId, bobId] = userIds('subtitles', 'alice', 'bob');
+  const alice = await openAs(browser, aliceId);
+  const bob = await openAs(other, bobId);
+  try {
+    const id = await sendFile(alice.page, bob.page, bobId, movie);
+    for (const side of [bob, alice]) {
+      await waitReady(side.page, id);
+      await expect(side.page.locator('#subtitle-choice')).toBeVisible();
+      await side.page.waitForFunction(() => document.getElementById('player')?.readyState >= 1, null, { timeout: 30_000 });
+    }
+    await expect(options(bob.page)).toHaveText(['Off']);
+    await expect(bob.page.locator('#subtitle-earlier')).toBeDisabled();
+
+    // Bob adds the Cyrillic SubRip file: read as Windows-1251, its broken cue left out and said so.
+    await bob.page.locator('#subtitle-input').setInputFiles(ru);
+    await expect(options(bob.page)).toHaveText(['Off', 'ru.srt (from a file; 1 broken cue left out)']);
+    await expect(bob.page.locator('#subtitle-track')).not.toHaveValue('off');
+    await expect.poll(() => shown(bob.page).then((s) => s.cues)).toEqual([[1, 3, 'Привет'], [5, 8, '<i>Пока</i>']]);
+    expect((await shown(bob.page)).labels).toEqual(['ru.srt']);
+    // Alice chose nothing: her player shows none.
+    expect(await shown(alice.page)).toEqual({ labels: [], cues: [], active: [] });
+
+    // Alice moves the group to 2 s: Bob's browser shows the cue of that moment.
+    await alice.page.evaluate(() => { document.getElementById('player').currentTime = 2; });
+    await expect.poll(() => bob.page.evaluate(() => document.getElementById('player').currentTime), { timeout: 15_000 }).toBeCloseTo(2, 1);
+    await expect.poll(() => shown(bob.page).then((s) => s.active)).toEqual(['Привет']);
+    await bob.page.screenshot({ path: info.outputPath('subtitle-shown.png'), fullPage: true });
+    await bob.page.setViewportSize({ width: 390, height: 844 });
+    await bob.page.screenshot({ path: info.outputPath('subtitle-shown-phone.png'), fullPage: true });
+    await bob.page.setViewportSize({ width: 1280, height: 720 });
+
+    // Three steps later: every cue 0.3 s later.
+    for (let i = 0; i < 3; i++) await bob.page.locator('#subtitle-later').click();
+    await expect(bob.page.locator('#subtitle-offset')).toHaveText('+0.3 s');
+    await expect.poll(() => shown(bob.page).then((s) => s.cues)).toEqual([[1.3, 3.3, 'Привет'], [5.3, 8.3, '<i>Пока</i>']]);
+
+    // A WebVTT file added mid-session shows instead; then Off hides every cue.
+    await bob.page.locator('#subtitle-input').setInputFiles(en);
+    await expect(options(bob.page)).toHaveText(['Off', 'ru.srt (from a file; 1 broken cue left out)', 'en.vtt (from a file)']);
+    await expect.poll(() => shown(bob.page).then((s) => [s.labels, s.cues])).toEqual([['en.vtt'], [[1.8, 2.8, 'Hello &amp; <b>welcome</b>']]]);
+    await bob.page.locator('#subtitle-track').selectOption('off');
+    await expect.poll(() => shown(bob.page)).toEqual({ labels: [], cues: [], active: [] });
+    await expect(bob.page.locator('#subtitle-later')).toBeDisabled();
+
+    // A file that is no subtitle file is refused with the reason, and nothing changes.
+    await bob.page.locator('#subtitle-input').setInputFiles(notes);
+    await expect(bob.page.locator('#error')).toHaveText('Subtitles not added: "notes.srt": This is not a subtitle file this app can read (SubRip .srt, WebVTT .vtt, or .ass/.ssa).');
+    await expect(options(bob.page)).toHaveCount(3);
+
+    // Bob picks the Cyrillic file again and reloads: his files, his choice and his offset are back.
+    await bob.page.locator('#subtitle-track').selectOption({ label: 'ru.srt (from a file; 1 broken cue left out)' });
+    const back = await reopen(bob, bobId);
+    await expect(back.locator('#subtitle-choice')).toBeVisible({ timeout: 30_000 });
+    await expect(options(back)).toHaveText(['Off', 'ru.srt (from a file; 1 broken cue left out)', 'en.vtt (from a file)']);
+    await expect(back.locator('#subtitle-offset')).toHaveText('+0.3 s');
+    await expect.poll(() => shown(back).then((s) => [s.labels, s.cues]), { timeout: 15_000 })
+      .toEqual([['ru.srt'], [[1.3, 3.3, 'Привет'], [5.3, 8.3, '<i>Пока</i>']]]);
+    expect(await shown(alice.page)).toEqual({ labels: [], cues: [], active: [] });
+    expect(alice.errors).toEqual([]);
+    expect(bob.errors).toEqual([]);
+  } finally {
+    await Promise.all([alice.context.close(), bob.context.close()]);
+  }
+});

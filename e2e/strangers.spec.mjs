@@ -6,7 +6,7 @@ import { test, expect } from '@playwright/test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openAs, userIds } from './support/pages.mjs';
+import { openAs, openSdkPage, userIds } from './support/pages.mjs';
 import { acceptAnyway, makeFile, savedSha256, sendAnyway, sendFile, session, sha256sum, transferView, waitReady } from './support/transfer-helpers.mjs';
 
 let dir, movie, movieSum;
@@ -19,15 +19,6 @@ test.afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const ids = (tag) => userIds(tag, 'alice', 'bob', 'mallory');
 
-// A page signed in as `uid` that can write anything it likes through the SDK.
-async function openStranger(browser, uid) {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await page.goto(`${process.env.WT_BASE_URL}/harness/peer-link.html`);
-  await expect(page.locator('body')).toHaveAttribute('data-ready', 'true');
-  await page.evaluate((u) => window.wt.database(u), uid);
-  return { context, page, uid };
-}
 
 // Runs each attack (name → [op, path, value]) as the stranger; returns name → 'allowed' or the error code.
 function attack(stranger, attacks) {
@@ -63,7 +54,7 @@ test('a stranger cannot take a transfer: a forged downloading, a signaling takeo
   const [aliceId, bobId, malloryId] = ids('take');
   const alice = await openAs(browser, aliceId);
   const bob = await openAs(browser, bobId);
-  const mallory = await openStranger(browser, malloryId);
+  const mallory = await openSdkPage(browser, malloryId);
 
   // Alice invites Bob; before Bob answers, Mallory tries to start the download herself.
   await alice.page.locator(`#partner option[value="${bobId}"]`).waitFor({ state: 'attached' });

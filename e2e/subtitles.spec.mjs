@@ -1,13 +1,13 @@
-// Subtitles from a file: a viewer adds a subtitle file to the session on screen and the browser
-// shows its cues (a <track> of the video, WebVTT cues) at their media time; the choice and the
-// offset are that viewer's own and survive a reload. Alice is in this project's browser, Bob in the
+// Subtitles from a file: a viewer adds a subtitle file to the session on screen, the other viewer
+// gets it too, and the browser shows its cues (a <track> of the video, WebVTT cues) at their media
+// time; the choice and the offset are each viewer's own and survive a reload. Alice is in this project's browser, Bob in the
 // other one. The truth is the browser's own: the showing TextTrack's cues and activeCues. The
 // Cyrillic file's bytes are Windows-1251, as Python's codecs wrote them (no UTF-8 anywhere in it).
 import { expect } from '@playwright/test';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openAs, reopen, test, userIds } from './support/pages.mjs';
+import { openAs, openSdkPage, reopen, test, userIds } from './support/pages.mjs';
 import { testMovieNamed } from './support/test-movies.mjs';
 import { sendFile, waitReady } from './support/transfer-helpers.mjs';
 
@@ -39,7 +39,7 @@ const shown = (page) => page.evaluate(() => {
 });
 const options = (page) => page.locator('#subtitle-track option');
 
-test('a viewer adds subtitle files (SubRip in Windows-1251, WebVTT): shown at their media time, their own choice, offset and Off, kept over a reload', async ({ browser, other }, info) => {
+test('a viewer adds subtitle files (SubRip in Windows-1251, WebVTT): the other gets them, shown at their media time, each viewer\'s own choice, offset and Off, kept over a reload', async ({ browser, other }, info) => {
   const [aliceId, bobId] = userIds('subtitles', 'alice', 'bob');
   const alice = await openAs(browser, aliceId);
   const bob = await openAs(other, bobId);
@@ -59,7 +59,10 @@ test('a viewer adds subtitle files (SubRip in Windows-1251, WebVTT): shown at th
     await expect(bob.page.locator('#subtitle-track')).not.toHaveValue('off');
     await expect.poll(() => shown(bob.page).then((s) => s.cues)).toEqual([[1, 3, 'Привет'], [5, 8, '<i>Пока</i>']]);
     expect((await shown(bob.page)).labels).toEqual(['ru.srt']);
-    // Alice chose nothing: her player shows none.
+    // Alice gets the file too (through the session's record, checked against its SHA-256), in her
+    // list but not chosen for her: her player shows none.
+    await expect(options(alice.page)).toHaveText(['Off', `ru.srt (from ${bobId}'s file; 1 broken cue left out)`]);
+    await expect(alice.page.locator('#subtitle-track')).toHaveValue('off');
     expect(await shown(alice.page)).toEqual({ labels: [], cues: [], active: [] });
 
     // Alice moves the group to 2 s: Bob's browser shows the cue of that moment.
@@ -88,6 +91,25 @@ test('a viewer adds subtitle files (SubRip in Windows-1251, WebVTT): shown at th
     await bob.page.locator('#subtitle-input').setInputFiles(notes);
     await expect(bob.page.locator('#error')).toHaveText('Subtitles not added: "notes.srt": This is not a subtitle file this app can read (SubRip .srt, WebVTT .vtt, or .ass/.ssa).');
     await expect(options(bob.page)).toHaveCount(3);
+    await expect(options(alice.page)).toHaveText(['Off', `ru.srt (from ${bobId}'s file; 1 broken cue left out)`, `en.vtt (from ${bobId}'s file)`]);
+
+    // A lying record (Alice's own second page, so the rules let it in: its digest is not that of
+    // its bytes) is left out on both sides, with the reason.
+    const liar = await openSdkPage(browser, aliceId);
+    await liar.page.evaluate(async ([uid, sid]) => {
+      const { ref, set } = window.wtFirebase;
+      const db = await window.wt.database(uid);
+      await set(ref(db, `watch-sessions/${sid}/subtitles/lie`), { by: uid, name: 'lie.srt', sha256: '0'.repeat(64), size: 3, data: 'YWJj', at: 1 });
+    }, [aliceId, id]);
+    await liar.context.close();
+    for (const side of [alice, bob]) {
+      await expect(side.page.locator('#error')).toHaveText(`The subtitles "lie.srt" from ${aliceId} did not arrive intact, so they are left out.`);
+      await expect(options(side.page)).toHaveCount(3);
+    }
+
+    // Alice picks Bob's WebVTT file for herself: her browser shows its cue at the group's 2 s.
+    await alice.page.locator('#subtitle-track').selectOption({ label: `en.vtt (from ${bobId}'s file)` });
+    await expect.poll(() => shown(alice.page).then((s) => [s.labels, s.cues, s.active])).toEqual([['en.vtt'], [[1.5, 2.5, 'Hello &amp; <b>welcome</b>']], ['Hello &amp; <b>welcome</b>']]);
 
     // Bob picks the Cyrillic file again and reloads: his files, his choice and his offset are back.
     await bob.page.locator('#subtitle-track').selectOption({ label: 'ru.srt (from a file; 1 broken cue left out)' });
@@ -97,7 +119,7 @@ test('a viewer adds subtitle files (SubRip in Windows-1251, WebVTT): shown at th
     await expect(back.locator('#subtitle-offset')).toHaveText('+0.3 s');
     await expect.poll(() => shown(back).then((s) => [s.labels, s.cues]), { timeout: 15_000 })
       .toEqual([['ru.srt'], [[1.3, 3.3, 'Привет'], [5.3, 8.3, '<i>Пока</i>']]]);
-    expect(await shown(alice.page)).toEqual({ labels: [], cues: [], active: [] });
+    expect((await shown(alice.page)).labels).toEqual(['en.vtt']);  // Bob's choices are not Alice's
     expect(alice.errors).toEqual([]);
     expect(bob.errors).toEqual([]);
   } finally {

@@ -63,3 +63,15 @@ export async function reopen(side, user, { baseUrl } = {}) {
   await expect(page.locator('body')).toHaveAttribute('data-ready', 'true');
   return page;
 }
+
+// A page signed in as `uid` that can write anything it likes through the SDK (the peer-link
+// harness: window.wt.database(uid), window.wtFirebase): a stranger, or a participant's own page
+// playing a lying peer.
+export async function openSdkPage(browser, uid) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${process.env.WT_BASE_URL}/harness/peer-link.html`);
+  await expect(page.locator('body')).toHaveAttribute('data-ready', 'true');
+  await page.evaluate((u) => window.wt.database(u), uid);
+  return { context, page, uid };
+}

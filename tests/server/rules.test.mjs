@@ -297,6 +297,23 @@ test('database.rules.json: who may do what (rules-unit-testing style)', { timeou
     await assertSucceeds(update(r(bob, 'watch-sessions/m1/playerErrors'), { bob: null }), 'cleared by its writer');
   });
 
+  await t.test('sessions: a subtitle file is added by a participant in their own name, once, within bounds', async () => {
+    await env.reset();
+    const sub = (by, extra = {}) => ({ by, name: 'fr.srt', sha256: 'ab'.repeat(32), size: 3, data: 'YWJj', at: 1, ...extra });
+    await assertSucceeds(set(r(alice, 'watch-sessions/live/subtitles/s1'), sub('alice')), 'the initiator adds one');
+    await assertSucceeds(set(r(bob, 'watch-sessions/live/subtitles/s2'), sub('bob')), 'the recipient adds one');
+    await assertSucceeds(get(r(bob, 'watch-sessions/live/subtitles/s1')), 'the other participant reads it');
+    await assertFails(set(r(bob, 'watch-sessions/live/subtitles/s1'), sub('bob')), 'one replaced');
+    await assertFails(set(r(alice, 'watch-sessions/live/subtitles/s1'), null), 'one removed on its own');
+    await assertFails(set(r(alice, 'watch-sessions/live/subtitles/s3'), sub('bob')), 'one in the other\'s name');
+    await assertFails(set(r(mallory, 'watch-sessions/live/subtitles/s4'), sub('mallory')), 'a stranger\'s');
+    await assertFails(get(r(mallory, 'watch-sessions/live/subtitles/s1')), 'a stranger reads one');
+    await assertFails(set(r(alice, 'watch-sessions/live/subtitles/s5'), sub('alice', { size: 4194305 })), 'over 4 MiB');
+    await assertFails(set(r(alice, 'watch-sessions/live/subtitles/s6'), sub('alice', { sha256: 'nothex' })), 'a digest that is none');
+    await assertFails(set(r(alice, 'watch-sessions/live/subtitles/s7'), sub('alice', { script: 'x' })), 'a field more');
+    await assertFails(set(r(alice, 'watch-sessions/live/subtitles/s8'), { by: 'alice', name: 'fr.srt' }), 'a field less');
+  });
+
   await t.test('sessions: participants delete old ones (clean-up), nobody else does', async () => {
     const collect = (db, id) => update(r(db, ''), {
       [`watch-sessions/${id}`]: null, [`watch-playback/${id}`]: null, [`watch-viewers/${id}`]: null,

@@ -3,8 +3,8 @@
 //   transfers  { transferId, sessionId, role, fileName, fileSize, mimeType, pieceCount, createdAt,
 //                lastActiveAt, endedAt, ledger (opaque core bytes | null), complete, hasChunks }
 //   pieces     key [transferId, piece] → Blob of that piece's bytes
-//   subtitles  key [sessionId, id] → { sessionId, id, name, bytes (Blob), addedAt }: subtitle files a
-//              viewer added to a session (version 2)
+//   subtitles  key [sessionId, id] → { sessionId, id, name, by, bytes (Blob), addedAt }: subtitle files
+//              either viewer added to a session (version 2)
 // Pieces are stored as Blobs, not ArrayBuffers: a Blob read back from IndexedDB is backed by the
 // browser's own files, so the whole movie can be composed (new Blob([...pieces])) and saved without
 // ever being held in memory. Measured here, 200 MiB in transactions of 8 × 1 MiB: Blobs write at about
@@ -289,11 +289,11 @@ class PieceStore {
     });
   }
 
-  // A subtitle file added to a session: { id, name, bytes (a Blob or bytes) }.
-  putSubtitle(sessionId, { id, name, bytes }) {
+  // A subtitle file added to a session: { id, name, by (who added it), bytes (a Blob or bytes) }.
+  putSubtitle(sessionId, { id, name, by, bytes }) {
     const blob = bytes instanceof Blob ? bytes : new Blob([bytes]);
     return this.#run(SUBTITLES, 'readwrite', () => `store the subtitles "${name}"`,
-      (s) => { s[SUBTITLES].put({ sessionId, id, name, bytes: blob, addedAt: Date.now() }, [sessionId, id]); });
+      (s) => { s[SUBTITLES].put({ sessionId, id, name, by, bytes: blob, addedAt: Date.now() }, [sessionId, id]); });
   }
 
   // The session's subtitle files, in the order they were added.

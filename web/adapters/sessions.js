@@ -3,10 +3,12 @@
 //                                 createdAt, status, plus mimeType, fileHash, mode, reason, endedAt,
 //                                 bytesDownloaded, acceptedAt, media (what the file holds), expect (what
 //                                 the recipient's browser will make of it), playerErrors/{userId};
-//                                 signaling/{attemptId} (web/adapters/peer-link.js)
+//                                 signaling/{attemptId} (web/adapters/peer-link.js);
+//                                 subtitles/{subId} { by, name, sha256, size, data (base64), at }:
+//                                 a subtitle file a participant added, for both (written once)
 //   /user-sessions/{userId}/{sessionId}  an index so each user listens to their own sessions only
 // Creating a session writes both in one atomic multi-path update.
-import { onValue, push, ref, serverTimestamp, update } from 'firebase/database';
+import { onChildAdded, onValue, push, ref, serverTimestamp, set, update } from 'firebase/database';
 
 export const MODES = { transfer: 'transfer', sameFile: 'same-file' };
 const ENDED = new Set(['declined', 'cancelled', 'failed', 'complete']);
@@ -62,6 +64,17 @@ export function reportExpectation(db, sessionId, kind, text) {
 // A player that could not play (in plain words), for the other side to see too; '' clears it.
 export function reportPlayerError(db, sessionId, userId, text) {
   return update(ref(db, `watch-sessions/${sessionId}/playerErrors`), { [userId]: text || null });
+}
+
+// A subtitle file added to the session, for both participants: its id (a push id) is given first,
+// so that the page that adds it knows it when it comes back.
+export const newSubtitleId = (db, sessionId) => push(ref(db, `watch-sessions/${sessionId}/subtitles`)).key;
+export function addSessionSubtitle(db, sessionId, id, { by, name, sha256, size, data }) {
+  return set(ref(db, `watch-sessions/${sessionId}/subtitles/${id}`), { by, name, sha256, size, data, at: serverTimestamp() });
+}
+// onAdded(id, record) for each subtitle file of the session, those there first; returns the unsubscribe.
+export function watchSessionSubtitles(db, sessionId, onAdded, onError = () => {}) {
+  return onChildAdded(ref(db, `watch-sessions/${sessionId}/subtitles`), (snap) => onAdded(snap.key, snap.val()), onError);
 }
 
 // The recipient's download progress, for both sides' displays (written a few times a second at most).

@@ -647,7 +647,10 @@ export class WatchSessionsView {
     video.addEventListener('playing', onPlaying);
     video.addEventListener('pause', onPause);
     video.addEventListener('error', onError);
-    const subtitles = new SubtitleTracks({ core: this.core, video, store: this.transfers.store, sessionId: id, onChange: () => this.showSubtitleChoice() });
+    const subtitles = new SubtitleTracks({
+      core: this.core, db: this.db, userId: this.userId, nameOf: (uid) => this.nameOf(uid), video, store: this.transfers.store, sessionId: id,
+      onChange: () => this.showSubtitleChoice(), onError: (text) => this.showError(text),
+    });
     this.active = { sessionId: id, driver, url, player, subtitles, onPlaying, onPause, onError, unlocked: false };
     subtitles.load().catch((e) => this.showError(`The subtitles of this session could not be read: ${e.message}`));
     this.onActive({ sessionId: session.id, driver, player });
@@ -696,7 +699,7 @@ export class WatchSessionsView {
     this.subtitleSelect.replaceChildren(el('option', { value: 'off', textContent: 'Off', selected: !subtitles.chosen }),
       ...subtitles.list.map((f) => el('option', {
         value: f.id, selected: f.id === subtitles.chosen,
-        textContent: `${f.name} (from a file${f.skipped ? `; ${f.skipped} broken ${f.skipped === 1 ? 'cue' : 'cues'} left out` : ''})`,
+        textContent: `${f.name} (${f.mine ? 'from a file' : `from ${this.nameOf(f.by)}'s file`}${f.skipped ? `; ${f.skipped} broken ${f.skipped === 1 ? 'cue' : 'cues'} left out` : ''})`,
       })));
     const offset = subtitles.offset;
     const box = this.playerBox.querySelector('#subtitle-choice');

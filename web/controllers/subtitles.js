@@ -1,9 +1,15 @@
-// This viewer's subtitles for the session on screen: files they added (kept with the session in the
-// piece store, so a reload keeps them), read by the core into WebVTT cues and shown by the browser
-// through <track> elements of the video: its own renderer, captions menu and accessibility. Cues
-// are on the media timeline, so they stay in sync for every viewer with no message of their own.
-// Which file shows (or none) and its offset are this viewer's own, remembered per session.
+// The subtitles of the session on screen: files either viewer added, read by the core into WebVTT
+// cues and shown by the browser through a <track> of the video (its own renderer, captions menu and
+// accessibility). A file added here goes to the other viewer through the session's record (base64,
+// with its size and SHA-256, checked on arrival: web/adapters/sessions.js), so both get it even when
+// no peer connection is open (a same-file session has none, a finished transfer closed its own);
+// each page keeps the files in its piece store too. Cues are on the media timeline, so they stay in
+// sync for every viewer with no message of their own. Which file shows (or none) and its offset
+// are each viewer's own, remembered per session.
+import { addSessionSubtitle, newSubtitleId, watchSessionSubtitles } from '../adapters/sessions.js';
+
 export const SUBTITLE_ACCEPT = '.srt,.vtt,.ass,.ssa,text/vtt,application/x-subrip';
+const MAX_SHARED_BYTES = 4 * 1024 * 1024;  // database.rules.json's bound
 const CHOICE_KEY = (sessionId) => `wt-subtitles:${sessionId}`;
 const OFFSET_STEP_S = 0.1;
 const MAX_OFFSET_S = 600;
@@ -18,6 +24,30 @@ function vttTime(seconds) {
 // The core's cues (WebVTT cue text, never an empty line) as a WebVTT file.
 const vttFile = (cues) => `WEBVTT\n\n${cues.map((c) => `${vttTime(c.start)} --> ${vttTime(c.end)}\n${c.text}\n`).join('\n')}`;
 
+function toBase64(bytes) {
+  let binary = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(binary);
+}
+
+function fromBase64(text) {
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+function sha256Hex(core, bytes) {
+  const sha = new core.Sha256Stream(Math.max(1, bytes.length));
+  try {
+    sha.window().set(bytes);
+    sha.updateFromWindow(bytes.length);
+    return sha.finishHex();
+  } finally {
+    sha.delete();
+  }
+}
+
 function loadChoice(sessionId) {
   try {
     const saved = JSON.parse(localStorage.getItem(CHOICE_KEY(sessionId)) ?? 'null');
@@ -29,39 +59,73 @@ function loadChoice(sessionId) {
 
 export class SubtitleTracks {
   // store: the piece store (null: the files last as long as the page). onChange(): the list, the
-  // choice or the offset changed.
-  constructor({ core, video, store, sessionId, onChange = () => {} }) {
-    Object.assign(this, { core, video, store, sessionId, onChange });
-    this.files = [];  // { id, name, bytes (Uint8Array), cues, encoding, skipped }
+  // choice or the offset changed. onError(text): a file from the other viewer was left out.
+  constructor({ core, db, userId, nameOf = (id) => id, video, store, sessionId, onChange = () => {}, onError = () => {} }) {
+    Object.assign(this, { core, db, userId, nameOf, video, store, sessionId, onChange, onError });
+    this.files = [];  // { id, name, by, bytes (Uint8Array), encoding, skipped }
+    this.unwatch = null;
     ({ chosen: this.chosen, offset: this.offset } = loadChoice(sessionId));
     this.element = null;  // the <track> showing
     this.url = null;
     this.closed = false;
   }
 
-  // The files stored with this session, and the saved choice shown.
+  // The files stored with this session here, then those in its record (the other viewer's, and
+  // any this browser has not kept), and the saved choice shown.
   async load() {
     const stored = await this.store?.subtitlesOf(this.sessionId).catch(() => []) ?? [];
     for (const s of stored) {
       const bytes = new Uint8Array(await s.bytes.arrayBuffer());
       const read = this.core.readSubtitles(bytes, s.name, '', 0);
-      if (!read.error) this.files.push({ id: s.id, name: s.name, bytes, encoding: read.encoding, skipped: read.skipped });
+      if (!read.error) this.files.push({ id: s.id, name: s.name, by: s.by ?? this.userId, bytes, encoding: read.encoding, skipped: read.skipped });
     }
     if (this.closed) return;
     if (this.chosen && !this.files.some((f) => f.id === this.chosen)) this.chosen = null;
     this.show();
+    this.unwatch = watchSessionSubtitles(this.db, this.sessionId, (id, rec) => this.arrived(id, rec),
+      (e) => this.onError(`The session's subtitles cannot be read: ${e.message}`));
   }
 
-  // A subtitle file the viewer picked: read (a file that gives no cue is refused with the reason),
-  // stored with the session, and shown. Resolves with what was read.
+  // A file from the session's record: taken only whole and intact (its size and SHA-256), and only
+  // if the core reads cues from it.
+  arrived(id, rec) {
+    if (this.closed || this.files.some((f) => f.id === id)) return;
+    const name = typeof rec?.name === 'string' ? rec.name : 'subtitles';
+    const from = this.nameOf(rec?.by);
+    let bytes = null;
+    try {
+      bytes = typeof rec?.data === 'string' ? fromBase64(rec.data) : null;
+    } catch { /* not base64 */ }
+    if (!bytes || bytes.length !== rec.size || bytes.length > MAX_SHARED_BYTES || sha256Hex(this.core, bytes) !== rec.sha256) {
+      this.onError(`The subtitles "${name}" from ${from} did not arrive intact, so they are left out.`);
+      return;
+    }
+    const read = this.core.readSubtitles(bytes, name, '', 0);
+    if (read.error) {
+      this.onError(`The subtitles "${name}" from ${from} are left out: ${read.error}`);
+      return;
+    }
+    this.files.push({ id, name, by: rec.by, bytes, encoding: read.encoding, skipped: read.skipped });
+    this.store?.putSubtitle(this.sessionId, { id, name, by: rec.by, bytes }).catch(() => {});  // the record keeps it anyway
+    if (this.chosen === id) this.show();
+    else this.onChange();
+  }
+
+  // A subtitle file this viewer picked: read (a file that gives no cue is refused with the reason),
+  // kept with the session, shown here, and sent to the other viewer. Resolves with what was read.
   async add(file) {
+    if (file.size > MAX_SHARED_BYTES) throw new Error(`"${file.name}" is too large to be subtitles (at most 4 MB).`);
     const bytes = new Uint8Array(await file.arrayBuffer());
     const read = this.core.readSubtitles(bytes, file.name, '', 0);
     if (read.error) throw new Error(`"${file.name}": ${read.error}`);
-    const id = `${Date.now().toString(36)}-${this.files.length}`;
-    await this.store?.putSubtitle(this.sessionId, { id, name: file.name, bytes });
-    this.files.push({ id, name: file.name, bytes, encoding: read.encoding, skipped: read.skipped });
+    const id = newSubtitleId(this.db, this.sessionId);
+    await this.store?.putSubtitle(this.sessionId, { id, name: file.name, by: this.userId, bytes });
+    this.files.push({ id, name: file.name, by: this.userId, bytes, encoding: read.encoding, skipped: read.skipped });
     this.choose(id);
+    // Written once the database is reachable (the SDK keeps it meanwhile); refused only by the rules.
+    await addSessionSubtitle(this.db, this.sessionId, id, {
+      by: this.userId, name: file.name, sha256: sha256Hex(this.core, bytes), size: bytes.length, data: toBase64(bytes),
+    }).catch((e) => { throw new Error(`"${file.name}" shows here, but could not be sent to the other viewer: ${e.message}`); });
     return read;
   }
 
@@ -80,7 +144,8 @@ export class SubtitleTracks {
     this.show();
   }
 
-  get list() { return this.files.map(({ id, name, encoding, skipped }) => ({ id, name, encoding, skipped })); }
+  // mine: added by this viewer (otherwise by `by`, the other one).
+  get list() { return this.files.map(({ id, name, by, encoding, skipped }) => ({ id, name, by, mine: by === this.userId, encoding, skipped })); }
 
   save() {
     try {
@@ -110,6 +175,7 @@ export class SubtitleTracks {
 
   close() {
     this.closed = true;
+    this.unwatch?.();
     this.removeTrack();
   }
 }

@@ -13,7 +13,7 @@ import { startStaticServer } from '../tools/static-server.mjs';
 import { turnRestIceServers } from '../web/adapters/turn-credentials.js';
 import { FIREFOX_PREFS } from './playwright.config.mjs';
 import { openAs, reopen, test, userIds } from './support/pages.mjs';
-import { instrument, makeFile, savedSha256, sendFile, session, setUploadLimit, sha256sum, transferView, waitReady } from './support/transfer-helpers.mjs';
+import { MiB, gateReads, instrument, makeFile, savedSha256, sendFile, session, setReadLimit, sha256sum, transferView, waitReady } from './support/transfer-helpers.mjs';
 import { startTurnServer } from './support/turn-server.mjs';
 
 const SECRET = 'nat-test-secret';
@@ -46,7 +46,11 @@ test.afterAll(async () => {
 
 test.beforeEach(() => { relay = true; });
 
-const open = (browser, user) => openAs(browser, user, instrument, { baseUrl: web.url });
+// Every page records its peer connections; the sender's reads of the file can be held (setReadLimit),
+// so that the connection is still carrying the file while the test looks at it, however fast or
+// slow this machine is.
+const open = (browser, user) => openAs(browser, user, async (page) => { await instrument(page); await gateReads(page); }, { baseUrl: web.url });
+const HOLD_AT = 2 * MiB;
 const natFirefox = (nat) => firefox.launch({
   channel: 'moz-firefox', executablePath: '/usr/bin/firefox-esr',
   firefoxUserPrefs: { ...FIREFOX_PREFS, ...Object.fromEntries(Object.entries(nat).map(([k, v]) => [`media.peerconnection.nat_simulator.${k}`, v])) },
@@ -69,17 +73,31 @@ const selectedPairs = (page) => page.evaluate(async () => {
 
 // How many peer connections the page has made (instrument's list): one per connection attempt.
 const attempts = (page) => page.evaluate(() => window.__pcs.length);
+// Each of them: signaling, gathering, ICE and connection states, and its local candidates' types.
+const pcStates = (page) => page.evaluate(async () => Promise.all(window.__pcs.map(async (pc) => {
+  const local = [];
+  (await pc.getStats()).forEach((r) => { if (r.type === 'local-candidate') local.push(`${r.candidateType}/${r.protocol}${r.relayProtocol ? `/${r.relayProtocol}` : ''}`); });
+  return `${pc.signalingState}/${pc.iceGatheringState}/${pc.iceConnectionState}/${pc.connectionState} [${local.join(' ')}]`;
+})));
 
-// Alice sends the file to Bob at 1 MB/s (so the connection is still up when its pair is read);
-// both say "Relayed connection"; `check(pairs of watched's page)` while it travels; then at full
-// speed, and what Bob saved is the file.
+// Alice sends the file to Bob, her reads held after its first 2 MiB (so that the connection still
+// carries it when its pair is read); both say "Relayed connection"; `check(pairs of watched's
+// page)`; then the rest goes, and what Bob saved is the file.
 async function transferThrough(alice, bob, bobId, watched, check) {
-  const id = await sendFile(alice.page, bob.page, bobId, file, { notAMovie: true, uploadMBps: 1 });
+  const id = await sendFile(alice.page, bob.page, bobId, file, { notAMovie: true, beforeAccept: () => setReadLimit(alice.page, HOLD_AT) });
   const t0 = Date.now();
-  for (const side of [alice, bob]) await expect(session(side.page, id).locator('.link-type')).toHaveText('Relayed connection', { timeout: 60_000 });
+  // Both say so; a failure says what each side showed instead (its link and transfer lines) and
+  // the state of each peer connection it made.
+  const link = async (page) => {
+    const item = session(page, id);
+    const [type, status] = await Promise.all(['.link-type', '.transfer-status'].map((c) => item.locator(c).allTextContents().then((t) => t.join(' '))));
+    return `${type || '(no link)'}; "${status}"; connections ${JSON.stringify(await pcStates(page))}`;
+  };
+  await expect.poll(async () => `Alice: ${await link(alice.page)} | Bob: ${await link(bob.page)}`, { timeout: 60_000, intervals: [500] })
+    .toMatch(/^Alice: Relayed connection;.*\| Bob: Relayed connection;/);
   console.log(`relayed after ${Date.now() - t0} ms, ${await attempts(bob.page)} connection attempt(s) by the receiver`);
   check(await selectedPairs(watched.page));
-  await setUploadLimit(alice.page, 0);
+  await setReadLimit(alice.page, null);
   await waitReady(bob.page, id);
   expect(await savedSha256(bob.page, id, dir)).toBe(fileSum);
   expect((await transferView(bob.page, id)).stats.link).toBe('relayed');
@@ -121,7 +139,7 @@ test('two viewers each behind a symmetric NAT: no direct path, "Could not connec
     relay = false;
     const alice = await open(aliceNat, aliceId);
     const bob = await open(bobNat, bobId);
-    const id = await sendFile(alice.page, bob.page, bobId, file, { notAMovie: true, uploadMBps: 1 });
+    const id = await sendFile(alice.page, bob.page, bobId, file, { notAMovie: true, beforeAccept: () => setReadLimit(alice.page, HOLD_AT) });
     // Each NAT lets in only replies to what went out from its own side to that very address: the
     // connection checks of either side are dropped by the other's NAT, so no attempt connects.
     const message = `Could not connect to ${aliceId}: your networks block direct connections and no relay is configured`;
@@ -136,7 +154,7 @@ test('two viewers each behind a symmetric NAT: no direct path, "Could not connec
     const pairs = await selectedPairs(alice.page);
     expect(pairs.length).toBeGreaterThan(0);
     for (const pair of pairs) expect([pair.local, pair.remote]).toContain('relay');
-    await setUploadLimit(alice.page, 0);
+    await setReadLimit(alice.page, null);
     await waitReady(bobAgain.page, id);
     expect(await savedSha256(bobAgain.page, id, dir)).toBe(fileSum);
     // Firefox reports the first attempts' ICE failure itself (a console error, not the page's).

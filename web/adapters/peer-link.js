@@ -41,7 +41,8 @@ const description = (d) => ({ type: d.type, sdp: d.sdp });
 
 // The path the connection took, from the selected candidate pair in getStats: 'relayed' when either
 // end is a TURN relay candidate, 'direct' otherwise (host, srflx, prflx). Chromium names the pair in
-// its transport stats; Firefox marks the pair `selected`. null while there is no selected pair yet.
+// its transport stats; Firefox marks the pair `selected` (or, before it does, `nominated` once it
+// succeeded). null while there is no such pair yet.
 export async function linkType(pc) {
   const stats = await pc.getStats();
   let pair = null;
@@ -49,20 +50,31 @@ export async function linkType(pc) {
     if (r.type === 'transport' && r.selectedCandidatePairId) pair ??= stats.get(r.selectedCandidatePairId);
   });
   if (!pair) stats.forEach((r) => { if (r.type === 'candidate-pair' && r.selected && r.state === 'succeeded') pair ??= r; });
+  if (!pair) stats.forEach((r) => { if (r.type === 'candidate-pair' && r.nominated && r.state === 'succeeded') pair ??= r; });
   const local = pair && stats.get(pair.localCandidateId);
   const remote = pair && stats.get(pair.remoteCandidateId);
   if (!local || !remote) return null;
-  const relayed = local.candidateType === 'relay' || remote.candidateType === 'relay';
+  // The other side's relay address may be learnt from its first check before its candidate is
+  // signaled: the pair's remote is then peer-reflexive, at the address of a relay candidate the
+  // other side announced (Chromium against a Firefox relaying over TCP).
+  const where = (c) => `${c.address ?? c.ip}:${c.port}`;
+  let remoteRelay = remote.candidateType === 'relay';
+  stats.forEach((r) => { if (r.type === 'remote-candidate' && r.candidateType === 'relay' && where(r) === where(remote)) remoteRelay = true; });
+  const relayed = local.candidateType === 'relay' || remoteRelay;
   return { type: relayed ? 'relayed' : 'direct', local: local.candidateType, remote: remote.candidateType, protocol: local.protocol ?? '' };
 }
 
-// Asks linkType until the pair is known (it is, once a channel is open; the retries are for a
-// browser that publishes the selection a moment later), then reports it. Gives up quietly.
-function reportLinkType(pc, onLink, isCurrent, tries = 20) {
+// Asks linkType for as long as the attempt is the current one, and reports the link whenever it
+// differs from the last report: every 250 ms until the pair is first known (once a channel is open;
+// a browser may publish the selection later), then every 2 s, because what it says can change: the
+// pair may change, and the other side's relay candidate may be signaled only after its first check
+// made it known as peer-reflexive (see linkType).
+function reportLinkType(pc, onLink, isCurrent, last = '') {
   linkType(pc).then((link) => {
     if (!isCurrent()) return;
-    if (link) onLink(link);
-    else if (tries > 1) setTimeout(() => reportLinkType(pc, onLink, isCurrent, tries - 1), 250);
+    const key = link ? JSON.stringify(link) : '';
+    if (link && key !== last) onLink(link);
+    setTimeout(() => reportLinkType(pc, onLink, isCurrent, key || last), link || last ? 2000 : 250);
   }, () => {});
 }
 

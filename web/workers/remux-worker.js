@@ -28,9 +28,12 @@ const FRAGMENT_S = 1;         // media segments of about a second (video: from k
 const OPUS_BITRATE = 128_000;  // converted sound: stereo Opus, transparent at this rate
 const NEEDS_DECODER = new Set(['ac3', 'eac3']);  // no browser decodes these: the wasm decoder does
 // A switched audio track starts this far past the playhead as it stands once the track can start
-// (its decoder loaded): the page keeps the old track's sound up to the new one's first segment,
-// which comes well within this, so the new sound joins ahead of what plays, not under it.
-const SWITCH_LEAD_S = 0.5;
+// (its decoder loaded; the later of the page's time at the switch and its last playhead report):
+// the page keeps the old track's sound up to the new one's first segment, so the new sound joins
+// ahead of what plays, not under it. A first segment later than the lead cuts the sound under the
+// playhead and the element stalls, which puts this viewer behind the group: with 0.5 s, converting
+// AC-3 on a busy 2-core machine sometimes missed it (the viewers 150-250 ms apart after a switch).
+const SWITCH_LEAD_S = 1.5;
 
 let file = null;  // { size, blob }
 let input = null;
@@ -135,7 +138,7 @@ async function audioLoop(gen, from, choice, { switching = false } = {}) {
     await ac3;
     if (stale()) return;
   }
-  if (switching) from = Math.max(from, playhead.t + SWITCH_LEAD_S);
+  if (switching) from = Math.max(from, playhead.t) + SWITCH_LEAD_S;
   if (!choice.convert) {
     const sink = new EncodedPacketSink(track);
     const start = await sink.getPacket(from + origin) ?? await sink.getFirstPacket();

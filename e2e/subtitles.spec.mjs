@@ -4,12 +4,14 @@
 // other one. The truth is the browser's own: the showing TextTrack's cues and activeCues. The
 // Cyrillic file's bytes are Windows-1251, as Python's codecs wrote them (no UTF-8 anywhere in it).
 import { expect } from '@playwright/test';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openAs, openSdkPage, reopen, test, userIds } from './support/pages.mjs';
-import { testMovieNamed } from './support/test-movies.mjs';
-import { sendFile, waitReady } from './support/transfer-helpers.mjs';
+import { testMovie, testMovieNamed } from './support/test-movies.mjs';
+import { sendFile, setReadLimit, waitReady } from './support/transfer-helpers.mjs';
+import { HOLD_START, expectUnlock, fraction, holdReads, pair } from './support/watch-helpers.mjs';
 
 // 1 s–3 s "Привет"; a cue whose start does not read ("сломано"); 5 s–8 s "<i>Пока</i>"; CRLF.
 const RU_SRT_CP1251 = '310d0a30303a30303a30312c303030202d2d3e2030303a30303a30332c3030300d0acff0e8e2e5f20d0a0d0a320d0a30303a30303a30782c303030202d2d3e2030303a30303a30362c3030300d0af1ebeeece0edee0d0a0d0a330d0a30303a30303a30352c303030202d2d3e2030303a30303a30382c3030300d0a3c693ecfeeeae03c2f693e0d0a';
@@ -124,5 +126,61 @@ test('a viewer adds subtitle files (SubRip in Windows-1251, WebVTT): the other g
     expect(bob.errors).toEqual([]);
   } finally {
     await Promise.all([alice.context.close(), bob.context.close()]);
+  }
+});
+
+// The movie's own SRT track (mkv-h264-aac: "Line k" from 4(k-1) s to 4(k-1)+3 s, 15 of them,
+// media-helpers.mjs; ffmpeg moves the whole file 21 ms later for AAC's priming, so the times are
+// ffprobe's of the file's subtitle packets), read as the Matroska file arrives. Alice's reads are held from 60% of the file,
+// so Bob provably holds only part of it while its first cues show; the rest come once she lets go.
+test('a subtitle track inside an MKV shows while the file arrives, each viewer\'s choice, kept over a reload', async ({ browser, other }, info) => {
+  const m = testMovie('mkv-h264-aac', { kbps: 2000, seconds: 60 });
+  const packets = execFileSync('ffprobe', ['-v', 'error', '-select_streams', 's', '-show_entries', 'packet=pts_time,duration_time', '-of', 'csv=p=0', m.path])
+    .toString().trim().split('\n').map((l) => l.split(',').map(Number));
+  expect(packets).toHaveLength(15);
+  const ms = (t) => Math.round(t * 1000) / 1000;
+  const lines = (from, to, offset = 0) => packets.slice(from - 1, to).map(([pts, d], i) => [ms(Math.max(0, pts + offset)), ms(pts + d + offset), `Line ${from + i}`]);
+  const p = await pair(browser, other, 'embedded-subtitles', { gated: true });
+  try {
+    const id = await sendFile(p.alice.page, p.bob.page, p.bobId, m.path, { beforeAccept: () => holdReads(p.alice.page, m, HOLD_START) });
+    await expect(p.bob.page.locator('#subtitle-choice')).toBeVisible({ timeout: 30_000 });
+    await expect(options(p.bob.page)).toHaveText(['Off', 'English (in the movie)']);
+    await expect(p.bob.page.locator('#subtitle-track')).toHaveValue('off');
+    await p.bob.page.locator('#subtitle-track').selectOption({ label: 'English (in the movie)' });
+    // The cues of the part that has arrived, in order, and not the rest: the file is still arriving.
+    await expect.poll(async () => (await shown(p.bob.page)).cues.length, { timeout: 30_000 }).toBeGreaterThanOrEqual(3);
+    const early = (await shown(p.bob.page)).cues;
+    expect(early).toEqual(lines(1, early.length));
+    expect(early.length).toBeLessThan(15);
+    expect(await fraction(p.bob.page, id)).toBeLessThan(1);
+    expect((await shown(p.bob.page)).labels).toEqual(['English']);
+    // Alice reads the same track from her own file; nothing is chosen for her.
+    await expect(options(p.alice.page)).toHaveText(['Off', 'English (in the movie)']);
+    expect((await shown(p.alice.page)).labels).toEqual([]);
+
+    // At 5 s of the movie, Bob's browser shows "Line 2".
+    await expectUnlock(p.bob.page, id, m.size);
+    await p.bob.page.evaluate(() => { document.getElementById('player').currentTime = 5; });
+    await expect.poll(() => shown(p.bob.page).then((s) => s.active), { timeout: 15_000 }).toEqual(['Line 2']);
+    await p.bob.page.screenshot({ path: info.outputPath('embedded-subtitle-shown.png'), fullPage: true });
+
+    // Alice lets go: every cue arrives; the offset moves them like a file's.
+    await setReadLimit(p.alice.page, null);
+    await waitReady(p.bob.page, id);
+    await expect.poll(() => shown(p.bob.page).then((s) => s.cues), { timeout: 30_000 }).toEqual(lines(1, 15));
+    await p.bob.page.locator('#subtitle-earlier').click();
+    await expect.poll(() => shown(p.bob.page).then((s) => s.cues)).toEqual(lines(1, 15, -0.1));
+
+    // A reload: Bob's choice and offset are back, the cues read again from what he stored.
+    const back = await reopen(p.bob, p.bobId);
+    await expect(back.locator('#subtitle-choice')).toBeVisible({ timeout: 30_000 });
+    await expect(back.locator('#subtitle-track')).not.toHaveValue('off');
+    await expect(back.locator('#subtitle-offset')).toHaveText('−0.1 s');
+    await expect.poll(() => shown(back).then((s) => s.cues.length), { timeout: 30_000 }).toBe(15);
+    expect((await shown(back)).cues).toEqual(lines(1, 15, -0.1));
+    expect(p.alice.errors).toEqual([]);
+    expect(p.bob.errors).toEqual([]);
+  } finally {
+    await p.close();
   }
 });

@@ -18,6 +18,7 @@
 #include "media/playback_support.hpp"
 #include "media/progressive_playback.hpp"
 #include "session/session_lifecycle.hpp"
+#include "subtitles/matroska_subtitles.hpp"
 #include "subtitles/subtitle_file.hpp"
 #include "sync/playback_record.hpp"
 #include "sync/playback_state.hpp"
@@ -717,6 +718,54 @@ class Walk {
   wt::ContainerWalk w_;
 };
 
+// The subtitle tracks inside a Matroska/WebM movie, read as its verified bytes arrive (the same
+// wanted()/feed() loop); cues cross as plain objects, a few per cluster.
+class EmbeddedSubtitles {
+ public:
+  explicit EmbeddedSubtitles(double file_size) : r_(to_size(file_size)) {}
+  val wanted() const { return range_or_null(r_.wanted()); }
+  bool feed(double offset, val bytes) {
+    const std::vector<std::uint8_t> b = heap_copy(bytes);
+    return r_.feed(to_size(offset), b.data(), b.size());
+  }
+  val tracks() const {
+    val out = val::array();
+    for (const wt::EmbeddedSubtitleTrack& t : r_.tracks()) {
+      val o = val::object();
+      o.set("number", t.number);
+      o.set("codec", t.codec);
+      o.set("codecId", t.codec_id);
+      o.set("language", t.language);
+      o.set("name", t.name);
+      o.set("isDefault", t.is_default);
+      o.set("forced", t.forced);
+      o.set("unsupported", t.unsupported);
+      o.set("label", t.label);
+      out.call<void>("push", o);
+    }
+    return out;
+  }
+  val takeCues() {
+    val out = val::array();
+    for (const wt::EmbeddedCue& c : r_.take_cues()) {
+      val o = val::object();
+      o.set("track", c.track);
+      o.set("start", c.cue.start_s);
+      o.set("end", c.cue.end_s);
+      o.set("text", c.cue.text);
+      out.call<void>("push", o);
+    }
+    return out;
+  }
+  bool tracksKnown() const { return r_.tracks_known(); }
+  bool done() const { return r_.done(); }
+  std::string error() const { return r_.error(); }
+  unsigned skipped() const { return r_.skipped(); }
+
+ private:
+  wt::MatroskaSubtitles r_;
+};
+
 // ---- progressive playback ----
 // The receiver's playback policy. Container bytes cross once (copied into the heap in one set());
 // index points cross as parallel arrays (seconds, byte offsets, keyframe flags).
@@ -1306,6 +1355,17 @@ EMSCRIPTEN_BINDINGS(watch_core) {
       .function("wanted", &Walk::wanted)
       .function("feed", &Walk::feed)
       .function("info", &Walk::info);
+
+  class_<EmbeddedSubtitles>("EmbeddedSubtitles")
+      .constructor<double>()
+      .function("wanted", &EmbeddedSubtitles::wanted)
+      .function("feed", &EmbeddedSubtitles::feed)
+      .function("tracks", &EmbeddedSubtitles::tracks)
+      .function("takeCues", &EmbeddedSubtitles::takeCues)
+      .function("tracksKnown", &EmbeddedSubtitles::tracksKnown)
+      .function("done", &EmbeddedSubtitles::done)
+      .function("error", &EmbeddedSubtitles::error)
+      .function("skipped", &EmbeddedSubtitles::skipped);
 
   class_<Progressive>("ProgressivePlayback")
       .constructor<double, val>()

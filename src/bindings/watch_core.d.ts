@@ -282,6 +282,52 @@ export interface ContainerWalk extends EmbindObject {
   info(): ContainerWalkInfo;
 }
 
+/** A subtitle track inside a Matroska/WebM movie (EmbeddedSubtitles.tracks()). */
+export interface EmbeddedSubtitleTrack {
+  /** The Matroska TrackNumber: the `track` of its cues. */
+  number: number;
+  /** "srt", "ass", "webvtt", "pgs", "vobsub", "dvb", or "" (codecId says). */
+  codec: string;
+  codecId: string;
+  /** BCP 47 or ISO 639-2 ("eng"). */
+  language: string;
+  /** Its title, "" when none. */
+  name: string;
+  isDefault: boolean;
+  forced: boolean;
+  /** "" when its cues are read; otherwise why not, for people ("picture subtitles (PGS) are not supported, only text ones"). */
+  unsupported: string;
+  /** A menu's words: "English — SDH", "French (forced)", "Track 3". */
+  label: string;
+}
+
+/** A cue of an embedded track: on the movie's timeline, WebVTT cue text. */
+export interface EmbeddedCue {
+  track: number;
+  start: number;
+  end: number;
+  text: string;
+}
+
+/**
+ * The subtitle tracks inside a Matroska/WebM movie, read as its verified bytes arrive, in file order.
+ * Loop: r = wanted(); while r and those bytes are held, feed(r.offset, bytes from r.offset, at least
+ * r.length: a whole piece is best); takeCues() after each feed. Done at once for other containers.
+ */
+export interface EmbeddedSubtitles extends EmbindObject {
+  wanted(): { offset: number; length: number } | null;
+  feed(offset: number, bytes: Uint8Array): boolean;
+  tracksKnown(): boolean;
+  tracks(): EmbeddedSubtitleTrack[];
+  /** The cues read since the last call. */
+  takeCues(): EmbeddedCue[];
+  done(): boolean;
+  /** Why the read stopped early (a malformed file), or "". */
+  error(): string;
+  /** Blocks of a read track that gave no cue. */
+  skipped(): number;
+}
+
 /** What this browser can do, probed by web/adapters/media-capabilities.js (codec families as in MediaTrackInfo). */
 export interface BrowserCaps {
   /** Families MediaSource takes in fragmented MP4, and in WebM. */
@@ -523,6 +569,7 @@ export interface WatchCore {
   PIECE_SIZE: number;
   PieceSender: { new (manifest: TransferManifest, config: { highWaterBytes?: number; lowWaterBytes?: number; uploadCapBytesPerSecond?: number } | null): PieceSender };
   ContainerWalk: new (fileSize: number) => ContainerWalk;
+  EmbeddedSubtitles: new (fileSize: number) => EmbeddedSubtitles;
   ProgressivePlayback: new (fileSize: number, config: { unlockFraction?: number; adaptive?: boolean; minAheadS?: number; stallNoticeMs?: number } | null) => ProgressivePlayback;
   PieceReceiver: { new (manifest: TransferManifest, config: { windowPieces?: number; stallTimeoutMs?: number } | null, storedLedger: Uint8Array | null): PieceReceiver };
   StoredLedger: new (transferId: string, fileSize: number, ledger: Uint8Array | null) => StoredLedger;

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <functional>
 
+#include "media/ebml.hpp"
 #include "media/mp4_sample_table.hpp"
 
 namespace wt {
@@ -81,80 +82,13 @@ bool for_each_box(const std::uint8_t* p, std::size_t n,
   return true;
 }
 
-// EBML variable-length integers. An ID keeps its length marker; a size drops it, and all-ones
-// means "unknown size".
-int ebml_length(std::uint8_t first) {
-  for (int i = 0; i < 8; ++i)
-    if (first & (0x80 >> i)) return i + 1;
-  return 0;
-}
-bool ebml_id(const std::uint8_t* p, std::size_t n, std::uint32_t& id, int& len) {
-  if (n < 1) return false;
-  len = ebml_length(p[0]);
-  if (len == 0 || len > 4 || std::size_t(len) > n) return false;
-  id = 0;
-  for (int i = 0; i < len; ++i) id = (id << 8) | p[i];
-  return true;
-}
-constexpr std::uint64_t kUnknownSize = ~std::uint64_t(0);
-bool ebml_size(const std::uint8_t* p, std::size_t n, std::uint64_t& size, int& len) {
-  if (n < 1) return false;
-  len = ebml_length(p[0]);
-  if (len == 0 || std::size_t(len) > n) return false;
-  size = p[0] & (0xff >> len);
-  bool all_ones = size == (0xffu >> len);
-  for (int i = 1; i < len; ++i) {
-    size = (size << 8) | p[i];
-    all_ones = all_ones && p[i] == 0xff;
-  }
-  if (all_ones) size = kUnknownSize;
-  return true;
-}
-std::uint64_t ebml_uint(const std::uint8_t* p, std::size_t n) {
-  std::uint64_t v = 0;
-  for (std::size_t i = 0; i < n && i < 8; ++i) v = (v << 8) | p[i];
-  return v;
-}
-double ebml_float(const std::uint8_t* p, std::size_t n) {
-  if (n == 4) {
-    const std::uint32_t u = be32(p);
-    float f;
-    std::memcpy(&f, &u, 4);
-    return f;
-  }
-  if (n == 8) {
-    const std::uint64_t u = be64(p);
-    double d;
-    std::memcpy(&d, &u, 8);
-    return d;
-  }
-  return 0;
-}
-// Calls fn(id, body, body_len) for each child element in [p, p + n); false when one lies.
-bool for_each_element(const std::uint8_t* p, std::size_t n,
-                      const std::function<void(std::uint32_t, const std::uint8_t*, std::size_t)>& fn) {
-  std::size_t at = 0;
-  while (at < n) {
-    std::uint32_t id;
-    int il, sl;
-    std::uint64_t size;
-    if (!ebml_id(p + at, n - at, id, il) || !ebml_size(p + at + il, n - at - il, size, sl)) return false;
-    const std::size_t body = at + il + sl;
-    if (size == kUnknownSize || size > n - body) return false;
-    fn(id, p + body, std::size_t(size));
-    at = body + std::size_t(size);
-  }
-  return true;
-}
-
-constexpr std::uint32_t kEbmlHeader = 0x1A45DFA3, kSegment = 0x18538067, kSeekHead = 0x114D9B74,
-                        kSeek = 0x4DBB, kSeekId = 0x53AB, kSeekPosition = 0x53AC, kInfo = 0x1549A966,
-                        kTimestampScale = 0x2AD7B1, kDuration = 0x4489, kTracks = 0x1654AE6B,
-                        kCues = 0x1C53BB6B, kCuePoint = 0xBB, kCueTime = 0xB3,
-                        kCueTrackPositions = 0xB7, kCueClusterPosition = 0xF1, kCluster = 0x1F43B675,
-                        kTimestamp = 0xE7, kTrackEntry = 0xAE, kTrackType = 0x83, kCodecId = 0x86,
-                        kDocType = 0x4282, kTrackNumber = 0xD7, kLanguage = 0x22B59C, kLanguageBcp47 = 0x22B59D,
-                        kName = 0x536E, kFlagDefault = 0x88, kAudio = 0xE1, kChannels = 0x9F,
+using ebml::kUnknownSize;
+using ebml::kEbmlHeader, ebml::kSegment, ebml::kInfo, ebml::kTimestampScale, ebml::kTracks, ebml::kCluster,
+    ebml::kTimestamp, ebml::kTrackEntry, ebml::kTrackType, ebml::kCodecId, ebml::kDocType, ebml::kTrackNumber,
+    ebml::kLanguage, ebml::kLanguageBcp47, ebml::kName, ebml::kFlagDefault;
+constexpr std::uint32_t kSeekHead = 0x114D9B74, kSeek = 0x4DBB, kSeekId = 0x53AB, kSeekPosition = 0x53AC,
+                        kDuration = 0x4489, kCues = 0x1C53BB6B, kCuePoint = 0xBB, kCueTime = 0xB3,
+                        kCueTrackPositions = 0xB7, kCueClusterPosition = 0xF1, kAudio = 0xE1, kChannels = 0x9F,
                         kSamplingFrequency = 0xB5, kVideo = 0xE0, kPixelWidth = 0xB0, kPixelHeight = 0xBA;
 
 const char* webm_name(std::uint32_t id) {
@@ -641,7 +575,7 @@ void ContainerWalk::step_webm(std::uint64_t offset, const std::uint8_t* d, std::
   std::uint32_t id;
   int il, sl;
   std::uint64_t size;
-  if (!ebml_id(d, n, id, il) || !ebml_size(d + il, n - il, size, sl)) {
+  if (!ebml::read_id(d, n, id, il) || !ebml::read_size(d + il, n - il, size, sl)) {
     if (n < 12 && offset + n < size_) return want(offset, 12);
     return fail("a malformed element at byte " + std::to_string(offset));
   }
@@ -692,11 +626,11 @@ void ContainerWalk::step_webm(std::uint64_t offset, const std::uint8_t* d, std::
         std::uint32_t cid;
         int cil, csl;
         std::uint64_t csize;
-        if (!ebml_id(body + at, body_n - at, cid, cil) || !ebml_size(body + at + cil, body_n - at - cil, csize, csl)) break;
+        if (!ebml::read_id(body + at, body_n - at, cid, cil) || !ebml::read_size(body + at + cil, body_n - at - cil, csize, csl)) break;
         const std::size_t cb = at + cil + csl;
         if (csize == kUnknownSize || csize > body_n - cb) break;
         if (cid == kTimestamp) {
-          add_point(double(ebml_uint(body + cb, std::size_t(csize))) * timestamp_scale_s_, offset);
+          add_point(double(ebml::read_uint(body + cb, std::size_t(csize))) * timestamp_scale_s_, offset);
           break;
         }
         at = cb + std::size_t(csize);
@@ -735,21 +669,21 @@ void ContainerWalk::read_webm_head(const std::uint8_t* d, std::size_t n) {
   std::uint32_t id;
   int il, sl;
   std::uint64_t size;
-  if (!ebml_id(d, n, id, il) || id != kEbmlHeader || !ebml_size(d + il, n - il, size, sl) || size == kUnknownSize)
+  if (!ebml::read_id(d, n, id, il) || id != kEbmlHeader || !ebml::read_size(d + il, n - il, size, sl) || size == kUnknownSize)
     return fail("a malformed EBML header");
   const std::uint64_t seg = il + sl + size;
   if (seg + 12 > kMaxHeadBytes) return fail("the EBML header is too large");
   const std::uint64_t need = std::min<std::uint64_t>(seg + 12, size_);  // the header and the Segment's
   if (n < need) return want(0, need);
   if (seg >= n) return fail("the file ends inside its EBML header");
-  for_each_element(d + il + sl, std::size_t(size), [&](std::uint32_t cid, const std::uint8_t* b, std::size_t bn) {
+  ebml::for_each_element(d + il + sl, std::size_t(size), [&](std::uint32_t cid, const std::uint8_t* b, std::size_t bn) {
     if (cid == kDocType)
       format_ = clean_text(b, bn, true) == "webm" ? ContainerFormat::WebM : ContainerFormat::Matroska;
   });
   std::uint32_t sid;
   int sil, ssl;
   std::uint64_t ssize;
-  if (!ebml_id(d + seg, n - seg, sid, sil) || sid != kSegment || !ebml_size(d + seg + sil, n - seg - sil, ssize, ssl))
+  if (!ebml::read_id(d + seg, n - seg, sid, sil) || sid != kSegment || !ebml::read_size(d + seg + sil, n - seg - sil, ssize, ssl))
     return fail("no Segment after the EBML header");
   segment_data_ = seg + sil + ssl;
   segment_end_ = ssize == kUnknownSize ? size_ : segment_data_ + ssize;
@@ -760,15 +694,15 @@ void ContainerWalk::read_webm_head(const std::uint8_t* d, std::size_t n) {
 }
 
 void ContainerWalk::read_seek_head(const std::uint8_t* d, std::size_t n) {
-  for_each_element(d, n, [&](std::uint32_t id, const std::uint8_t* b, std::size_t bn) {
+  ebml::for_each_element(d, n, [&](std::uint32_t id, const std::uint8_t* b, std::size_t bn) {
     if (id != kSeek) return;
     std::uint32_t target = 0;
     std::uint64_t pos = 0;
     bool has_pos = false;
-    for_each_element(b, bn, [&](std::uint32_t cid, const std::uint8_t* c, std::size_t cn) {
-      if (cid == kSeekId) target = std::uint32_t(ebml_uint(c, cn));
+    ebml::for_each_element(b, bn, [&](std::uint32_t cid, const std::uint8_t* c, std::size_t cn) {
+      if (cid == kSeekId) target = std::uint32_t(ebml::read_uint(c, cn));
       if (cid == kSeekPosition) {
-        pos = ebml_uint(c, cn);
+        pos = ebml::read_uint(c, cn);
         has_pos = true;
       }
     });
@@ -783,48 +717,48 @@ void ContainerWalk::read_seek_head(const std::uint8_t* d, std::size_t n) {
 void ContainerWalk::read_info(const std::uint8_t* d, std::size_t n) {
   info_read_ = true;
   double duration = 0;
-  for_each_element(d, n, [&](std::uint32_t id, const std::uint8_t* b, std::size_t bn) {
+  ebml::for_each_element(d, n, [&](std::uint32_t id, const std::uint8_t* b, std::size_t bn) {
     if (id == kTimestampScale) {
-      const std::uint64_t ns = ebml_uint(b, bn);
+      const std::uint64_t ns = ebml::read_uint(b, bn);
       if (ns > 0) timestamp_scale_s_ = double(ns) * 1e-9;
     }
-    if (id == kDuration) duration = ebml_float(b, bn);
+    if (id == kDuration) duration = ebml::read_float(b, bn);
   });
   if (duration > 0) duration_s_ = duration * timestamp_scale_s_;
 }
 
 void ContainerWalk::read_tracks(const std::uint8_t* d, std::size_t n) {
   std::vector<MediaTrack> tracks;
-  for_each_element(d, n, [&](std::uint32_t id, const std::uint8_t* b, std::size_t bn) {
+  ebml::for_each_element(d, n, [&](std::uint32_t id, const std::uint8_t* b, std::size_t bn) {
     if (id != kTrackEntry || tracks.size() >= kMaxTracks) return;
     MediaTrack t;
     std::uint64_t type = 0;
     std::string language = "eng", bcp47;  // Language's default, per the Matroska spec
     t.is_default = true;                  // FlagDefault's
-    for_each_element(b, bn, [&](std::uint32_t cid, const std::uint8_t* c, std::size_t cn) {
+    ebml::for_each_element(b, bn, [&](std::uint32_t cid, const std::uint8_t* c, std::size_t cn) {
       switch (cid) {
-        case kTrackNumber: t.id = std::uint32_t(std::min<std::uint64_t>(ebml_uint(c, cn), 0xffffffffu)); break;
-        case kTrackType: type = ebml_uint(c, cn); break;
+        case kTrackNumber: t.id = std::uint32_t(std::min<std::uint64_t>(ebml::read_uint(c, cn), 0xffffffffu)); break;
+        case kTrackType: type = ebml::read_uint(c, cn); break;
         case kCodecId: t.codec_id = clean_text(c, cn, true); break;
         case kLanguage: language = clean_text(c, cn, true); break;
         case kLanguageBcp47: bcp47 = clean_text(c, cn, true); break;
         case kName: t.name = clean_text(c, cn); break;
-        case kFlagDefault: t.is_default = ebml_uint(c, cn) != 0; break;
+        case kFlagDefault: t.is_default = ebml::read_uint(c, cn) != 0; break;
         case kAudio:
           t.channels = 1;  // the spec's defaults
           t.sample_rate = 8000;
-          for_each_element(c, cn, [&](std::uint32_t aid, const std::uint8_t* a, std::size_t an) {
-            if (aid == kChannels) t.channels = std::uint32_t(std::min<std::uint64_t>(ebml_uint(a, an), 255));
+          ebml::for_each_element(c, cn, [&](std::uint32_t aid, const std::uint8_t* a, std::size_t an) {
+            if (aid == kChannels) t.channels = std::uint32_t(std::min<std::uint64_t>(ebml::read_uint(a, an), 255));
             if (aid == kSamplingFrequency) {
-              const double rate = ebml_float(a, an);
+              const double rate = ebml::read_float(a, an);
               t.sample_rate = std::isfinite(rate) && rate > 0 && rate < 1e7 ? std::uint32_t(rate) : 0;
             }
           });
           break;
         case kVideo:
-          for_each_element(c, cn, [&](std::uint32_t vid, const std::uint8_t* v, std::size_t vn) {
-            if (vid == kPixelWidth) t.width = std::uint32_t(std::min<std::uint64_t>(ebml_uint(v, vn), 0xffffffu));
-            if (vid == kPixelHeight) t.height = std::uint32_t(std::min<std::uint64_t>(ebml_uint(v, vn), 0xffffffu));
+          ebml::for_each_element(c, cn, [&](std::uint32_t vid, const std::uint8_t* v, std::size_t vn) {
+            if (vid == kPixelWidth) t.width = std::uint32_t(std::min<std::uint64_t>(ebml::read_uint(v, vn), 0xffffffu));
+            if (vid == kPixelHeight) t.height = std::uint32_t(std::min<std::uint64_t>(ebml::read_uint(v, vn), 0xffffffu));
           });
           break;
         default: break;
@@ -841,17 +775,17 @@ void ContainerWalk::read_tracks(const std::uint8_t* d, std::size_t n) {
 }
 
 void ContainerWalk::read_cues(const std::uint8_t* d, std::size_t n) {
-  for_each_element(d, n, [&](std::uint32_t id, const std::uint8_t* b, std::size_t bn) {
+  ebml::for_each_element(d, n, [&](std::uint32_t id, const std::uint8_t* b, std::size_t bn) {
     if (id != kCuePoint) return;
     std::uint64_t time = 0;
     std::uint64_t pos = 0;
     bool has_pos = false;
-    for_each_element(b, bn, [&](std::uint32_t cid, const std::uint8_t* c, std::size_t cn) {
-      if (cid == kCueTime) time = ebml_uint(c, cn);
+    ebml::for_each_element(b, bn, [&](std::uint32_t cid, const std::uint8_t* c, std::size_t cn) {
+      if (cid == kCueTime) time = ebml::read_uint(c, cn);
       if (cid == kCueTrackPositions && !has_pos) {
-        for_each_element(c, cn, [&](std::uint32_t tid, const std::uint8_t* t, std::size_t tn) {
+        ebml::for_each_element(c, cn, [&](std::uint32_t tid, const std::uint8_t* t, std::size_t tn) {
           if (tid == kCueClusterPosition) {
-            pos = ebml_uint(t, tn);
+            pos = ebml::read_uint(t, tn);
             has_pos = true;
           }
         });

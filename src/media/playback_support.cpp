@@ -151,18 +151,6 @@ std::string channel_text(std::uint32_t channels) {
   }
 }
 
-// The words before a label's parentheses: language, title, or the track's place among the audio
-// tracks ("Track 3": its id means nothing to people, and in MPEG-TS it is a PID such as 257).
-std::string track_name(const MediaTrack& t, std::size_t position) {
-  const std::string language = language_name(t.language);
-  std::string title = sanitize_track_title(t.name);
-  if (same_ignoring_case(title, language)) title.clear();  // not "English — English"
-  if (!language.empty() && !title.empty()) return language + " — " + title;
-  if (!language.empty()) return language;
-  if (!title.empty()) return title;
-  return "Track " + std::to_string(position);
-}
-
 std::string label_of(const MediaTrack& t, std::size_t position) {
   const std::string channels = channel_text(t.channels);
   return track_name(t, position) + " (" + codec_short_name(t.codec) + (channels.empty() ? "" : ", " + channels) + ")";
@@ -204,6 +192,18 @@ std::string unplayable_words(const PlannedAudio& a, std::size_t position) {
 }
 
 }  // namespace
+
+// The words before a label's parentheses: language, title, or the track's place among the audio
+// tracks ("Track 3": its id means nothing to people, and in MPEG-TS it is a PID such as 257).
+std::string track_name(const MediaTrack& t, std::size_t position) {
+  const std::string language = language_name(t.language);
+  std::string title = sanitize_track_title(t.name);
+  if (same_ignoring_case(title, language)) title.clear();  // not "English — English"
+  if (!language.empty() && !title.empty()) return language + " — " + title;
+  if (!language.empty()) return language;
+  if (!title.empty()) return title;
+  return "Track " + std::to_string(position);
+}
 
 const char* playback_pipeline_name(PlaybackPipeline p) {
   switch (p) {

@@ -102,5 +102,8 @@ std::string codec_short_name(const std::string& family);
 // "eng", "en", "fre", "fra" -> "English", "French"; "pt-BR" -> "Portuguese (Brazil)"; "und", "" -> "";
 // a tag it does not know, as sanitize_track_language leaves it ("tlh").
 std::string language_name(const std::string& tag);
+// The words a menu shows for a track: "English — Commentary", the title or the language alone (the
+// title only when it does not repeat the language), or "Track <position>".
+std::string track_name(const MediaTrack& t, std::size_t position);
 
 }  // namespace wt

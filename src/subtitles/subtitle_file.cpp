@@ -605,6 +605,12 @@ SubtitleFile read_subtitle_file(const std::uint8_t* data, std::size_t len, const
   return f;
 }
 
+std::string subtitle_cue_text(SubtitleFormat format, const std::uint8_t* data, std::size_t len) {
+  const std::string text = decode_subtitle_text(data, len, TextEncoding::Auto);
+  const Markup markup = format == SubtitleFormat::Ass ? Markup::Ass : format == SubtitleFormat::WebVtt ? Markup::WebVtt : Markup::Srt;
+  return cue_text(split_lines(text), markup);
+}
+
 std::vector<SubtitleCue> shift_cues(const std::vector<SubtitleCue>& cues, double offset_s) {
   std::vector<SubtitleCue> out;
   out.reserve(cues.size());

@@ -56,6 +56,11 @@ SubtitleFile read_subtitle_file(const std::uint8_t* data, std::size_t len, const
 std::string decode_subtitle_text(const std::uint8_t* data, std::size_t len, TextEncoding encoding,
                                  TextEncoding* used = nullptr);
 
+// One cue's text as a movie carries it (a block of a Matroska text track), as WebVTT cue text: `text`
+// is SRT's cue text (format Srt), a WebVTT cue payload (WebVtt) or an ASS Dialogue's Text field
+// (Ass). Undecodable bytes are read as the legacy code pages above. "" when nothing visible is left.
+std::string subtitle_cue_text(SubtitleFormat format, const std::uint8_t* data, std::size_t len);
+
 // The cues moved by `offset_s` (a viewer's ± correction for a file out of step with the movie):
 // a cue that would end at or before 0 is dropped, one that would start before 0 starts at 0.
 std::vector<SubtitleCue> shift_cues(const std::vector<SubtitleCue>& cues, double offset_s);

@@ -10,53 +10,9 @@
 #include <string>
 #include <vector>
 
+#include "cue_text_check.hpp"
 #include "fuzz_check.hpp"
 #include "subtitles/subtitle_file.hpp"
-#include "text/peer_text.hpp"
-#include "transfer/flat_json.hpp"
-
-namespace {
-
-bool valid_utf8(const std::string& s) {
-  std::string again;
-  for (std::uint32_t cp : wt::decode_utf8(s)) wt::append_utf8(again, cp);
-  return again == s;
-}
-
-void check_cue_text(const std::string& t) {
-  FUZZ_CHECK(!t.empty());
-  FUZZ_CHECK(valid_utf8(t));
-  FUZZ_CHECK(t.front() != '\n' && t.back() != '\n' && t.find("\n\n") == std::string::npos);  // no empty line
-  std::string open;
-  for (std::size_t i = 0; i < t.size(); ++i) {
-    const char c = t[i];
-    FUZZ_CHECK(c == '\n' || static_cast<unsigned char>(c) >= 0x20);
-    FUZZ_CHECK(c != 0x7f);
-    if (c == '&') {
-      const bool entity = t.compare(i, 5, "&amp;") == 0 || t.compare(i, 4, "&lt;") == 0 || t.compare(i, 4, "&gt;") == 0;
-      FUZZ_CHECK(entity);
-    } else if (c == '<') {
-      const bool closing = i + 1 < t.size() && t[i + 1] == '/';
-      const std::size_t at = i + 1 + closing;
-      FUZZ_CHECK(at + 1 < t.size() && t[at + 1] == '>');
-      const char tag = t[at];
-      FUZZ_CHECK(tag == 'i' || tag == 'b' || tag == 'u');
-      if (closing) {
-        FUZZ_CHECK(!open.empty() && open.back() == tag);
-        open.pop_back();
-      } else {
-        FUZZ_CHECK(open.find(tag) == std::string::npos);
-        open += tag;
-      }
-      i = at + 1;
-    } else {
-      FUZZ_CHECK(c != '>');
-    }
-  }
-  FUZZ_CHECK(open.empty());
-}
-
-}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
@@ -74,7 +30,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     FUZZ_CHECK(c.start_s >= 0 && c.start_s < c.end_s);
     FUZZ_CHECK(c.start_s >= last);
     last = c.start_s;
-    check_cue_text(c.text);
+    wt_fuzz::check_cue_text(c.text);
   }
   const double offset = double(static_cast<int>(data[0]) - 128) / 10;
   last = 0;

@@ -17,6 +17,10 @@
 #   stream.m2ts    the same in 192-byte M2TS packets
 #   noisy.mkv      2 s of H.264 noise + AAC in Matroska, ~1.8 MB: its Cues sit in its second 1 MiB piece
 #   convert.srt    two subtitles by hand, and convert.vtt, convert.ass: ffmpeg's conversions of it
+#   subs.mkv       H.264 + FLAC + convert.srt as an SRT track "eng" titled "English", convert.ass as
+#                  an ASS track "fra", convert.vtt as a WebVTT track "deu" (forced); subs.webm: VP9 +
+#                  convert.vtt (WebM's D_WEBVTT/SUBTITLES). The cues run past the picture (to 64 s).
+#                  No AAC or Opus: their priming would move the whole timeline by 21 or 7 ms.
 # Each is 4 s (noisy.mkv 2 s), 25 fps, a keyframe every second.
 set -eu
 out="$1"
@@ -44,6 +48,11 @@ ff -f lavfi -i testsrc=size=320x240:rate=25 -f lavfi -i sine=frequency=440:sampl
 printf '1\n00:00:01,000 --> 00:00:02,500\n<i>Bonjour</i> \303\240 tous\nsecond line\n\n2\n00:01:02,040 --> 00:01:04,000\nB & <b>bold</b> <font color="red">red</font>\n' > "$out/convert.srt"
 ff -i "$out/convert.srt" "$out/convert.vtt"
 ff -i "$out/convert.srt" "$out/convert.ass"
+lavfi4="-t 4 -f lavfi -i testsrc=size=320x240:rate=25 -t 4 -f lavfi -i sine=frequency=440:sample_rate=48000"
+ff $lavfi4 -i "$out/convert.srt" -i "$out/convert.ass" -i "$out/convert.vtt" -map 0:v -map 1:a -map 2:s -map 3:s -map 4:s \
+  $h264v -c:a flac -c:s:0 srt -c:s:1 ass -c:s:2 webvtt -metadata:s:s:0 language=eng -metadata:s:s:0 title=English \
+  -metadata:s:s:1 language=fra -metadata:s:s:2 language=deu -disposition:s:2 forced "$out/subs.mkv"
+ff $lavfi4 -i "$out/convert.vtt" -map 0:v -map 2:s $vp9 -c:s webvtt "$out/subs.webm"  # no sound: Opus's pre-skip would move it by 7 ms
 ff $src -c:v libx265 -preset ultrafast -x265-params log-level=error -g 25 -keyint_min 25 -pix_fmt yuv420p \
   -c:a aac -b:a 64k "$out/hevc.mkv"
 ff $src $h264 -f mov "$out/camera.mov"

@@ -11,6 +11,7 @@ import { ProgressivePlayer } from '../controllers/progressive-player.js';
 import { MODES, createSession, reportExpectation, reportPlayerError, watchUserSessions } from '../adapters/sessions.js';
 import { SessionController } from '../controllers/session-controller.js';
 import { SyncDriver } from '../controllers/sync-driver.js';
+import { EmbeddedSubtitleReader } from '../controllers/embedded-subtitles.js';
 import { SUBTITLE_ACCEPT, SubtitleTracks } from '../controllers/subtitles.js';
 
 // What the file pickers offer: video types (and audio in MP4 or WebM), plus extensions browsers
@@ -101,7 +102,11 @@ export class WatchSessionsView {
       if (this.waitingFor === session.id) this.open(session, { receiver: driver });
     };
     transfers.onPieceVerified = (id, piece) => { if (this.active?.sessionId === id) this.active.player?.onPieceHeld(piece); };
-    transfers.onPieceStored = (id, piece) => { if (this.active?.sessionId === id) this.active.player?.onPieceStored(piece); };
+    transfers.onPieceStored = (id, piece) => {
+      if (this.active?.sessionId !== id) return;
+      this.active.player?.onPieceStored(piece);
+      this.active.embedded.pump();
+    };
     this.unwatch = watchUserSessions(db, userId, (sessions) => {
       // A session's name was written by the other person: shown and saved only once the core has
       // sanitized it (control and bidi-override characters, path separators, length).
@@ -651,8 +656,20 @@ export class WatchSessionsView {
       core: this.core, db: this.db, userId: this.userId, nameOf: (uid) => this.nameOf(uid), video, store: this.transfers.store, sessionId: id,
       onChange: () => this.showSubtitleChoice(), onError: (text) => this.showError(text),
     });
-    this.active = { sessionId: id, driver, url, player, subtitles, onPlaying, onPause, onError, unlocked: false };
+    // The movie's own subtitle tracks: from the file on this disk at once, or as its pieces arrive.
+    const file = blob ?? this.files.get(session.id);
+    const embedded = new EmbeddedSubtitleReader({
+      core: this.core, fileSize: session.fileSize,
+      contiguousFrom: file ? (offset) => session.fileSize - offset : (offset) => player?.policy.contiguousFrom(offset) ?? 0,
+      readRange: file ? (offset, length) => file.slice(offset, offset + length).arrayBuffer().then((b) => new Uint8Array(b))
+        : (offset, length) => player.readRange(offset, length),
+      onTracks: (tracks) => subtitles.setEmbedded(tracks),
+      onCues: (cues) => subtitles.addEmbeddedCues(cues),
+      onError: (text) => this.showError(`The subtitles inside "${session.fileName}" stop at a damaged part: ${text}.`),
+    });
+    this.active = { sessionId: id, driver, url, player, subtitles, embedded, onPlaying, onPause, onError, unlocked: false };
     subtitles.load().catch((e) => this.showError(`The subtitles of this session could not be read: ${e.message}`));
+    embedded.pump();
     this.onActive({ sessionId: session.id, driver, player });
   }
 
@@ -698,8 +715,10 @@ export class WatchSessionsView {
     if (!subtitles) return;
     this.subtitleSelect.replaceChildren(el('option', { value: 'off', textContent: 'Off', selected: !subtitles.chosen }),
       ...subtitles.list.map((f) => el('option', {
-        value: f.id, selected: f.id === subtitles.chosen,
-        textContent: `${f.name} (${f.mine ? 'from a file' : `from ${this.nameOf(f.by)}'s file`}${f.skipped ? `; ${f.skipped} broken ${f.skipped === 1 ? 'cue' : 'cues'} left out` : ''})`,
+        value: f.id, selected: f.id === subtitles.chosen, disabled: Boolean(f.unsupported),
+        textContent: f.embedded
+          ? (f.unsupported ? `${f.name} — ${f.unsupported}` : `${f.name} (in the movie)`)
+          : `${f.name} (${f.mine ? 'from a file' : `from ${this.nameOf(f.by)}'s file`}${f.skipped ? `; ${f.skipped} broken ${f.skipped === 1 ? 'cue' : 'cues'} left out` : ''})`,
       })));
     const offset = subtitles.offset;
     const box = this.playerBox.querySelector('#subtitle-choice');
@@ -741,6 +760,7 @@ export class WatchSessionsView {
     this.playerBox.querySelector('video').removeEventListener('error', this.active.onError);
     this.playerBox.querySelector('#audio-choice').hidden = true;
     this.active.subtitles.close();
+    this.active.embedded.close();
     this.playerBox.querySelector('#subtitle-choice').hidden = true;
     if (this.active.url) URL.revokeObjectURL(this.active.url);
     const video = this.playerBox.querySelector('video');

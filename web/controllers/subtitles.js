@@ -1,6 +1,7 @@
 // The subtitles of the session on screen: files either viewer added, read by the core into WebVTT
 // cues and shown by the browser through a <track> of the video (its own renderer, captions menu and
-// accessibility). A file added here goes to the other viewer through the session's record (base64,
+// accessibility), and the text tracks inside the movie (embedded-subtitles.js reads them as the
+// movie arrives), whose cues go into a text track of the video as they are read. A file added here goes to the other viewer through the session's record (base64,
 // with its size and SHA-256, checked on arrival: web/adapters/sessions.js), so both get it even when
 // no peer connection is open (a same-file session has none, a finished transfer closed its own);
 // each page keeps the files in its piece store too. Cues are on the media timeline, so they stay in
@@ -63,6 +64,8 @@ export class SubtitleTracks {
   constructor({ core, db, userId, nameOf = (id) => id, video, store, sessionId, onChange = () => {}, onError = () => {} }) {
     Object.assign(this, { core, db, userId, nameOf, video, store, sessionId, onChange, onError });
     this.files = [];  // { id, name, by, bytes (Uint8Array), encoding, skipped }
+    // The movie's own tracks: { id: 'track:<number>', number, label, language, unsupported, cues, textTrack, shownOffset }
+    this.embedded = [];
     this.unwatch = null;
     ({ chosen: this.chosen, offset: this.offset } = loadChoice(sessionId));
     this.element = null;  // the <track> showing
@@ -80,7 +83,8 @@ export class SubtitleTracks {
       if (!read.error) this.files.push({ id: s.id, name: s.name, by: s.by ?? this.userId, bytes, encoding: read.encoding, skipped: read.skipped });
     }
     if (this.closed) return;
-    if (this.chosen && !this.files.some((f) => f.id === this.chosen)) this.chosen = null;
+    // A track of the movie may be read later (the movie is arriving): its choice stays.
+    if (this.chosen && !this.chosen.startsWith('track:') && !this.files.some((f) => f.id === this.chosen)) this.chosen = null;
     this.show();
     this.unwatch = watchSessionSubtitles(this.db, this.sessionId, (id, rec) => this.arrived(id, rec),
       (e) => this.onError(`The session's subtitles cannot be read: ${e.message}`));
@@ -129,9 +133,38 @@ export class SubtitleTracks {
     return read;
   }
 
-  // 'off' or null: none; otherwise a file's id.
+  // The movie's subtitle tracks (the core's EmbeddedSubtitleTrack list), once they are known. Each
+  // text track it reads gets a text track of the video (hidden until chosen; the element keeps it
+  // for its life, so a closed session's is emptied and left disabled).
+  setEmbedded(tracks) {
+    if (this.closed) return;
+    this.embedded = tracks.map((t) => ({
+      id: `track:${t.number}`, number: t.number, label: t.label, language: t.language, unsupported: t.unsupported,
+      cues: [], textTrack: t.unsupported ? null : this.video.addTextTrack('subtitles', t.label, t.language), shownOffset: 0,
+    }));
+    for (const e of this.embedded) if (e.textTrack) e.textTrack.mode = 'disabled';
+    this.show();
+  }
+
+  // Cues of the movie's tracks as they are read ({ track, start, end, text }).
+  addEmbeddedCues(cues) {
+    if (this.closed) return;
+    for (const c of cues) {
+      const e = this.embedded.find((t) => t.number === c.track && t.textTrack);
+      if (!e) continue;
+      e.cues.push(c);
+      this.addCue(e, c, e.shownOffset);
+    }
+  }
+
+  addCue(e, c, offset) {
+    const start = Math.max(0, c.start + offset), end = c.end + offset;
+    if (end > start) e.textTrack.addCue(new VTTCue(start, end, c.text));
+  }
+
+  // 'off' or null: none; otherwise a file's or a readable track's id.
   choose(id) {
-    this.chosen = this.files.some((f) => f.id === id) ? id : null;
+    this.chosen = this.files.some((f) => f.id === id) || this.embedded.some((e) => e.id === id && e.textTrack) ? id : null;
     this.save();
     this.show();
   }
@@ -144,8 +177,14 @@ export class SubtitleTracks {
     this.show();
   }
 
-  // mine: added by this viewer (otherwise by `by`, the other one).
-  get list() { return this.files.map(({ id, name, by, encoding, skipped }) => ({ id, name, by, mine: by === this.userId, encoding, skipped })); }
+  // mine: added by this viewer (otherwise by `by`, the other one); embedded: a track of the movie
+  // (unsupported: why it cannot show, or '').
+  get list() {
+    return [
+      ...this.embedded.map(({ id, label, unsupported }) => ({ id, name: label, embedded: true, unsupported })),
+      ...this.files.map(({ id, name, by, encoding, skipped }) => ({ id, name, by, mine: by === this.userId, encoding, skipped })),
+    ];
+  }
 
   save() {
     try {
@@ -153,9 +192,21 @@ export class SubtitleTracks {
     } catch { /* private mode: the choice lasts as long as the page */ }
   }
 
-  // The chosen file as the video's one showing <track>, its cues moved by the offset.
+  // The chosen file as the video's one showing <track>, or the chosen track of the movie showing,
+  // its cues moved by the offset.
   show() {
     this.removeTrack();
+    for (const e of this.embedded) {
+      if (!e.textTrack) continue;
+      const chosen = e.id === this.chosen && !this.closed;
+      if (chosen && e.shownOffset !== this.offset) {
+        e.textTrack.mode = 'hidden';  // a disabled track's cues are not listed
+        for (const cue of [...(e.textTrack.cues ?? [])]) e.textTrack.removeCue(cue);
+        for (const c of e.cues) this.addCue(e, c, this.offset);
+        e.shownOffset = this.offset;
+      }
+      e.textTrack.mode = chosen ? 'showing' : 'disabled';
+    }
     const file = this.files.find((f) => f.id === this.chosen);
     if (file && !this.closed) {
       const read = this.core.readSubtitles(file.bytes, file.name, file.encoding, this.offset);
@@ -177,5 +228,11 @@ export class SubtitleTracks {
     this.closed = true;
     this.unwatch?.();
     this.removeTrack();
+    for (const { textTrack } of this.embedded) {
+      if (!textTrack) continue;
+      textTrack.mode = 'hidden';  // cues can be removed from a track that is not disabled
+      for (const cue of [...(textTrack.cues ?? [])]) textTrack.removeCue(cue);
+      textTrack.mode = 'disabled';
+    }
   }
 }

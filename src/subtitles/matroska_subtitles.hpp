@@ -1,0 +1,105 @@
+// The subtitle tracks inside a Matroska or WebM movie, read as its bytes arrive. Matroska
+// interleaves a text track's blocks with the picture's, so the cues of the part of the film that has
+// arrived can show before the rest is there. Pure and incremental like the container walk: it says
+// which bytes it needs next (wanted()), the glue feeds them from verified pieces in file order (a
+// whole piece at a time; every element inside is read in one feed), and the cues found are taken
+// with take_cues(). The bytes are a peer's: every size is checked against the file and the element
+// around it, and a lie ends the read with an error (what was read before stays).
+//
+// Read: text tracks S_TEXT/UTF8 (SRT's cue text), S_TEXT/ASS and S_TEXT/SSA (a Dialogue line's
+// fields, of which the text is shown), S_TEXT/WEBVTT and WebM's D_WEBVTT/*; their blocks in
+// SimpleBlocks or BlockGroups (with a BlockDuration, or until the track's next cue), plain or with
+// header stripping. Listed with the reason they do not show: picture subtitles (PGS, VobSub, DVB),
+// zlib-compressed or encrypted tracks, and text tracks of a codec not known here.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "subtitles/subtitle_file.hpp"
+#include "transfer/transfer_layout.hpp"
+
+namespace wt {
+
+struct EmbeddedSubtitleTrack {
+  std::uint32_t number = 0;  // the Matroska TrackNumber
+  std::string codec;         // "srt", "ass", "webvtt", "pgs", "vobsub", "dvb", or "" (codec_id says)
+  std::string codec_id;      // "S_TEXT/UTF8"
+  std::string language;      // BCP 47 or ISO 639-2 ("eng" by the spec's default)
+  std::string name;          // the track's title, "" when none
+  bool is_default = false;
+  bool forced = false;
+  std::string unsupported;   // "" when its cues are read; otherwise why not, for people
+  std::string label;         // for a menu: "English — SDH", "French (forced)", "Track 3"
+};
+
+struct EmbeddedCue {
+  std::uint32_t track = 0;  // EmbeddedSubtitleTrack::number
+  SubtitleCue cue;          // on the movie's timeline (seconds), WebVTT cue text
+};
+
+class MatroskaSubtitles {
+ public:
+  explicit MatroskaSubtitles(std::uint64_t file_size);
+
+  // The next bytes the read needs: length 0 when it is done. The glue may feed more (a piece).
+  ByteRange wanted() const { return want_; }
+  // Bytes of the file at `offset`. Returns false when they do not cover wanted() (nothing changes).
+  bool feed(std::uint64_t offset, const std::uint8_t* data, std::size_t len);
+
+  // The file's subtitle tracks, once its Tracks element is read (none for a file that is not
+  // Matroska or WebM, which ends the read at once without an error).
+  bool tracks_known() const { return tracks_known_; }
+  const std::vector<EmbeddedSubtitleTrack>& tracks() const { return tracks_; }
+  // The cues read since the last call, in file order.
+  std::vector<EmbeddedCue> take_cues();
+  // Blocks of a read track that gave no cue (laced, malformed, empty text), so far.
+  std::uint32_t skipped() const { return skipped_; }
+  // Where the read is: the cues of every block before this byte have been taken or are pending.
+  std::uint64_t position() const { return want_.length ? want_.offset : size_; }
+  bool done() const { return done_; }
+  const std::string& error() const { return error_; }
+
+  static constexpr std::uint64_t kMaxBlockBytes = 1u << 20;  // a subtitle block larger is skipped
+  static constexpr std::size_t kMaxCues = 1u << 18;
+
+ private:
+  enum class Level : std::uint8_t { Head, Segment, Cluster };
+  // One step at the cursor with the bytes [d, d + n) there; false when it needs more than n.
+  bool step(const std::uint8_t* d, std::size_t n);
+  bool step_segment(std::uint32_t id, std::uint64_t hdr, std::uint64_t size, const std::uint8_t* d, std::size_t n);
+  bool step_cluster(std::uint32_t id, std::uint64_t hdr, std::uint64_t size, const std::uint8_t* d, std::size_t n);
+  bool read_head(const std::uint8_t* d, std::size_t n);
+  void read_tracks(const std::uint8_t* d, std::size_t n);
+  // A Block or SimpleBlock's body, with its duration in timestamp units (-1: none given).
+  void read_block(const std::uint8_t* d, std::size_t n, std::int64_t duration);
+  void add(std::uint32_t track, double start, double end, std::string text);
+  void finish();
+  void fail(const std::string& text);
+  // The readable track a block belongs to, or nullptr.
+  const EmbeddedSubtitleTrack* readable(std::uint32_t number) const;
+
+  std::uint64_t size_;
+  ByteRange want_;
+  std::uint64_t cursor_ = 0;
+  Level level_ = Level::Head;
+  bool done_ = false;
+  std::string error_;
+  bool tracks_known_ = false;
+  std::vector<EmbeddedSubtitleTrack> tracks_;
+  std::map<std::uint32_t, std::string> strip_;          // header stripping's bytes, per track
+  std::map<std::uint32_t, std::int64_t> default_dur_;   // DefaultDuration in timestamp units
+  std::uint64_t segment_end_ = 0;
+  std::uint64_t cluster_end_ = 0;
+  double scale_s_ = 1e-3;  // TimestampScale in seconds
+  std::uint64_t cluster_ts_ = 0;
+  std::vector<EmbeddedCue> cues_;
+  std::size_t total_cues_ = 0;
+  std::map<std::uint32_t, EmbeddedCue> pending_;  // a block with no duration, until the track's next
+  std::uint32_t skipped_ = 0;
+};
+
+}  // namespace wt

@@ -1,0 +1,213 @@
+// The subtitle tracks inside a movie (src/subtitles/matroska_subtitles.*). Independent truth: ffmpeg
+// muxed the hand-written convert.srt and its own .ass and .vtt conversions into subs.mkv and
+// subs.webm (tests/media/make_fixtures.sh), so each track must give the cues the subtitle file
+// reader finds in the file it came from; the rarer cases are built element by element below.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "media/media_fixtures.hpp"
+#include "subtitles/matroska_subtitles.hpp"
+
+using wt::EmbeddedCue;
+using wt::MatroskaSubtitles;
+
+namespace {
+
+using Bytes = std::vector<std::uint8_t>;
+
+// Feeds the reader what it asks for, `chunk` bytes at a time from there (as the glue feeds pieces),
+// up to byte `limit` of the file; returns the cues taken.
+std::vector<EmbeddedCue> read(MatroskaSubtitles& r, const Bytes& file, std::size_t chunk, std::size_t limit = ~std::size_t(0)) {
+  std::vector<EmbeddedCue> cues;
+  limit = std::min(limit, file.size());
+  for (auto want = r.wanted(); want.length && want.offset + want.length <= limit; want = r.wanted()) {
+    const std::size_t n = std::min<std::size_t>(std::max<std::uint64_t>(chunk, want.length), limit - want.offset);
+    REQUIRE(r.feed(want.offset, file.data() + want.offset, n));
+    for (auto& c : r.take_cues()) cues.push_back(std::move(c));
+  }
+  return cues;
+}
+
+std::vector<wt::SubtitleCue> of_track(const std::vector<EmbeddedCue>& cues, std::uint32_t track) {
+  std::vector<wt::SubtitleCue> out;
+  for (const auto& c : cues)
+    if (c.track == track) out.push_back(c.cue);
+  return out;
+}
+
+void same_cues(const std::vector<wt::SubtitleCue>& got, const std::vector<wt::SubtitleCue>& expected) {
+  REQUIRE(got.size() == expected.size());
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    INFO("cue " << i);
+    CHECK(got[i].start_s == Approx(expected[i].start_s).margin(0.0015));
+    CHECK(got[i].end_s == Approx(expected[i].end_s).margin(0.0015));
+    CHECK(got[i].text == expected[i].text);
+  }
+}
+
+std::vector<wt::SubtitleCue> file_cues(const std::string& name) {
+  const auto bytes = wt_test::fixture(name);
+  return wt::read_subtitle_file(bytes.data(), bytes.size(), name).cues;
+}
+
+// EBML built by hand: an ID's bytes and a body, its size as an 8-byte variable-length integer.
+Bytes el(std::initializer_list<std::uint8_t> id, const Bytes& body) {
+  Bytes out(id);
+  out.push_back(0x01);
+  for (int i = 6; i >= 0; --i) out.push_back(std::uint8_t(body.size() >> (8 * i)));
+  out.insert(out.end(), body.begin(), body.end());
+  return out;
+}
+Bytes cat(std::initializer_list<Bytes> parts) {
+  Bytes out;
+  for (const auto& p : parts) out.insert(out.end(), p.begin(), p.end());
+  return out;
+}
+Bytes text(const std::string& s) { return Bytes(s.begin(), s.end()); }
+Bytes u8(std::uint8_t v) { return {v}; }
+// A block's body: track number (one byte), a relative time, flags, the payload.
+Bytes block(std::uint8_t track, std::int16_t rel, std::uint8_t flags, const std::string& payload) {
+  Bytes b{std::uint8_t(0x80 | track), std::uint8_t(std::uint16_t(rel) >> 8), std::uint8_t(rel & 0xff), flags};
+  b.insert(b.end(), payload.begin(), payload.end());
+  return b;
+}
+Bytes track_entry(std::uint8_t number, const std::string& codec, const Bytes& extra = {}) {
+  return el({0xAE}, cat({el({0xD7}, u8(number)), el({0x83}, u8(0x11)), el({0x86}, text(codec)), extra}));
+}
+Bytes matroska(const Bytes& tracks, const Bytes& clusters) {
+  return cat({el({0x1A, 0x45, 0xDF, 0xA3}, el({0x42, 0x82}, text("matroska"))),
+              el({0x18, 0x53, 0x80, 0x67},
+                 cat({el({0x15, 0x49, 0xA9, 0x66}, el({0x2A, 0xD7, 0xB1}, {0x0F, 0x42, 0x40})),  // 1 ms
+                      el({0x16, 0x54, 0xAE, 0x6B}, tracks), clusters}))});
+}
+
+}  // namespace
+
+TEST_CASE("an MKV's SRT, ASS and WebVTT tracks give the cues of the files they were made from", "[subtitles]") {
+  const auto file = wt_test::fixture("subs.mkv");
+  for (std::size_t chunk : {std::size_t(1) << 20, std::size_t(4096), std::size_t(1)}) {
+    INFO("fed " << chunk << " bytes at a time");
+    MatroskaSubtitles r(file.size());
+    const auto cues = read(r, file, chunk);
+    CHECK(r.done());
+    CHECK(r.error().empty());
+    CHECK(r.skipped() == 0);
+    REQUIRE(r.tracks().size() == 3);
+    const auto& t = r.tracks();
+    CHECK((t[0].codec == "srt" && t[0].codec_id == "S_TEXT/UTF8" && t[0].language == "eng" && t[0].name == "English"));
+    CHECK((t[1].codec == "ass" && t[1].language == "fra" && !t[1].forced));
+    CHECK((t[2].codec == "webvtt" && t[2].language == "deu" && t[2].forced));
+    for (const auto& tr : t) CHECK(tr.unsupported.empty());
+    CHECK(t[0].label == "English");  // its title only repeats the language
+    CHECK(t[1].label == "French");
+    CHECK(t[2].label == "German (forced)");
+    same_cues(of_track(cues, t[0].number), file_cues("convert.srt"));
+    same_cues(of_track(cues, t[1].number), file_cues("convert.ass"));
+    same_cues(of_track(cues, t[2].number), file_cues("convert.vtt"));
+  }
+}
+
+TEST_CASE("a WebM's WebVTT track (D_WEBVTT/SUBTITLES)", "[subtitles]") {
+  const auto file = wt_test::fixture("subs.webm");
+  MatroskaSubtitles r(file.size());
+  const auto cues = read(r, file, 1 << 20);
+  CHECK(r.error().empty());
+  REQUIRE(r.tracks().size() == 1);
+  CHECK(r.tracks()[0].codec_id == "D_WEBVTT/SUBTITLES");
+  same_cues(of_track(cues, r.tracks()[0].number), file_cues("convert.vtt"));
+}
+
+TEST_CASE("cues come as the part of the file that holds them arrives", "[subtitles]") {
+  const auto file = wt_test::fixture("subs.mkv");
+  // The second cue ("B & bold red", at 62 s) lies in the file's last cluster: up to its bytes, only
+  // the first cue of each track is read, and the read waits for more.
+  const std::string second = "bold";
+  const auto at = std::search(file.begin(), file.end(), second.begin(), second.end()) - file.begin();
+  REQUIRE(std::size_t(at) < file.size());
+  MatroskaSubtitles r(file.size());
+  auto cues = read(r, file, 64 << 10, std::size_t(at));
+  CHECK_FALSE(r.done());
+  CHECK(r.position() < std::uint64_t(at));
+  REQUIRE(cues.size() == 3);
+  for (const auto& c : cues) CHECK(c.cue.start_s == Approx(1.0));
+  const auto rest = read(r, file, 64 << 10);
+  CHECK(r.done());
+  CHECK(rest.size() == 3);
+  for (const auto& c : rest) CHECK(c.cue.start_s == Approx(62.04));
+}
+
+TEST_CASE("files with nothing to read end the read at once", "[subtitles]") {
+  for (const char* name : {"faststart.mp4", "stream.ts"}) {  // not Matroska
+    const auto file = wt_test::fixture(name);
+    MatroskaSubtitles r(file.size());
+    CHECK(read(r, file, 1 << 20).empty());
+    CHECK(r.done());
+    CHECK(r.tracks_known());
+    CHECK(r.tracks().empty());
+    CHECK(r.error().empty());
+  }
+  // Matroska without a subtitle track: the clusters are not read.
+  const auto file = wt_test::fixture("cues.mkv");
+  MatroskaSubtitles r(file.size());
+  read(r, file, 4096);
+  CHECK(r.done());
+  CHECK(r.tracks().empty());
+  CHECK(r.error().empty());
+  MatroskaSubtitles empty(0);
+  CHECK(empty.done());
+}
+
+TEST_CASE("picture, compressed and encrypted tracks are listed with why; laced blocks and cues without a duration", "[subtitles]") {
+  const Bytes zlib = el({0x6D, 0x80}, el({0x62, 0x40}, el({0x50, 0x34}, {})));  // ContentCompAlgo's default: zlib
+  const Bytes strip = el({0x6D, 0x80}, el({0x62, 0x40}, el({0x50, 0x34}, cat({el({0x42, 0x54}, u8(3)), el({0x42, 0x55}, text("Hel"))}))));
+  const Bytes encrypted = el({0x6D, 0x80}, el({0x62, 0x40}, el({0x50, 0x35}, {})));
+  const Bytes tracks = cat({track_entry(1, "S_HDMV/PGS"), track_entry(2, "S_TEXT/UTF8", zlib), track_entry(3, "S_TEXT/UTF8", strip),
+                            track_entry(4, "S_TEXT/UTF8"), track_entry(5, "S_TEXT/UTF8", encrypted), track_entry(6, "S_KATE")});
+  const Bytes cluster = el({0x1F, 0x43, 0xB6, 0x75}, cat({
+      el({0xE7}, {0x03, 0xE8}),                                         // 1 s
+      el({0xA3}, block(3, 0, 0x80, "lo")),                              // "Hel" + "lo", no duration
+      el({0xA3}, block(4, 100, 0x82, "laced")),                         // laced: skipped
+      el({0xA0}, cat({el({0xA1}, block(4, 200, 0, "<i>x</i>")), el({0x9B}, {0x01, 0xF4})})),  // 500 ms
+      el({0xA3}, block(2, 300, 0x80, "compressed")),                    // not read
+      el({0xA3}, block(3, 3000, 0x80, "p")),                            // ends "Hello" at 4 s
+  }));
+  const Bytes file = matroska(tracks, cluster);
+  MatroskaSubtitles r(file.size());
+  const auto cues = read(r, file, 7);
+  CHECK(r.done());
+  CHECK(r.error().empty());
+  REQUIRE(r.tracks().size() == 6);
+  CHECK(r.tracks()[0].unsupported == "picture subtitles (PGS) are not supported, only text ones");
+  CHECK(r.tracks()[1].unsupported.find("compressed (zlib)") != std::string::npos);
+  CHECK(r.tracks()[2].unsupported.empty());
+  CHECK(r.tracks()[3].unsupported.empty());
+  CHECK(r.tracks()[4].unsupported == "the track is encrypted");
+  CHECK(r.tracks()[5].unsupported == "subtitles in S_KATE are not supported");
+  CHECK(r.skipped() == 1);
+  REQUIRE(cues.size() == 3);
+  CHECK((cues[0].track == 4 && cues[0].cue.text == "<i>x</i>"));
+  CHECK(cues[0].cue.start_s == Approx(1.2));
+  CHECK(cues[0].cue.end_s == Approx(1.7));
+  CHECK((cues[1].track == 3 && cues[1].cue.text == "Hello"));
+  CHECK(cues[1].cue.start_s == Approx(1.0));
+  CHECK(cues[1].cue.end_s == Approx(4.0));  // until the track's next cue
+  CHECK(cues[2].cue.text == "Help");
+  CHECK(cues[2].cue.end_s == Approx(9.0));  // the last one: 5 s
+}
+
+TEST_CASE("a lying element ends the read with an error; the cues before it stay", "[subtitles]") {
+  Bytes good = el({0xA0}, cat({el({0xA1}, block(1, 0, 0, "fine")), el({0x9B}, {0x64})}));
+  Bytes liar = el({0xA3}, block(1, 10, 0x80, "x"));
+  liar[8] = 0x7f;  // its size's low byte: far past the cluster
+  const Bytes file = matroska(track_entry(1, "S_TEXT/UTF8"), el({0x1F, 0x43, 0xB6, 0x75}, cat({el({0xE7}, {0x00}), good, liar})));
+  MatroskaSubtitles r(file.size());
+  const auto cues = read(r, file, 1 << 20);
+  CHECK(r.done());
+  CHECK(r.error().find("runs past") != std::string::npos);
+  REQUIRE(cues.size() == 1);
+  CHECK(cues[0].cue.text == "fine");
+}

@@ -1,0 +1,67 @@
+// The subtitle tracks inside the movie (Matroska, WebM), read by the core's EmbeddedSubtitles as the
+// movie's verified bytes are here: the whole file at once for a movie on this disk, piece by piece
+// in file order for one that is arriving (Matroska interleaves a text track's blocks with the
+// picture's, so the cues of what has arrived show before the rest is there). Other containers end
+// the read at once. The glue only moves bytes in and tracks and cues out.
+const READ_BYTES = 1 << 20;  // a piece at a time
+
+export class EmbeddedSubtitleReader {
+  // contiguousFrom(offset): how many bytes from `offset` are held (and verified); readRange(offset,
+  // length): those bytes (rejects when a piece was found damaged: the read waits for the next pump).
+  // onTracks(tracks): the movie's subtitle tracks (the core's EmbeddedSubtitleTrack), once;
+  // onCues(cues): cues read; onError(text): the read stopped on a malformed file.
+  constructor({ core, fileSize, contiguousFrom, readRange, onTracks, onCues, onError }) {
+    Object.assign(this, { fileSize, contiguousFrom, readRange, onTracks, onCues, onError });
+    this.reader = new core.EmbeddedSubtitles(fileSize);
+    this.announced = false;
+    this.reading = null;
+    this.again = false;
+    this.closed = false;
+  }
+
+  // Reads as far as the held bytes go; a call during a read makes it go on after.
+  pump() {
+    if (this.closed) return;
+    if (this.reading) {
+      this.again = true;
+      return;
+    }
+    this.reading = (async () => {
+      do {
+        this.again = false;
+        await this.read().catch(() => {});  // a piece fetched again: the next pump goes on
+      } while (this.again && !this.closed);
+    })().finally(() => { this.reading = null; });
+  }
+
+  async read() {
+    for (let want = this.reader.wanted(); want && !this.closed; want = this.reader.wanted()) {
+      const held = this.contiguousFrom(want.offset);
+      if (held < Math.min(want.length, this.fileSize - want.offset)) return;
+      const bytes = await this.readRange(want.offset, Math.min(held, Math.max(want.length, READ_BYTES)));
+      if (this.closed) return;
+      this.reader.feed(want.offset, bytes);
+      this.deliver();
+    }
+    this.deliver();
+  }
+
+  deliver() {
+    if (!this.announced && this.reader.tracksKnown()) {
+      this.announced = true;
+      const tracks = this.reader.tracks();
+      if (tracks.length) this.onTracks(tracks);
+    }
+    const cues = this.reader.takeCues();
+    if (cues.length) this.onCues(cues);
+    if (this.reader.done() && this.reader.error() && !this.reported) {
+      this.reported = true;
+      this.onError(this.reader.error());
+    }
+  }
+
+  close() {
+    this.closed = true;
+    this.reader.delete();
+  }
+}

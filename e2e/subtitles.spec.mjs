@@ -142,9 +142,10 @@ test('a subtitle track inside an MKV shows while the file arrives, each viewer\'
   const lines = (from, to, offset = 0) => packets.slice(from - 1, to).map(([pts, d], i) => [ms(Math.max(0, pts + offset)), ms(pts + d + offset), `Line ${from + i}`]);
   const p = await pair(browser, other, 'embedded-subtitles', { gated: true });
   try {
-    const id = await sendFile(p.alice.page, p.bob.page, p.bobId, m.path, { beforeAccept: () => holdReads(p.alice.page, m, HOLD_START) });
+    // Alice picks the movie and a WebVTT file together: both go to Bob; the file is her choice.
+    const id = await sendFile(p.alice.page, p.bob.page, p.bobId, m.path, { subtitles: [en], beforeAccept: () => holdReads(p.alice.page, m, HOLD_START) });
     await expect(p.bob.page.locator('#subtitle-choice')).toBeVisible({ timeout: 30_000 });
-    await expect(options(p.bob.page)).toHaveText(['Off', 'English (in the movie)']);
+    await expect(options(p.bob.page)).toHaveText(['Off', 'English (in the movie)', `en.vtt (from ${p.aliceId}'s file)`]);
     await expect(p.bob.page.locator('#subtitle-track')).toHaveValue('off');
     await p.bob.page.locator('#subtitle-track').selectOption({ label: 'English (in the movie)' });
     // The cues of the part that has arrived, in order, and not the rest: the file is still arriving.
@@ -154,9 +155,9 @@ test('a subtitle track inside an MKV shows while the file arrives, each viewer\'
     expect(early.length).toBeLessThan(15);
     expect(await fraction(p.bob.page, id)).toBeLessThan(1);
     expect((await shown(p.bob.page)).labels).toEqual(['English']);
-    // Alice reads the same track from her own file; nothing is chosen for her.
-    await expect(options(p.alice.page)).toHaveText(['Off', 'English (in the movie)']);
-    expect((await shown(p.alice.page)).labels).toEqual([]);
+    // Alice reads the same track from her own file; what she chose is the file she sent with it.
+    await expect(options(p.alice.page)).toHaveText(['Off', 'English (in the movie)', 'en.vtt (from a file)']);
+    await expect.poll(() => shown(p.alice.page).then((s) => s.labels)).toEqual(['en.vtt']);
 
     // At 5 s of the movie, Bob's browser shows "Line 2".
     await expectUnlock(p.bob.page, id, m.size);
@@ -170,6 +171,16 @@ test('a subtitle track inside an MKV shows while the file arrives, each viewer\'
     await expect.poll(() => shown(p.bob.page).then((s) => s.cues), { timeout: 30_000 }).toEqual(lines(1, 15));
     await p.bob.page.locator('#subtitle-earlier').click();
     await expect.poll(() => shown(p.bob.page).then((s) => s.cues)).toEqual(lines(1, 15, -0.1));
+
+    // A subtitle file dropped on Bob's player joins the session: his choice now, and Alice's list.
+    await p.bob.page.evaluate(() => {
+      const data = new DataTransfer();
+      data.items.add(new File(['1\n00:00:10,000 --> 00:00:12,000\nDropped\n'], 'drop.srt'));
+      document.getElementById('player-box').dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
+    });
+    await expect.poll(() => shown(p.bob.page).then((s) => [s.labels, s.cues])).toEqual([['drop.srt'], [[9.9, 11.9, 'Dropped']]]);
+    await expect(options(p.alice.page)).toHaveText(['Off', 'English (in the movie)', 'en.vtt (from a file)', `drop.srt (from ${p.bobId}'s file)`]);
+    await p.bob.page.locator('#subtitle-track').selectOption({ label: 'English (in the movie)' });
 
     // A reload: Bob's choice and offset are back, the cues read again from what he stored.
     const back = await reopen(p.bob, p.bobId);

@@ -238,13 +238,14 @@ export async function acceptAnyway(invite, text = 'This does not look like a mov
 
 // Alice sends `file` to Bob; Bob accepts (after beforeAccept(), if given; `anyway`: the page asks
 // first, with this text, and he answers "Accept anyway"; `notAMovie`: random bytes, both asked, as
-// above; `asked`: what else Bob's question must and must not say, as acceptAnyway takes it).
+// above; `asked`: what else Bob's question must and must not say, as acceptAnyway takes it;
+// `subtitles`: subtitle files picked with the movie).
 // Returns the session id.
-export async function sendFile(alice, bob, bobId, file, { uploadMBps = 0, timeout = 30_000, beforeAccept, anyway, notAMovie = false, asked } = {}) {
+export async function sendFile(alice, bob, bobId, file, { uploadMBps = 0, timeout = 30_000, beforeAccept, anyway, notAMovie = false, asked, subtitles = [] } = {}) {
   await alice.locator(`#partner option[value="${bobId}"]`).waitFor({ state: 'attached', timeout });
   await alice.locator('#partner').selectOption(bobId);
   await setUploadLimit(alice, uploadMBps);
-  await alice.locator('#movie-input').setInputFiles(file);
+  await alice.locator('#movie-input').setInputFiles([file, ...subtitles]);
   await alice.locator('#invite').click();
   if (notAMovie) await sendAnyway(alice);
   const invite = bob.locator('li.session[data-status="pending"]');

@@ -1211,6 +1211,26 @@ val read_subtitles(const val& bytes, const std::string& name, const std::string&
   return o;
 }
 
+// Cues ({ start, end, text }) moved by a viewer's offset, by the core's rule (shift_cues).
+val shift_cues(const val& cues, double offset_s) {
+  std::vector<wt::SubtitleCue> in;
+  const unsigned n = is_object(cues) ? cues["length"].as<unsigned>() : 0;
+  in.reserve(n);
+  for (unsigned i = 0; i < n; ++i) {
+    const val c = cues[i];
+    in.push_back({c["start"].as<double>(), c["end"].as<double>(), c["text"].as<std::string>()});
+  }
+  val out = val::array();
+  for (const wt::SubtitleCue& c : wt::shift_cues(in, offset_s)) {
+    val o = val::object();
+    o.set("start", c.start_s);
+    o.set("end", c.end_s);
+    o.set("text", c.text);
+    out.call<void>("push", o);
+  }
+  return out;
+}
+
 }  // namespace
 
 EMSCRIPTEN_BINDINGS(watch_core) {
@@ -1220,6 +1240,7 @@ EMSCRIPTEN_BINDINGS(watch_core) {
   function("formatBytes", &format_bytes);
   function("sameDigest", &same_digest);
   function("readSubtitles", &read_subtitles);
+  function("shiftCues", &shift_cues);
   constant("CHUNK_SIZE", unsigned(wt::kChunkSize));
 
   class_<Sha256Stream>("Sha256Stream")

@@ -564,6 +564,8 @@ export interface WatchCore {
   sameDigest(hexA: string, hexB: string): boolean;
   /** A subtitle file (.srt, .vtt, .ass/.ssa) read into WebVTT cues moved by offsetSeconds; encoding '' detects. */
   readSubtitles(bytes: Uint8Array, fileName: string, encoding: '' | SubtitleEncoding, offsetSeconds: number): SubtitleRead;
+  /** Cues moved by a viewer's offset: one that would end at or before 0 is dropped, one that would start before 0 starts at 0. */
+  shiftCues(cues: { start: number; end: number; text: string }[], offsetSeconds: number): { start: number; end: number; text: string }[];
   /** The wasm memory's size in bytes. */
   heapBytes(): number;
   PIECE_SIZE: number;

@@ -43,7 +43,7 @@ export async function openSessionScreen({ db, user, partner, root, showError, co
   };
   return Object.assign(screen, {
     view, transfers,
-    share: (file) => view.invite(partner.id, file),
+    share: (file, subtitles = []) => view.invite(partner.id, file, undefined, subtitles),
     setPartnerName(name) {
       partner.name = name;
       names.set(partner.id, name);

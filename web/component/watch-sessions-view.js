@@ -12,7 +12,7 @@ import { MODES, createSession, reportExpectation, reportPlayerError, watchUserSe
 import { SessionController } from '../controllers/session-controller.js';
 import { SyncDriver } from '../controllers/sync-driver.js';
 import { EmbeddedSubtitleReader } from '../controllers/embedded-subtitles.js';
-import { SUBTITLE_ACCEPT, SubtitleTracks } from '../controllers/subtitles.js';
+import { SUBTITLE_ACCEPT, SubtitleTracks, isSubtitleFile, shareSubtitleFiles, splitPicked } from '../controllers/subtitles.js';
 
 // What the file pickers offer: video types (and audio in MP4 or WebM), plus extensions browsers
 // often report without a type.
@@ -80,6 +80,15 @@ export class WatchSessionsView {
       el('p', { id: 'sync-status', className: 'mono' }),
       el('label', { id: 'audio-choice', className: 'player-option', hidden: true }, 'Sound ', this.audioSelect),
       this.buildSubtitleChoice());
+    // Subtitle files dropped on the player join the session on screen.
+    this.playerBox.addEventListener('dragover', (e) => {
+      if (this.active && [...(e.dataTransfer?.items ?? [])].some((i) => i.kind === 'file')) e.preventDefault();
+    });
+    this.playerBox.addEventListener('drop', (e) => {
+      if (!this.active) return;
+      e.preventDefault();
+      this.addSubtitleFiles([...(e.dataTransfer?.files ?? [])]);
+    });
     // The session screen: the player on top, the sessions' status below, then the invitation.
     root.append(this.playerBox, this.list, this.inviteForm);
     this.lifecycle = new SessionController({
@@ -211,7 +220,8 @@ export class WatchSessionsView {
     const partner = this.partner
       ? el('input', { type: 'hidden', id: 'partner', value: this.partner.id })
       : el('select', { id: 'partner', ariaLabel: 'Watch with' });
-    const file = el('input', { type: 'file', id: 'movie-input', accept: VIDEO_ACCEPT });
+    // A movie, and any subtitle files with it.
+    const file = el('input', { type: 'file', id: 'movie-input', accept: `${VIDEO_ACCEPT},${SUBTITLE_ACCEPT}`, multiple: true });
     const mode = el('select', { id: 'mode', ariaLabel: 'How' },
       el('option', { value: MODES.transfer, textContent: 'Send them the file' }),
       el('option', { value: MODES.sameFile, textContent: 'We both have the file' }));
@@ -237,12 +247,18 @@ export class WatchSessionsView {
     this.inviteForm.addEventListener('submit', async (e) => {
       e.preventDefault();
       const recipientId = partner.value;
-      const movie = file.files[0];
+      let picked;
+      try {
+        picked = splitPicked(file.files);
+      } catch (err) {
+        file.value = '';
+        return this.showError(err.message);
+      }
       if (!recipientId) return this.showError('Choose who to watch with.');
-      if (!movie) return this.showError('Choose the movie file first.');
+      if (!picked.movie) return this.showError(picked.subtitles.length ? 'Choose the movie file too: subtitle files go with a movie.' : 'Choose the movie file first.');
       go.disabled = true;
       try {
-        if (await this.invite(recipientId, movie, mode.value)) file.value = '';
+        if (await this.invite(recipientId, picked.movie, mode.value, picked.subtitles)) file.value = '';
       } catch (err) {
         this.showError(`Could not start the session: ${err.message}`);
       } finally {
@@ -252,9 +268,35 @@ export class WatchSessionsView {
   }
 
   // Invites `recipientId` to watch `movie`: sends it (transfer), or asks them to pick their own copy
-  // (same-file, after fingerprinting ours). Returns the new session's id, or null when the checks
-  // said no.
-  async invite(recipientId, movie, mode = MODES.transfer) {
+  // (same-file, after fingerprinting ours); `subtitles`: subtitle files that go with it (the first is
+  // this viewer's choice). Returns the new session's id, or null when the checks said no.
+  async invite(recipientId, movie, mode = MODES.transfer, subtitles = []) {
+    const id = await this.createInvitation(recipientId, movie, mode);
+    if (id && subtitles.length) {
+      if (this.active?.sessionId === id) {  // its player is open already: added there
+        this.addSubtitleFiles(subtitles);
+      } else {
+        const problems = await shareSubtitleFiles(this.subtitleContext(id), subtitles);
+        if (problems.length) this.showError(`Subtitles not added: ${problems.join(' ')}`);
+      }
+    }
+    return id;
+  }
+
+  subtitleContext(sessionId) {
+    return { core: this.core, db: this.db, store: this.transfers.store, sessionId, userId: this.userId };
+  }
+
+  // Subtitle files for the session on screen (dropped on the player); anything else is refused.
+  addSubtitleFiles(files) {
+    const subtitles = files.filter(isSubtitleFile);
+    if (subtitles.length < files.length) {
+      this.showError(`Only subtitle files (.srt, .vtt, .ass, .ssa) can be dropped on the player: ${files.filter((f) => !isSubtitleFile(f)).map((f) => `"${f.name}"`).join(', ')} left out.`);
+    }
+    for (const f of subtitles) this.active?.subtitles?.add(f).catch((e) => this.showError(`Subtitles not added: ${e.message}`));
+  }
+
+  async createInvitation(recipientId, movie, mode) {
     const progress = this.inviteForm.querySelector('#invite-progress');
     if (mode === MODES.transfer) {
       const media = await this.preSendOk(movie);

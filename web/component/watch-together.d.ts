@@ -77,8 +77,12 @@ export declare class WatchTogetherElement extends HTMLElement {
   readonly sessions: WatchSessionSummary[];
   /** Opens the file picker (call it from a user gesture). */
   pickMovie(): void;
-  /** Sends the file to the partner; resolves with the session id, or null if the user chose not to send. */
-  share(file: File): Promise<string | null>;
+  /**
+   * Sends the file to the partner, with any subtitle files (.srt, .vtt, .ass, .ssa: both viewers get
+   * them; the first shows for this user); resolves with the session id, or null if the user chose
+   * not to send. The element's own Share control and pickMovie() take a movie and its subtitle files together.
+   */
+  share(file: File, subtitles?: File[]): Promise<string | null>;
   accept(sessionId: string): Promise<void>;
   decline(sessionId: string): Promise<void>;
   cancel(sessionId: string): Promise<void>;

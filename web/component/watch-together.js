@@ -19,10 +19,11 @@
 // CSS custom properties (--wt-accent, --wt-bg, --wt-fg, --wt-muted, --wt-radius, --wt-font) and parts.
 import { isUserId } from '../adapters/database.js';
 import { watchUserSessions } from '../adapters/sessions.js';
+import { SUBTITLE_ACCEPT, splitPicked } from '../controllers/subtitles.js';
 import { COMPONENT_CSS } from './component-style.js';
 
 const ENDED = new Set(['declined', 'cancelled', 'failed', 'complete']);
-const VIDEO_ACCEPT = 'video/*,.mkv,.mp4,.webm,.mov,.m4v,audio/mp4,audio/webm,.m4a,.weba';
+const VIDEO_ACCEPT = 'video/*,.mkv,.mp4,.webm,.mov,.m4v,.ts,.m2ts,.mts,audio/mp4,audio/webm,.m4a,.weba';
 
 // A session as the host sees it (events, `sessions`): no internals.
 const summary = (s, userId) => ({
@@ -100,10 +101,10 @@ export class WatchTogetherElement extends HTMLElement {
     this.#bar.querySelector('input[type=file]').click();
   }
 
-  // Sends `file` to the partner and watches it together; resolves with the session id (null when
-  // the user, asked about a warning, chose not to send).
-  async share(file) {
-    return (await this.#loadScreen()).share(file);
+  // Sends `file` to the partner and watches it together, with any subtitle files (File objects);
+  // resolves with the session id (null when the user, asked about a warning, chose not to send).
+  async share(file, subtitles = []) {
+    return (await this.#loadScreen()).share(file, subtitles);
   }
 
   async accept(sessionId) { return (await this.#loadScreen()).accept(sessionId); }
@@ -116,12 +117,21 @@ export class WatchTogetherElement extends HTMLElement {
     bar.setAttribute('part', 'bar');
     const label = Object.assign(document.createElement('label'), { className: 'share' });
     label.setAttribute('part', 'share-button');
-    const input = Object.assign(document.createElement('input'), { type: 'file', accept: VIDEO_ACCEPT, className: 'share-input' });
+    // The movie, and any subtitle files picked with it.
+    const input = Object.assign(document.createElement('input'), { type: 'file', accept: `${VIDEO_ACCEPT},${SUBTITLE_ACCEPT}`, multiple: true, className: 'share-input' });
     label.append(Object.assign(document.createElement('span'), { className: 'share-label', textContent: 'Share a movie' }), input);
     input.addEventListener('change', () => {
-      const file = input.files[0];
+      const files = [...input.files];
       input.value = '';
-      if (file) this.share(file).catch((e) => this.#error(`Could not share "${file.name}": ${e.message}`));
+      if (!files.length) return;
+      let picked;
+      try {
+        picked = splitPicked(files);
+        if (!picked.movie) throw new Error('Pick the movie too: subtitle files go with a movie.');
+      } catch (e) {
+        return this.#error(e.message);
+      }
+      this.share(picked.movie, picked.subtitles).catch((e) => this.#error(`Could not share "${picked.movie.name}": ${e.message}`));
     });
     bar.append(label);
     return bar;

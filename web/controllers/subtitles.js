@@ -10,20 +10,22 @@
 import { addSessionSubtitle, newSubtitleId, watchSessionSubtitles } from '../adapters/sessions.js';
 
 export const SUBTITLE_ACCEPT = '.srt,.vtt,.ass,.ssa,text/vtt,application/x-subrip';
+const SUBTITLE_NAME = /\.(srt|vtt|ass|ssa)$/i;
+
+// A subtitle file by its name or type (the pickers take a movie and its subtitle files together).
+export const isSubtitleFile = (file) => SUBTITLE_NAME.test(file.name) || ['text/vtt', 'application/x-subrip'].includes(file.type);
+
+// Files picked at once: one movie and any subtitle files.
+export function splitPicked(files) {
+  const subtitles = [...files].filter(isSubtitleFile);
+  const movies = [...files].filter((f) => !isSubtitleFile(f));
+  if (movies.length > 1) throw new Error(`Pick one movie at a time (with any subtitle files): ${movies.map((f) => `"${f.name}"`).join(', ')}.`);
+  return { movie: movies[0] ?? null, subtitles };
+}
 const MAX_SHARED_BYTES = 4 * 1024 * 1024;  // database.rules.json's bound
 const CHOICE_KEY = (sessionId) => `wt-subtitles:${sessionId}`;
 const OFFSET_STEP_S = 0.1;
 const MAX_OFFSET_S = 600;
-
-// 3723.004 → "01:02:03.004" (WebVTT's timestamp).
-function vttTime(seconds) {
-  const ms = Math.round(seconds * 1000);
-  const pad = (n, w = 2) => String(n).padStart(w, '0');
-  return `${pad(Math.floor(ms / 3600000))}:${pad(Math.floor(ms / 60000) % 60)}:${pad(Math.floor(ms / 1000) % 60)}.${pad(ms % 1000, 3)}`;
-}
-
-// The core's cues (WebVTT cue text, never an empty line) as a WebVTT file.
-const vttFile = (cues) => `WEBVTT\n\n${cues.map((c) => `${vttTime(c.start)} --> ${vttTime(c.end)}\n${c.text}\n`).join('\n')}`;
 
 function toBase64(bytes) {
   let binary = '';
@@ -49,6 +51,47 @@ function sha256Hex(core, bytes) {
   }
 }
 
+// A subtitle file this viewer adds to a session: read by the core (a file that gives no cue is
+// refused with the reason), kept in the piece store, and written to the session's record for the
+// other viewer. Resolves with { id, read } once stored here; `sent` settles when the record is written.
+export async function shareSubtitleFile({ core, db, store, sessionId, userId }, file) {
+  if (file.size > MAX_SHARED_BYTES) throw new Error(`"${file.name}" is too large to be subtitles (at most 4 MB).`);
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  const read = core.readSubtitles(bytes, file.name, '', 0);
+  if (read.error) throw new Error(`"${file.name}": ${read.error}`);
+  const id = newSubtitleId(db, sessionId);
+  await store?.putSubtitle(sessionId, { id, name: file.name, by: userId, bytes });
+  // Written once the database is reachable (the SDK keeps it meanwhile); refused only by the rules.
+  const sent = addSessionSubtitle(db, sessionId, id, {
+    by: userId, name: file.name, sha256: sha256Hex(core, bytes), size: bytes.length, data: toBase64(bytes),
+  }).catch((e) => { throw new Error(`"${file.name}" shows here, but could not be sent to the other viewer: ${e.message}`); });
+  return { id, bytes, read, sent };
+}
+
+// Subtitle files picked with the movie, added to its new session; the first is this viewer's choice.
+// Resolves with the reasons of those that could not be added ([] when all were).
+export async function shareSubtitleFiles(context, files) {
+  const problems = [];
+  let chosen = false;
+  for (const file of files) {
+    try {
+      const { id, sent } = await shareSubtitleFile(context, file);
+      if (!chosen) saveChoice(context.sessionId, { chosen: id, offset: 0 });
+      chosen = true;
+      await sent;
+    } catch (e) {
+      problems.push(e.message);
+    }
+  }
+  return problems;
+}
+
+function saveChoice(sessionId, choice) {
+  try {
+    localStorage.setItem(CHOICE_KEY(sessionId), JSON.stringify(choice));
+  } catch { /* private mode: the choice lasts as long as the page */ }
+}
+
 function loadChoice(sessionId) {
   try {
     const saved = JSON.parse(localStorage.getItem(CHOICE_KEY(sessionId)) ?? 'null');
@@ -63,14 +106,20 @@ export class SubtitleTracks {
   // choice or the offset changed. onError(text): a file from the other viewer was left out.
   constructor({ core, db, userId, nameOf = (id) => id, video, store, sessionId, onChange = () => {}, onError = () => {} }) {
     Object.assign(this, { core, db, userId, nameOf, video, store, sessionId, onChange, onError });
-    this.files = [];  // { id, name, by, bytes (Uint8Array), encoding, skipped }
-    // The movie's own tracks: { id: 'track:<number>', number, label, language, unsupported, cues, textTrack, shownOffset }
+    // Every source of cues, each shown through a text track of the video made for it when first
+    // chosen (or, for the movie's own tracks, when they are known), its cues on the movie's timeline:
+    //   files: { id, name, by, bytes (Uint8Array), encoding, skipped, cues, textTrack, shownOffset }
+    //   embedded (the movie's tracks): { id: 'track:<number>', number, label, language, unsupported, cues, textTrack, shownOffset }
+    // Text tracks, never <track> elements: adding one of those makes Chromium pick a subtitle track
+    // of the user's language by itself.
+    this.files = [];
     this.embedded = [];
     this.unwatch = null;
     ({ chosen: this.chosen, offset: this.offset } = loadChoice(sessionId));
-    this.element = null;  // the <track> showing
-    this.url = null;
     this.closed = false;
+    // The browser's own captions menu: a track it shows (or hides) is this viewer's choice too.
+    this.onTrackChange = () => this.followBrowser();
+    video.textTracks.addEventListener('change', this.onTrackChange);
   }
 
   // The files stored with this session here, then those in its record (the other viewer's, and
@@ -79,8 +128,7 @@ export class SubtitleTracks {
     const stored = await this.store?.subtitlesOf(this.sessionId).catch(() => []) ?? [];
     for (const s of stored) {
       const bytes = new Uint8Array(await s.bytes.arrayBuffer());
-      const read = this.core.readSubtitles(bytes, s.name, '', 0);
-      if (!read.error) this.files.push({ id: s.id, name: s.name, by: s.by ?? this.userId, bytes, encoding: read.encoding, skipped: read.skipped });
+      this.keep({ id: s.id, name: s.name, by: s.by ?? this.userId, bytes });
     }
     if (this.closed) return;
     // A track of the movie may be read later (the movie is arriving): its choice stays.
@@ -88,6 +136,15 @@ export class SubtitleTracks {
     this.show();
     this.unwatch = watchSessionSubtitles(this.db, this.sessionId, (id, rec) => this.arrived(id, rec),
       (e) => this.onError(`The session's subtitles cannot be read: ${e.message}`));
+  }
+
+  // A file read by the core into the list; false (and the reason in `read.error`) when it gives no cue.
+  // (Kept once: this viewer's own file may come back through the record before add() keeps it.)
+  keep({ id, name, by, bytes }, read = this.core.readSubtitles(bytes, name, '', 0)) {
+    if (read.error) return false;
+    if (this.files.some((f) => f.id === id)) return true;
+    this.files.push({ id, name, by, bytes, encoding: read.encoding, skipped: read.skipped, cues: read.cues, textTrack: null, shownOffset: 0 });
+    return true;
   }
 
   // A file from the session's record: taken only whole and intact (its size and SHA-256), and only
@@ -105,11 +162,10 @@ export class SubtitleTracks {
       return;
     }
     const read = this.core.readSubtitles(bytes, name, '', 0);
-    if (read.error) {
+    if (!this.keep({ id, name, by: rec.by, bytes }, read)) {
       this.onError(`The subtitles "${name}" from ${from} are left out: ${read.error}`);
       return;
     }
-    this.files.push({ id, name, by: rec.by, bytes, encoding: read.encoding, skipped: read.skipped });
     this.store?.putSubtitle(this.sessionId, { id, name, by: rec.by, bytes }).catch(() => {});  // the record keeps it anyway
     if (this.chosen === id) this.show();
     else this.onChange();
@@ -118,53 +174,42 @@ export class SubtitleTracks {
   // A subtitle file this viewer picked: read (a file that gives no cue is refused with the reason),
   // kept with the session, shown here, and sent to the other viewer. Resolves with what was read.
   async add(file) {
-    if (file.size > MAX_SHARED_BYTES) throw new Error(`"${file.name}" is too large to be subtitles (at most 4 MB).`);
-    const bytes = new Uint8Array(await file.arrayBuffer());
-    const read = this.core.readSubtitles(bytes, file.name, '', 0);
-    if (read.error) throw new Error(`"${file.name}": ${read.error}`);
-    const id = newSubtitleId(this.db, this.sessionId);
-    await this.store?.putSubtitle(this.sessionId, { id, name: file.name, by: this.userId, bytes });
-    this.files.push({ id, name: file.name, by: this.userId, bytes, encoding: read.encoding, skipped: read.skipped });
+    const { id, bytes, read, sent } = await shareSubtitleFile(this, file);
+    this.keep({ id, name: file.name, by: this.userId, bytes }, read);
     this.choose(id);
-    // Written once the database is reachable (the SDK keeps it meanwhile); refused only by the rules.
-    await addSessionSubtitle(this.db, this.sessionId, id, {
-      by: this.userId, name: file.name, sha256: sha256Hex(this.core, bytes), size: bytes.length, data: toBase64(bytes),
-    }).catch((e) => { throw new Error(`"${file.name}" shows here, but could not be sent to the other viewer: ${e.message}`); });
+    await sent;
     return read;
   }
 
-  // The movie's subtitle tracks (the core's EmbeddedSubtitleTrack list), once they are known. Each
-  // text track it reads gets a text track of the video (hidden until chosen; the element keeps it
-  // for its life, so a closed session's is emptied and left disabled).
+  // The movie's subtitle tracks (the core's EmbeddedSubtitleTrack list), once they are known; their
+  // cues come with addEmbeddedCues as the movie is read.
   setEmbedded(tracks) {
     if (this.closed) return;
     this.embedded = tracks.map((t) => ({
       id: `track:${t.number}`, number: t.number, label: t.label, language: t.language, unsupported: t.unsupported,
-      cues: [], textTrack: t.unsupported ? null : this.video.addTextTrack('subtitles', t.label, t.language), shownOffset: 0,
+      cues: [], textTrack: null, shownOffset: 0,
     }));
-    for (const e of this.embedded) if (e.textTrack) e.textTrack.mode = 'disabled';
     this.show();
   }
 
-  // Cues of the movie's tracks as they are read ({ track, start, end, text }).
   addEmbeddedCues(cues) {
     if (this.closed) return;
     for (const c of cues) {
-      const e = this.embedded.find((t) => t.number === c.track && t.textTrack);
+      const e = this.embedded.find((t) => t.number === c.track && !t.unsupported);
       if (!e) continue;
       e.cues.push(c);
-      this.addCue(e, c, e.shownOffset);
+      if (e.textTrack) this.addCues(e.textTrack, [c], e.shownOffset);
     }
   }
 
-  addCue(e, c, offset) {
-    const start = Math.max(0, c.start + offset), end = c.end + offset;
-    if (end > start) e.textTrack.addCue(new VTTCue(start, end, c.text));
+  // Cues moved by `offset` (the core's rule: one that would end at or before 0 is dropped).
+  addCues(textTrack, cues, offset) {
+    for (const c of offset ? this.core.shiftCues(cues, offset) : cues) textTrack.addCue(new VTTCue(c.start, c.end, c.text));
   }
 
   // 'off' or null: none; otherwise a file's or a readable track's id.
   choose(id) {
-    this.chosen = this.files.some((f) => f.id === id) || this.embedded.some((e) => e.id === id && e.textTrack) ? id : null;
+    this.chosen = this.sources().some((e) => e.id === id) ? id : null;
     this.save();
     this.show();
   }
@@ -177,6 +222,9 @@ export class SubtitleTracks {
     this.show();
   }
 
+  // What can show: the movie's readable tracks and the files.
+  sources() { return [...this.embedded.filter((e) => !e.unsupported), ...this.files]; }
+
   // mine: added by this viewer (otherwise by `by`, the other one); embedded: a track of the movie
   // (unsupported: why it cannot show, or '').
   get list() {
@@ -186,51 +234,45 @@ export class SubtitleTracks {
     ];
   }
 
-  save() {
-    try {
-      localStorage.setItem(CHOICE_KEY(this.sessionId), JSON.stringify({ chosen: this.chosen, offset: this.offset }));
-    } catch { /* private mode: the choice lasts as long as the page */ }
-  }
+  save() { saveChoice(this.sessionId, { chosen: this.chosen, offset: this.offset }); }
 
-  // The chosen file as the video's one showing <track>, or the chosen track of the movie showing,
-  // its cues moved by the offset.
+  // The chosen source's text track showing, its cues moved by the offset; every other one disabled.
   show() {
-    this.removeTrack();
-    for (const e of this.embedded) {
-      if (!e.textTrack) continue;
+    for (const e of this.sources()) {
       const chosen = e.id === this.chosen && !this.closed;
+      if (chosen && !e.textTrack) {
+        e.textTrack = this.video.addTextTrack('subtitles', e.label ?? e.name, e.language ?? '');
+        e.shownOffset = null;
+      }
+      if (!e.textTrack) continue;
       if (chosen && e.shownOffset !== this.offset) {
-        e.textTrack.mode = 'hidden';  // a disabled track's cues are not listed
+        e.textTrack.mode = 'hidden';  // a disabled track lists no cues
         for (const cue of [...(e.textTrack.cues ?? [])]) e.textTrack.removeCue(cue);
-        for (const c of e.cues) this.addCue(e, c, this.offset);
+        this.addCues(e.textTrack, e.cues, this.offset);
         e.shownOffset = this.offset;
       }
       e.textTrack.mode = chosen ? 'showing' : 'disabled';
     }
-    const file = this.files.find((f) => f.id === this.chosen);
-    if (file && !this.closed) {
-      const read = this.core.readSubtitles(file.bytes, file.name, file.encoding, this.offset);
-      this.url = URL.createObjectURL(new Blob([vttFile(read.cues)], { type: 'text/vtt' }));
-      this.element = Object.assign(document.createElement('track'), { kind: 'subtitles', label: file.name, src: this.url, default: true });
-      this.video.append(this.element);
-      this.element.track.mode = 'showing';
-    }
     this.onChange();
   }
 
-  removeTrack() {
-    this.element?.remove();
-    if (this.url) URL.revokeObjectURL(this.url);
-    this.element = this.url = null;
+  // The browser's captions menu showed one of these tracks, or hid the chosen one: that is the choice.
+  followBrowser() {
+    if (this.closed) return;
+    const showing = this.sources().find((e) => e.textTrack?.mode === 'showing' && e.id !== this.chosen);
+    const chosen = this.sources().find((e) => e.id === this.chosen);
+    if (showing) this.choose(showing.id);
+    else if (chosen?.textTrack && chosen.textTrack.mode !== 'showing') this.choose(null);
   }
 
   close() {
     this.closed = true;
     this.unwatch?.();
-    this.removeTrack();
-    for (const { textTrack } of this.embedded) {
+    this.video.textTracks.removeEventListener('change', this.onTrackChange);
+    // The element keeps its text tracks for its life: a closed session's are emptied and disabled.
+    for (const { textTrack } of this.sources()) {
       if (!textTrack) continue;
-      textTrack.mode = 'hidden';  // cues can be removed from a track that is not disabled
+      textTrack.mode = 'hidden';
       for (const cue of [...(textTrack.cues ?? [])]) textTrack.removeCue(cue);
       textTrack.mode = 'disabled';
     }

@@ -178,11 +178,11 @@ function send(partnerId, message) {
 
 // "Share a movie with <name>": the file is picked here, the component sends it and watches it
 // together; the invitation goes into the conversation as a card.
-async function shareMovie(file) {
+async function shareMovie(file, subtitles) {
   const partner = state.partner;
   const wt = componentFor(partner.id);
   showWatch(true);
-  await wt.share(file);  // its card: the component's wt-shared (componentFor)
+  await wt.share(file, subtitles);  // its card: the component's wt-shared (componentFor)
 }
 
 async function main() {
@@ -238,13 +238,20 @@ async function main() {
     $('message-input').value = '';
     send(state.partner.id, { kind: 'text', text }).catch((err) => showError(`Not sent: ${err.message}`));
   });
-  const picker = el('input', { type: 'file', accept: 'video/*,.mkv,.mp4,.webm,.mov,.m4v', hidden: true, id: 'share-input' });
+  // A movie, and any subtitle files with it.
+  const picker = el('input', { type: 'file', accept: 'video/*,.mkv,.mp4,.webm,.mov,.m4v,.ts,.m2ts,.srt,.vtt,.ass,.ssa', multiple: true, hidden: true, id: 'share-input' });
   document.body.append(picker);
   $('share-movie').addEventListener('click', () => picker.click());
   picker.addEventListener('change', () => {
-    const file = picker.files[0];
+    const files = [...picker.files];
     picker.value = '';
-    if (file) shareMovie(file).catch((err) => showError(`Could not share "${file.name}": ${err.message}`));
+    const subtitles = files.filter((f) => /\.(srt|vtt|ass|ssa)$/i.test(f.name));
+    const movies = files.filter((f) => !subtitles.includes(f));
+    if (movies.length !== 1) {
+      if (files.length) showError(movies.length ? 'Pick one movie at a time (with any subtitle files).' : 'Pick the movie too: subtitle files go with a movie.');
+      return;
+    }
+    shareMovie(movies[0], subtitles).catch((err) => showError(`Could not share "${movies[0].name}": ${err.message}`));
   });
   $('watch-button').addEventListener('click', () => showWatch($('watch-button').getAttribute('aria-expanded') !== 'true'));
   $('back').addEventListener('click', () => {

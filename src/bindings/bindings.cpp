@@ -18,7 +18,7 @@
 #include "media/playback_support.hpp"
 #include "media/progressive_playback.hpp"
 #include "session/session_lifecycle.hpp"
-#include "subtitles/matroska_subtitles.hpp"
+#include "subtitles/embedded_subtitles.hpp"
 #include "subtitles/subtitle_file.hpp"
 #include "sync/playback_record.hpp"
 #include "sync/playback_state.hpp"
@@ -718,7 +718,7 @@ class Walk {
   wt::ContainerWalk w_;
 };
 
-// The subtitle tracks inside a Matroska/WebM movie, read as its verified bytes arrive (the same
+// The subtitle tracks inside a movie (Matroska, WebM, MP4, MOV), read as its verified bytes arrive (the same
 // wanted()/feed() loop); cues cross as plain objects, a few per cluster.
 class EmbeddedSubtitles {
  public:
@@ -763,7 +763,7 @@ class EmbeddedSubtitles {
   unsigned skipped() const { return r_.skipped(); }
 
  private:
-  wt::MatroskaSubtitles r_;
+  wt::EmbeddedSubtitles r_;
 };
 
 // ---- progressive playback ----

@@ -6,10 +6,13 @@
 #include <functional>
 
 #include "media/ebml.hpp"
+#include "media/iso_bmff.hpp"
 #include "media/mp4_sample_table.hpp"
 
 namespace wt {
 namespace {
+
+using namespace bmff;
 
 constexpr std::uint64_t kMaxIndexBytes = 64u << 20;  // a moov larger than this is refused
 constexpr std::uint64_t kMaxHeadBytes = 64u << 10;   // SeekHead, Info, EBML header
@@ -24,20 +27,6 @@ constexpr double kMinSyncSpacingS = 0.25;
 constexpr std::uint64_t kTsChunk = 64u << 10, kTsHeadMax = 1u << 20, kTsTail = 256u << 10;
 constexpr double kTsPointSpacingS = 1;
 
-std::uint16_t be16(const std::uint8_t* p) { return std::uint16_t(p[0] << 8 | p[1]); }
-
-std::uint32_t be32(const std::uint8_t* p) {
-  return (std::uint32_t(p[0]) << 24) | (std::uint32_t(p[1]) << 16) | (std::uint32_t(p[2]) << 8) | p[3];
-}
-std::uint64_t be64(const std::uint8_t* p) { return (std::uint64_t(be32(p)) << 32) | be32(p + 4); }
-
-std::string fourcc(const std::uint8_t* p) {
-  std::string s(reinterpret_cast<const char*>(p), 4);
-  for (char& c : s)
-    if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) > 0x7e) c = '?';
-  return s;
-}
-
 bool known_top_box(const std::string& t) {
   static const char* kTypes[] = {"ftyp", "styp", "moov", "mdat", "free", "skip", "wide", "pdin",
                                  "sidx", "moof", "uuid", "meta", "mfra", "pnot"};
@@ -46,41 +35,6 @@ bool known_top_box(const std::string& t) {
   return false;
 }
 
-// One box header at p (n bytes available). Returns false when it does not fit or lies; `size` 0
-// in the box means "to the end", which the caller resolves with `rest` (bytes from p to the end).
-bool box_header(const std::uint8_t* p, std::size_t n, std::uint64_t rest, std::uint64_t& size,
-                std::uint32_t& hdr, std::string& type) {
-  if (n < 8) return false;
-  size = be32(p);
-  type = fourcc(p + 4);
-  hdr = 8;
-  if (size == 1) {
-    if (n < 16) return false;
-    size = be64(p + 8);
-    hdr = 16;
-  } else if (size == 0) {
-    size = rest;
-  }
-  return size >= hdr && size <= rest;
-}
-
-// Calls fn(type, body, body_len) for each child box in [p, p + n); false when a child lies.
-bool for_each_box(const std::uint8_t* p, std::size_t n,
-                  const std::function<void(const std::string&, const std::uint8_t*, std::size_t)>& fn) {
-  std::size_t at = 0;
-  while (at + 8 <= n) {
-    std::uint64_t size;
-    std::uint32_t hdr;
-    std::string type;
-    if (!box_header(p + at, n - at, n - at, size, hdr, type)) return false;
-    fn(type, p + at + hdr, std::size_t(size - hdr));
-    at += std::size_t(size);
-  }
-  // QuickTime ends some lists with a 32-bit zero.
-  for (std::size_t i = at; i < n; ++i)
-    if (p[i] != 0) return false;
-  return true;
-}
 
 using ebml::kUnknownSize;
 using ebml::kEbmlHeader, ebml::kSegment, ebml::kInfo, ebml::kTimestampScale, ebml::kTracks, ebml::kCluster,
@@ -518,11 +472,19 @@ void ContainerWalk::read_moov(const std::uint8_t* d, std::size_t n) {
       else if (is_one_of(handler, {"sbtl", "text", "subt"})) t.track.kind = TrackKind::Subtitle;
       if (t.track.language.empty()) t.track.language = "und";
       if (entry) read_sample_entry(t.track, entry_type, entry, entry_n);
+      if (t.track.kind == TrackKind::Subtitle && is_text_subtitle_mp4(t.track) && t.table.usable()) {
+        sample_table_samples(t.table, kMaxTextSamples - std::min(kMaxTextSamples, text_samples_.size()),
+                             [&](double start, double duration, std::uint64_t offset, std::uint32_t size) {
+                               if (size == 0 || offset >= size_ || size > size_ - offset || size > kMaxTextSampleBytes) return;
+                               text_samples_.push_back({t.track.id, start, start + duration, offset, size});
+                             });
+      }
       if (t.track.id && t.table.timescale) timescales_[t.track.id] = t.table.timescale;
       traks.push_back(std::move(t));
     }
   });
   if (!ok) error_ = "the moov box is malformed";
+  std::stable_sort(text_samples_.begin(), text_samples_.end(), [](const TextSample& a, const TextSample& b) { return a.offset < b.offset; });
   std::vector<MediaTrack> tracks;
   for (const Trak& t : traks) tracks.push_back(t.track);
   set_tracks(std::move(tracks));

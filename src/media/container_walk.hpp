@@ -43,6 +43,21 @@ const char* container_format_name(ContainerFormat f);  // "unknown", "mp4", "web
 inline bool is_iso_bmff(ContainerFormat f) { return f == ContainerFormat::Mp4 || f == ContainerFormat::Mov; }
 inline bool is_ebml(ContainerFormat f) { return f == ContainerFormat::WebM || f == ContainerFormat::Matroska; }
 
+// A sample of an MP4/MOV text subtitle track (tx3g, wvtt): where its bytes lie and when it shows.
+struct TextSample {
+  std::uint32_t track = 0;  // MediaTrack::id
+  double start_s = 0, end_s = 0;
+  std::uint64_t offset = 0;
+  std::uint32_t size = 0;
+};
+
+// An MP4/MOV subtitle track whose samples are text: timed text (tx3g), WebVTT (wvtt), and
+// QuickTime text ('text', as ffmpeg writes subtitles into a MOV) in an enabled track (a disabled
+// one holds chapter titles).
+inline bool is_text_subtitle_mp4(const MediaTrack& t) {
+  return t.codec == "tx3g" || t.codec == "webvtt" || (t.codec_id == "text" && t.is_default);
+}
+
 struct ContainerBox {
   std::string type;          // 4 characters for MP4 ("moov"); a name for WebM ("Cluster")
   std::uint64_t offset = 0;  // of its header
@@ -97,9 +112,14 @@ class ContainerWalk {
   // Every point the file will give is in points(): a non-fragmented MP4/MOV once its moov is read,
   // a TS once its duration is known. (WebM clusters and fMP4 fragments come as the walk passes them.)
   bool points_complete() const { return points_complete_; }
+  // MP4/MOV: the samples of its text subtitle tracks (tx3g, WebVTT), in file order, once the moov
+  // is read; a sample that lies outside the file is left out. At most kMaxTextSamples.
+  const std::vector<TextSample>& text_samples() const { return text_samples_; }
 
   static constexpr std::size_t kMaxTracks = 64;
   static constexpr std::size_t kMaxPoints = 1u << 18;  // a point every 0.25 s for 18 hours
+  static constexpr std::size_t kMaxTextSamples = 1u << 18;
+  static constexpr std::uint32_t kMaxTextSampleBytes = 1u << 20;
 
  private:
   void fail(const std::string& text);
@@ -140,6 +160,7 @@ class ContainerWalk {
   std::vector<MediaTrack> tracks_;
   bool tracks_known_ = false;
   std::vector<std::string> codec_ids_;
+  std::vector<TextSample> text_samples_;
   std::map<std::uint32_t, std::uint32_t> timescales_;  // MP4 track id -> mdhd timescale
   // WebM
   enum class WebmStage : std::uint8_t { Head, Children, Element };

@@ -5,6 +5,8 @@
 #include <limits>
 #include <vector>
 
+#include "media/iso_bmff.hpp"
+
 namespace wt {
 namespace {
 
@@ -13,10 +15,8 @@ constexpr std::uint64_t kNever = std::numeric_limits<std::uint64_t>::max();
 // 16 million is a 3-hour movie at 60 fps 25 times over; a table claiming more stops there.
 constexpr std::uint64_t kMaxSteps = 1u << 24;
 
-std::uint32_t be32(const std::uint8_t* p) {
-  return (std::uint32_t(p[0]) << 24) | (std::uint32_t(p[1]) << 16) | (std::uint32_t(p[2]) << 8) | p[3];
-}
-std::uint64_t be64(const std::uint8_t* p) { return (std::uint64_t(be32(p)) << 32) | be32(p + 4); }
+using bmff::be32;
+using bmff::be64;
 
 // Media ticks from seconds: ceil (or floor) of a product that may be huge, negative or NaN.
 std::uint64_t ticks(double x, bool up) {
@@ -40,6 +40,8 @@ class Cursor {
   std::uint64_t offset() const { return offset_; }
   double time_s() const { return double(std::int64_t(dts_) + coff_) / t_->timescale; }
   bool rising() const { return t_->ctts == nullptr; }  // times rise with the samples
+  std::uint32_t sample_size() const { return size(i_); }
+  double duration_s() const { return double(delta_) / t_->timescale; }
 
   void next() {
     if (!has_next()) {
@@ -308,6 +310,20 @@ void sample_table_points(const SampleTable& main, const SampleTable* others, std
       --budget;
       m.next();
     }
+  }
+}
+
+}  // namespace wt
+
+namespace wt {
+
+void sample_table_samples(const SampleTable& table, std::size_t max_samples,
+                          const std::function<void(double, double, std::uint64_t, std::uint32_t)>& sample) {
+  Cursor c(table);
+  for (std::size_t n = 0; c.ok() && n < max_samples; ++n) {
+    sample(c.time_s(), c.duration_s(), c.offset(), c.sample_size());
+    if (!c.has_next()) break;
+    c.next();
   }
 }
 

@@ -55,4 +55,9 @@ void sample_table_points(const SampleTable& main, const SampleTable* others, std
                          double spacing_s, double min_sync_s, std::size_t max_points,
                          const std::function<void(double, std::uint64_t, bool)>& point);
 
+// Calls sample(time_s, duration_s, offset, size) for each sample of `table` in decode order (a
+// subtitle track's cues: few, each read whole), at most max_samples; stops where the tables lie.
+void sample_table_samples(const SampleTable& table, std::size_t max_samples,
+                          const std::function<void(double, double, std::uint64_t, std::uint32_t)>& sample);
+
 }  // namespace wt

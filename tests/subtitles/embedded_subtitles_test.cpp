@@ -1,7 +1,8 @@
-// The subtitle tracks inside a movie (src/subtitles/matroska_subtitles.*). Independent truth: ffmpeg
-// muxed the hand-written convert.srt and its own .ass and .vtt conversions into subs.mkv and
-// subs.webm (tests/media/make_fixtures.sh), so each track must give the cues the subtitle file
-// reader finds in the file it came from; the rarer cases are built element by element below.
+// The subtitle tracks inside a movie (src/subtitles/matroska_subtitles.*, embedded_subtitles.*).
+// Independent truth: ffmpeg muxed the hand-written convert.srt and its own .ass and .vtt
+// conversions into subs.mkv, subs.webm, subs.mp4 and subs.mov (tests/media/make_fixtures.sh), so
+// each track must give the cues the subtitle file reader finds in the file it came from; the rarer
+// cases are built element by element below.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "media/media_fixtures.hpp"
+#include "subtitles/embedded_subtitles.hpp"
 #include "subtitles/matroska_subtitles.hpp"
 
 using wt::EmbeddedCue;
@@ -210,4 +212,92 @@ TEST_CASE("a lying element ends the read with an error; the cues before it stay"
   CHECK(r.error().find("runs past") != std::string::npos);
   REQUIRE(cues.size() == 1);
   CHECK(cues[0].cue.text == "fine");
+}
+
+// ---- MP4 and MOV (src/subtitles/embedded_subtitles.*) ----
+
+namespace {
+
+std::vector<EmbeddedCue> read_embedded(wt::EmbeddedSubtitles& r, const Bytes& file, std::size_t chunk) {
+  std::vector<EmbeddedCue> cues;
+  for (auto want = r.wanted(); want.length; want = r.wanted()) {
+    const std::size_t n = std::min<std::size_t>(std::max<std::uint64_t>(chunk, want.length), file.size() - want.offset);
+    REQUIRE(r.feed(want.offset, file.data() + want.offset, n));
+    for (auto& c : r.take_cues()) cues.push_back(std::move(c));
+  }
+  return cues;
+}
+
+}  // namespace
+
+TEST_CASE("an MP4's and a MOV's timed text (ffmpeg's mov_text of convert.srt) give the file's cues", "[subtitles]") {
+  // convert.srt without its markup: timed text is plain (ffmpeg drops the tags; '&' stays, escaped).
+  const auto expected = file_cues("convert.srt");
+  for (const char* name : {"subs.mp4", "subs.mov"}) {
+    INFO(name);
+    const auto file = wt_test::fixture(name);
+    for (std::size_t chunk : {std::size_t(1) << 20, std::size_t(16)}) {
+      wt::EmbeddedSubtitles r(file.size());
+      const auto cues = read_embedded(r, file, chunk);
+      CHECK(r.done());
+      CHECK(r.error().empty());
+      REQUIRE(r.tracks().size() == 1);
+      CHECK(r.tracks()[0].unsupported.empty());
+      CHECK(r.tracks()[0].label == (std::string(name) == "subs.mp4" ? "English" : "Track 1"));
+      REQUIRE(cues.size() == 2);  // the empty samples between them are gaps, not cues
+      CHECK(cues[0].cue.start_s == Approx(expected[0].start_s));
+      CHECK(cues[0].cue.end_s == Approx(expected[0].end_s));
+      CHECK(cues[0].cue.text == "Bonjour \xC3\xA0 tous\nsecond line");
+      CHECK(cues[1].cue.start_s == Approx(expected[1].start_s));
+      CHECK(cues[1].cue.end_s == Approx(expected[1].end_s));
+      CHECK(cues[1].cue.text == "B &amp; bold red");
+    }
+  }
+}
+
+TEST_CASE("WebVTT in MP4 (wvtt): each vttc's payload is a cue", "[subtitles]") {
+  // ffmpeg 5.1 cannot write wvtt: subs.mp4 made into one, its sample entry renamed and each text
+  // sample rewritten in place as a 'vttc' box holding a 'payl' of the same length.
+  auto file = wt_test::fixture("subs.mp4");
+  wt::ContainerWalk walk(file.size());
+  for (auto w = walk.wanted(); w.length && !walk.index_read(); w = walk.wanted()) walk.feed(w.offset, file.data() + w.offset, file.size() - w.offset);
+  const std::string tx3g = "tx3g";
+  const auto entry = std::search(file.begin(), file.end(), tx3g.begin(), tx3g.end());
+  REQUIRE(entry != file.end());
+  std::copy_n("wvtt", 4, entry);
+  std::vector<std::string> payloads;
+  for (const auto& s : walk.text_samples()) {
+    if (s.size <= 16) continue;  // a gap: left as it is (no box in it)
+    std::uint8_t* p = file.data() + s.offset;
+    const std::string text = "cue " + std::to_string(payloads.size() + 1) + std::string(s.size - 16 - 5, '!');
+    const auto be = [](std::uint8_t* at, std::uint32_t v) { for (int i = 0; i < 4; ++i) at[i] = std::uint8_t(v >> (24 - 8 * i)); };
+    be(p, s.size);
+    std::copy_n("vttc", 4, p + 4);
+    be(p + 8, s.size - 8);
+    std::copy_n("payl", 4, p + 12);
+    std::copy(text.begin(), text.end(), p + 16);
+    payloads.push_back(text);
+  }
+  REQUIRE(payloads.size() == 2);
+  wt::EmbeddedSubtitles r(file.size());
+  const auto cues = read_embedded(r, file, 1 << 20);
+  REQUIRE(r.tracks().size() == 1);
+  CHECK(r.tracks()[0].codec == "webvtt");
+  REQUIRE(cues.size() == 2);
+  CHECK(cues[0].cue.text == payloads[0]);
+  CHECK(cues[1].cue.text == payloads[1]);
+  CHECK(cues[1].cue.start_s == Approx(62.04));
+  CHECK(r.skipped() == 0);  // the 2-byte gap samples (two zero bytes): no box, no cue
+}
+
+TEST_CASE("a Matroska file through the reader of any container; MPEG-TS has none to read", "[subtitles]") {
+  const auto mkv = wt_test::fixture("subs.mkv");
+  wt::EmbeddedSubtitles r(mkv.size());
+  CHECK(read_embedded(r, mkv, 1 << 20).size() == 6);
+  CHECK(r.tracks().size() == 3);
+  const auto ts = wt_test::fixture("stream.ts");
+  wt::EmbeddedSubtitles t(ts.size());
+  CHECK(read_embedded(t, ts, 1 << 20).empty());
+  CHECK(t.done());
+  CHECK(t.tracks().empty());
 }

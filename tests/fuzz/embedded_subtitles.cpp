@@ -1,22 +1,22 @@
-// Fuzz target: the reader of the subtitle tracks inside a Matroska/WebM movie
-// (src/subtitles/matroska_subtitles.*) on any bytes, as a peer's movie arrives. The first byte
-// picks how much the glue passes per feed (2^(n % 21) bytes from what is wanted: a byte to a 1 MiB
-// piece); the rest is the file. Invariants: what it wants lies in the file and moves forward (a later
-// byte, or more bytes from the same one), so the read ends; every cue belongs to a track it reads,
-// is finite, starts at or after 0 and before it ends, and its text is WebVTT cue text that shows
-// exactly its words (cue_text_check.hpp); fed the whole file at once it finds the same cues, tracks,
-// skipped count and error as fed in pieces.
+// Fuzz target: the reader of the subtitle tracks inside a movie (src/subtitles/embedded_subtitles.*:
+// Matroska/WebM blocks, MP4/MOV timed-text and WebVTT samples) on any bytes, as a peer's movie
+// arrives. The first byte picks how much the glue passes per feed (2^(n % 21) bytes from what is
+// wanted: a byte to a 1 MiB piece); the rest is the file. Invariants: what it wants lies in the
+// file and moves forward (a later byte, or more bytes from the same one), so the read ends; every
+// cue belongs to a track it reads, is finite, starts at or after 0 and before it ends, and its text
+// is WebVTT cue text that shows exactly its words (cue_text_check.hpp); fed the whole file at once
+// it finds the same cues, tracks, skipped count and error as fed in pieces.
 #include <cmath>
 #include <string>
 #include <vector>
 
 #include "cue_text_check.hpp"
 #include "fuzz_check.hpp"
-#include "subtitles/matroska_subtitles.hpp"
+#include "subtitles/embedded_subtitles.hpp"
 
 namespace {
 
-std::vector<wt::EmbeddedCue> read_all(wt::MatroskaSubtitles& r, const std::uint8_t* file, std::size_t size, std::size_t chunk) {
+std::vector<wt::EmbeddedCue> read_all(wt::EmbeddedSubtitles& r, const std::uint8_t* file, std::size_t size, std::size_t chunk) {
   std::vector<wt::EmbeddedCue> cues;
   wt::ByteRange last{0, 0};
   bool first = true;
@@ -42,7 +42,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::size_t chunk = std::size_t(1) << (data[0] % 21);
   const std::uint8_t* file = data + 1;
   const std::size_t n = size - 1;
-  wt::MatroskaSubtitles pieces(n);
+  wt::EmbeddedSubtitles pieces(n);
   const auto cues = read_all(pieces, file, n, chunk);
   for (const auto& c : cues) {
     bool read = false;
@@ -52,7 +52,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     FUZZ_CHECK(c.cue.start_s >= 0 && c.cue.start_s < c.cue.end_s);
     wt_fuzz::check_cue_text(c.cue.text);
   }
-  wt::MatroskaSubtitles whole(n);
+  wt::EmbeddedSubtitles whole(n);
   const auto again = read_all(whole, file, n, n);
   FUZZ_CHECK(again.size() == cues.size() && whole.skipped() == pieces.skipped() && whole.error() == pieces.error());
   FUZZ_CHECK(whole.tracks().size() == pieces.tracks().size());

@@ -21,6 +21,10 @@ export const PACKAGES = {
     chromium: '/usr/bin/chromium',
     'firefox-esr': '/usr/bin/firefox-esr',
     ffmpeg: '/usr/bin/ffmpeg',
+    // Matroska files as mkvmerge writes them (its zlib-compressed subtitle tracks), and zlib to
+    // inflate those in the native tests (tests/media/make_fixtures.sh, embedded_subtitles_test).
+    mkvtoolnix: '/usr/bin/mkvmerge',
+    'zlib1g-dev': '/usr/include/zlib.h',
     // The sanitizer build and the fuzz targets (build/sanitize): clang and its sanitizer and libFuzzer
     // runtimes. emscripten pulls clang-14 in, but not the runtimes (libclang-common-14-dev only recommends them).
     'clang-14': '/usr/bin/clang++-14',

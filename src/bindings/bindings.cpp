@@ -741,6 +741,7 @@ class EmbeddedSubtitles {
       o.set("forced", t.forced);
       o.set("unsupported", t.unsupported);
       o.set("label", t.label);
+      o.set("zlib", t.zlib);
       out.call<void>("push", o);
     }
     return out;
@@ -753,6 +754,11 @@ class EmbeddedSubtitles {
       o.set("start", c.cue.start_s);
       o.set("end", c.cue.end_s);
       o.set("text", c.cue.text);
+      if (!c.compressed.empty()) {
+        val bytes = val::global("Uint8Array").new_(c.compressed.size());
+        bytes.call<void>("set", val(emscripten::typed_memory_view(c.compressed.size(), reinterpret_cast<const std::uint8_t*>(c.compressed.data()))));
+        o.set("compressed", bytes);
+      }
       out.call<void>("push", o);
     }
     return out;
@@ -1211,6 +1217,13 @@ val read_subtitles(const val& bytes, const std::string& name, const std::string&
   return o;
 }
 
+// A zlib track's cue, inflated by the glue, read as WebVTT cue text by the track's codec.
+std::string embedded_cue_text(const std::string& codec, const val& bytes) {
+  const std::vector<std::uint8_t> b = is_object(bytes) ? emscripten::convertJSArrayToNumberVector<std::uint8_t>(bytes)
+                                                       : std::vector<std::uint8_t>();
+  return wt::embedded_cue_text(codec, b.data(), b.size());
+}
+
 // Cues ({ start, end, text }) moved by a viewer's offset, by the core's rule (shift_cues).
 val shift_cues(const val& cues, double offset_s) {
   std::vector<wt::SubtitleCue> in;
@@ -1241,6 +1254,7 @@ EMSCRIPTEN_BINDINGS(watch_core) {
   function("sameDigest", &same_digest);
   function("readSubtitles", &read_subtitles);
   function("shiftCues", &shift_cues);
+  function("embeddedCueText", &embedded_cue_text);
   constant("CHUNK_SIZE", unsigned(wt::kChunkSize));
 
   class_<Sha256Stream>("Sha256Stream")

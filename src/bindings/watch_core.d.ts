@@ -299,6 +299,8 @@ export interface EmbeddedSubtitleTrack {
   unsupported: string;
   /** A menu's words: "English — SDH", "French (forced)", "Track 3". */
   label: string;
+  /** Its blocks are zlib-compressed: its cues come with `compressed`, for the page to inflate and read with embeddedCueText. */
+  zlib: boolean;
 }
 
 /** A cue of an embedded track: on the movie's timeline, WebVTT cue text. */
@@ -306,7 +308,10 @@ export interface EmbeddedCue {
   track: number;
   start: number;
   end: number;
+  /** '' for a zlib track's cue: see `compressed`. */
   text: string;
+  /** A zlib track's block as stored (RFC 1950 zlib data). */
+  compressed?: Uint8Array;
 }
 
 /**
@@ -564,6 +569,8 @@ export interface WatchCore {
   sameDigest(hexA: string, hexB: string): boolean;
   /** A subtitle file (.srt, .vtt, .ass/.ssa) read into WebVTT cues moved by offsetSeconds; encoding '' detects. */
   readSubtitles(bytes: Uint8Array, fileName: string, encoding: '' | SubtitleEncoding, offsetSeconds: number): SubtitleRead;
+  /** A zlib track's cue after inflating, as WebVTT cue text by the track's codec ('' when nothing shows). */
+  embeddedCueText(codec: string, bytes: Uint8Array): string;
   /** Cues moved by a viewer's offset: one that would end at or before 0 is dropped, one that would start before 0 starts at 0. */
   shiftCues(cues: { start: number; end: number; text: string }[], offsetSeconds: number): { start: number; end: number; text: string }[];
   /** The wasm memory's size in bytes. */

@@ -7,7 +7,7 @@
 
 namespace wt {
 
-EmbeddedSubtitles::EmbeddedSubtitles(std::uint64_t file_size) : size_(file_size), mkv_(file_size), walk_(file_size) {
+EmbeddedSubtitles::EmbeddedSubtitles(std::uint64_t file_size) : mkv_(file_size), walk_(file_size) {
   after_mkv();
 }
 
@@ -124,7 +124,7 @@ void EmbeddedSubtitles::read_sample(const TextSample& s, const std::uint8_t* d) 
       ++skipped_;
       continue;
     }
-    cues_.push_back({s.track, {s.start_s, s.end_s, std::move(text)}});
+    cues_.push_back({s.track, {s.start_s, s.end_s, std::move(text)}, {}});
   }
 }
 

@@ -36,7 +36,6 @@ class EmbeddedSubtitles {
   void read_mp4_tracks();
   void read_sample(const TextSample& s, const std::uint8_t* d);
 
-  std::uint64_t size_;
   Stage stage_ = Stage::Matroska;
   MatroskaSubtitles mkv_;
   bool from_mkv_ = false;  // the tracks and cues are the Matroska reader's

@@ -65,6 +65,18 @@ std::string label_of(const EmbeddedSubtitleTrack& t, std::size_t position) {
 
 }  // namespace
 
+std::string embedded_cue_text(const std::string& codec, const std::uint8_t* data, std::size_t len) {
+  std::string_view text(reinterpret_cast<const char*>(data), len);
+  if (codec == "ass") {  // ReadOrder, Layer, Style, Name, MarginL, MarginR, MarginV, Effect, Text
+    for (int field = 0; field < 8; ++field) {
+      const std::size_t comma = text.find(',');
+      if (comma == std::string_view::npos) return "";
+      text.remove_prefix(comma + 1);
+    }
+  }
+  return subtitle_cue_text(format_of(codec), reinterpret_cast<const std::uint8_t*>(text.data()), text.size());
+}
+
 MatroskaSubtitles::MatroskaSubtitles(std::uint64_t file_size) : size_(file_size) {
   if (size_ == 0) {
     tracks_known_ = true;
@@ -336,10 +348,11 @@ void MatroskaSubtitles::read_tracks(const std::uint8_t* d, std::size_t n) {
       t.unsupported = "subtitles in " + (t.codec_id.empty() ? std::string("an unnamed format") : t.codec_id) + " are not supported";
     } else if (encrypted) {
       t.unsupported = "the track is encrypted";
-    } else if (compressed && algo != 3) {
-      t.unsupported = "the track is compressed (" + std::string(algo == 0 ? "zlib" : "bzlib or lzo") +
-                      "), which is not supported: remux it with mkvmerge --compression 0:none";
+    } else if (compressed && algo != 3 && algo != 0) {
+      t.unsupported = "the track is compressed with bzlib or lzo, which is not supported: remux it with "
+                      "mkvmerge --compression 0:none";
     }
+    t.zlib = compressed && algo == 0;
     t.label = label_of(t, tracks_.size() + 1);
     if (compressed && algo == 3) strip_[t.number] = strip;
     if (default_ns && scale_s_ > 0) default_dur_[t.number] = std::int64_t(double(default_ns) * 1e-9 / scale_s_);
@@ -366,41 +379,36 @@ void MatroskaSubtitles::read_block(const std::uint8_t* d, std::size_t n, std::in
   std::string payload;
   if (auto s = strip_.find(track->number); s != strip_.end()) payload = s->second;
   payload.append(reinterpret_cast<const char*>(d + tl + 3), n - tl - 3);
-  std::string_view text(payload);
-  if (track->codec == "ass") {  // ReadOrder, Layer, Style, Name, MarginL, MarginR, MarginV, Effect, Text
-    for (int field = 0; field < 8; ++field) {
-      const std::size_t comma = text.find(',');
-      if (comma == std::string_view::npos) {
-        text = {};
-        break;
-      }
-      text.remove_prefix(comma + 1);
-    }
-  }
   const std::int64_t ticks = std::int64_t(cluster_ts_ & ((1ull << 62) - 1)) + rel;
   const double start = std::max(0.0, double(ticks) * scale_s_);
   if (duration < 0) {
     if (auto dd = default_dur_.find(track->number); dd != default_dur_.end()) duration = dd->second;
   }
   const double end = duration >= 0 ? start + double(duration) * scale_s_ : NAN;
+  if (track->zlib) {
+    add(track->number, start, end, "", std::move(payload));
+    return;
+  }
   add(track->number, start, end,
-      subtitle_cue_text(format_of(track->codec), reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
+      embedded_cue_text(track->codec, reinterpret_cast<const std::uint8_t*>(payload.data()), payload.size()));
 }
 
-// A cue with end NaN waits for its track's next cue (or the end of the read).
-void MatroskaSubtitles::add(std::uint32_t track, double start, double end, std::string text) {
+// A cue with end NaN waits for its track's next cue (or the end of the read). A compressed one's
+// text is the glue's to read (an empty one is counted there).
+void MatroskaSubtitles::add(std::uint32_t track, double start, double end, std::string text, std::string compressed) {
   if (auto p = pending_.find(track); p != pending_.end()) {
     SubtitleCue& c = p->second.cue;
     c.end_s = start > c.start_s ? std::min(start, c.start_s + kMaxGapDurationS) : c.start_s + kNoDurationS;
     cues_.push_back(std::move(p->second));
     pending_.erase(p);
   }
-  if (text.empty() || !std::isfinite(start) || (std::isfinite(end) && !(end > start)) || total_cues_ >= kMaxCues) {
+  if ((text.empty() && compressed.empty()) || !std::isfinite(start) || (std::isfinite(end) && !(end > start)) ||
+      total_cues_ >= kMaxCues) {
     ++skipped_;
     return;
   }
   ++total_cues_;
-  EmbeddedCue cue{track, {start, end, std::move(text)}};
+  EmbeddedCue cue{track, {start, end, std::move(text)}, std::move(compressed)};
   if (std::isfinite(end)) cues_.push_back(std::move(cue));
   else pending_[track] = std::move(cue);
 }

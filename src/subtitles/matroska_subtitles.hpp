@@ -9,8 +9,9 @@
 // Read: text tracks S_TEXT/UTF8 (SRT's cue text), S_TEXT/ASS and S_TEXT/SSA (a Dialogue line's
 // fields, of which the text is shown), S_TEXT/WEBVTT and WebM's D_WEBVTT/*; their blocks in
 // SimpleBlocks or BlockGroups (with a BlockDuration, or until the track's next cue), plain or with
-// header stripping. Listed with the reason they do not show: picture subtitles (PGS, VobSub, DVB),
-// zlib-compressed or encrypted tracks, and text tracks of a codec not known here.
+// header stripping, or zlib-compressed (handed out as stored, for the browser's inflater). Listed
+// with the reason they do not show: picture subtitles (PGS, VobSub, DVB), bzlib/lzo-compressed or
+// encrypted tracks, and text tracks of a codec not known here.
 #pragma once
 
 #include <cstddef>
@@ -34,12 +35,20 @@ struct EmbeddedSubtitleTrack {
   bool forced = false;
   std::string unsupported;   // "" when its cues are read; otherwise why not, for people
   std::string label;         // for a menu: "English — SDH", "French (forced)", "Track 3"
+  bool zlib = false;         // its blocks are zlib-compressed: the glue inflates each cue's payload
 };
 
 struct EmbeddedCue {
   std::uint32_t track = 0;  // EmbeddedSubtitleTrack::number
   SubtitleCue cue;          // on the movie's timeline (seconds), WebVTT cue text
+  // A zlib track's block as it is stored (cue.text empty): the glue inflates it and has the core
+  // read it with embedded_cue_text (the core links no zlib; the browser has one).
+  std::string compressed;
 };
+
+// A subtitle block's payload (after any decompression) as WebVTT cue text, by the track's codec
+// ("srt", "ass": the Dialogue fields before the text are dropped, "webvtt"); "" when nothing shows.
+std::string embedded_cue_text(const std::string& codec, const std::uint8_t* data, std::size_t len);
 
 class MatroskaSubtitles {
  public:
@@ -76,7 +85,7 @@ class MatroskaSubtitles {
   void read_tracks(const std::uint8_t* d, std::size_t n);
   // A Block or SimpleBlock's body, with its duration in timestamp units (-1: none given).
   void read_block(const std::uint8_t* d, std::size_t n, std::int64_t duration);
-  void add(std::uint32_t track, double start, double end, std::string text);
+  void add(std::uint32_t track, double start, double end, std::string text, std::string compressed = {});
   void finish();
   void fail(const std::string& text);
   // The readable track a block belongs to, or nullptr.

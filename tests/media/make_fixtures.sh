@@ -21,6 +21,8 @@
 #                  an ASS track "fra", convert.vtt as a WebVTT track "deu" (forced); subs.webm: VP9 +
 #                  convert.vtt (WebM's D_WEBVTT/SUBTITLES). The cues run past the picture (to 64 s).
 #                  No AAC or Opus: their priming would move the whole timeline by 21 or 7 ms.
+#   subs-mkvmerge.mkv  subs.mkv remuxed by mkvmerge; subs-zlib.mkv the same with its SRT and ASS
+#                  tracks zlib-compressed (mkvmerge --compression)
 #   subs.mp4       H.264 + convert.srt as MP4 timed text (tx3g, "eng"), moov at the end; subs.mov the
 #                  same in QuickTime
 # Each is 4 s (noisy.mkv 2 s), 25 fps, a keyframe every second.
@@ -54,6 +56,8 @@ lavfi4="-t 4 -f lavfi -i testsrc=size=320x240:rate=25 -t 4 -f lavfi -i sine=freq
 ff $lavfi4 -i "$out/convert.srt" -i "$out/convert.ass" -i "$out/convert.vtt" -map 0:v -map 1:a -map 2:s -map 3:s -map 4:s \
   $h264v -c:a flac -c:s:0 srt -c:s:1 ass -c:s:2 webvtt -metadata:s:s:0 language=eng -metadata:s:s:0 title=English \
   -metadata:s:s:1 language=fra -metadata:s:s:2 language=deu -disposition:s:2 forced "$out/subs.mkv"
+mkvmerge -q -o "$out/subs-mkvmerge.mkv" "$out/subs.mkv"
+mkvmerge -q -o "$out/subs-zlib.mkv" --compression 2:zlib --compression 3:zlib "$out/subs.mkv"
 ff $lavfi4 -i "$out/convert.srt" -map 0:v -map 2:s $h264v -c:s mov_text -metadata:s:s:0 language=eng "$out/subs.mp4"
 ff $lavfi4 -i "$out/convert.srt" -map 0:v -map 2:s $h264v -c:s mov_text -f mov "$out/subs.mov"
 ff $lavfi4 -i "$out/convert.vtt" -map 0:v -map 2:s $vp9 -c:s webvtt "$out/subs.webm"  # no sound: Opus's pre-skip would move it by 7 ms

@@ -10,6 +10,10 @@
 #include <string>
 #include <vector>
 
+#ifdef WT_TEST_ZLIB
+#include <zlib.h>
+#endif
+
 #include "media/media_fixtures.hpp"
 #include "subtitles/embedded_subtitles.hpp"
 #include "subtitles/matroska_subtitles.hpp"
@@ -163,7 +167,7 @@ TEST_CASE("files with nothing to read end the read at once", "[subtitles]") {
   CHECK(empty.done());
 }
 
-TEST_CASE("picture, compressed and encrypted tracks are listed with why; laced blocks and cues without a duration", "[subtitles]") {
+TEST_CASE("picture and encrypted tracks are listed with why, zlib blocks handed out as stored; laced blocks and cues without a duration", "[subtitles]") {
   const Bytes zlib = el({0x6D, 0x80}, el({0x62, 0x40}, el({0x50, 0x34}, {})));  // ContentCompAlgo's default: zlib
   const Bytes strip = el({0x6D, 0x80}, el({0x62, 0x40}, el({0x50, 0x34}, cat({el({0x42, 0x54}, u8(3)), el({0x42, 0x55}, text("Hel"))}))));
   const Bytes encrypted = el({0x6D, 0x80}, el({0x62, 0x40}, el({0x50, 0x35}, {})));
@@ -184,21 +188,30 @@ TEST_CASE("picture, compressed and encrypted tracks are listed with why; laced b
   CHECK(r.error().empty());
   REQUIRE(r.tracks().size() == 6);
   CHECK(r.tracks()[0].unsupported == "picture subtitles (PGS) are not supported, only text ones");
-  CHECK(r.tracks()[1].unsupported.find("compressed (zlib)") != std::string::npos);
+  CHECK(r.tracks()[1].unsupported.empty());  // zlib: its blocks go out as stored, for the browser's inflater
+  CHECK(r.tracks()[1].zlib);
   CHECK(r.tracks()[2].unsupported.empty());
   CHECK(r.tracks()[3].unsupported.empty());
   CHECK(r.tracks()[4].unsupported == "the track is encrypted");
   CHECK(r.tracks()[5].unsupported == "subtitles in S_KATE are not supported");
   CHECK(r.skipped() == 1);
-  REQUIRE(cues.size() == 3);
+  REQUIRE(cues.size() == 4);
   CHECK((cues[0].track == 4 && cues[0].cue.text == "<i>x</i>"));
   CHECK(cues[0].cue.start_s == Approx(1.2));
   CHECK(cues[0].cue.end_s == Approx(1.7));
   CHECK((cues[1].track == 3 && cues[1].cue.text == "Hello"));
   CHECK(cues[1].cue.start_s == Approx(1.0));
   CHECK(cues[1].cue.end_s == Approx(4.0));  // until the track's next cue
-  CHECK(cues[2].cue.text == "Help");
-  CHECK(cues[2].cue.end_s == Approx(9.0));  // the last one: 5 s
+  // At the end, the cues still waiting for their track's next one: 5 s each.
+  CHECK((cues[2].track == 2 && cues[2].cue.text.empty() && cues[2].compressed == "compressed"));
+  CHECK(cues[2].cue.start_s == Approx(1.3));
+  CHECK(cues[2].cue.end_s == Approx(6.3));
+  CHECK(cues[3].cue.text == "Help");
+  CHECK(cues[3].cue.end_s == Approx(9.0));
+  // What the glue does with an inflated payload: an ASS block's fields before the text dropped.
+  const std::string ass = "3,0,Default,,0,0,0,,{\\i1}Hi{\\i0}, you\\Nthere";
+  CHECK(wt::embedded_cue_text("ass", reinterpret_cast<const std::uint8_t*>(ass.data()), ass.size()) == "<i>Hi</i>, you\nthere");
+  CHECK(wt::embedded_cue_text("ass", reinterpret_cast<const std::uint8_t*>("1,2,3"), 5).empty());
 }
 
 TEST_CASE("a lying element ends the read with an error; the cues before it stay", "[subtitles]") {
@@ -300,4 +313,43 @@ TEST_CASE("a Matroska file through the reader of any container; MPEG-TS has none
   CHECK(read_embedded(t, ts, 1 << 20).empty());
   CHECK(t.done());
   CHECK(t.tracks().empty());
+}
+
+TEST_CASE("mkvmerge's Matroska: plain, and with zlib-compressed SRT and ASS tracks", "[subtitles]") {
+  const auto plain = wt_test::fixture("subs-mkvmerge.mkv");
+  MatroskaSubtitles p(plain.size());
+  const auto cues = read(p, plain, 1 << 20);
+  CHECK(p.error().empty());
+  REQUIRE(p.tracks().size() == 3);
+  CHECK(p.tracks()[2].codec_id == "D_WEBVTT/SUBTITLES");  // mkvmerge's name for WebVTT
+  same_cues(of_track(cues, p.tracks()[0].number), file_cues("convert.srt"));
+  same_cues(of_track(cues, p.tracks()[1].number), file_cues("convert.ass"));
+  same_cues(of_track(cues, p.tracks()[2].number), file_cues("convert.vtt"));
+
+  const auto file = wt_test::fixture("subs-zlib.mkv");
+  MatroskaSubtitles r(file.size());
+  const auto packed = read(r, file, 1 << 20);
+  REQUIRE(r.tracks().size() == 3);
+  CHECK((r.tracks()[0].zlib && r.tracks()[1].zlib && !r.tracks()[2].zlib));
+  for (const auto& t : r.tracks()) CHECK(t.unsupported.empty());
+  same_cues(of_track(packed, r.tracks()[2].number), file_cues("convert.vtt"));
+  for (std::size_t k = 0; k < 2; ++k) {
+    const auto& t = r.tracks()[k];
+    const auto expected = file_cues(k == 0 ? "convert.srt" : "convert.ass");
+    std::vector<wt::SubtitleCue> got;
+    for (const auto& c : packed) {
+      if (c.track != t.number) continue;
+      CHECK(c.cue.text.empty());
+      REQUIRE_FALSE(c.compressed.empty());
+#ifdef WT_TEST_ZLIB
+      std::vector<std::uint8_t> out(64 << 10);
+      uLongf n = out.size();
+      REQUIRE(uncompress(out.data(), &n, reinterpret_cast<const Bytef*>(c.compressed.data()), c.compressed.size()) == Z_OK);
+      got.push_back({c.cue.start_s, c.cue.end_s, wt::embedded_cue_text(t.codec, out.data(), n)});
+#endif
+    }
+#ifdef WT_TEST_ZLIB
+    same_cues(got, expected);
+#endif
+  }
 }

@@ -12,7 +12,9 @@ export class EmbeddedSubtitleReader {
   // onCues(cues): cues read; onError(text): the read stopped on a malformed file.
   constructor({ core, fileSize, contiguousFrom, readRange, onTracks, onCues, onError }) {
     Object.assign(this, { fileSize, contiguousFrom, readRange, onTracks, onCues, onError });
+    this.core = core;
     this.reader = new core.EmbeddedSubtitles(fileSize);
+    this.codecs = new Map();  // track number → codec, for a zlib track's cues
     this.announced = false;
     this.reading = null;
     this.again = false;
@@ -50,14 +52,28 @@ export class EmbeddedSubtitleReader {
     if (!this.announced && this.reader.tracksKnown()) {
       this.announced = true;
       const tracks = this.reader.tracks();
+      for (const t of tracks) this.codecs.set(t.number, t.codec);
       if (tracks.length) this.onTracks(tracks);
     }
     const cues = this.reader.takeCues();
-    if (cues.length) this.onCues(cues);
+    const plain = cues.filter((c) => !c.compressed);
+    if (plain.length) this.onCues(plain);
+    for (const c of cues) if (c.compressed) this.inflate(c);
     if (this.reader.done() && this.reader.error() && !this.reported) {
       this.reported = true;
       this.onError(this.reader.error());
     }
+  }
+
+  // A zlib-compressed track's cue: inflated by the browser, then read by the core.
+  async inflate(cue) {
+    try {
+      const stream = new Blob([cue.compressed]).stream().pipeThrough(new DecompressionStream('deflate'));
+      const bytes = new Uint8Array(await new Response(stream).arrayBuffer());
+      if (this.closed) return;
+      const text = this.core.embeddedCueText(this.codecs.get(cue.track) ?? '', bytes);
+      if (text) this.onCues([{ track: cue.track, start: cue.start, end: cue.end, text }]);
+    } catch { /* a block that does not inflate: that cue is left out */ }
   }
 
   close() {

@@ -16,7 +16,7 @@ import { HOLD_START, expectUnlock, fraction, holdReads, pair } from './support/w
 // 1 s–3 s "Привет"; a cue whose start does not read ("сломано"); 5 s–8 s "<i>Пока</i>"; CRLF.
 const RU_SRT_CP1251 = '310d0a30303a30303a30312c303030202d2d3e2030303a30303a30332c3030300d0acff0e8e2e5f20d0a0d0a320d0a30303a30303a30782c303030202d2d3e2030303a30303a30362c3030300d0af1ebeeece0edee0d0a0d0a330d0a30303a30303a30352c303030202d2d3e2030303a30303a30382c3030300d0a3c693ecfeeeae03c2f693e0d0a';
 const EN_VTT = 'WEBVTT\n\n00:00:01.500 --> 00:00:02.500 align:start\nHello &amp; <b>welcome</b>\n';
-let dir, movie, ru, en, notes;
+let dir, movie, ru, en, notes, sidecar, styled;
 
 test.beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'wt-subtitles-'));
@@ -27,6 +27,11 @@ test.beforeAll(() => {
   writeFileSync(en, EN_VTT);
   notes = join(dir, 'notes.srt');
   writeFileSync(notes, 'remember to buy milk\n');
+  sidecar = join(dir, 'sidecar.srt');
+  writeFileSync(sidecar, '1\n00:00:04,500 --> 00:00:06,500\nSidecar\n');
+  styled = join(dir, 'styled.ass');
+  writeFileSync(styled, '[Script Info]\nScriptType: v4.00+\n\n[Events]\nFormat: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\n'
+    + 'Dialogue: 0,0:00:04.50,0:00:06.50,Default,,0,0,0,,{\\i1}Styled{\\i0} {\\b1}text{\\b0}\\Nsecond line\n');
 });
 test.afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -133,7 +138,7 @@ test('a viewer adds subtitle files (SubRip in Windows-1251, WebVTT): the other g
 // media-helpers.mjs; ffmpeg moves the whole file 21 ms later for AAC's priming, so the times are
 // ffprobe's of the file's subtitle packets), read as the Matroska file arrives. Alice's reads are held from 60% of the file,
 // so Bob provably holds only part of it while its first cues show; the rest come once she lets go.
-test('a subtitle track inside an MKV shows while the file arrives, each viewer\'s choice, kept over a reload', async ({ browser, other }, info) => {
+test('a subtitle track inside an MKV shows while the file arrives; subtitle files sent with it (SubRip, ASS) and dropped on the player; each viewer\'s choice, kept over a reload', async ({ browser, other }, info) => {
   const m = testMovie('mkv-h264-aac', { kbps: 2000, seconds: 60 });
   const packets = execFileSync('ffprobe', ['-v', 'error', '-select_streams', 's', '-show_entries', 'packet=pts_time,duration_time', '-of', 'csv=p=0', m.path])
     .toString().trim().split('\n').map((l) => l.split(',').map(Number));
@@ -142,10 +147,11 @@ test('a subtitle track inside an MKV shows while the file arrives, each viewer\'
   const lines = (from, to, offset = 0) => packets.slice(from - 1, to).map(([pts, d], i) => [ms(Math.max(0, pts + offset)), ms(pts + d + offset), `Line ${from + i}`]);
   const p = await pair(browser, other, 'embedded-subtitles', { gated: true });
   try {
-    // Alice picks the movie and a WebVTT file together: both go to Bob; the file is her choice.
-    const id = await sendFile(p.alice.page, p.bob.page, p.bobId, m.path, { subtitles: [en], beforeAccept: () => holdReads(p.alice.page, m, HOLD_START) });
+    // Alice picks the movie and two subtitle files together: all go to Bob; the first is her choice.
+    const id = await sendFile(p.alice.page, p.bob.page, p.bobId, m.path, { subtitles: [sidecar, styled], beforeAccept: () => holdReads(p.alice.page, m, HOLD_START) });
+    const files = (whose) => [`sidecar.srt (${whose})`, `styled.ass (${whose})`];
     await expect(p.bob.page.locator('#subtitle-choice')).toBeVisible({ timeout: 30_000 });
-    await expect(options(p.bob.page)).toHaveText(['Off', 'English (in the movie)', `en.vtt (from ${p.aliceId}'s file)`]);
+    await expect(options(p.bob.page)).toHaveText(['Off', 'English (in the movie)', ...files(`from ${p.aliceId}'s file`)]);
     await expect(p.bob.page.locator('#subtitle-track')).toHaveValue('off');
     await p.bob.page.locator('#subtitle-track').selectOption({ label: 'English (in the movie)' });
     // The cues of the part that has arrived, in order, and not the rest: the file is still arriving.
@@ -155,9 +161,9 @@ test('a subtitle track inside an MKV shows while the file arrives, each viewer\'
     expect(early.length).toBeLessThan(15);
     expect(await fraction(p.bob.page, id)).toBeLessThan(1);
     expect((await shown(p.bob.page)).labels).toEqual(['English']);
-    // Alice reads the same track from her own file; what she chose is the file she sent with it.
-    await expect(options(p.alice.page)).toHaveText(['Off', 'English (in the movie)', 'en.vtt (from a file)']);
-    await expect.poll(() => shown(p.alice.page).then((s) => s.labels)).toEqual(['en.vtt']);
+    // Alice reads the same track from her own file; what she chose is the first file she sent with it.
+    await expect(options(p.alice.page)).toHaveText(['Off', 'English (in the movie)', ...files('from a file')]);
+    await expect.poll(() => shown(p.alice.page).then((s) => s.labels)).toEqual(['sidecar.srt']);
 
     // At 5 s of the movie, Bob's browser shows "Line 2".
     await expectUnlock(p.bob.page, id, m.size);
@@ -169,6 +175,16 @@ test('a subtitle track inside an MKV shows while the file arrives, each viewer\'
     await setReadLimit(p.alice.page, null);
     await waitReady(p.bob.page, id);
     await expect.poll(() => shown(p.bob.page).then((s) => s.cues), { timeout: 30_000 }).toEqual(lines(1, 15));
+    // The group is at 5 s: Alice's browser shows her sidecar's cue (her player starts once her reads
+    // are let go: it reads her file through the same hold); Bob picks it and sees the same.
+    await expect.poll(() => shown(p.alice.page).then((s) => s.active), { timeout: 30_000 }).toEqual(['Sidecar']);
+    await p.bob.page.locator('#subtitle-track').selectOption({ label: `sidecar.srt (from ${p.aliceId}'s file)` });
+    await expect.poll(() => shown(p.bob.page).then((s) => [s.labels, s.active])).toEqual([['sidecar.srt'], ['Sidecar']]);
+    // The ASS file: its italics and bold kept, in the browser's renderer.
+    await p.bob.page.locator('#subtitle-track').selectOption({ label: `styled.ass (from ${p.aliceId}'s file)` });
+    await expect.poll(() => shown(p.bob.page).then((s) => s.active)).toEqual(['<i>Styled</i> <b>text</b>\nsecond line']);
+    await p.bob.page.screenshot({ path: info.outputPath('ass-styled.png'), fullPage: true });
+    await p.bob.page.locator('#subtitle-track').selectOption({ label: 'English (in the movie)' });
     await p.bob.page.locator('#subtitle-earlier').click();
     await expect.poll(() => shown(p.bob.page).then((s) => s.cues)).toEqual(lines(1, 15, -0.1));
 
@@ -179,7 +195,7 @@ test('a subtitle track inside an MKV shows while the file arrives, each viewer\'
       document.getElementById('player-box').dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
     });
     await expect.poll(() => shown(p.bob.page).then((s) => [s.labels, s.cues])).toEqual([['drop.srt'], [[9.9, 11.9, 'Dropped']]]);
-    await expect(options(p.alice.page)).toHaveText(['Off', 'English (in the movie)', 'en.vtt (from a file)', `drop.srt (from ${p.bobId}'s file)`]);
+    await expect(options(p.alice.page)).toHaveText(['Off', 'English (in the movie)', ...files('from a file'), `drop.srt (from ${p.bobId}'s file)`]);
     await p.bob.page.locator('#subtitle-track').selectOption({ label: 'English (in the movie)' });
 
     // A reload: Bob's choice and offset are back, the cues read again from what he stored.

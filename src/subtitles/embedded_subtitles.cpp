@@ -56,8 +56,9 @@ bool EmbeddedSubtitles::feed(std::uint64_t offset, const std::uint8_t* data, std
     }
     if (w.offset < offset || w.offset + w.length > offset + len) return true;
     walk_.feed(w.offset, data + (w.offset - offset), std::size_t(offset + len - w.offset));
-    if (walk_.format() != ContainerFormat::Unknown && !is_iso_bmff(walk_.format())) stage_ = Stage::Done;
-    else if (walk_.index_read()) read_mp4_tracks();
+    if (walk_.format() == ContainerFormat::MpegTs && walk_.tracks_known()) list_ts_tracks();
+    else if (walk_.format() != ContainerFormat::Unknown && !is_iso_bmff(walk_.format()) && walk_.format() != ContainerFormat::MpegTs) stage_ = Stage::Done;
+    else if (walk_.index_read() && is_iso_bmff(walk_.format())) read_mp4_tracks();
   }
   while (stage_ == Stage::Mp4Samples) {
     const TextSample& s = samples_[next_];
@@ -95,6 +96,24 @@ void EmbeddedSubtitles::read_mp4_tracks() {
     if (readable) samples_.push_back(s);
   }
   stage_ = samples_.empty() ? Stage::Done : Stage::Mp4Samples;
+}
+
+// A transport stream's subtitles are pictures (DVB) or teletext pages: listed with why, never read.
+void EmbeddedSubtitles::list_ts_tracks() {
+  std::size_t position = 0;
+  for (const MediaTrack& t : walk_.tracks()) {
+    if (t.kind != TrackKind::Subtitle) continue;
+    EmbeddedSubtitleTrack e;
+    e.number = t.id;
+    e.codec = t.codec;
+    e.codec_id = t.codec_id;
+    e.language = t.language;
+    e.label = track_name(t, ++position);
+    e.unsupported = t.codec == "teletext" ? "teletext subtitles are not supported"
+                                          : "picture subtitles (DVB) are not supported, only text ones";
+    tracks_.push_back(std::move(e));
+  }
+  stage_ = Stage::Done;
 }
 
 // tx3g: a 16-bit length, the text (UTF-8, or UTF-16 after its byte-order mark), then style boxes;

@@ -2,8 +2,9 @@
 // Matroska and WebM by MatroskaSubtitles (text tracks interleaved with the picture), MP4 and MOV
 // here: once the container walk has read the moov, the samples of each text track (3GPP timed
 // text, tx3g, as HandBrake and ffmpeg's mov_text write it; and WebVTT in MP4, wvtt) are read where
-// the sample tables put them, in file order. Other containers (MPEG-TS) end the read at once. Same
-// loop as the walk: wanted(), feed() (a whole piece is best), take_cues().
+// the sample tables put them, in file order. An MPEG-TS's subtitle tracks (DVB pictures, teletext)
+// are listed with why they cannot show once its program table is read. Same loop as the walk:
+// wanted(), feed() (a whole piece is best), take_cues().
 #pragma once
 
 #include <cstddef>
@@ -34,6 +35,7 @@ class EmbeddedSubtitles {
   enum class Stage : std::uint8_t { Matroska, Mp4Head, Mp4Samples, Done };
   void after_mkv();
   void read_mp4_tracks();
+  void list_ts_tracks();
   void read_sample(const TextSample& s, const std::uint8_t* d);
 
   Stage stage_ = Stage::Matroska;

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "media/container_walk.hpp"
+#include "subtitles/embedded_subtitles.hpp"
 #include "media_fixtures.hpp"
 
 using wt::ContainerFormat;
@@ -850,6 +851,23 @@ TEST_CASE("hostile transport streams end with a reason or a best effort, never a
     CHECK(w.tracks()[0].is_default);
     CHECK_FALSE(w.tracks()[1].is_default);  // the first audio track is
   }
+}
+
+TEST_CASE("an MPEG-TS's subtitle tracks are listed with why they cannot show", "[media][walk][subtitles]") {
+  const std::vector<TsStream> streams = {{0x1b, 0x100, {}},
+                                         {0x06, 0x112, {0x59, 8, 'f', 'r', 'a', 0x10, 0, 1, 0, 1}},
+                                         {0x06, 0x115, {0x56, 5, 'e', 'n', 'g', 0x09, 0}}};
+  std::vector<std::uint8_t> file;
+  append(file, ts_packet(0, true, pat(0x1000)));
+  append(file, ts_packet(0x1000, true, psi(0x02, pmt_body(0x1fff, streams))));
+  wt::EmbeddedSubtitles r(file.size());
+  for (auto want = r.wanted(); want.length; want = r.wanted()) REQUIRE(r.feed(want.offset, file.data() + want.offset, file.size() - want.offset));
+  CHECK(r.done());
+  REQUIRE(r.tracks().size() == 2);
+  CHECK((r.tracks()[0].number == 0x112 && r.tracks()[0].label == "French"));
+  CHECK(r.tracks()[0].unsupported == "picture subtitles (DVB) are not supported, only text ones");
+  CHECK((r.tracks()[1].label == "English" && r.tracks()[1].unsupported == "teletext subtitles are not supported"));
+  CHECK(r.take_cues().empty());
 }
 
 TEST_CASE("every truncation of every format ends, without a read past the bytes given", "[media][walk][truncation]") {

@@ -109,8 +109,33 @@ async function seekAhead({ browser, other }, info, format, { kbps, movieSeconds,
   return { p, id, m };
 }
 
-test('a seek into a part of a Matroska file not downloaded yet fetches it first and plays there', async ({ browser, other }, info) => {
-  await finish(await seekAhead({ browser, other }, info, 'mkv-h264-aac'));
+test('a seek into a part of a Matroska file not downloaded yet fetches it first and plays there, its subtitles too', async ({ browser, other }, info) => {
+  const run = await seekAhead({ browser, other }, info, 'mkv-h264-aac');
+  try {
+    // Its SRT track ("Line k" from 4(k-1) s for 3 s, 21 ms later in the file: media-helpers.mjs)
+    // shows the cue of that moment while pieces before it are still missing: the core reads the
+    // part being watched first and comes back for what it skipped.
+    const bob = run.p.bob.page;
+    await bob.locator('#subtitle-track').selectOption({ label: 'English (in the movie)' });
+    let last;
+    await expect.poll(async () => {
+      last = await bob.evaluate(() => {
+        const v = document.getElementById('player');
+        const { policy, pieceSize } = window.wtTestHook.player;
+        const piece = Math.floor(policy.offsetFor(v.currentTime) / pieceSize);
+        const active = [...v.textTracks].filter((t) => t.mode === 'showing').flatMap((t) => [...(t.activeCues ?? [])].map((c) => c.text));
+        return { t: v.currentTime, active, missingBefore: Array.from({ length: piece }, (_, i) => policy.pieceHeld(i)).some((h) => !h) };
+      });
+      const into = (last.t - 0.021) % 4;
+      return last.active.length === 1 && into > 0.1 && into < 2.9 && last.active[0] === `Line ${Math.floor((last.t - 0.021) / 4) + 1}`;
+    }, { timeout: 20_000, message: () => `the cue at the playhead: ${JSON.stringify(last)}` }).toBe(true);
+    expect(last.missingBefore, 'a piece before the playhead is still missing').toBe(true);
+    await bob.screenshot({ path: info.outputPath('seek-subtitles.png'), fullPage: true });
+  } catch (e) {
+    await run.p.close();
+    throw e;
+  }
+  await finish(run);
 });
 
 // An MPEG-TS has no index: the core fetches from the byte its estimate gives, and the demuxer finds

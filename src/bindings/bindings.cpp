@@ -763,6 +763,12 @@ class EmbeddedSubtitles {
     }
     return out;
   }
+  // nextHeld: where the next bytes held after those wanted begin (-1: none); holeHeld: whether the
+  // bytes at firstHole() are held.
+  bool onBlocked(double next_held, bool hole_held) {
+    return r_.on_blocked(next_held < 0 ? ~std::uint64_t(0) : to_size(next_held), hole_held);
+  }
+  double firstHole() const { return r_.first_hole() == ~std::uint64_t(0) ? -1 : double(r_.first_hole()); }
   bool tracksKnown() const { return r_.tracks_known(); }
   bool done() const { return r_.done(); }
   std::string error() const { return r_.error(); }
@@ -1397,6 +1403,8 @@ EMSCRIPTEN_BINDINGS(watch_core) {
       .function("feed", &EmbeddedSubtitles::feed)
       .function("tracks", &EmbeddedSubtitles::tracks)
       .function("takeCues", &EmbeddedSubtitles::takeCues)
+      .function("onBlocked", &EmbeddedSubtitles::onBlocked)
+      .function("firstHole", &EmbeddedSubtitles::firstHole)
       .function("tracksKnown", &EmbeddedSubtitles::tracksKnown)
       .function("done", &EmbeddedSubtitles::done)
       .function("error", &EmbeddedSubtitles::error)

@@ -315,13 +315,21 @@ export interface EmbeddedCue {
 }
 
 /**
- * The subtitle tracks inside a Matroska/WebM movie, read as its verified bytes arrive, in file order.
+ * The subtitle tracks inside a movie (Matroska, WebM, MP4, MOV), read as its verified bytes arrive.
  * Loop: r = wanted(); while r and those bytes are held, feed(r.offset, bytes from r.offset, at least
- * r.length: a whole piece is best); takeCues() after each feed. Done at once for other containers.
+ * r.length: a whole piece is best); takeCues() after each feed; when they are not held, onBlocked().
  */
 export interface EmbeddedSubtitles extends EmbindObject {
   wanted(): { offset: number; length: number } | null;
   feed(offset: number, bytes: Uint8Array): boolean;
+  /**
+   * The wanted bytes are not held: `nextHeld` is where the next held bytes after them begin (-1:
+   * none), `holeHeld` whether those at firstHole() are. The core goes back to a skipped place whose
+   * bytes came, or on past a seek-sized gap; true when the read moved (read on).
+   */
+  onBlocked(nextHeld: number, holeHeld: boolean): boolean;
+  /** The earliest place the read skipped and will come back to, or -1. */
+  firstHole(): number;
   tracksKnown(): boolean;
   tracks(): EmbeddedSubtitleTrack[];
   /** The cues read since the last call. */

@@ -64,8 +64,47 @@ bool EmbeddedSubtitles::feed(std::uint64_t offset, const std::uint8_t* data, std
     const TextSample& s = samples_[next_];
     if (s.offset < offset || s.offset + s.size > offset + len) break;
     read_sample(s, data + (s.offset - offset));
-    if (++next_ == samples_.size()) stage_ = Stage::Done;
+    done_[next_] = true;
+    if (--unread_ == 0) {
+      stage_ = Stage::Done;
+      break;
+    }
+    // The next sample not read yet, after this one or, past the last, from the first (a skip's hole).
+    std::size_t k = next_ + 1;
+    while (k < samples_.size() && done_[k]) ++k;
+    if (k == samples_.size()) k = std::size_t(std::find(done_.begin(), done_.end(), false) - done_.begin());
+    next_ = k;
   }
+  return true;
+}
+
+std::uint64_t EmbeddedSubtitles::first_hole() const {
+  if (stage_ == Stage::Matroska || from_mkv_) return mkv_.first_hole();
+  if (stage_ != Stage::Mp4Samples) return ~std::uint64_t(0);
+  const auto k = std::size_t(std::find(done_.begin(), done_.end(), false) - done_.begin());
+  return k < next_ ? samples_[k].offset : ~std::uint64_t(0);
+}
+
+bool EmbeddedSubtitles::on_blocked(std::uint64_t next_held, bool hole_held) {
+  if (stage_ == Stage::Done) return false;
+  if (hole_held && first_hole() != ~std::uint64_t(0)) {
+    if (stage_ == Stage::Matroska || from_mkv_) return mkv_.back_to_hole();
+    next_ = std::size_t(std::find(done_.begin(), done_.end(), false) - done_.begin());
+    return true;
+  }
+  const ByteRange want = wanted();
+  if (want.length == 0 || next_held == ~std::uint64_t(0) || next_held < want.offset + kSkipBytes) return false;
+  return skip_to(next_held);
+}
+
+bool EmbeddedSubtitles::skip_to(std::uint64_t offset) {
+  if (stage_ == Stage::Matroska || from_mkv_) return mkv_.skip_to(offset);
+  if (stage_ != Stage::Mp4Samples) return false;
+  const auto at = std::lower_bound(samples_.begin(), samples_.end(), offset, [](const TextSample& s, std::uint64_t o) { return s.offset < o; });
+  std::size_t k = std::size_t(at - samples_.begin());
+  while (k < samples_.size() && done_[k]) ++k;
+  if (k == samples_.size() || k <= next_ || samples_[k].offset <= samples_[next_].offset) return false;
+  next_ = k;
   return true;
 }
 
@@ -95,6 +134,8 @@ void EmbeddedSubtitles::read_mp4_tracks() {
     const bool readable = std::any_of(tracks_.begin(), tracks_.end(), [&](const auto& t) { return t.number == s.track && t.unsupported.empty(); });
     if (readable) samples_.push_back(s);
   }
+  done_.assign(samples_.size(), false);
+  unread_ = samples_.size();
   stage_ = samples_.empty() ? Stage::Done : Stage::Mp4Samples;
 }
 

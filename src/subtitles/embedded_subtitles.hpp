@@ -23,6 +23,19 @@ class EmbeddedSubtitles {
 
   ByteRange wanted() const;
   bool feed(std::uint64_t offset, const std::uint8_t* data, std::size_t len);
+  // The bytes wanted are not here yet but those from `offset` on are (a seek ahead): the read goes
+  // on there and comes back for what it skipped (MatroskaSubtitles::skip_to; an MP4's samples in
+  // their file order). False when it does not move.
+  bool skip_to(std::uint64_t offset);
+  // The read waits for the bytes it wants; `next_held`: where the next bytes that are here begin
+  // after them (~0: none), `hole_held`: whether those of the earliest place a skip left behind are
+  // here. Back to that place if they are; on to next_held if it lies kSkipBytes or more away (a
+  // seek ahead, or pieces arriving out of order: the place left is come back to once its bytes
+  // are here; a piece late by one is waited for); true when the read moved.
+  bool on_blocked(std::uint64_t next_held, bool hole_held);
+  // Where the earliest place a skip left behind is (~0 when none).
+  std::uint64_t first_hole() const;
+  static constexpr std::uint64_t kSkipBytes = 2u << 20;
 
   bool tracks_known() const { return stage_ == Stage::Matroska ? mkv_.tracks_known() && !mkv_.tracks().empty() : stage_ != Stage::Mp4Head; }
   const std::vector<EmbeddedSubtitleTrack>& tracks() const { return stage_ == Stage::Matroska || from_mkv_ ? mkv_.tracks() : tracks_; }
@@ -45,6 +58,8 @@ class EmbeddedSubtitles {
   std::vector<EmbeddedSubtitleTrack> tracks_;
   std::vector<TextSample> samples_;
   std::size_t next_ = 0;
+  std::vector<bool> done_;  // per sample: read
+  std::size_t unread_ = 0;
   std::vector<EmbeddedCue> cues_;
   std::uint32_t skipped_ = 0;
   std::string error_;

@@ -118,8 +118,8 @@ bool MatroskaSubtitles::feed(std::uint64_t offset, const std::uint8_t* data, std
   if (done_ || want_.length == 0 || offset > want_.offset || offset + len < want_.offset + want_.length) return false;
   while (!done_) {
     if (level_ != Level::Head && cursor_ >= segment_end_) {
-      finish();
-      break;
+      if (!resume_hole()) break;
+      continue;
     }
     const std::uint64_t rel = cursor_ - offset;
     if (cursor_ < offset || rel >= len) {
@@ -129,6 +129,76 @@ bool MatroskaSubtitles::feed(std::uint64_t offset, const std::uint8_t* data, std
     if (!step(data + rel, std::size_t(len - rel))) break;
   }
   return true;
+}
+
+bool MatroskaSubtitles::skip_to(std::uint64_t offset) {
+  if (done_ || level_ == Level::Head || !tracks_known_ || offset <= cursor_ || offset >= segment_end_ ||
+      holes_.size() >= kMaxHoles) {
+    return false;
+  }
+  // Not into a stretch already read: from a place reading started again to the hole that ended it.
+  for (const std::uint64_t from : read_from_) {
+    const auto hole = std::find_if(holes_.begin(), holes_.end(), [&](const Resume& h) { return h.at > from; });
+    if (offset >= from && offset < (hole == holes_.end() ? segment_end_ : hole->at)) return false;
+  }
+  const Resume here{cursor_, level_, cluster_end_, cluster_ts_};
+  holes_.insert(std::upper_bound(holes_.begin(), holes_.end(), here, [](const Resume& a, const Resume& b) { return a.at < b.at; }), here);
+  cursor_ = offset;
+  level_ = Level::Segment;
+  scanning_ = true;
+  want_ = {cursor_, std::min(kElementHeader, size_ - cursor_)};
+  return true;
+}
+
+std::uint64_t MatroskaSubtitles::first_hole() const { return holes_.empty() ? kNone : holes_.front().at; }
+
+bool MatroskaSubtitles::back_to_hole() {
+  if (done_ || holes_.empty() || scanning_) return false;
+  // Where this stretch stopped is a place to come back to in its turn.
+  const Resume here{cursor_, level_, cluster_end_, cluster_ts_};
+  const Resume first = holes_.front();
+  holes_.erase(holes_.begin());
+  holes_.insert(std::upper_bound(holes_.begin(), holes_.end(), here, [](const Resume& a, const Resume& b) { return a.at < b.at; }), here);
+  restore(first);
+  want_ = {cursor_, std::min(kElementHeader, size_ - cursor_)};
+  return true;
+}
+
+// The end of a stretch: back to the earliest hole left behind, or the read is done.
+bool MatroskaSubtitles::resume_hole() {
+  if (holes_.empty()) {
+    finish();
+    return false;
+  }
+  restore(holes_.front());
+  holes_.erase(holes_.begin());
+  return true;
+}
+
+void MatroskaSubtitles::restore(const Resume& h) {
+  cursor_ = h.at;
+  level_ = h.level;
+  cluster_end_ = h.cluster_end;
+  cluster_ts_ = h.cluster_ts;
+  scanning_ = false;
+  current_from_ = kNone;
+}
+
+// Where a Cluster starts in [d, d + n) (its ID, a size inside the Segment, its Timestamp first,
+// after a CRC-32 when there is one, as ffmpeg and mkvmerge write them), or n.
+std::size_t MatroskaSubtitles::find_cluster(const std::uint8_t* d, std::size_t n, std::uint64_t at) const {
+  for (std::size_t i = 0; i + 4 <= n; ++i) {
+    if (d[i] != 0x1F || d[i + 1] != 0x43 || d[i + 2] != 0xB6 || d[i + 3] != 0x75) continue;
+    std::uint64_t size;
+    int sl;
+    if (!read_size(d + i + 4, n - i - 4, size, sl)) continue;
+    std::size_t first = i + 4 + sl;
+    if (first + 1 < n && d[first] == 0xBF && d[first + 1] == 0x84) first += 6;  // CRC-32
+    if (first >= n || d[first] != kTimestamp) continue;
+    if (size != kUnknownSize && size > segment_end_ - std::min(segment_end_, at + i + 4 + sl)) continue;
+    return i;
+  }
+  return n;
 }
 
 // With n bytes at the cursor: reads what is there and moves on (true), or says what it needs (false).
@@ -141,12 +211,26 @@ bool MatroskaSubtitles::step(const std::uint8_t* d, std::size_t n) {
     if (n < std::min(size_, kHeadBytes)) return need(kHeadBytes);
     return read_head(d, n);
   }
+  if (scanning_) {  // after a skip: on to the next Cluster
+    const std::size_t at = find_cluster(d, n, cursor_);
+    if (at == n) {
+      if (cursor_ + n >= segment_end_) {
+        cursor_ = segment_end_;
+        return true;
+      }
+      if (n < 16) return need(16);
+      cursor_ += n - 15;  // an ID cut at the end is found in the next bytes
+      return true;
+    }
+    cursor_ += at;
+    scanning_ = false;
+    current_from_ = cursor_;
+    read_from_.insert(std::upper_bound(read_from_.begin(), read_from_.end(), cursor_), cursor_);
+    return true;
+  }
   const std::uint64_t end = level_ == Level::Cluster ? cluster_end_ : segment_end_;
   if (cursor_ >= end) {
-    if (level_ == Level::Segment) {
-      finish();
-      return false;
-    }
+    if (level_ == Level::Segment) return resume_hole();
     level_ = Level::Segment;
     return true;
   }
@@ -159,6 +243,25 @@ bool MatroskaSubtitles::step(const std::uint8_t* d, std::size_t n) {
     return false;
   }
   const std::uint64_t hdr = std::uint64_t(il) + sl;
+  if (level_ == Level::Segment && !read_from_.empty()) {
+    // A stretch read before (after a skip) starts in this element: on past it, to the hole that ended it.
+    const std::uint64_t total_end = size == kUnknownSize || size > segment_end_ - cursor_ - std::min(segment_end_ - cursor_, hdr)
+                                        ? segment_end_ : cursor_ + hdr + size;
+    auto from = std::lower_bound(read_from_.begin(), read_from_.end(), cursor_);
+    if (from != read_from_.end() && *from == current_from_) ++from;  // the stretch being read
+    if (from != read_from_.end() && *from < total_end) {
+      const std::uint64_t r = *from;
+      read_from_.erase(from);
+      const auto hole = std::find_if(holes_.begin(), holes_.end(), [&](const Resume& h) { return h.at > r; });
+      if (hole == holes_.end()) {
+        cursor_ = segment_end_;  // read from there to the end
+        return true;
+      }
+      restore(*hole);
+      holes_.erase(hole);
+      return true;
+    }
+  }
   if (level_ == Level::Cluster && top_level(id)) {  // the end of a Cluster of unknown size
     level_ = Level::Segment;
     return true;

@@ -59,6 +59,16 @@ class MatroskaSubtitles {
   // Bytes of the file at `offset`. Returns false when they do not cover wanted() (nothing changes).
   bool feed(std::uint64_t offset, const std::uint8_t* data, std::size_t len);
 
+  // The bytes at the cursor are not here yet but those from `offset` on are (a seek ahead fetched
+  // them first): the read goes on from the first Cluster at or after `offset` and comes back for
+  // what it skipped when it reaches the end (or a stretch it read before). False (nothing changes)
+  // before the Tracks are read, for an offset not past the cursor, or inside a stretch already read.
+  bool skip_to(std::uint64_t offset);
+  // The earliest place a skip left behind (~0 when none), and going back there now (its bytes have
+  // come) with where the read stands kept to come back to; false when there is none.
+  std::uint64_t first_hole() const;
+  bool back_to_hole();
+
   // The file's subtitle tracks, once its Tracks element is read (none for a file that is not
   // Matroska or WebM, which ends the read at once without an error).
   bool tracks_known() const { return tracks_known_; }
@@ -88,6 +98,10 @@ class MatroskaSubtitles {
   void add(std::uint32_t track, double start, double end, std::string text, std::string compressed = {});
   void finish();
   void fail(const std::string& text);
+  bool resume_hole();
+  struct Resume;
+  void restore(const Resume& h);
+  std::size_t find_cluster(const std::uint8_t* d, std::size_t n, std::uint64_t at) const;
   // The readable track a block belongs to, or nullptr.
   const EmbeddedSubtitleTrack* readable(std::uint32_t number) const;
 
@@ -109,6 +123,18 @@ class MatroskaSubtitles {
   std::size_t total_cues_ = 0;
   std::map<std::uint32_t, EmbeddedCue> pending_;  // a block with no duration, until the track's next
   std::uint32_t skipped_ = 0;
+  // Skips: where reading stopped (to come back to, by position) and where it began again.
+  struct Resume {
+    std::uint64_t at;
+    Level level;
+    std::uint64_t cluster_end, cluster_ts;
+  };
+  std::vector<Resume> holes_;
+  std::vector<std::uint64_t> read_from_;
+  bool scanning_ = false;
+  static constexpr std::uint64_t kNone = ~std::uint64_t(0);
+  std::uint64_t current_from_ = kNone;  // where the stretch being read began after a skip
+  static constexpr std::size_t kMaxHoles = 64;
 };
 
 }  // namespace wt

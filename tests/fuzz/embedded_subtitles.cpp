@@ -5,7 +5,10 @@
 // file and moves forward (a later byte, or more bytes from the same one), so the read ends; every
 // cue belongs to a track it reads, is finite, starts at or after 0 and before it ends, and its text
 // is WebVTT cue text that shows exactly its words (cue_text_check.hpp); fed the whole file at once
-// it finds the same cues, tracks, skipped count and error as fed in pieces.
+// it finds the same cues, tracks, skipped count and error as fed in pieces. With skips (a seek
+// ahead: skip_to a later byte, picked by the input, every few feeds, or on_blocked going back to
+// a place skipped) the read still ends, within a
+// bounded number of feeds, and every cue it gives is a valid one.
 #include <cmath>
 #include <string>
 #include <vector>
@@ -32,6 +35,35 @@ std::vector<wt::EmbeddedCue> read_all(wt::EmbeddedSubtitles& r, const std::uint8
   }
   FUZZ_CHECK(r.done());
   for (auto& c : r.take_cues()) cues.push_back(std::move(c));
+  return cues;
+}
+
+// Fed as above, but every `every` feeds it is told the bytes from a later offset are here first.
+std::vector<wt::EmbeddedCue> read_skipping(wt::EmbeddedSubtitles& r, const std::uint8_t* file, std::size_t size, std::size_t chunk,
+                                          std::size_t every) {
+  std::vector<wt::EmbeddedCue> cues;
+  std::size_t feeds = 0;
+  for (auto want = r.wanted(); want.length; want = r.wanted()) {
+    FUZZ_CHECK(want.offset + want.length <= size);
+    FUZZ_CHECK(++feeds < 8 * size + 10000);  // it ends: each byte is passed over a bounded number of times
+    if (feeds % every == 0) {
+      const std::uint64_t jump = want.offset + 1 + (file[(want.offset * 7 + feeds) % size] << 6);
+      if (jump < size && (feeds / every) % 2 == 0) r.skip_to(jump);
+      else r.on_blocked(jump < size ? jump : ~std::uint64_t(0), true);  // back to a hole, if there is one
+      want = r.wanted();
+      if (!want.length) break;
+    }
+    const std::size_t n = std::size_t(std::min<std::uint64_t>(std::max<std::uint64_t>(chunk, want.length), size - want.offset));
+    FUZZ_CHECK(r.feed(want.offset, file + want.offset, n));
+    for (auto& c : r.take_cues()) cues.push_back(std::move(c));
+  }
+  FUZZ_CHECK(r.done());
+  for (auto& c : r.take_cues()) cues.push_back(std::move(c));
+  for (const auto& c : cues) {
+    FUZZ_CHECK(std::isfinite(c.cue.start_s) && std::isfinite(c.cue.end_s));
+    FUZZ_CHECK(c.cue.start_s >= 0 && c.cue.start_s < c.cue.end_s);
+    if (c.compressed.empty()) wt_fuzz::check_cue_text(c.cue.text);
+  }
   return cues;
 }
 
@@ -67,5 +99,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     FUZZ_CHECK(again[i].track == cues[i].track && again[i].cue.text == cues[i].cue.text && again[i].compressed == cues[i].compressed);
     FUZZ_CHECK(again[i].cue.start_s == cues[i].cue.start_s && again[i].cue.end_s == cues[i].cue.end_s);
   }
+  wt::EmbeddedSubtitles skipping(n);
+  read_skipping(skipping, file, n, chunk, 2 + (data[0] >> 5));
   return 0;
 }

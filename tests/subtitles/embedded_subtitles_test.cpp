@@ -146,6 +146,68 @@ TEST_CASE("cues come as the part of the file that holds them arrives", "[subtitl
   for (const auto& c : rest) CHECK(c.cue.start_s == Approx(62.04));
 }
 
+TEST_CASE("after a seek ahead: the cues of a later stretch first, then those skipped, each once", "[subtitles]") {
+  const auto file = wt_test::fixture("subs.mkv");
+  const Bytes cluster_id{0x1F, 0x43, 0xB6, 0x75};
+  std::vector<std::size_t> clusters;
+  for (auto it = file.begin(); (it = std::search(it, file.end(), cluster_id.begin(), cluster_id.end())) != file.end(); ++it)
+    clusters.push_back(std::size_t(it - file.begin()));
+  // The Cluster holding the 62 s cues: the last ID before their text (a later match lies in the Cues).
+  const std::string second = "bold";
+  const auto text_at = std::size_t(std::search(file.begin(), file.end(), second.begin(), second.end()) - file.begin());
+  while (!clusters.empty() && clusters.back() > text_at) clusters.pop_back();
+  REQUIRE(clusters.size() >= 3);
+  for (const std::size_t back : {std::size_t(0), std::size_t(50)}) {
+    INFO("skip to " << back << " bytes before the last cluster");
+    MatroskaSubtitles r(file.size());
+    // Only the head and the first cluster's bytes are here; then those from just before the last.
+    const auto before = read(r, file, 64, clusters[1]);
+    CHECK_FALSE(r.done());
+    CHECK_FALSE(r.skip_to(r.position()));  // not past the cursor
+    REQUIRE(r.skip_to(clusters.back() - back));
+    const auto after = read(r, file, 64);  // the glue feeds what it wants: the later stretch, then the hole
+    CHECK(r.done());
+    CHECK(r.error().empty());
+    // Each cue once; the 62 s ones (the last cluster's) before any skipped one.
+    REQUIRE(before.size() + after.size() == 6);
+    REQUIRE(after.size() >= 3);
+    for (std::size_t i = 0; i < after.size(); ++i) CHECK(after[i].cue.start_s == Approx(i < 3 ? 62.04 : 1.0));
+    for (const auto& c : before) CHECK(c.cue.start_s == Approx(1.0));
+  }
+  // Blocked in the middle after a skip, while the hole's bytes have come: back to the hole first,
+  // then on from where the later stretch stopped, each cue once.
+  {
+    wt::EmbeddedSubtitles e(file.size());
+    CHECK(e.first_hole() == ~std::uint64_t(0));
+    std::vector<EmbeddedCue> cues;
+    const auto feed_to = [&](std::size_t limit) {
+      for (auto want = e.wanted(); want.length && want.offset + want.length <= limit; want = e.wanted()) {
+        REQUIRE(e.feed(want.offset, file.data() + want.offset, std::size_t(want.length)));
+        for (auto& c : e.take_cues()) cues.push_back(std::move(c));
+      }
+    };
+    feed_to(clusters[1]);
+    CHECK_FALSE(e.on_blocked(clusters[3], false));  // less than kSkipBytes ahead: waited for
+    REQUIRE(e.skip_to(clusters[3]));
+    const std::uint64_t hole = e.first_hole();
+    CHECK(hole <= clusters[1]);
+    feed_to(clusters[4]);  // the 3 s cluster: no cue in it; then blocked before the 62 s one
+    CHECK(cues.empty());
+    REQUIRE(e.on_blocked(~std::uint64_t(0), true));
+    CHECK(e.wanted().offset == hole);
+    feed_to(file.size());
+    CHECK(e.done());
+    REQUIRE(cues.size() == 6);
+    for (std::size_t i = 0; i < 6; ++i) CHECK(cues[i].cue.start_s == Approx(i < 3 ? 1.0 : 62.04));
+  }
+  // Skipped to a stretch with no Cluster in it: the read comes back for the hole and ends.
+  MatroskaSubtitles r(file.size());
+  read(r, file, 64, clusters[1]);
+  REQUIRE(r.skip_to(file.size() - 5));
+  CHECK(read(r, file, 64).size() == 6);
+  CHECK(r.done());
+}
+
 TEST_CASE("files with nothing to read end the read at once", "[subtitles]") {
   for (const char* name : {"faststart.mp4", "stream.ts"}) {  // not Matroska
     const auto file = wt_test::fixture(name);
@@ -266,6 +328,28 @@ TEST_CASE("an MP4's and a MOV's timed text (ffmpeg's mov_text of convert.srt) gi
       CHECK(cues[1].cue.text == "B &amp; bold red");
     }
   }
+}
+
+TEST_CASE("an MP4 after a seek ahead: the later sample first, then the skipped one", "[subtitles]") {
+  const auto file = wt_test::fixture("subs.mp4");
+  wt::EmbeddedSubtitles r(file.size());
+  std::vector<EmbeddedCue> cues;
+  auto want = r.wanted();
+  for (; want.length && !r.tracks_known(); want = r.wanted()) REQUIRE(r.feed(want.offset, file.data() + want.offset, std::size_t(want.length)));
+  REQUIRE(r.tracks().size() == 1);
+  // Sample 0 (a gap at 0 s) is wanted; the bytes of the 62 s cue are here first.
+  const std::string second = "bold";
+  const auto at = std::uint64_t(std::search(file.begin(), file.end(), second.begin(), second.end()) - file.begin());
+  REQUIRE(r.skip_to(at - 20));
+  CHECK_FALSE(r.skip_to(at - 20));
+  for (want = r.wanted(); want.length; want = r.wanted()) {
+    REQUIRE(r.feed(want.offset, file.data() + want.offset, std::size_t(want.length)));
+    for (auto& c : r.take_cues()) cues.push_back(std::move(c));
+  }
+  CHECK(r.done());
+  REQUIRE(cues.size() == 2);
+  CHECK(cues[0].cue.start_s == Approx(62.04));
+  CHECK(cues[1].cue.start_s == Approx(1.0));
 }
 
 TEST_CASE("WebVTT in MP4 (wvtt): each vttc's payload is a cue", "[subtitles]") {

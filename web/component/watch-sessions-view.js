@@ -703,6 +703,7 @@ export class WatchSessionsView {
     const embedded = new EmbeddedSubtitleReader({
       core: this.core, fileSize: session.fileSize,
       contiguousFrom: file ? (offset) => session.fileSize - offset : (offset) => player?.policy.contiguousFrom(offset) ?? 0,
+      nextHeld: file ? () => -1 : (offset) => player?.nextHeldFrom(offset) ?? -1,
       readRange: file ? (offset, length) => file.slice(offset, offset + length).arrayBuffer().then((b) => new Uint8Array(b))
         : (offset, length) => player.readRange(offset, length),
       onTracks: (tracks) => subtitles.setEmbedded(tracks),

@@ -1,17 +1,19 @@
-// The subtitle tracks inside the movie (Matroska, WebM), read by the core's EmbeddedSubtitles as the
-// movie's verified bytes are here: the whole file at once for a movie on this disk, piece by piece
-// in file order for one that is arriving (Matroska interleaves a text track's blocks with the
-// picture's, so the cues of what has arrived show before the rest is there). Other containers end
-// the read at once. The glue only moves bytes in and tracks and cues out.
+// The subtitle tracks inside the movie (Matroska, WebM, MP4, MOV), read by the core's
+// EmbeddedSubtitles as the movie's verified bytes are here: the whole file at once for a movie on
+// this disk, piece by piece for one that is arriving (Matroska interleaves a text track's blocks with
+// the picture's, so the cues of what has arrived show before the rest is there; after a seek ahead,
+// the core reads the part being watched first and comes back for what it skipped). The glue moves
+// bytes in, says what is held, and hands tracks and cues out.
 const READ_BYTES = 1 << 20;  // a piece at a time
 
 export class EmbeddedSubtitleReader {
-  // contiguousFrom(offset): how many bytes from `offset` are held (and verified); readRange(offset,
+  // contiguousFrom(offset): how many bytes from `offset` are held (and verified); nextHeld(offset):
+  // where the next held bytes after `offset` begin (-1: none); readRange(offset,
   // length): those bytes (rejects when a piece was found damaged: the read waits for the next pump).
   // onTracks(tracks): the movie's subtitle tracks (the core's EmbeddedSubtitleTrack), once;
   // onCues(cues): cues read; onError(text): the read stopped on a malformed file.
-  constructor({ core, fileSize, contiguousFrom, readRange, onTracks, onCues, onError }) {
-    Object.assign(this, { fileSize, contiguousFrom, readRange, onTracks, onCues, onError });
+  constructor({ core, fileSize, contiguousFrom, nextHeld = () => -1, readRange, onTracks, onCues, onError }) {
+    Object.assign(this, { fileSize, contiguousFrom, nextHeld, readRange, onTracks, onCues, onError });
     this.core = core;
     this.reader = new core.EmbeddedSubtitles(fileSize);
     this.codecs = new Map();  // track number → codec, for a zlib track's cues
@@ -37,9 +39,17 @@ export class EmbeddedSubtitleReader {
   }
 
   async read() {
+    let moves = 0;  // without a feed between: two places each short of a piece's bytes are not tried in turn forever
     for (let want = this.reader.wanted(); want && !this.closed; want = this.reader.wanted()) {
       const held = this.contiguousFrom(want.offset);
-      if (held < Math.min(want.length, this.fileSize - want.offset)) return;
+      if (held < Math.min(want.length, this.fileSize - want.offset)) {
+        // Not here yet: the core goes back to a place it skipped whose bytes came, or on past a
+        // seek's gap (the part being watched), or waits.
+        const hole = this.reader.firstHole();
+        if (moves++ < 2 && this.reader.onBlocked(this.nextHeld(want.offset + want.length), hole >= 0 && this.contiguousFrom(hole) >= 16)) continue;
+        return;
+      }
+      moves = 0;
       const bytes = await this.readRange(want.offset, Math.min(held, Math.max(want.length, READ_BYTES)));
       if (this.closed) return;
       this.reader.feed(want.offset, bytes);

@@ -134,6 +134,13 @@ export class ProgressivePlayer {
     }
   }
 
+  // Where the first held piece at or after `offset` begins (-1: none).
+  nextHeldFrom(offset) {
+    const pieces = Math.ceil(this.fileSize / this.pieceSize);
+    for (let p = Math.ceil(offset / this.pieceSize); p < pieces; p++) if (this.policy.pieceHeld(p)) return p * this.pieceSize;
+    return -1;
+  }
+
   // Bytes [offset, offset + length) from stored pieces.
   async readRange(offset, length) {
     const out = new Uint8Array(length);

@@ -133,19 +133,23 @@ bool MatroskaSubtitles::feed(std::uint64_t offset, const std::uint8_t* data, std
 
 bool MatroskaSubtitles::skip_to(std::uint64_t offset) {
   if (done_ || level_ == Level::Head || !tracks_known_ || offset <= cursor_ || offset >= segment_end_ ||
-      holes_.size() >= kMaxHoles) {
+      offset >= no_cluster_from_ || holes_.size() >= kMaxHoles) {
     return false;
   }
   // Not into a stretch already read: from a place reading started again to the hole that ended it.
+  // (A stretch counts from the skip that found it: the bytes between were scanned.)
   for (const std::uint64_t from : read_from_) {
     const auto hole = std::find_if(holes_.begin(), holes_.end(), [&](const Resume& h) { return h.at > from; });
-    if (offset >= from && offset < (hole == holes_.end() ? segment_end_ : hole->at)) return false;
+    const auto skip = skip_of_.find(from);
+    const std::uint64_t start = skip == skip_of_.end() ? from : skip->second;
+    if (offset >= start && offset < (hole == holes_.end() ? segment_end_ : hole->at)) return false;
   }
   const Resume here{cursor_, level_, cluster_end_, cluster_ts_};
   holes_.insert(std::upper_bound(holes_.begin(), holes_.end(), here, [](const Resume& a, const Resume& b) { return a.at < b.at; }), here);
   cursor_ = offset;
   level_ = Level::Segment;
   scanning_ = true;
+  skipped_to_ = offset;
   want_ = {cursor_, std::min(kElementHeader, size_ - cursor_)};
   return true;
 }
@@ -172,6 +176,19 @@ bool MatroskaSubtitles::resume_hole() {
   }
   restore(holes_.front());
   holes_.erase(holes_.begin());
+  return true;
+}
+
+// Past a stretch read before that began at `from`: to the hole that ended it, or to the end.
+bool MatroskaSubtitles::after_stretch(std::uint64_t from) {
+  const auto hole = std::find_if(holes_.begin(), holes_.end(), [&](const Resume& h) { return h.at > from; });
+  if (hole == holes_.end()) {
+    cursor_ = segment_end_;  // read from there to the end
+    scanning_ = false;
+    return true;
+  }
+  restore(*hole);
+  holes_.erase(hole);
   return true;
 }
 
@@ -214,7 +231,8 @@ bool MatroskaSubtitles::step(const std::uint8_t* d, std::size_t n) {
   if (scanning_) {  // after a skip: on to the next Cluster
     const std::size_t at = find_cluster(d, n, cursor_);
     if (at == n) {
-      if (cursor_ + n >= segment_end_) {
+      if (cursor_ + n >= segment_end_) {  // no Cluster from the skip to the end: nothing to skip to there
+        no_cluster_from_ = std::min(no_cluster_from_, skipped_to_);
         cursor_ = segment_end_;
         return true;
       }
@@ -224,8 +242,15 @@ bool MatroskaSubtitles::step(const std::uint8_t* d, std::size_t n) {
     }
     cursor_ += at;
     scanning_ = false;
+    const auto known = std::lower_bound(read_from_.begin(), read_from_.end(), cursor_);
+    if (known != read_from_.end() && *known == cursor_) {  // a stretch read before: on past it
+      read_from_.erase(known);
+      skip_of_.erase(cursor_);
+      return after_stretch(cursor_);
+    }
     current_from_ = cursor_;
-    read_from_.insert(std::upper_bound(read_from_.begin(), read_from_.end(), cursor_), cursor_);
+    read_from_.insert(known, cursor_);
+    skip_of_[cursor_] = skipped_to_;
     return true;
   }
   const std::uint64_t end = level_ == Level::Cluster ? cluster_end_ : segment_end_;
@@ -252,14 +277,8 @@ bool MatroskaSubtitles::step(const std::uint8_t* d, std::size_t n) {
     if (from != read_from_.end() && *from < total_end) {
       const std::uint64_t r = *from;
       read_from_.erase(from);
-      const auto hole = std::find_if(holes_.begin(), holes_.end(), [&](const Resume& h) { return h.at > r; });
-      if (hole == holes_.end()) {
-        cursor_ = segment_end_;  // read from there to the end
-        return true;
-      }
-      restore(*hole);
-      holes_.erase(hole);
-      return true;
+      skip_of_.erase(r);
+      return after_stretch(r);
     }
   }
   if (level_ == Level::Cluster && top_level(id)) {  // the end of a Cluster of unknown size

@@ -62,7 +62,8 @@ class MatroskaSubtitles {
   // The bytes at the cursor are not here yet but those from `offset` on are (a seek ahead fetched
   // them first): the read goes on from the first Cluster at or after `offset` and comes back for
   // what it skipped when it reaches the end (or a stretch it read before). False (nothing changes)
-  // before the Tracks are read, for an offset not past the cursor, or inside a stretch already read.
+  // before the Tracks are read, for an offset not past the cursor, inside a stretch already read, or
+  // where an earlier skip found no Cluster up to the end.
   bool skip_to(std::uint64_t offset);
   // The earliest place a skip left behind (~0 when none), and going back there now (its bytes have
   // come) with where the read stands kept to come back to; false when there is none.
@@ -99,6 +100,7 @@ class MatroskaSubtitles {
   void finish();
   void fail(const std::string& text);
   bool resume_hole();
+  bool after_stretch(std::uint64_t from);
   struct Resume;
   void restore(const Resume& h);
   std::size_t find_cluster(const std::uint8_t* d, std::size_t n, std::uint64_t at) const;
@@ -131,9 +133,12 @@ class MatroskaSubtitles {
   };
   std::vector<Resume> holes_;
   std::vector<std::uint64_t> read_from_;
+  std::map<std::uint64_t, std::uint64_t> skip_of_;  // a stretch's start -> the skip that found it
   bool scanning_ = false;
   static constexpr std::uint64_t kNone = ~std::uint64_t(0);
   std::uint64_t current_from_ = kNone;  // where the stretch being read began after a skip
+  std::uint64_t skipped_to_ = 0;          // the offset of the last skip
+  std::uint64_t no_cluster_from_ = kNone;  // no Cluster from here to the end: no skip goes there
   static constexpr std::size_t kMaxHoles = 64;
 };
 

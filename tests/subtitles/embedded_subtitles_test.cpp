@@ -200,11 +200,31 @@ TEST_CASE("after a seek ahead: the cues of a later stretch first, then those ski
     REQUIRE(cues.size() == 6);
     for (std::size_t i = 0; i < 6; ++i) CHECK(cues[i].cue.start_s == Approx(i < 3 ? 1.0 : 62.04));
   }
-  // Skipped to a stretch with no Cluster in it: the read comes back for the hole and ends.
+  // Skipped to a stretch with no Cluster in it: the read comes back for the hole, and a skip there
+  // again is refused (the glue would otherwise scan that tail over and over while it waits).
   MatroskaSubtitles r(file.size());
   read(r, file, 64, clusters[1]);
+  const std::uint64_t hole = r.position();
+  // What the glue feeds while the hole's bytes are missing: everything wanted past them.
+  const auto feed_past_hole = [&] {
+    std::vector<EmbeddedCue> cues;
+    for (auto want = r.wanted(); want.length && want.offset > hole; want = r.wanted()) {
+      REQUIRE(r.feed(want.offset, file.data() + want.offset, std::size_t(std::min<std::uint64_t>(std::max<std::uint64_t>(64, want.length), file.size() - want.offset))));
+      for (auto& c : r.take_cues()) cues.push_back(std::move(c));
+    }
+    return cues;
+  };
   REQUIRE(r.skip_to(file.size() - 5));
-  CHECK(read(r, file, 64).size() == 6);
+  CHECK(feed_past_hole().empty());  // scanned to the end, back at the hole
+  CHECK(r.wanted().offset == hole);
+  CHECK_FALSE(r.skip_to(file.size() - 5));
+  CHECK_FALSE(r.skip_to(file.size() - 3));
+  // A skip short of the last Cluster reads it; another skip into the bytes it scanned is refused.
+  REQUIRE(r.skip_to(clusters.back() - 30));
+  CHECK(feed_past_hole().size() == 3);
+  CHECK_FALSE(r.skip_to(clusters.back() - 10));
+  CHECK_FALSE(r.skip_to(clusters.back() + 10));
+  CHECK(read(r, file, 64).size() == 3);  // the hole's, each once
   CHECK(r.done());
 }
 

@@ -708,7 +708,7 @@ export class WatchSessionsView {
         : (offset, length) => player.readRange(offset, length),
       onTracks: (tracks) => subtitles.setEmbedded(tracks),
       onCues: (cues) => subtitles.addEmbeddedCues(cues),
-      onError: (text) => this.showError(`The subtitles inside "${session.fileName}" stop at a damaged part: ${text}.`),
+      onError: (text) => this.showError(`The subtitles inside "${session.fileName}" ${text}.`),
     });
     this.active = { sessionId: id, driver, url, player, subtitles, embedded, onPlaying, onPause, onError, unlocked: false };
     subtitles.load().catch((e) => this.showError(`The subtitles of this session could not be read: ${e.message}`));

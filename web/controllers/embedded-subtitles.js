@@ -4,6 +4,8 @@
 // the picture's, so the cues of what has arrived show before the rest is there; after a seek ahead,
 // the core reads the part being watched first and comes back for what it skipped). The glue moves
 // bytes in, says what is held, and hands tracks and cues out.
+import { PieceRefetched } from './progressive-player.js';
+
 const READ_BYTES = 1 << 20;  // a piece at a time
 
 export class EmbeddedSubtitleReader {
@@ -33,20 +35,25 @@ export class EmbeddedSubtitleReader {
     this.reading = (async () => {
       do {
         this.again = false;
-        await this.read().catch(() => {});  // a piece fetched again: the next pump goes on
+        await this.read().catch((e) => {
+          // A piece found damaged is fetched again: the next pump goes on. Anything else is said.
+          if (!(e instanceof PieceRefetched)) this.onError(`could not be read: ${e.message}`);
+        });
       } while (this.again && !this.closed);
     })().finally(() => { this.reading = null; });
   }
 
   async read() {
-    let moves = 0;  // without a feed between: two places each short of a piece's bytes are not tried in turn forever
+    // At most two moves without a feed between (two places each short of a piece's bytes are not
+    // tried in turn forever), and a few in all per pump.
+    let moves = 0, allMoves = 0;
     for (let want = this.reader.wanted(); want && !this.closed; want = this.reader.wanted()) {
       const held = this.contiguousFrom(want.offset);
       if (held < Math.min(want.length, this.fileSize - want.offset)) {
         // Not here yet: the core goes back to a place it skipped whose bytes came, or on past a
         // seek's gap (the part being watched), or waits.
         const hole = this.reader.firstHole();
-        if (moves++ < 2 && this.reader.onBlocked(this.nextHeld(want.offset + want.length), hole >= 0 && this.contiguousFrom(hole) >= 16)) continue;
+        if (moves++ < 2 && allMoves++ < 8 && this.reader.onBlocked(this.nextHeld(want.offset + want.length), hole >= 0 && this.contiguousFrom(hole) >= 16)) continue;
         return;
       }
       moves = 0;
@@ -71,7 +78,7 @@ export class EmbeddedSubtitleReader {
     for (const c of cues) if (c.compressed) this.inflate(c);
     if (this.reader.done() && this.reader.error() && !this.reported) {
       this.reported = true;
-      this.onError(this.reader.error());
+      this.onError(`stop at a damaged part: ${this.reader.error()}`);
     }
   }
 

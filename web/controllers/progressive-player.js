@@ -23,7 +23,7 @@ const GAP_MAX_S = 2;          // ... if it is at most this wide (B-frames, edit 
 const CACHED_PIECES = 4;
 
 // A held piece read back damaged: the transfer fetches it again and onPieceHeld brings it back.
-class PieceRefetched extends Error {}
+export class PieceRefetched extends Error {}
 
 export class ProgressivePlayer {
   // onStatus(status): the core's status plus { format, error }; onHorizon(horizonS, fraction, gain);

@@ -718,6 +718,21 @@ class Walk {
   wt::ContainerWalk w_;
 };
 
+// A cue as JavaScript sees it: { start, end, text } (seconds, WebVTT cue text).
+val cue_object(const wt::SubtitleCue& c) {
+  val o = val::object();
+  o.set("start", c.start_s);
+  o.set("end", c.end_s);
+  o.set("text", c.text);
+  return o;
+}
+
+val cue_array(const std::vector<wt::SubtitleCue>& cues) {
+  val out = val::array();
+  for (const wt::SubtitleCue& c : cues) out.call<void>("push", cue_object(c));
+  return out;
+}
+
 // The subtitle tracks inside a movie (Matroska, WebM, MP4, MOV), read as its verified bytes arrive (the same
 // wanted()/feed() loop); cues cross as plain objects, a few per cluster.
 class EmbeddedSubtitles {
@@ -749,11 +764,8 @@ class EmbeddedSubtitles {
   val takeCues() {
     val out = val::array();
     for (const wt::EmbeddedCue& c : r_.take_cues()) {
-      val o = val::object();
+      val o = cue_object(c.cue);
       o.set("track", c.track);
-      o.set("start", c.cue.start_s);
-      o.set("end", c.cue.end_s);
-      o.set("text", c.cue.text);
       if (!c.compressed.empty()) {
         val bytes = val::global("Uint8Array").new_(c.compressed.size());
         bytes.call<void>("set", val(emscripten::typed_memory_view(c.compressed.size(), reinterpret_cast<const std::uint8_t*>(c.compressed.data()))));
@@ -1206,14 +1218,7 @@ val read_subtitles(const val& bytes, const std::string& name, const std::string&
   const std::vector<std::uint8_t> b = is_object(bytes) ? emscripten::convertJSArrayToNumberVector<std::uint8_t>(bytes)
                                                        : std::vector<std::uint8_t>();
   const wt::SubtitleFile f = wt::read_subtitle_file(b.data(), b.size(), name, wt::text_encoding_from_name(encoding));
-  val cues = val::array();
-  for (const wt::SubtitleCue& c : wt::shift_cues(f.cues, offset_s)) {
-    val o = val::object();
-    o.set("start", c.start_s);
-    o.set("end", c.end_s);
-    o.set("text", c.text);
-    cues.call<void>("push", o);
-  }
+  const val cues = cue_array(wt::shift_cues(f.cues, offset_s));
   val o = val::object();
   o.set("format", std::string(wt::subtitle_format_name(f.format)));
   o.set("encoding", std::string(wt::text_encoding_name(f.encoding)));
@@ -1239,15 +1244,7 @@ val shift_cues(const val& cues, double offset_s) {
     const val c = cues[i];
     in.push_back({c["start"].as<double>(), c["end"].as<double>(), c["text"].as<std::string>()});
   }
-  val out = val::array();
-  for (const wt::SubtitleCue& c : wt::shift_cues(in, offset_s)) {
-    val o = val::object();
-    o.set("start", c.start_s);
-    o.set("end", c.end_s);
-    o.set("text", c.text);
-    out.call<void>("push", o);
-  }
-  return out;
+  return cue_array(wt::shift_cues(in, offset_s));
 }
 
 }  // namespace

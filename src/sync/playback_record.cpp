@@ -3,6 +3,8 @@
 #include <cmath>
 #include <utility>
 
+#include "text/peer_text.hpp"
+
 namespace wt {
 namespace {
 
@@ -11,14 +13,12 @@ bool number_in(const RecordField& f, double lo, double hi) {
   return f.kind == RecordField::Kind::Number && f.number >= lo && f.number <= hi;
 }
 
-// The string's length as JavaScript (and the rules' .length) counts it: UTF-16 code units. Each
-// UTF-8 sequence is one unit, two for those of 4 bytes (a surrogate pair); continuation bytes add none.
+// The string's length as JavaScript (and the rules' .length) counts it: UTF-16 code units, two
+// for a code point past U+FFFF (a surrogate pair). An invalid byte is a unit of its own (a U+FFFD):
+// counting stray continuation bytes as nothing let a 512-byte id pass a 128-unit bound (fuzz_viewer_report).
 std::size_t utf16_length(const std::string& s) {
   std::size_t n = 0;
-  for (const char c : s) {
-    const auto b = static_cast<unsigned char>(c);
-    if ((b & 0xc0) != 0x80) n += b >= 0xf0 ? 2 : 1;
-  }
+  for (const std::uint32_t cp : decode_utf8(s)) n += cp >= 0x10000 ? 2 : 1;
   return n;
 }
 

@@ -41,8 +41,11 @@ async function sha256Bench({ baseUrl }) {
 const ALL_BENCHMARKS = [
   ['sha256', 'SHA-256 in Chromium (64 MiB, median of 7)', sha256Bench, { sha256_ratio_vs_hashwasm: ['>= 1.0', (v) => v >= 1.0] }],
   ['sync', 'Playback sync, Chromium + Firefox, database 50 ms away', syncBench, {
-    drift_p95_ms: ['<= 50', (v) => v <= 50],
+    drift_p95_ms: ['<= 16.7', (v) => v <= 16.7],
+    drift_max_ms: ['<= 50', (v) => v <= 50],
     pause_propagation_p95_ms: ['<= 250', (v) => v <= 250],
+    pause_propagation_ratio_vs_floor: ['<= 1.2', (v) => v <= 1.2],
+    steady_corrections_per_min: ['<= 1', (v) => v <= 1],
     seek_propagation_p95_ms: ['<= 250', (v) => v <= 250],
     sim_drift_p95_ms: ['<= 50', (v) => v <= 50],
   }],

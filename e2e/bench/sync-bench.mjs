@@ -44,9 +44,18 @@ export async function syncBench({ db }) {
     await recordFrames(alice);
     await recordFrames(bob);
 
+    const corrections = () => Promise.all([alice, bob].map((p) => p.evaluate(() => {
+      const st = window.wtTestHook.sync.stats();
+      return st.rateChanges + st.correctiveSeeks;
+    })));
     const started = await actAt(alice, (v) => v.play());
-    await alice.waitForTimeout(PLAY_SECONDS * 1000);
+    await alice.waitForTimeout(10_000);  // the start and its landing
+    const [ca, cb] = await corrections();
+    const steadyFrom = Date.now();
+    await alice.waitForTimeout(PLAY_SECONDS * 1000 - 10_000);
     const ended = Date.now();
+    const [ca2, cb2] = await corrections();
+    const steadyMin = (ended - steadyFrom) / 60_000;
     // Both ways, a frozen player counting (the same measure as the browser tests).
     const { d } = pairDrift(await takeFrames(alice), await takeFrames(bob), started + 3000, ended - 200);
 
@@ -75,6 +84,13 @@ export async function syncBench({ db }) {
       drift_max_ms: +Math.max(...d).toFixed(1),
       drift_frames: d.length,
       pause_propagation_p95_ms: Math.round(percentile(pauses, 0.95)),
+      // The physical floor: the acting viewer's write to the database and the database's event to
+      // the other, one proxy delay each.
+      pause_propagation_ratio_vs_floor: +(percentile(pauses, 0.95) / (2 * ONE_WAY_DELAY_MS)).toFixed(2),
+      seek_propagation_ratio_vs_floor: +(percentile(seeks, 0.95) / (2 * ONE_WAY_DELAY_MS)).toFixed(2),
+      // Rate changes and corrective seeks per minute of steady playing (after the first 10 s), the
+      // more corrected of the two viewers.
+      steady_corrections_per_min: +(Math.max(ca2 - ca, cb2 - cb) / steadyMin).toFixed(1),
       seek_propagation_p95_ms: Math.round(percentile(seeks, 0.95)),
       ...simFigures(),
     };

@@ -248,6 +248,9 @@ class Sync {
   void onPlayerReport(double now, double pos, bool paused, bool seeking, double rate) {
     s_.on_player_report(now, pos, paused, seeking, rate);
   }
+  void onPresentedFrame(double now, double displayAt, double mediaTime, bool paused, bool seeking, double rate) {
+    s_.on_presented_frame(now, displayAt, mediaTime, paused, seeking, rate);
+  }
   // Returns false (and changes nothing) for a malformed record.
   bool onRemoteState(double now, val record) {
     wt::PlaybackState r;
@@ -305,6 +308,7 @@ class Sync {
     o.set("waitingFraction", st.waiting_fraction);
     o.set("position", st.position_s);
     o.set("driftMs", st.drift_ms);
+    o.set("frameMeasured", st.frame_measured);
     o.set("starting", st.starting);
     o.set("clockSynced", st.clock_synced);
     o.set("clockOffsetMs", s_.clock().offset_ms());
@@ -323,6 +327,7 @@ class Sync {
     o.set("correctiveSeeks", st.corrective_seeks);
     o.set("seeksCutShort", st.seeks_cut_short);
     o.set("rateChanges", st.rate_changes);
+    o.set("frames", st.frames);
     return o;
   }
   // Whether a record from the database would win over this one (for the write transaction).
@@ -1299,6 +1304,7 @@ EMSCRIPTEN_BINDINGS(watch_core) {
       .function("onSeekingEvent", &Sync::onSeekingEvent)
       .function("onCommandNoEvent", &Sync::onCommandNoEvent)
       .function("onPlayerReport", &Sync::onPlayerReport)
+      .function("onPresentedFrame", &Sync::onPresentedFrame)
       .function("onRemoteState", &Sync::onRemoteState)
       .function("onViewerReport", &Sync::onViewerReport)
       .function("onViewerLeft", &Sync::onViewerLeft)

@@ -73,7 +73,10 @@ export interface PlaybackSync extends EmbindObject {
   onSeekingEvent(nowMs: number, position: number, seekableEnd: number): void;
   /** A play/pause command found the element already in that state: no DOM event will follow. */
   onCommandNoEvent(kind: 'play' | 'pause'): void;
+  /** Where the browser has no requestVideoFrameCallback: currentTime and the element's state. */
   onPlayerReport(nowMs: number, position: number, paused: boolean, seeking: boolean, rate: number): void;
+  /** Every requestVideoFrameCallback: the frame's mediaTime, on screen from displayAtMs (its expectedDisplayTime). */
+  onPresentedFrame(nowMs: number, displayAtMs: number, mediaTime: number, paused: boolean, seeking: boolean, rate: number): void;
   /** The record from the database (null: none yet). False, and ignored, when malformed (PlaybackSync.recordError says why). */
   onRemoteState(nowMs: number, record: PlaybackRecord | null): boolean;
   /** A viewer's report from the database. False, and ignored, when malformed (PlaybackSync.reportError says why). */
@@ -95,9 +98,9 @@ export interface PlaybackSync extends EmbindObject {
   groupPosition(nowMs: number): number;
   sharedNow(nowMs: number): number;
   status(nowMs: number): { state: string; text: string; waitingFor: string; waitingFraction: number; position: number;
-    driftMs: number; starting: boolean; clockSynced: boolean; clockOffsetMs: number; clockRttMs: number };
+    driftMs: number; frameMeasured: boolean; starting: boolean; clockSynced: boolean; clockOffsetMs: number; clockRttMs: number };
   stats(): { userActions: number; published: number; systemWrites: number; echoesAbsorbed: number; seeks: number;
-    correctiveSeeks: number; seeksCutShort: number; rateChanges: number };
+    correctiveSeeks: number; seeksCutShort: number; rateChanges: number; frames: number };
 }
 
 

@@ -136,6 +136,32 @@ void PlaybackSync::on_seeking_event(double now, double position_s, double seekab
   user_action(now, Action::Seek, position_s);
 }
 
+void PlaybackSync::on_presented_frame(double now, double display_at, double media_s, bool paused,
+                                      bool seeking, double rate) {
+  if (!std::isfinite(display_at) || !std::isfinite(media_s)) return;
+  by_frames_ = true;
+  ++stats_.frames;
+  // The frame interval: the median of the last 15 steps between presented frames (a dropped frame
+  // makes one step of two; a seek or a repeat, none that counts).
+  const double step = (media_s - frame_media_) * 1000.0;
+  frame_media_ = media_s;
+  if (!paused && !seeking && step > 1 && step < 250) {
+    frame_deltas_[frame_delta_n_++ % 15] = step;
+    const int n = std::min(frame_delta_n_, 15);
+    double sorted[15];
+    std::copy(frame_deltas_, frame_deltas_ + n, sorted);
+    std::nth_element(sorted, sorted + n / 2, sorted + n);
+    frame_ms_ = sorted[n / 2];
+  }
+  const double r = rate > 0 && std::isfinite(rate) ? rate : el_rate_;
+  // A frame more than a second from now is no measure of the element now (a stale callback).
+  const double ahead = std::clamp(now - display_at, -1000.0, 1000.0);
+  // A frame is on screen for a frame interval: its middle is the element's clock on average.
+  const double shown = media_s + frame_ms_ / 2000.0;
+  on_player_report(now, paused ? media_s : std::max(0.0, shown + ahead * r / 1000.0), paused, seeking,
+                   rate);
+}
+
 void PlaybackSync::on_player_report(double now, double position_s, bool paused, bool seeking,
                                     double rate) {
   el_known_ = true;
@@ -375,6 +401,7 @@ SyncStatus PlaybackSync::status(double now) const {
   s.clock_synced = clock_.synced();
   s.position_s = group_position(now);
   s.drift_ms = drift_valid_ ? drift_ms_ : 0;
+  s.frame_measured = by_frames_;
   s.starting = cur_.state == GroupState::Playing &&
                (!std::isfinite(cur_.anchor_shared_ms) || shared_now(now) < cur_.anchor_shared_ms);
   switch (cur_.state) {
@@ -701,9 +728,11 @@ void PlaybackSync::correct_drift(double now, double shared) {
   // Hysteresis: start beyond the dead band, stop close to zero or when the sign flips. Right
   // after a start or a seek the band is narrower: the start latency of a player varies by tens of
   // ms, and that error is removed once, while the player is starting anyway, instead of being left
-  // to add up with the other viewers' (each may sit 30 ms off, in opposite directions).
+  // to add up with the other viewers' (each may sit 20 ms off, in opposite directions). Measured by presented frames, no band is
+  // narrower than 0.55 frames (SyncConfig::frame_band).
   if (landing_ && !nudging_ && now > landing_until_) landing_ = false;
-  const double band = landing_ ? cfg_.landing_band_ms : cfg_.deadband_ms;
+  const double band =
+      std::max(landing_ ? cfg_.landing_band_ms : cfg_.deadband_ms, cfg_.frame_band * frame_ms_);
   if (!nudging_) {
     if (std::fabs(d) > band) {
       nudging_ = true;

@@ -17,7 +17,10 @@
 //        while the group plays, or a 'pause' while it rests: that viewer rejoins the group where it
 //        is (its own Play after the browser paused it, or an echo later than 1.5 s on a busy
 //        machine, whose position is stale) and nothing is published.
-//        requestVideoFrameCallback (or timeupdate) -> on_player_report with what the element says.
+//        requestVideoFrameCallback -> on_presented_frame with the frame's mediaTime and
+//        expectedDisplayTime; where the browser has no such callback, a timer -> on_player_report
+//        with currentTime. Drift is measured by what is on screen where frames are given (see
+//        on_presented_frame), by currentTime otherwise; status().frame_measured says which.
 //        The /watch-playback/{id} record -> on_remote_state (a default PlaybackState, seq 0, when the
 //        record does not exist: until the database has been heard, nothing is published, so a
 //        reloading viewer never overwrites the group with position 0).
@@ -37,13 +40,15 @@
 //   - Start together: play is scheduled at a shared-clock instant at least 2 x the largest round trip
 //     ahead (min 300 ms); every player, including the one that clicked, waits for it. Players are
 //     started early by their measured start latency.
-//   - Drift: nothing within ±30 ms; beyond, playbackRate is nudged within 0.95..1.05 (proportional,
-//     until it is under 3 ms: hysteresis); beyond 1 s (200 ms right after the tab becomes visible or a
+//   - Drift: measured by the frames the element presents (requestVideoFrameCallback; currentTime
+//     where there are none). Nothing within ±20 ms, or 0.55 frame intervals when that is more
+//     (a picture moves by whole frames); beyond, playbackRate is nudged within 0.95..1.05
+//     (proportional, until it is under 3 ms or has crossed zero: hysteresis); beyond 1 s (200 ms right after the tab becomes visible or a
 //     reconnect) one seek that lands slightly ahead, then the player waits paused for the group and
 //     starts on time. While the element seeks or starts, nothing is measured, so corrections never
 //     chase their own transients. Once it runs, the start itself (players' start latency varies by
 //     tens of ms) is landed once with the same nudge to within 3 ms if it is off by more than
-//     10 ms; the ±30 ms band then holds for steady playback.
+//     10 ms (or 0.55 frames); the ±20 ms band then holds for steady playback.
 //   - Clock rate: the element's media clock and the shared clock tick at rates up to ±100 ppm apart
 //     (6 ms a minute). Left alone that builds a sawtooth up to the dead band on each viewer, in
 //     opposite phase on two viewers (60 ms apart). So the trend of the drift over quiet 40 s
@@ -95,6 +100,7 @@ struct SyncStatus {
   double resume_progress = 0;  // 0..1: how far that viewer is towards the data needed to resume
   double position_s = 0;       // group position now
   double drift_ms = 0;         // this player minus the group, filtered (0 when not measured)
+  bool frame_measured = false; // drift is measured by presented frames (else by currentTime)
   bool starting = false;       // a start is scheduled and not reached yet
   bool clock_synced = false;
 };
@@ -111,6 +117,7 @@ struct SyncStats {
   std::uint32_t corrective_seeks = 0;  // of which for drift of a playing element
   std::uint32_t seeks_cut_short = 0;   // commanded seeks the element ended at its seekable end
   std::uint32_t rate_changes = 0;      // SetRate commands issued
+  std::uint32_t frames = 0;            // presented frames measured (on_presented_frame)
   std::uint32_t suppressed_commands = 0;  // over 16 commands at one instant: a bug, never expected
 };
 
@@ -118,8 +125,13 @@ struct SyncConfig {
   double publish_interval_ms = 250;   // at most one record per 250 ms
   double min_lead_ms = 300;           // a scheduled start is at least this far ahead
   double seek_lead_ms = 300;          // more when the others must seek first
-  double deadband_ms = 30;            // drift we leave alone
+  double deadband_ms = 20;            // drift we leave alone
   double landing_band_ms = 10;        // ... except right after a start or seek (see above)
+  // Measured by presented frames, both bands are at least this many frame intervals: a browser
+  // shows whole frames, and Chromium keeps its frame cadence through a small rate change, so the
+  // picture moves by one frame at a time (33 ms at 30 fps), not smoothly. A band narrower than
+  // half a frame would chase a step it cannot make smaller, and overshoot to the other side.
+  double frame_band = 0.55;
   double landing_ms = 4000;           // how long "right after" lasts
   double nudge_stop_ms = 3;           // nudging stops below this (hysteresis)
   double nudge_tau_ms = 2000;         // rate = 1 - drift / tau, i.e. drift halves in ~1.4 s
@@ -167,6 +179,15 @@ class PlaybackSync {
   void on_command_no_event(CommandKind kind);
   // What the element says now (currentTime, paused, seeking, playbackRate).
   void on_player_report(double now, double position_s, bool paused, bool seeking, double rate);
+  // A frame the element presents (requestVideoFrameCallback): media_s (the frame's mediaTime) is on
+  // screen from display_at (its expectedDisplayTime, a local time like now, often still ahead of
+  // it). The element's position at `now` follows from it unclamped: media_s - (display_at - now) x
+  // rate. Measured this way, the core aligns what the viewers see rather than currentTime, which
+  // browsers keep at their own distance from the picture (Chromium and Firefox 15-35 ms apart). A
+  // frame shows a media time up to one frame interval behind the element's clock; viewers of the
+  // same movie share that lag on average, so it cancels between them and the filter smooths it.
+  void on_presented_frame(double now, double display_at, double media_s, bool paused, bool seeking,
+                          double rate);
   void on_remote_state(double now, const PlaybackState& state);
   void on_viewer_report(double now, const ViewerReport& report);  // any viewer, self included
   void on_viewer_left(double now, const std::string& user_id);
@@ -305,6 +326,11 @@ class PlaybackSync {
   double prev_report_pos_ = 0;
   bool drift_valid_ = false;
   double drift_ms_ = 0;
+  bool by_frames_ = false;    // presented frames have been measured (on_presented_frame)
+  double frame_media_ = -1;   // the last presented frame's media time, for the frame interval
+  double frame_deltas_[15] = {};  // recent intervals between presented frames (media ms)
+  int frame_delta_n_ = 0;
+  double frame_ms_ = 0;       // their median: the movie's frame interval as presented (0: unknown)
   bool nudging_ = false;
   int nudge_sign_ = 0;
   bool landing_ = false;      // just started: the narrower band applies

@@ -16,8 +16,14 @@
 //   (seeking = true); the position never passes the download horizon (a stall); DOM events
 //   ('play', 'pause', 'seeking') fire synchronously when the state changes, exactly as the browser
 //   fires them for a script call or a click alike, and the glue forwards them all to the core.
-// - Glue: reports the element every 16-33 ms (requestVideoFrameCallback) while visible; while
-//   hidden, no reports and timers clamped to 1 s, as browsers throttle background tabs.
+// - Picture: what the viewer sees lags the element's clock (currentTime) by a per-viewer
+//   present_lag_ms, as each browser's presentation pipeline does (Chromium and Firefox differ by
+//   15-35 ms), and shows whole frames of frame_ms. Drift samples compare the pictures
+//   (position - lag, unquantised: the browser tests interpolate between presented frames too).
+// - Glue: while visible, every 16-33 ms, either a presented frame (requestVideoFrameCallback: the
+//   frame on screen at a display time callback_lead_ms after the call, fed to on_presented_frame)
+//   or, for a viewer without frame callbacks, currentTime (on_player_report); while hidden, no
+//   reports and timers clamped to 1 s, as browsers throttle background tabs.
 // Randomness comes from one std::mt19937 with a printed seed.
 #pragma once
 
@@ -65,6 +71,14 @@ struct ViewerSpec {
   double horizon_start_s = -1; // < 0: the whole file is there; else the playable horizon at join
   double horizon_rate = 0;     // media seconds the download adds per second
   bool paused_by_browser_when_hidden = false;
+  double present_lag_ms = 0;     // the picture shows the element's clock this much late
+  double frame_ms = 0;           // the picture shows whole frames of this length (0: continuous)
+  double callback_lead_ms = 0;   // a frame callback comes this much before the frame's display time
+  bool frame_callbacks = true;   // requestVideoFrameCallback (else currentTime reports)
+  // > 0: the picture keeps its frame cadence (one frame per frame interval of the local clock,
+  // whatever playbackRate says) until it is this far from the element's clock, then drops or
+  // repeats frames to meet it, as Chromium's compositor does; 0: it follows the clock exactly.
+  double cadence_slack_ms = 0;
 };
 
 struct PlayerEvent {
@@ -161,6 +175,8 @@ struct SimViewer {
   std::uint32_t rejoins = 0;    // its play while the group plays, pause while it rests: no change
   std::uint32_t seeks_applied = 0;
   double min_rate = 1, max_rate = 1;
+  double cadence_pos = 0;       // cadence_slack_ms > 0: the picture showed cadence_pos at cadence_at
+  double cadence_at = -1e18;
 
   double local(double t) const { return spec.clock_offset_ms + t * (1 + spec.clock_ppm * 1e-6); }
   double true_of(double l) const { return (l - spec.clock_offset_ms) / (1 + spec.clock_ppm * 1e-6); }
@@ -175,7 +191,7 @@ struct SimServer {
 
 struct DriftSample {
   double t;             // true ms
-  double max_pair_ms;   // largest |position difference| among running players; < 0: fewer than two
+  double max_pair_ms;   // largest |picture difference| among running players; < 0: fewer than two
 };
 
 // A measured propagation: a gesture at t0 until every viewer is in the new state.
@@ -216,6 +232,9 @@ class SimHarness {
   std::vector<Propagation>& propagations() { return props_; }
 
   double position(std::size_t i) const { return viewers_[i].player.position(viewers_[i].local(t_)); }
+  // The media time on the viewer's screen now (unquantised): the element's clock, present_lag_ms
+  // late, or the picture's own cadence (cadence_slack_ms).
+  double picture(std::size_t i) const { return picture_at(viewers_[i], viewers_[i].local(t_)); }
   bool paused(std::size_t i) const { return viewers_[i].player.paused(); }
   bool seeking(std::size_t i) const { return viewers_[i].player.seeking(viewers_[i].local(t_)); }
   bool advancing(std::size_t i) const {
@@ -327,6 +346,22 @@ class SimHarness {
   };
 
   void at(double t, std::function<void()> fn) { queue_.push(Event{t, order_++, std::move(fn)}); }
+  static double picture_at(const SimViewer& v, double local) {
+    const double clock = v.player.position(local - v.spec.present_lag_ms);
+    if (v.spec.cadence_slack_ms <= 0 || v.cadence_at < -1e17 || !v.player.advancing(local)) return clock;
+    return v.cadence_pos + (local - v.cadence_at) / 1000.0;
+  }
+  // The cadence picture meets the element's clock again when it is too far from it, or whenever
+  // the element does not run at all (paused, seeking, stalled: the picture is the clock's frame).
+  static void keep_cadence(SimViewer& v, double local) {
+    if (v.spec.cadence_slack_ms <= 0) return;
+    const double clock = v.player.position(local - v.spec.present_lag_ms);
+    if (!v.player.advancing(local) ||
+        std::fabs(picture_at(v, local) - clock) * 1000.0 > v.spec.cadence_slack_ms) {
+      v.cadence_pos = clock;
+      v.cadence_at = local;
+    }
+  }
 
   double next_wake(SimViewer& v) {
     if (!v.joined) return v.spec.join_at_ms;
@@ -356,8 +391,21 @@ class SimHarness {
       const double l = v.local(t_);
       if (t_ >= v.next_horizon_t) update_horizon(i);
       if (v.visible && t_ >= v.next_report_t) {
-        v.core->on_player_report(l, v.player.position(l), v.player.paused(), v.player.seeking(l),
-                                 v.player.rate());
+        if (v.spec.frame_callbacks) {
+          // The frame that will be on screen at the display time, and when that is.
+          const double display_at = l + v.spec.callback_lead_ms;
+          keep_cadence(v, display_at);
+          double media = picture_at(v, display_at);
+          if (v.spec.frame_ms > 0) {
+            const double f = v.spec.frame_ms / 1000.0;
+            media = std::floor(media / f + 1e-9) * f;
+          }
+          v.core->on_presented_frame(l, display_at, media, v.player.paused(), v.player.seeking(l),
+                                     v.player.rate());
+        } else {
+          v.core->on_player_report(l, v.player.position(l), v.player.paused(), v.player.seeking(l),
+                                   v.player.rate());
+        }
         v.next_report_t = t_ + rng_.uniform(16, 33);
       }
       const double d = v.core->poll_timeout();
@@ -596,7 +644,7 @@ class SimHarness {
       if (!viewers_[i].joined || !advancing(i)) continue;
       for (std::size_t j = i + 1; j < viewers_.size(); ++j) {
         if (!viewers_[j].joined || !advancing(j)) continue;
-        worst = std::max(worst, std::fabs(position(i) - position(j)) * 1000.0);
+        worst = std::max(worst, std::fabs(picture(i) - picture(j)) * 1000.0);
       }
     }
     samples_.push_back(DriftSample{t_, worst});

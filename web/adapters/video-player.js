@@ -3,8 +3,10 @@
 const REPORT_WHILE_IDLE_MS = 100;  // requestVideoFrameCallback is silent while paused or seeking
 
 export class VideoPlayer {
-  // handlers: onPlay(now, pos), onPause(now, pos), onSeeking(now, pos, seekableEnd), onReport(now, pos, paused, seeking, rate),
-  //           onFrame(epochMs, mediaTime) for measurements (optional), onError(message)
+  // handlers: onPlay(now, pos), onPause(now, pos), onSeeking(now, pos, seekableEnd),
+  //           onFrame(now, displayAt, mediaTime, paused, seeking, rate) for every presented frame
+  //           (requestVideoFrameCallback), onReport(now, pos, paused, seeking, rate) with currentTime
+  //           while no frames come (paused, seeking, or no requestVideoFrameCallback), onError(message)
   constructor(video, handlers) {
     this.video = video;
     this.h = handlers;
@@ -30,13 +32,11 @@ export class VideoPlayer {
       if (video.paused || video.seeking || !('requestVideoFrameCallback' in video)) this.report();
     }, REPORT_WHILE_IDLE_MS);
     if ('requestVideoFrameCallback' in video) {
+      // The frame going on screen and when (expectedDisplayTime, usually still ahead of now): the
+      // core measures the element by what it shows.
       const onFrame = (_, meta) => {
         if (this.stopped) return;
-        // Where the element is now: the frame on screen plus the time since it was presented.
-        const t = performance.now();
-        const pos = video.paused ? meta.mediaTime : meta.mediaTime + Math.max(0, t - meta.expectedDisplayTime) / 1000 * video.playbackRate;
-        this.h.onReport(t, pos, video.paused, video.seeking, video.playbackRate);
-        this.h.onFrame?.(performance.timeOrigin + meta.expectedDisplayTime, meta.mediaTime);
+        this.h.onFrame(performance.now(), meta.expectedDisplayTime, meta.mediaTime, video.paused, video.seeking, video.playbackRate);
         video.requestVideoFrameCallback(onFrame);
       };
       video.requestVideoFrameCallback(onFrame);

@@ -9,8 +9,8 @@ import { VideoPlayer } from '../adapters/video-player.js';
 
 export class SyncDriver {
   // onStatus(status, viewers) gets the core's status after every step, with the ids of the viewers
-  // whose players are open (their reports are in the database); onFrame(epochMs, mediaTime) measurements.
-  constructor({ core, db, sessionId, userId, displayName, video, onStatus = () => {}, onFrame, onError = () => {} }) {
+  // whose players are open (their reports are in the database).
+  constructor({ core, db, sessionId, userId, displayName, video, onStatus = () => {}, onError = () => {} }) {
     Object.assign(this, { core, db, sessionId, userId, onStatus, onError });
     this.sync = new core.PlaybackSync(userId, displayName);
     this.timer = null;
@@ -25,8 +25,8 @@ export class SyncDriver {
       onPause: (t, pos) => this.step(() => this.sync.onPauseEvent(t, pos)),
       onSeeking: (t, pos, seekableEnd) => this.step(() => this.sync.onSeekingEvent(t, pos, seekableEnd)),
       onReport: (t, pos, paused, seeking, rate) => this.step(() => this.sync.onPlayerReport(t, pos, paused, seeking, rate)),
+      onFrame: (t, displayAt, media, paused, seeking, rate) => this.step(() => this.sync.onPresentedFrame(t, displayAt, media, paused, seeking, rate)),
       onDuration: (d) => this.step(() => this.sync.setMediaDuration(d)),
-      onFrame,
       onError,
     });
     if (Number.isFinite(video.duration)) this.sync.setMediaDuration(video.duration);

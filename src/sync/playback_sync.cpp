@@ -728,8 +728,8 @@ void PlaybackSync::correct_drift(double now, double shared) {
   // Hysteresis: start beyond the dead band, stop close to zero or when the sign flips. Right
   // after a start or a seek the band is narrower: the start latency of a player varies by tens of
   // ms, and that error is removed once, while the player is starting anyway, instead of being left
-  // to add up with the other viewers' (each may sit 20 ms off, in opposite directions). Measured by presented frames, no band is
-  // narrower than 0.55 frames (SyncConfig::frame_band).
+  // to add up with the other viewers' (each may sit 20 ms off, in opposite directions). Measured
+  // by presented frames, no band is narrower than 0.55 frames (SyncConfig::frame_band).
   if (landing_ && !nudging_ && now > landing_until_) landing_ = false;
   const double band =
       std::max(landing_ ? cfg_.landing_band_ms : cfg_.deadband_ms, cfg_.frame_band * frame_ms_);

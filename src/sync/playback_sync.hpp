@@ -43,9 +43,9 @@
 //   - Drift: measured by the frames the element presents (requestVideoFrameCallback; currentTime
 //     where there are none). Nothing within ±20 ms, or 0.55 frame intervals when that is more
 //     (a picture moves by whole frames); beyond, playbackRate is nudged within 0.95..1.05
-//     (proportional, until it is under 3 ms or has crossed zero: hysteresis); beyond 1 s (200 ms right after the tab becomes visible or a
-//     reconnect) one seek that lands slightly ahead, then the player waits paused for the group and
-//     starts on time. While the element seeks or starts, nothing is measured, so corrections never
+//     (proportional, until it is under 3 ms or has crossed zero: hysteresis); beyond 1 s (200 ms
+//     right after the tab becomes visible or a reconnect) one seek that lands slightly ahead, then
+//     the player waits paused for the group and starts on time. While the element seeks or starts, nothing is measured, so corrections never
 //     chase their own transients. Once it runs, the start itself (players' start latency varies by
 //     tens of ms) is landed once with the same nudge to within 3 ms if it is off by more than
 //     10 ms (or 0.55 frames); the ±20 ms band then holds for steady playback.

@@ -17,8 +17,9 @@
 //   ('play', 'pause', 'seeking') fire synchronously when the state changes, exactly as the browser
 //   fires them for a script call or a click alike, and the glue forwards them all to the core.
 // - Picture: what the viewer sees lags the element's clock (currentTime) by a per-viewer
-//   present_lag_ms, as each browser's presentation pipeline does (Chromium and Firefox differ by
-//   15-35 ms), and shows whole frames of frame_ms. Drift samples compare the pictures
+//   present_lag_ms, as each browser's presentation pipeline does (measured here: Chromium's
+//   currentTime 10 ms behind the frame it presents, Firefox's level with it), and shows whole
+//   frames of frame_ms. Drift samples compare the pictures
 //   (position - lag, unquantised: the browser tests interpolate between presented frames too).
 // - Glue: while visible, every 16-33 ms, either a presented frame (requestVideoFrameCallback: the
 //   frame on screen at a display time callback_lead_ms after the call, fed to on_presented_frame)

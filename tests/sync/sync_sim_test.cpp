@@ -533,8 +533,8 @@ TEST_CASE("a large drift is corrected by one seek, not by a loop of them", "[sim
 
 TEST_CASE("two browsers whose pictures differ are aligned by presented frames, a frame at a time", "[sim]") {
   // Alice's browser calls back 16 ms before a frame's display, shows her element's clock as it is
-  // and keeps its frame cadence through a small rate change until it is a frame off, as Chromium
-  // does; Bob's calls back 4 ms ahead and shows his clock 30 ms late. Both show whole frames of a
+  // and keeps its frame cadence through a small rate change until it is half a frame off, as
+  // Chromium does; Bob's calls back 4 ms ahead and shows his clock 30 ms late. Both show whole frames of a
   // 30 fps movie. Drift is compared by picture.
   auto pair = [](bool frame_callbacks) {
     std::vector<ViewerSpec> v = group(2, 100);
@@ -548,7 +548,7 @@ TEST_CASE("two browsers whose pictures differ are aligned by presented frames, a
     }
     return v;
   };
-  SECTION("measured by presented frames: the pictures agree within one 60 Hz refresh") {
+  SECTION("measured by presented frames: the pictures agree within the dead band") {
     for (std::uint32_t seed = 18; seed < 24; ++seed) {
       SimHarness h(seed, pair(true));
       INFO("seed " << seed);

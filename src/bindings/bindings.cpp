@@ -40,14 +40,12 @@ class Sha256Stream {
   explicit Sha256Stream(std::size_t window_bytes) : window_(window_bytes ? window_bytes : 1) {}
 
   val window() { return val(emscripten::typed_memory_view(window_.size(), window_.data())); }
-  std::size_t windowSize() const { return window_.size(); }
   // Hashes the first len bytes of the window. Returns false (hashing nothing) if len is too big.
   bool updateFromWindow(std::size_t len) {
     if (len > window_.size()) return false;
     sha_.update(window_.data(), len);
     return true;
   }
-  double bytesHashed() const { return double(sha_.bytes_hashed()); }
   std::string finishHex() {
     const std::string hex = wt::to_hex(sha_.finish());
     sha_.reset();
@@ -65,77 +63,15 @@ class Progress {
   explicit Progress(double total_bytes) : p_(to_u64(total_bytes)) {}
   void record(double now_ms, double bytes_done) { p_.record(now_ms, to_u64(bytes_done)); }
   double bytesDone() const { return double(p_.bytes_done()); }
-  double totalBytes() const { return double(p_.total_bytes()); }
   double fraction() const { return p_.fraction(); }
   bool complete() const { return p_.complete(); }
   double rate(double now_ms) const { return p_.rate(now_ms); }
-  double etaSeconds(double now_ms) const { return p_.eta_seconds(now_ms); }
-  double stalledForMs(double now_ms) const { return p_.stalled_for_ms(now_ms); }
   std::string text(double now_ms) const { return p_.text(now_ms); }
   std::string pausedText() const { return p_.paused_text(); }
 
  private:
   static std::uint64_t to_u64(double v) { return v > 0 ? std::uint64_t(v) : 0; }
   wt::TransferProgress p_;
-};
-
-struct DecodedFrame {
-  std::string error;  // "ok" or a FrameError name
-  int type = 0;
-  unsigned index = 0;
-  unsigned sub = 0;
-  unsigned payloadOffset = 0;  // within the window
-  unsigned payloadLength = 0;
-  std::string digestHex;  // empty when the type carries none
-};
-
-// Encodes and decodes transfer frames in a window of the wasm heap.
-class FrameCodec {
- public:
-  FrameCodec() : window_(wt::frame_size(wt::FrameType::Manifest, wt::kChunkSize)) {}
-
-  val window() { return val(emscripten::typed_memory_view(window_.size(), window_.data())); }
-  std::size_t windowSize() const { return window_.size(); }
-
-  DecodedFrame decode(std::size_t len) const {
-    DecodedFrame out;
-    if (len > window_.size()) {
-      out.error = wt::frame_error_name(wt::FrameError::Oversized);
-      return out;
-    }
-    wt::FrameView v;
-    const wt::FrameError e = wt::decode_frame(window_.data(), len, v);
-    out.error = wt::frame_error_name(e);
-    if (e != wt::FrameError::Ok) return out;
-    out.type = int(v.header.type);
-    out.index = v.header.index;
-    out.sub = v.header.sub;
-    out.payloadOffset = unsigned(v.payload - window_.data());
-    out.payloadLength = unsigned(v.payload_len);
-    if (v.digest) {
-      wt::Sha256Digest d;
-      std::copy(v.digest, v.digest + wt::kFrameDigestSize, d.begin());
-      out.digestHex = wt::to_hex(d);
-    }
-    return out;
-  }
-
-  // Writes a frame prefix at the start of the window; the payload goes right after it.
-  // Returns the prefix length, or 0 if the frame would be invalid (or the digest hex is bad).
-  unsigned encodePrefix(int type, unsigned index, unsigned sub, unsigned payload_len,
-                        const std::string& digest_hex) {
-    wt::FrameHeader h{wt::FrameType(type), index, sub, payload_len};
-    wt::Sha256Digest d{};
-    const bool has_digest = !digest_hex.empty();
-    if (has_digest && !wt::from_hex(digest_hex, d)) return 0;
-    if (payload_len > window_.size()) return 0;
-    const std::size_t n = wt::encode_frame_prefix(h, has_digest ? d.data() : nullptr, window_.data(),
-                                                  window_.size() - payload_len);
-    return unsigned(n);
-  }
-
- private:
-  std::vector<std::uint8_t> window_;
 };
 
 // ---- playback sync ----
@@ -296,8 +232,6 @@ class Sync {
     return r ? report_to_js(*r) : val::null();
   }
   double pollTimeout() const { return s_.poll_timeout(); }
-  double groupPosition(double now) const { return s_.group_position(now); }
-  double sharedNow(double now) const { return s_.clock().to_shared(now); }
 
   val status(double now) const {
     const wt::SyncStatus st = s_.status(now);
@@ -563,7 +497,6 @@ class Receiver {
   std::string ledgerRestore() const { return wt::ledger_error_name(r_.ledger_restore_result()); }
   val manifest() const { return manifest_to_js(r_.manifest()); }
   double bytesVerified() const { return double(r_.bytes_verified()); }
-  double contiguousBytesFrom(double offset) const { return double(r_.contiguous_bytes_from(to_size(offset))); }
   val stats() const {
     const wt::ReceiverStats& st = r_.stats();
     val o = val::object();
@@ -614,7 +547,6 @@ class StoredLedger {
   }
   std::string restoreResult() const { return wt::ledger_error_name(restore_); }
   unsigned pieceCount() const { return l_.piece_count(); }
-  unsigned heldCount() const { return l_.verified_count(); }
   bool has(unsigned piece) const { return l_.has(piece); }
   // "intact", "damaged" (dropped from the ledger: store serialize() to keep that) or "not-held".
   std::string verify(unsigned piece, val bytes) {
@@ -832,7 +764,6 @@ class Progressive {
   double duration() const { return p_.duration_s(); }
   double offsetFor(double t) const { return double(p_.offset_for(t)); }
   double feedAheadS() const { return p_.feed_ahead_s(); }
-  bool indexReady() const { return p_.index_ready(); }
   bool complete() const { return p_.complete(); }
   bool pieceHeld(unsigned piece) const { return p_.piece_held(piece); }
   double contiguousFrom(double offset) const { return double(p_.contiguous_from(to_size(offset))); }
@@ -1268,9 +1199,7 @@ EMSCRIPTEN_BINDINGS(watch_core) {
   class_<Sha256Stream>("Sha256Stream")
       .constructor<std::size_t>()
       .function("window", &Sha256Stream::window)
-      .function("windowSize", &Sha256Stream::windowSize)
       .function("updateFromWindow", &Sha256Stream::updateFromWindow)
-      .function("bytesHashed", &Sha256Stream::bytesHashed)
       .function("finishHex", &Sha256Stream::finishHex)
       .function("reset", &Sha256Stream::reset);
 
@@ -1278,23 +1207,12 @@ EMSCRIPTEN_BINDINGS(watch_core) {
       .constructor<double>()
       .function("record", &Progress::record)
       .function("bytesDone", &Progress::bytesDone)
-      .function("totalBytes", &Progress::totalBytes)
       .function("fraction", &Progress::fraction)
       .function("complete", &Progress::complete)
       .function("rate", &Progress::rate)
-      .function("etaSeconds", &Progress::etaSeconds)
-      .function("stalledForMs", &Progress::stalledForMs)
       .function("text", &Progress::text)
       .function("pausedText", &Progress::pausedText);
 
-  value_object<DecodedFrame>("DecodedFrame")
-      .field("error", &DecodedFrame::error)
-      .field("type", &DecodedFrame::type)
-      .field("index", &DecodedFrame::index)
-      .field("sub", &DecodedFrame::sub)
-      .field("payloadOffset", &DecodedFrame::payloadOffset)
-      .field("payloadLength", &DecodedFrame::payloadLength)
-      .field("digestHex", &DecodedFrame::digestHex);
 
   class_<Sync>("PlaybackSync")
       .constructor<std::string, std::string>()
@@ -1319,20 +1237,11 @@ EMSCRIPTEN_BINDINGS(watch_core) {
       .function("pollPublish", &Sync::pollPublish)
       .function("pollViewerReport", &Sync::pollViewerReport)
       .function("pollTimeout", &Sync::pollTimeout)
-      .function("groupPosition", &Sync::groupPosition)
-      .function("sharedNow", &Sync::sharedNow)
       .function("status", &Sync::status)
       .function("stats", &Sync::stats)
       .class_function("recordSupersedes", &Sync::recordSupersedes)
       .class_function("recordError", &Sync::recordError)
       .class_function("reportError", &Sync::reportError);
-
-  class_<FrameCodec>("FrameCodec")
-      .constructor<>()
-      .function("window", &FrameCodec::window)
-      .function("windowSize", &FrameCodec::windowSize)
-      .function("decode", &FrameCodec::decode)
-      .function("encodePrefix", &FrameCodec::encodePrefix);
 
   class_<Sender>("PieceSender")
       .constructor<val, val>()
@@ -1382,14 +1291,12 @@ EMSCRIPTEN_BINDINGS(watch_core) {
       .function("ledgerRestore", &Receiver::ledgerRestore)
       .function("manifest", &Receiver::manifest)
       .function("bytesVerified", &Receiver::bytesVerified)
-      .function("contiguousBytesFrom", &Receiver::contiguousBytesFrom)
       .function("stats", &Receiver::stats);
 
   class_<StoredLedger>("StoredLedger")
       .constructor<std::string, double, val>()
       .function("restoreResult", &StoredLedger::restoreResult)
       .function("pieceCount", &StoredLedger::pieceCount)
-      .function("heldCount", &StoredLedger::heldCount)
       .function("has", &StoredLedger::has)
       .function("verify", &StoredLedger::verify)
       .function("serialize", &StoredLedger::serialize);
@@ -1434,7 +1341,6 @@ EMSCRIPTEN_BINDINGS(watch_core) {
       .function("duration", &Progressive::duration)
       .function("offsetFor", &Progressive::offsetFor)
       .function("feedAheadS", &Progressive::feedAheadS)
-      .function("indexReady", &Progressive::indexReady)
       .function("complete", &Progressive::complete)
       .function("pieceHeld", &Progressive::pieceHeld)
       .function("contiguousFrom", &Progressive::contiguousFrom)

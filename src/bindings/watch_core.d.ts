@@ -9,10 +9,8 @@ export interface EmbindObject {
 export interface Sha256Stream extends EmbindObject {
   /** A view of the core's input window in the wasm heap. Take it right before writing: memory growth detaches old views. */
   window(): Uint8Array;
-  windowSize(): number;
-  /** Hashes the first `length` bytes of the window; false (and nothing hashed) if length > windowSize(). */
+  /** Hashes the first `length` bytes of the window; false (and nothing hashed) if length > window().length. */
   updateFromWindow(length: number): boolean;
-  bytesHashed(): number;
   /** The hex digest; the stream is reset afterwards. */
   finishHex(): string;
   reset(): void;
@@ -21,40 +19,14 @@ export interface Sha256Stream extends EmbindObject {
 export interface TransferProgress extends EmbindObject {
   record(nowMs: number, bytesDone: number): void;
   bytesDone(): number;
-  totalBytes(): number;
   fraction(): number;
   complete(): boolean;
   /** Bytes per second; negative before the first interval. Decays while nothing arrives. */
   rate(nowMs: number): number;
-  /** Seconds left; negative when unknown. */
-  etaSeconds(nowMs: number): number;
-  stalledForMs(nowMs: number): number;
   /** "[████░░░░░] 40% • 2.3 MB/s • ETA 5m 12s" */
   text(nowMs: number): string;
   /** While paused on purpose (storage full): "[████░░░░░] 40% • paused". */
   pausedText(): string;
-}
-
-export interface DecodedFrame {
-  /** "ok", "truncated", "bad-magic", "unsupported-version", "unknown-type", "oversized", "inconsistent", "trailing-bytes" */
-  error: string;
-  type: number;
-  index: number;
-  sub: number;
-  /** Offset of the payload within the codec's window. */
-  payloadOffset: number;
-  payloadLength: number;
-  /** Hex SHA-256 carried by the frame, or "" for types without one. */
-  digestHex: string;
-}
-
-export interface FrameCodec extends EmbindObject {
-  window(): Uint8Array;
-  windowSize(): number;
-  /** Decodes the first `length` bytes of the window as one message. */
-  decode(length: number): DecodedFrame;
-  /** Writes a frame prefix at the window's start; returns its length, or 0 if the frame would be invalid. */
-  encodePrefix(type: number, index: number, sub: number, payloadLength: number, digestHex: string): number;
 }
 
 export interface PlaybackRecord {
@@ -95,8 +67,6 @@ export interface PlaybackSync extends EmbindObject {
   pollViewerReport(nowMs: number): ViewerReport | null;
   /** Next local deadline in ms (Infinity: none). */
   pollTimeout(): number;
-  groupPosition(nowMs: number): number;
-  sharedNow(nowMs: number): number;
   status(nowMs: number): { state: string; text: string; waitingFor: string; waitingFraction: number; position: number;
     driftMs: number; frameMeasured: boolean; starting: boolean; clockSynced: boolean; clockOffsetMs: number; clockRttMs: number };
   stats(): { userActions: number; published: number; systemWrites: number; echoesAbsorbed: number; seeks: number;
@@ -191,7 +161,6 @@ export interface PieceReceiver extends EmbindObject {
   ledgerRestore(): string;
   manifest(): TransferManifest;
   bytesVerified(): number;
-  contiguousBytesFrom(offset: number): number;
   stats(): { chunkBytesReceived: number; piecesVerified: number; piecesRejected: number; errors: number; stalls: number;
     piecesLost: number; connections: number; storagePauses: number; storageRetries: number; storedPiecesDamaged: number;
     silentChannels: number };
@@ -203,7 +172,6 @@ export interface StoredLedger extends EmbindObject {
   /** "ok", or why the record was not usable ("empty", "corrupt", "foreign-file", "unsupported-version", …). */
   restoreResult(): string;
   pieceCount(): number;
-  heldCount(): number;
   has(piece: number): boolean;
   /** "intact"; "damaged" (dropped from the ledger: store serialize() to keep that); "not-held". */
   verify(piece: number, bytes: Uint8Array): 'intact' | 'damaged' | 'not-held';
@@ -446,7 +414,6 @@ export interface ProgressivePlayback extends EmbindObject {
   duration(): number;
   offsetFor(seconds: number): number;
   feedAheadS(): number;
-  indexReady(): boolean;
   complete(): boolean;
   pieceHeld(piece: number): boolean;
   contiguousFrom(offset: number): number;
@@ -571,7 +538,6 @@ export interface WatchCore {
   CHUNK_SIZE: number;
   Sha256Stream: new (windowBytes: number) => Sha256Stream;
   TransferProgress: new (totalBytes: number) => TransferProgress;
-  FrameCodec: new () => FrameCodec;
   PlaybackSync: { new (userId: string, displayName: string): PlaybackSync; recordSupersedes(a: PlaybackRecord, b: PlaybackRecord): boolean;
     /** Why onRemoteState would ignore this record ('' when valid): a field of the wrong type or out of the rules' bounds. */
     recordError(record: unknown): string;

@@ -284,12 +284,6 @@ void PlaybackSync::on_clock_sample(double t0, double server_ms, double t1) {
   evaluate(t1);
 }
 
-void PlaybackSync::on_peer_clock_sample(double t0, double peer_shared_ms, double t1,
-                                        double peer_error_ms) {
-  clock_.add_peer_sample(t0, peer_shared_ms, t1, peer_error_ms);
-  evaluate(t1);
-}
-
 void PlaybackSync::handle_timeout(double now) { evaluate(now); }
 
 // --------------------------------------------------------------------------------------- outputs

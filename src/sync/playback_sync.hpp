@@ -202,7 +202,6 @@ class PlaybackSync {
   // Clock probes: when poll_clock_probe(now) is true, send one; report the answer.
   bool poll_clock_probe(double now);
   void on_clock_sample(double t0, double server_ms, double t1);
-  void on_peer_clock_sample(double t0, double peer_shared_ms, double t1, double peer_error_ms);
   void handle_timeout(double now);
 
   // ---- outputs ----

@@ -54,10 +54,14 @@ export const takeFrames = (page) => page.evaluate(() => window.__frames.splice(0
 // leaves a picture alone within its dead band of the group (deadband_ms 20, or 0.55 frame
 // intervals when more: 18.3 ms at the test movies' 30 fps), so two pictures the core calls in sync
 // are at most 2 x 20 ms apart, and this measure adds up to one 60 Hz refresh (each page presents on
-// its own vsync): 56.7 ms, for any two browsers. (It was 65 ms, plus 35 between Chromium and
-// Firefox while the core could not see the browsers' own presentation offsets.) Issue 28 aims at
-// a p95 of 16.7 ms in the benchmark; these checks hold the design's bound, not a run's figure.
-export const SYNC_P95_MS = 2 * 20 + 16.7;
+// its own vsync): 56.7 ms in steady playing, for any two browsers. Most checks start 2-3 s after a
+// start or a seek, when the landing (a start's error of tens of ms, nudged away at 1-5 % of speed)
+// can still be ending: it adds about 10 ms on one side at that point (a same-browser check in a
+// clean-clone run held p95 50.0 ms while its cores still corrected 30-47 ms): 66.7 ms. (It was
+// 65 ms too, plus 35 between Chromium and Firefox while the core let their presentation offsets
+// sit inside its 30 ms band: 100 ms there.) Issue 28 aims at a p95 of 16.7 ms in the benchmark;
+// these checks hold the design's bound, not a run's figure.
+export const SYNC_P95_MS = 2 * 20 + 16.7 + 10;
 
 const browserOf = (page) => browserName(page.context().browser());
 

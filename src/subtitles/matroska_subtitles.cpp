@@ -138,10 +138,9 @@ bool MatroskaSubtitles::skip_to(std::uint64_t offset) {
   }
   // Not into a stretch already read: from a place reading started again to the hole that ended it.
   // (A stretch counts from the skip that found it: the bytes between were scanned.)
-  for (const std::uint64_t from : read_from_) {
+  for (const auto& [stretch, start] : read_from_) {
+    const std::uint64_t from = stretch;  // (a lambda cannot capture a structured binding in C++17)
     const auto hole = std::find_if(holes_.begin(), holes_.end(), [&](const Resume& h) { return h.at > from; });
-    const auto skip = skip_of_.find(from);
-    const std::uint64_t start = skip == skip_of_.end() ? from : skip->second;
     if (offset >= start && offset < (hole == holes_.end() ? segment_end_ : hole->at)) return false;
   }
   const Resume here{cursor_, level_, cluster_end_, cluster_ts_};
@@ -242,15 +241,9 @@ bool MatroskaSubtitles::step(const std::uint8_t* d, std::size_t n) {
     }
     cursor_ += at;
     scanning_ = false;
-    const auto known = std::lower_bound(read_from_.begin(), read_from_.end(), cursor_);
-    if (known != read_from_.end() && *known == cursor_) {  // a stretch read before: on past it
-      read_from_.erase(known);
-      skip_of_.erase(cursor_);
-      return after_stretch(cursor_);
-    }
+    if (read_from_.erase(cursor_)) return after_stretch(cursor_);  // a stretch read before: on past it
     current_from_ = cursor_;
-    read_from_.insert(known, cursor_);
-    skip_of_[cursor_] = skipped_to_;
+    read_from_[cursor_] = skipped_to_;
     return true;
   }
   const std::uint64_t end = level_ == Level::Cluster ? cluster_end_ : segment_end_;
@@ -272,12 +265,11 @@ bool MatroskaSubtitles::step(const std::uint8_t* d, std::size_t n) {
     // A stretch read before (after a skip) starts in this element: on past it, to the hole that ended it.
     const std::uint64_t total_end = size == kUnknownSize || size > segment_end_ - cursor_ - std::min(segment_end_ - cursor_, hdr)
                                         ? segment_end_ : cursor_ + hdr + size;
-    auto from = std::lower_bound(read_from_.begin(), read_from_.end(), cursor_);
-    if (from != read_from_.end() && *from == current_from_) ++from;  // the stretch being read
-    if (from != read_from_.end() && *from < total_end) {
-      const std::uint64_t r = *from;
+    auto from = read_from_.lower_bound(cursor_);
+    if (from != read_from_.end() && from->first == current_from_) ++from;  // the stretch being read
+    if (from != read_from_.end() && from->first < total_end) {
+      const std::uint64_t r = from->first;
       read_from_.erase(from);
-      skip_of_.erase(r);
       return after_stretch(r);
     }
   }

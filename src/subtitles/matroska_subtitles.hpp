@@ -132,8 +132,9 @@ class MatroskaSubtitles {
     std::uint64_t cluster_end, cluster_ts;
   };
   std::vector<Resume> holes_;
-  std::vector<std::uint64_t> read_from_;
-  std::map<std::uint64_t, std::uint64_t> skip_of_;  // a stretch's start -> the skip that found it
+  // Stretches read after a skip: where reading started again (a Cluster) -> the skip that found
+  // it (the bytes between were scanned, so the stretch counts from there).
+  std::map<std::uint64_t, std::uint64_t> read_from_;
   bool scanning_ = false;
   static constexpr std::uint64_t kNone = ~std::uint64_t(0);
   std::uint64_t current_from_ = kNone;  // where the stretch being read began after a skip

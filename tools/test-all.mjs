@@ -2,12 +2,14 @@
 //   beside the browsers, at the lowest CPU priority (SCHED_IDLE), one after another, each step's output
 //   kept in build/test-logs/ and shown when it fails:
 //     1. Catch2 unit tests, native (ctest)      2. the same Catch2 tests as wasm under Node (ctest)
-//     3. the same Catch2 tests with AddressSanitizer + UBSan (ctest, build/sanitize)
-//     4. each libFuzzer target for WT_FUZZ_SECONDS (30 s) from its seeds, one per core side by side
+//     3. the boundary's types (node --test tests/types): web/ type-checked (tsc, web/tsconfig.json)
+//        against src/bindings/watch_core.d.ts, and that .d.ts against what the wasm module exports
+//     4. the same Catch2 tests with AddressSanitizer + UBSan (ctest, build/sanitize)
+//     5. each libFuzzer target for WT_FUZZ_SECONDS (30 s) from its seeds, one per core side by side
 //        (fuzz.mjs): a target is a test
-//     5. the set-up path and the embedded database server (node --test tests/setup tests/server)
+//     6. the set-up path and the embedded database server (node --test tests/setup tests/server)
 //   (each builds what it runs first); and in the foreground, its output shown as it runs:
-//     6. Playwright in Debian's Chromium and Firefox ESR (e2e/), once the wasm core and the page
+//     7. Playwright in Debian's Chromium and Firefox ESR (e2e/), once the wasm core and the page
 //        bundle are built and the test movies made (e2e/support/test-movies.mjs, beside the build).
 // The browsers keep the CPU they ask for; the lane beside them fills the time they leave. It is held
 // while the timed specs run (below): even at SCHED_IDLE, two busy processes beside them made the
@@ -19,7 +21,7 @@
 // It installs what is missing first (see setup.mjs) and ends with each step's time and one line
 // "tests: N passed, N failed, N skipped", after the name and reason of every skipped test. A browser
 // test skipped in every project it is in fails the run: it would be a test that never runs.
-// WT_TEST_ONLY=native,wasm,sanitize,fuzz,setup,browsers (any of them) runs and builds only those
+// WT_TEST_ONLY=native,wasm,types,sanitize,fuzz,setup,browsers (any of them) runs and builds only those
 // steps, for working on one part; the summary then says which steps did not run.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -109,6 +111,8 @@ await withSetupErrors(async () => {
   const besideSteps = [
     ['native', 'Catch2, native', node('tools/build.mjs', '--native'), ctest('native'), counters.ctest],
     ['wasm', 'Catch2, wasm under Node', node('tools/build.mjs', '--wasm-tests'), ctest('wasm'), counters.ctest, EM_ENV],
+    ['types', 'types: web/ and the wasm module against watch_core.d.ts', node('tools/build.mjs', '--wasm'),
+      [process.execPath, ['--test', '--test-reporter=tap', 'tests/types/']], counters.node, EM_ENV],
     ['sanitize', 'Catch2, ASan+UBSan', node('tools/build.mjs', '--sanitize'), ctest('sanitize'), counters.ctest],
     ['fuzz', 'fuzz', node('tools/build.mjs', '--sanitize'), node('tools/fuzz.mjs'), counters.fuzz],
     ['setup', 'set-up and embedded database server', null, [process.execPath, ['--test', '--test-reporter=tap', 'tests/setup/', 'tests/server/']], counters.node],

@@ -119,7 +119,7 @@ export interface ReceiverAction {
   offset: number;
   size: number;
   /** send, store, ledger: a heap view, valid until the next pollAction: send or copy (.slice()) it at once. */
-  data?: Uint8Array;
+  data?: Uint8Array<ArrayBuffer>;
   error: string;
   fatal: boolean;
   text: string;

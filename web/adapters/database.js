@@ -19,6 +19,10 @@ const STANDALONE_APP = 'watch-together';
 //  - the embedded server and the official emulator: the emulator convention, a mock token for
 //    `userId` (connectDatabaseEmulator's mockUserToken), which both servers check in rules.
 // `userId` is required in emulator mode; in a real project the signed-in user decides.
+/**
+ * @param {{ mode: string, [key: string]: any }} config
+ * @param {{ userId?: string, auth?: import('firebase/auth').Auth | null }} [as]
+ */
 export async function connectDatabase(config, { userId, auth = null } = {}) {
   if (config.mode === 'firebase') {
     if (auth) {

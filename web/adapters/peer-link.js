@@ -45,6 +45,7 @@ const description = (d) => ({ type: d.type, sdp: d.sdp });
 // succeeded). null while there is no such pair yet.
 export async function linkType(pc) {
   const stats = await pc.getStats();
+  /** @type {any} */
   let pair = null;
   stats.forEach((r) => {
     if (r.type === 'transport' && r.selectedCandidatePairId) pair ??= stats.get(r.selectedCandidatePairId);
@@ -80,6 +81,17 @@ function reportLinkType(pc, onLink, isCurrent, last = '') {
 
 // peerId: the other side's user id. The answerer answers only attempts written by it (the database
 // rules let only the session's recipient write offers; this is the page's own check of the same).
+/**
+ * @typedef {{ db: import('firebase/database').Database, sessionId: string, selfId: string, peerId: string,
+ *   role: 'offerer' | 'answerer', onChannel?: (channel: RTCDataChannel, detail: { attempt: number }) => void,
+ *   onState?: (state: string, detail: { attempt: number, reason?: string, adopted?: boolean }) => void,
+ *   backoff?: { baseMs?: number, maxMs?: number, jitter?: () => number },
+ *   iceServers?: RTCIceServer[] | (() => RTCIceServer[] | Promise<RTCIceServer[]>), iceTransportPolicy?: RTCIceTransportPolicy,
+ *   onLink?: (link: { type: string, local: string, remote: string, protocol: string }) => void, unreachableAfter?: number,
+ *   attemptTimeoutMs?: number, disconnectedGraceMs?: number, stableMs?: number, watchdogMs?: number }} PeerLinkOptions
+ */
+
+/** @param {PeerLinkOptions} options */
 export function openPeerLink({
   db, sessionId, selfId, peerId, role, onChannel = () => {}, onState = () => {}, backoff = {},
   // STUN/TURN servers: an array, or a function returning one (or a promise of one), called for every
@@ -472,6 +484,7 @@ export function adoptedChannelId(sessionId) {
 // adoptTimeoutMs (the other side is not on this connection), the link goes on over a connection of
 // its own, signaled through the database, with its reconnects: a transfer never depends on the host
 // keeping its connection up. Without a usable host connection it is openPeerLink.
+/** @param {PeerLinkOptions & { adopt?: RTCPeerConnection | null, adoptTimeoutMs?: number }} options */
 export function openSessionLink({ adopt = null, adoptTimeoutMs = 5_000, ...options }) {
   const usable = adopt && adopt.signalingState !== 'closed' && !['closed', 'failed'].includes(adopt.connectionState);
   if (!usable) return openPeerLink(options);
@@ -525,6 +538,10 @@ export function openSessionLink({ adopt = null, adoptTimeoutMs = 5_000, ...optio
 // For a host messenger that already has a connected RTCPeerConnection: a negotiated channel (both
 // sides call this with the same id, no signaling). If the pc carries no data channel yet, adding
 // this one fires 'negotiationneeded', and renegotiating is the host's job, as is reconnecting.
+/**
+ * @param {RTCPeerConnection} pc
+ * @param {Pick<PeerLinkOptions, 'onChannel' | 'onState' | 'onLink'> & { id?: number }} [options]
+ */
 export function adoptPeerConnection(pc, { id = ADOPTED_CHANNEL_ID, onChannel = () => {}, onState = () => {}, onLink = () => {} } = {}) {
   let state = null;
   const report = (s, detail = {}) => {

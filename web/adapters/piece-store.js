@@ -19,6 +19,10 @@ const BLOCKED_TIMEOUT_MS = 10_000;
 const MiB = 1024 * 1024;
 
 export class StoreFullError extends Error {
+  /**
+   * @param {string} message
+   * @param {{ neededBytes?: number, usage?: number, quota?: number, cause?: unknown }} [details]
+   */
   constructor(message, { neededBytes = 0, usage = 0, quota = 0, cause } = {}) {
     super(message, { cause });
     this.name = 'StoreFullError';
@@ -225,6 +229,7 @@ class PieceStore {
   // A readwrite transaction over the record and the pieces: onRecord(stores, record) once the record
   // is read (the transaction aborts if there is none), alongside(stores) at once. A quota error
   // becomes a StoreFullError that says how much was needed.
+  /** @param {(s: Record<string, IDBObjectStore>) => void} [alongside] */
   async #writeRecordAnd(transferId, what, neededBytes, durability, onRecord, alongside = () => {}) {
     let missing = false;
     try {
@@ -443,10 +448,12 @@ export async function requestPersistence() {
 // the download started), false if the user cancelled the picker.
 export async function saveFile(store, record, { preferPicker = true } = {}) {
   const { transferId, pieceCount, mimeType, fileName } = record;
-  if (preferPicker && typeof window.showSaveFilePicker === 'function') {
+  // The File System Access API (Chromium); not in TypeScript's DOM types.
+  const win = /** @type {any} */ (window);
+  if (preferPicker && typeof win.showSaveFilePicker === 'function') {
     let handle;
     try {
-      handle = await window.showSaveFilePicker({ suggestedName: fileName });
+      handle = await win.showSaveFilePicker({ suggestedName: fileName });
     } catch (e) {
       if (e.name === 'AbortError') return false;
       handle = null;  // SecurityError (no user gesture), NotAllowedError, …: fall back to a download

@@ -7,7 +7,12 @@ export class Remuxer {
   // onInfo({ format, duration, video: { codec } | null, audio: [{ number, codec }] })
   // onInit(kind, bytes), onSegment(kind, bytes, start), onEnded(kind), onError(text, kind)
   constructor({ size, blob = null, read, onInfo, onInit, onSegment, onEnded, onError }) {
-    Object.assign(this, { read, onInfo, onInit, onSegment, onEnded, onError });
+    this.read = read;
+    this.onInfo = onInfo;
+    this.onInit = onInit;
+    this.onSegment = onSegment;
+    this.onEnded = onEnded;
+    this.onError = onError;
     this.generation = { video: 0, audio: 0 };
     this.closed = false;
     this.worker = new Worker(new URL('./remux-worker.js', import.meta.url), { type: 'module', name: 'remux' });

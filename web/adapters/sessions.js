@@ -50,6 +50,7 @@ export async function createSession(db, { initiatorId, recipientId, fileName, fi
 }
 
 export function setStatus(db, sessionId, status, extra = {}) {
+  /** @type {Record<string, unknown>} */
   const change = { status, ...extra };
   if (isEnded(status)) change.endedAt = serverTimestamp();
   return update(ref(db, `watch-sessions/${sessionId}`), change);

@@ -18,6 +18,7 @@ export async function turnRestCredentials({ secret, user, ttlSeconds = 86_400, n
 }
 
 // RTCIceServer entries for `urls` (turn:/turns: URLs) with fresh credentials.
+/** @param {{ urls: string | string[], secret: string, user: string, ttlSeconds?: number, nowMs?: number }} options */
 export async function turnRestIceServers({ urls, ...options }) {
   const { username, credential } = await turnRestCredentials(options);
   return [{ urls, username, credential }];

@@ -14,6 +14,12 @@ const sharedStore = () => {
   return storePromise;
 };
 
+/**
+ * @param {{ db: import('firebase/database').Database, user: { id: string, name: string }, partner: { id: string, name: string },
+ *   root: HTMLElement, showError: (text: string) => void, coreUrl?: string,
+ *   iceServers?: RTCIceServer[] | (() => RTCIceServer[] | Promise<RTCIceServer[]>), iceTransportPolicy?: RTCIceTransportPolicy,
+ *   peerConnection?: RTCPeerConnection | null, onShared?: (shared: { sessionId: string, fileName: string }) => void }} options
+ */
 export async function openSessionScreen({ db, user, partner, root, showError, coreUrl, iceServers = [], iceTransportPolicy = 'all', peerConnection = null, onShared = () => {} }) {
   const core = await loadCore(coreUrl);
   let storeError = null;

@@ -51,9 +51,28 @@ export class WatchSessionsView {
   // the sessions with that person, and invitations go to them. names: id → display name.
   // onActive({ sessionId, driver, player }): the player opened (null: closed); onSessions(sessions);
   // onInvited({ sessionId, fileName, recipientId }): this page made an invitation (its own form or invite()).
+  /**
+   * @param {{ core: import('../../src/bindings/watch_core').WatchCore, db: import('firebase/database').Database,
+   *   userId: string, userName?: string, root: HTMLElement, showError: (text: string) => void,
+   *   transfers: import('../controllers/transfers.js').TransferManager, partner?: { id: string, name: string } | null,
+   *   names?: Map<string, string>, onActive?: (active: { sessionId: string, driver: any, player: any } | null) => void,
+   *   onSessions?: (sessions: any[]) => void,
+   *   onInvited?: (invited: { sessionId: string, fileName: string, recipientId: string }) => void }} options
+   */
   constructor({ core, db, userId, userName = userId, root, showError, transfers, partner = null, names = new Map(),
     onActive = () => {}, onSessions = () => {}, onInvited = () => {} }) {
-    Object.assign(this, { core, db, userId, userName, root, showError, transfers, partner, names, onActive, onSessions, onInvited });
+    this.core = core;
+    this.db = db;
+    this.userId = userId;
+    this.userName = userName;
+    this.root = root;
+    this.showError = showError;
+    this.transfers = transfers;
+    this.partner = partner;
+    this.names = names;
+    this.onActive = onActive;
+    this.onSessions = onSessions;
+    this.onInvited = onInvited;
     this.files = new Map();     // sessionId → the local File (or the received Blob) being watched
     this.checks = new Map();    // sessionId → why an incoming file cannot be accepted
     this.questions = new Map(); // 'invite' | sessionId → an open "… anyway?" question
@@ -377,7 +396,7 @@ export class WatchSessionsView {
     // What this browser will make of the movie (the sender's summary of it): a picture it cannot
     // show, or no movie at all, is asked about before anything travels.
     const plan = await this.planOf(s);
-    if (plan?.problem) problems.push({ verdict: 'warn', message: `${plan.headline}. ${plan.detail}`.trim() });
+    if (plan?.problem) problems.push({ verdict: 'warn', code: 'playback', message: `${plan.headline}. ${plan.detail}`.trim() });
     const refused = problems.find((p) => p.verdict === 'refuse');
     if (refused) {
       this.checks.set(s.id, refused.message);

@@ -31,6 +31,9 @@ const summary = (s, userId) => ({
   role: s.initiatorId === userId ? 'initiator' : 'recipient', reason: s.reason ?? '', createdAt: s.createdAt ?? 0,
 });
 
+// Checked against the component's published types (watch-together.d.ts) by the type check.
+/** @typedef {import('./watch-together.js').WatchTogetherElement} PublishedElement */
+/** @implements {PublishedElement} */
 export class WatchTogetherElement extends HTMLElement {
   #options = null;
   #shadow;
@@ -98,7 +101,7 @@ export class WatchTogetherElement extends HTMLElement {
 
   // Opens the file picker ("Share a movie"); must run in a user gesture's handler.
   pickMovie() {
-    this.#bar.querySelector('input[type=file]').click();
+    /** @type {HTMLInputElement} */ (this.#bar.querySelector('input[type=file]')).click();
   }
 
   // Sends `file` to the partner and watches it together, with any subtitle files (File objects);
@@ -168,7 +171,7 @@ export class WatchTogetherElement extends HTMLElement {
   }
 
   #error(message) {
-    const box = this.#shadow.querySelector('.error');
+    const box = /** @type {HTMLElement} */ (this.#shadow.querySelector('.error'));
     box.textContent = message;
     box.hidden = false;
     this.#emit('wt-error', { message });

@@ -3,6 +3,7 @@
 export const DEFAULT_CORE_URL = '/core/watch_core.mjs';
 const loading = new Map();  // url → Promise of the core
 
+/** @returns {Promise<import('../../src/bindings/watch_core').WatchCore>} */
 export function loadCore(url = DEFAULT_CORE_URL) {
   if (!loading.has(url)) loading.set(url, import(/* webpackIgnore: true */ url).then((m) => m.default()));
   return loading.get(url);

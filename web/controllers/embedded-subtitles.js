@@ -14,8 +14,21 @@ export class EmbeddedSubtitleReader {
   // length): those bytes (rejects when a piece was found damaged: the read waits for the next pump).
   // onTracks(tracks): the movie's subtitle tracks (the core's EmbeddedSubtitleTrack), once;
   // onCues(cues): cues read; onError(text): the read stopped on a malformed file.
+  /**
+   * @param {{ core: import('../../src/bindings/watch_core').WatchCore, fileSize: number,
+   *   contiguousFrom: (offset: number) => number, nextHeld?: (offset: number) => number,
+   *   readRange: (offset: number, length: number) => Promise<Uint8Array>,
+   *   onTracks: (tracks: import('../../src/bindings/watch_core').EmbeddedSubtitleTrack[]) => void,
+   *   onCues: (cues: import('../../src/bindings/watch_core').EmbeddedCue[]) => void, onError: (text: string) => void }} options
+   */
   constructor({ core, fileSize, contiguousFrom, nextHeld = () => -1, readRange, onTracks, onCues, onError }) {
-    Object.assign(this, { fileSize, contiguousFrom, nextHeld, readRange, onTracks, onCues, onError });
+    this.fileSize = fileSize;
+    this.contiguousFrom = contiguousFrom;
+    this.nextHeld = nextHeld;
+    this.readRange = readRange;
+    this.onTracks = onTracks;
+    this.onCues = onCues;
+    this.onError = onError;
     this.core = core;
     this.reader = new core.EmbeddedSubtitles(fileSize);
     this.codecs = new Map();  // track number → codec, for a zlib track's cues

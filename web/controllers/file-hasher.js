@@ -11,6 +11,11 @@ export class HashCancelled extends Error {
 }
 
 // onProgress(progressText, bytesDone) is called after every slice with the core's progress line.
+/**
+ * @param {import('../../src/bindings/watch_core').WatchCore} core
+ * @param {Blob} file
+ * @param {{ onProgress?: (text: string, bytesDone: number) => void, signal?: AbortSignal }} [options]
+ */
 export async function hashFile(core, file, { onProgress = () => {}, signal } = {}) {
   const sha = new core.Sha256Stream(SLICE_BYTES);
   const progress = new core.TransferProgress(file.size);

@@ -25,6 +25,9 @@ const CACHED_PIECES = 4;
 // A held piece read back damaged: the transfer fetches it again and onPieceHeld brings it back.
 export class PieceRefetched extends Error {}
 
+/** @typedef {import('../../src/bindings/watch_core').WatchCore} WatchCore */
+/** @typedef {import('../../src/bindings/watch_core').PlaybackPlan} PlaybackPlan */
+
 export class ProgressivePlayer {
   // onStatus(status): the core's status plus { format, error }; onHorizon(horizonS, fraction, gain);
   // onFetchPlan(plan): what the transfer should fetch first; nudge(t): move the element over a hole
@@ -34,9 +37,28 @@ export class ProgressivePlayer {
   // blob: the whole file is here (no transfer): pieces are read from it. mimeType: the file's type,
   // for the element's own answer. onPlan(plan): the core's plan for this file in this browser (what
   // to expect, the audio tracks to choose from). audioChoice: the audio track number to start with.
+  /**
+   * @param {{ core: WatchCore, fileSize: number, pieceSize: number, video: HTMLVideoElement,
+   *   onStatus: (status: object) => void, onHorizon: (horizonS: number, fraction: number, gain: number) => void,
+   *   onFetchPlan: (plan: import('../../src/bindings/watch_core').FetchPlan) => void, nudge: (t: number) => void,
+   *   readPiece: (piece: number) => Promise<Uint8Array | null>, blob?: Blob | null, mimeType?: string,
+   *   onPlan?: (plan: PlaybackPlan) => void, audioChoice?: number, now?: () => number }} options
+   */
   constructor({ core, fileSize, pieceSize, video, onStatus, onHorizon, onFetchPlan, nudge, readPiece, blob = null,
     mimeType = '', onPlan = () => {}, audioChoice = 0, now = () => performance.now() }) {
-    Object.assign(this, { core, fileSize, pieceSize, video, onStatus, onHorizon, onFetchPlan, nudge, readStored: readPiece, blob, mimeType, onPlan, now });
+    this.core = core;
+    this.fileSize = fileSize;
+    this.pieceSize = pieceSize;
+    this.video = video;
+    this.onStatus = onStatus;
+    this.onHorizon = onHorizon;
+    this.onFetchPlan = onFetchPlan;
+    this.nudge = nudge;
+    this.readStored = readPiece;
+    this.blob = blob;
+    this.mimeType = mimeType;
+    this.onPlan = onPlan;
+    this.now = now;
     if (blob) this.readStored = (piece) => blob.slice(piece * pieceSize, (piece + 1) * pieceSize).arrayBuffer().then((b) => new Uint8Array(b));
     this.policy = new core.ProgressivePlayback(fileSize, null);
     this.plan = null;        // the core's plan, once the tracks are known
@@ -322,6 +344,11 @@ export class ProgressivePlayer {
   // is here, and from that segment's start the new one takes over (the buffer changes its codec
   // there if it must). However long the new track takes to start (a decoder to load, a machine
   // under load), the sound never stops and the picture never waits for it.
+  /**
+   * @param {string} kind 'video' or 'audio'
+   * @param {Uint8Array} bytes
+   * @param {{ init?: boolean, start?: number }} [at]
+   */
   appendRemuxed(kind, bytes, { init = false, start } = {}) {
     const failed = (e) => this.fail(`a segment could not be appended: ${e.message}`);
     const pending = kind === 'audio' ? this.audioSwitch : null;

@@ -12,8 +12,24 @@ export class SessionController {
   // transfers: the page's TransferManager. files: sessionId → the File (or received Blob) this page
   // plays, shared with the view. player: { open(session, source), close(sessionId) }.
   // onChange(): what the view shows may have changed. showError(text): a sentence for the user.
+  /**
+   * @param {{ core: import('../../src/bindings/watch_core').WatchCore, db: import('firebase/database').Database,
+   *   userId: string, userName: string, nameOf: (id: string) => string,
+   *   transfers: import('./transfers.js').TransferManager, files: Map<string, Blob>,
+   *   player: { open: (session: any, source: 'progressive' | 'whole') => void, close: (sessionId: string) => void },
+   *   onChange: () => void, showError: (text: string) => void }} options
+   */
   constructor({ core, db, userId, userName, nameOf, transfers, files, player, onChange, showError }) {
-    Object.assign(this, { core, db, userId, userName, nameOf, transfers, files, player, onChange, showError });
+    this.core = core;
+    this.db = db;
+    this.userId = userId;
+    this.userName = userName;
+    this.nameOf = nameOf;
+    this.transfers = transfers;
+    this.files = files;
+    this.player = player;
+    this.onChange = onChange;
+    this.showError = showError;
     this.entries = new Map();  // sessionId → { machine, session, recordKey, timer, draining, cancelledHere }
     this.present = null;       // ids of the people present, once presence has spoken
     transfers.events = {

@@ -101,11 +101,31 @@ function loadChoice(sessionId) {
   }
 }
 
+/** @typedef {import('../../src/bindings/watch_core').WatchCore} WatchCore */
+/**
+ * One choice of the list: a track of the movie (embedded) or a subtitle file (this viewer's or the other's).
+ * @typedef {{ id: string, name: string, embedded?: boolean, unsupported?: string, by?: string, mine?: boolean,
+ *   encoding?: string, skipped?: number }} SubtitleChoice
+ */
+
 export class SubtitleTracks {
   // store: the piece store (null: the files last as long as the page). onChange(): the list, the
   // choice or the offset changed. onError(text): a file from the other viewer was left out.
+  /**
+   * @param {{ core: WatchCore, db: import('firebase/database').Database, userId: string, nameOf?: (id: string) => string,
+   *   video: HTMLVideoElement, store: Awaited<ReturnType<typeof import('../adapters/piece-store.js').openPieceStore>> | null,
+   *   sessionId: string, onChange?: () => void, onError?: (text: string) => void }} options
+   */
   constructor({ core, db, userId, nameOf = (id) => id, video, store, sessionId, onChange = () => {}, onError = () => {} }) {
-    Object.assign(this, { core, db, userId, nameOf, video, store, sessionId, onChange, onError });
+    this.core = core;
+    this.db = db;
+    this.userId = userId;
+    this.nameOf = nameOf;
+    this.video = video;
+    this.store = store;
+    this.sessionId = sessionId;
+    this.onChange = onChange;
+    this.onError = onError;
     // Every source of cues, each shown through a text track of the video made for it when first
     // chosen (or, for the movie's own tracks, when they are known), its cues on the movie's timeline:
     //   files: { id, name, by, bytes (Uint8Array), encoding, skipped, cues, textTrack, shownOffset }
@@ -227,6 +247,7 @@ export class SubtitleTracks {
 
   // mine: added by this viewer (otherwise by `by`, the other one); embedded: a track of the movie
   // (unsupported: why it cannot show, or '').
+  /** @returns {SubtitleChoice[]} */
   get list() {
     return [
       ...this.embedded.map(({ id, label, unsupported }) => ({ id, name: label, embedded: true, unsupported })),

@@ -7,15 +7,29 @@ import {
 } from '../adapters/playback-record.js';
 import { VideoPlayer } from '../adapters/video-player.js';
 
+/** @typedef {import('../../src/bindings/watch_core').WatchCore} WatchCore */
+
 export class SyncDriver {
   // onStatus(status, viewers) gets the core's status after every step, with the ids of the viewers
   // whose players are open (their reports are in the database).
+  /**
+   * @param {{ core: WatchCore, db: import('firebase/database').Database, sessionId: string, userId: string,
+   *   displayName: string, video: HTMLVideoElement,
+   *   onStatus?: (status: ReturnType<import('../../src/bindings/watch_core').PlaybackSync['status']>, viewers: Set<string>) => void,
+   *   onError?: (text: string) => void }} options
+   */
   constructor({ core, db, sessionId, userId, displayName, video, onStatus = () => {}, onError = () => {} }) {
-    Object.assign(this, { core, db, sessionId, userId, onStatus, onError });
+    this.core = core;
+    this.db = db;
+    this.sessionId = sessionId;
+    this.userId = userId;
+    this.onStatus = onStatus;
+    this.onError = onError;
     this.sync = new core.PlaybackSync(userId, displayName);
     this.timer = null;
     this.closed = false;
     this.probing = false;
+    /** @type {Promise<unknown>} */
     this.writing = Promise.resolve();
     this.knownViewers = new Set();
     const now = () => performance.now();
@@ -86,7 +100,7 @@ export class SyncDriver {
     for (let more = true; more;) {
       more = false;
       for (let cmd = this.sync.pollCommand(); cmd; cmd = this.sync.pollCommand(), more = true) {
-        if (!this.player.execute(cmd)) this.sync.onCommandNoEvent(cmd.kind);
+        if (!this.player.execute(cmd) && (cmd.kind === 'play' || cmd.kind === 'pause')) this.sync.onCommandNoEvent(cmd.kind);
       }
       for (let rec = this.sync.pollPublish(t); rec; rec = this.sync.pollPublish(t), more = true) this.publish(rec);
       for (let rep = this.sync.pollViewerReport(t); rep; rep = this.sync.pollViewerReport(t), more = true) {

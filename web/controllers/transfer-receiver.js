@@ -11,13 +11,30 @@ import { PieceWriter, StoreFullError } from '../adapters/piece-store.js';
 // run writes with the same options.)
 export const WRITER_OPTIONS = { maxBatchPieces: 4, maxDelayMs: 30 };
 
+/** @typedef {import('../../src/bindings/watch_core').WatchCore} WatchCore */
+
 export class ReceiverDriver {
   // ledger: the bytes saved by an earlier session of this transfer (a reload), or null.
   // onVerified(piece): a piece passed its SHA-256 check; playback may use it at once (verifiedPiece()
   // has its bytes while it is being stored, IndexedDB after). onStored(piece): it is stored now (it
   // counts in bytesVerified, the transfer's progress, from here on).
+  /**
+   * @param {{ core: WatchCore, store: Awaited<ReturnType<typeof import('../adapters/piece-store.js').openPieceStore>>,
+   *   manifest: import('../../src/bindings/watch_core').TransferManifest, ledger?: Uint8Array | null,
+   *   onChange?: () => void, onDone?: () => void, onFatal?: (text: string, error: string) => void,
+   *   onReject?: (piece: number, text: string) => void, onVerified?: (piece: number) => void,
+   *   onStored?: (piece: number) => void, now?: () => number }} options
+   */
   constructor({ core, store, manifest, ledger = null, onChange = () => {}, onDone = () => {}, onFatal = () => {}, onReject = () => {}, onVerified = () => {}, onStored = () => {}, now = () => performance.now() }) {
-    Object.assign(this, { core, store, onChange, onDone, onFatal, onReject, onVerified, onStored, now });
+    this.core = core;
+    this.store = store;
+    this.onChange = onChange;
+    this.onDone = onDone;
+    this.onFatal = onFatal;
+    this.onReject = onReject;
+    this.onVerified = onVerified;
+    this.onStored = onStored;
+    this.now = now;
     this.storing = new Map();  // piece → its verified bytes (a Blob) until IndexedDB has them
     this.transferId = manifest.transferId;
     this.fileSize = manifest.fileSize;

@@ -4,9 +4,18 @@
 // 'bufferedamountlow' or the upload cap's timer).
 import { feedMessage } from './channel-message.js';
 
+/** @typedef {import('../../src/bindings/watch_core').WatchCore} WatchCore */
+
 export class SenderDriver {
+  /**
+   * @param {{ core: WatchCore, file: File, manifest: import('../../src/bindings/watch_core').TransferManifest,
+   *   uploadCapBytesPerSecond?: number, onChange?: () => void, now?: () => number }} options
+   */
   constructor({ core, file, manifest, uploadCapBytesPerSecond = 0, onChange = () => {}, now = () => performance.now() }) {
-    Object.assign(this, { core, file, onChange, now });
+    this.core = core;
+    this.file = file;
+    this.onChange = onChange;
+    this.now = now;
     this.sender = new core.PieceSender(manifest, { uploadCapBytesPerSecond });
     this.channel = null;
     this.reading = false;

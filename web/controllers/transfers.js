@@ -11,6 +11,8 @@ import { damagedPieces } from './stored-file.js';
 import { SenderDriver } from './transfer-sender.js';
 import { ReceiverDriver } from './transfer-receiver.js';
 
+/** @typedef {import('../../src/bindings/watch_core').WatchCore} WatchCore */
+
 const STATUS_TEXT = {
   connecting: 'Connecting…',
   transferring: 'Transferring…',
@@ -31,8 +33,15 @@ const ALIVE_INTERVAL_MS = 60_000;
 
 // One session's transfer, on one side.
 class Transfer {
+  /**
+   * @param {TransferManager} mgr
+   * @param {any} session the session's record
+   * @param {'sender' | 'receiver'} role
+   */
   constructor(mgr, session, role) {
-    Object.assign(this, { mgr, session, role });
+    this.mgr = mgr;
+    this.session = session;
+    this.role = role;
     this.phase = 'connecting';
     this.error = '';
     this.peerGone = false;
@@ -209,9 +218,31 @@ export class TransferManager {
   // peerConnection: a host messenger's connection to the partner, tried first (peer-link's openSessionLink).
   // iceServers: an array, or a function returning fresh ones per connection (peer-link's openPeerLink);
   // iceTransportPolicy 'relay' only for tests that must not go direct. names: user id → display name.
+  /**
+   * @param {{ core: WatchCore, db: import('firebase/database').Database,
+   *   store: Awaited<ReturnType<typeof import('../adapters/piece-store.js').openPieceStore>> | null,
+   *   storeError?: Error | null, userId: string, iceServers?: RTCIceServer[] | (() => RTCIceServer[] | Promise<RTCIceServer[]>),
+   *   iceTransportPolicy?: RTCIceTransportPolicy, peerConnection?: RTCPeerConnection | null, names?: Map<string, string> | null,
+   *   onChange?: () => void, onFileReady?: (sessionId: string) => void, onError?: (text: string) => void,
+   *   onReceiving?: (session: any, driver: ReceiverDriver) => void, onPieceVerified?: (sessionId: string, piece: number) => void,
+   *   onPieceStored?: (sessionId: string, piece: number) => void }} options
+   */
   constructor({ core, db, store, storeError = null, userId, iceServers = [], iceTransportPolicy = 'all', peerConnection = null, names = null,
     onChange = () => {}, onFileReady = () => {}, onError = () => {}, onReceiving = () => {}, onPieceVerified = () => {}, onPieceStored = () => {} }) {
-    Object.assign(this, { core, db, store, userId, iceServers, iceTransportPolicy, peerConnection, names, onChange, onFileReady, onError, onReceiving, onPieceVerified, onPieceStored });
+    this.core = core;
+    this.db = db;
+    this.store = store;
+    this.userId = userId;
+    this.iceServers = iceServers;
+    this.iceTransportPolicy = iceTransportPolicy;
+    this.peerConnection = peerConnection;
+    this.names = names;
+    this.onChange = onChange;
+    this.onFileReady = onFileReady;
+    this.onError = onError;
+    this.onReceiving = onReceiving;
+    this.onPieceVerified = onPieceVerified;
+    this.onPieceStored = onPieceStored;
     this.noStoreText = `this page cannot store received files — ${storeError?.message ?? 'it has no piece store'}`;
     this.files = new Map();       // sessionId → the File this page sends
     this.transfers = new Map();   // sessionId → Transfer (running, or finished in this page)
@@ -219,6 +250,11 @@ export class TransferManager {
     this.uploadCap = 0;
     this.cleanupTimer = null;
     const ignore = () => {};
+    /**
+     * @type {{ progress: (sessionId: string, bytes: number) => void, done: (sessionId: string) => void,
+     *   fileAvailable: (sessionId: string, blob: Blob) => void, failed: (sessionId: string, error: string) => void,
+     *   cancelledByPeer: (sessionId: string) => void, connection: (sessionId: string, state: string) => void }}
+     */
     this.events = { progress: ignore, done: ignore, fileAvailable: ignore, failed: ignore, cancelledByPeer: ignore, connection: ignore };
     requestPersistence().catch(() => {});
   }

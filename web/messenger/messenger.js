@@ -233,9 +233,10 @@ async function main() {
 
   $('composer').addEventListener('submit', (e) => {
     e.preventDefault();
-    const text = $('message-input').value.trim();
+    const input = /** @type {HTMLInputElement} */ ($('message-input'));
+    const text = input.value.trim();
     if (!text || !state.partner) return;
-    $('message-input').value = '';
+    input.value = '';
     send(state.partner.id, { kind: 'text', text }).catch((err) => showError(`Not sent: ${err.message}`));
   });
   // A movie, and any subtitle files with it.

@@ -174,9 +174,11 @@ export const storedLedgerPieces = (page, transferId, fileSize) => page.evaluate(
   try { return [...Array(ledger.pieceCount()).keys()].filter((piece) => ledger.has(piece)); } finally { ledger.delete(); }
 }, [transferId, fileSize]);
 
-// Holds the page's reads of a File at or beyond a byte offset (and, with `until`, before that one):
-// every Blob.slice(start) remembers its start, and arrayBuffer() on a slice starting in the held
-// range waits until the range moves off it (setReadLimit). A sender can send only what it has read, so with its reads held it
+// Holds the sender's reads of a File at or beyond a byte offset (and, with `until`, before that one):
+// every Blob.slice(start) the page's SenderDriver makes (its startRead, found on the call stack)
+// remembers its start, and arrayBuffer() on a slice starting in the held range waits until the range
+// moves off it (setReadLimit). The page's other reads of the same File pass: its fingerprint, and the
+// sender's own player of her movie (a Matroska's walk reads its Cues and clusters from her file). A sender can send only what it has read, so with its reads held it
 // provably still owes the rest of the file, however fast or slow the machine is. With { cut: true },
 // the first read held at the limit also cuts every live peer connection of the page (window.__wtCut,
 // from instrument()) there and then, as a network failure would: the sender is still sending what it
@@ -188,7 +190,7 @@ export async function gateReads(page) {
     const slice = Blob.prototype.slice;
     Blob.prototype.slice = function (start = 0, ...rest) {
       const part = slice.call(this, start, ...rest);
-      starts.set(part, start < 0 ? Math.max(0, this.size + start) : start);
+      if (/\bstartRead\b/.test(new Error().stack ?? '')) starts.set(part, start < 0 ? Math.max(0, this.size + start) : start);
       return part;
     };
     const arrayBuffer = Blob.prototype.arrayBuffer;

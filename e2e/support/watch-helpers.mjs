@@ -23,7 +23,13 @@ export async function pair(aliceBrowser, bobBrowser, tag, { gated = false } = {}
 // of her playhead, so the hold starts at HOLD_START (60%: 36 s of a 60 s movie) and moves on to
 // HOLD_PLAYING (80%) once both play, so that pieces also arrive while both watch.
 export const HOLD_START = 0.6, HOLD_PLAYING = 0.8;
-export const holdReads = (alice, m, fraction) => setReadLimit(alice, Math.floor(m.size * fraction), { until: m.size - 2 * MiB });
+// A hold that would hold no piece (a small file: no piece starts between there and its last two)
+// throws rather than let the file arrive whole.
+export function holdReads(alice, m, fraction) {
+  const limit = Math.floor(m.size * fraction), until = m.size - 2 * MiB;
+  if (Math.ceil(limit / MiB) * MiB >= until) throw new Error(`holdReads: no piece of ${m.path} (${m.size} bytes) starts between ${fraction * 100}% and its last two pieces`);
+  return setReadLimit(alice, limit, { until });
+}
 
 // The upload limit (MB/s; the field steps by 0.1) at which movie `m` takes at least `seconds` to send.
 export const capFor = (m, seconds) => Math.max(0.1, Math.floor(m.size / 1e5 / seconds) / 10);

@@ -17,6 +17,11 @@ export const CHROMIUM_ARGS = [
   '--disable-component-update', '--disable-sync',
   '--disable-features=WebRtcHideLocalIpsWithMdns,PreloadTopChromeWebUI,WebUIOmniboxPopup,WebUIOmniboxAimPopup',
   '--autoplay-policy=no-user-gesture-required',
+  // This machine has no sound device (no /dev/snd, no sound server): Chromium's audio output then
+  // fails to open and falls back to a silent one, and once in a clean-clone run an element's sound
+  // failed mid-play instead (MediaError "OnMediaSinkAudioError"). The silent output from the start,
+  // as on a machine without sound; the element's sound is still heard through captureStream().
+  '--disable-audio-output',
 ];
 export const FIREFOX_PREFS = {
   'media.peerconnection.ice.obfuscate_host_addresses': false,

@@ -21,7 +21,8 @@ export async function startSameFileSession(alice, bob, bobId, movie, bobMovie = 
 }
 
 // Starts recording [epochMs, mediaTime] of every frame the element presents, and every 200 ms what
-// the page's sync core reports ([epochMs, driftMs, clock error, clockRttMs, frameMeasured], the clock error being
+// the page's sync core reports ([epochMs, driftMs, clock error, clockRttMs, frameMeasured, pictureStepMs,
+// targetMs], the clock error being
 // how far its shared clock (performance.now() + clockOffsetMs) is from this machine's wall clock,
 // which both pages share), to log beside them.
 export function recordFrames(page) {
@@ -32,7 +33,7 @@ export function recordFrames(page) {
     clearInterval(window.__coreSyncTimer);
     window.__coreSyncTimer = setInterval(() => {
       const s = window.wtTestHook?.sync?.status();
-      if (s) window.__coreSync.push([Date.now(), s.driftMs, performance.now() + s.clockOffsetMs - Date.now(), s.clockRttMs, s.frameMeasured]);
+      if (s) window.__coreSync.push([Date.now(), s.driftMs, performance.now() + s.clockOffsetMs - Date.now(), s.clockRttMs, s.frameMeasured, s.pictureStepMs, s.targetMs]);
     }, 200);
     const onFrame = (_, meta) => {
       window.__frames.push([performance.timeOrigin + meta.expectedDisplayTime, meta.mediaTime]);
@@ -86,15 +87,16 @@ export async function expectInSync(a, b, from, ms, label = '') {
 }
 
 // What a page's sync core reported between `from` and `to` (recordFrames' samples): its drift from
-// the group position (|drift| p50 and p95, in ms), its shared clock's error against the wall clock
-// and its round trip to the server.
+// the group position (|drift| p50 and p95, in ms), the step its picture moves by and where it aims
+// (another viewer's settled picture, or the group's timeline), its shared clock's error against the
+// wall clock and its round trip to the server.
 async function coreView(page, from, to) {
   const samples = (await page.evaluate(() => window.__coreSync)).filter(([t]) => t >= from && t <= to);
   if (!samples.length) return `${browserOf(page)}: no core samples`;
   const drift = samples.map(([, dr]) => Math.abs(dr));
-  const [, , clockError, rtt, byFrames] = samples.at(-1);
+  const [, , clockError, rtt, byFrames, step, target] = samples.at(-1);
   return `${browserOf(page)} (by ${byFrames ? 'presented frames' : 'currentTime'}) |drift| p50 ${percentile(drift, 0.5).toFixed(1)} ms, p95 ${percentile(drift, 0.95).toFixed(1)} ms `
-    + `(${samples.length} samples), shared clock ${clockError >= 0 ? '+' : ''}${clockError.toFixed(1)} ms from the wall clock, round trip ${rtt.toFixed(1)} ms`;
+    + `(${samples.length} samples), picture step ${step ? `${step.toFixed(1)} ms` : 'not seen yet'}, aiming at ${target ? `the other's picture, ${target.toFixed(1)} ms` : 'the group'}, shared clock ${clockError >= 0 ? '+' : ''}${clockError.toFixed(1)} ms from the wall clock, round trip ${rtt.toFixed(1)} ms`;
 }
 
 // Drift (ms) of A against B at each of A's frames between `from` and `to` (epoch ms), from the

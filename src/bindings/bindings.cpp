@@ -150,6 +150,9 @@ val report_to_js(const wt::ViewerReport& r) {
   o.set("fraction", r.fraction);
   o.set("rtt", r.rtt_ms);
   o.set("at", r.at_shared_ms);
+  // Absent rather than NaN or 0: the database holds numbers only, and a field left out says "none".
+  if (r.has_picture()) o.set("pic", r.picture_ms);
+  if (r.picture_step_ms > 0) o.set("step", r.picture_step_ms);
   return o;
 }
 
@@ -163,6 +166,8 @@ wt::ReportError report_from_js(const val& o, wt::ViewerReport& r) {
     f.at = record_field(o, "at");
     f.rtt = record_field(o, "rtt");
     f.name = record_field(o, "name");
+    f.picture = record_field(o, "pic");
+    f.step = record_field(o, "step");
   }
   return wt::read_viewer_report(f, r);
 }
@@ -243,6 +248,8 @@ class Sync {
     o.set("position", st.position_s);
     o.set("driftMs", st.drift_ms);
     o.set("frameMeasured", st.frame_measured);
+    o.set("pictureStepMs", st.picture_step_ms);
+    o.set("targetMs", st.target_ms);
     o.set("starting", st.starting);
     o.set("clockSynced", st.clock_synced);
     o.set("clockOffsetMs", s_.clock().offset_ms());

@@ -34,7 +34,8 @@ export interface PlaybackRecord {
   rate: number; duration: number; lastUpdateBy: string; waitingFor: string; isPlaying: boolean;
 }
 
-export interface ViewerReport { userId: string; name: string; horizon: number; fraction: number; rtt: number; at: number }
+/** pic: where the viewer's picture settled against the group (ms, + ahead), by presented frames; step: how far its picture moves at a time (ms). Absent: none / unknown. */
+export interface ViewerReport { userId: string; name: string; horizon: number; fraction: number; rtt: number; at: number; pic?: number; step?: number }
 
 export interface PlaybackSync extends EmbindObject {
   setMediaDuration(seconds: number): void;
@@ -68,7 +69,7 @@ export interface PlaybackSync extends EmbindObject {
   /** Next local deadline in ms (Infinity: none). */
   pollTimeout(): number;
   status(nowMs: number): { state: string; text: string; waitingFor: string; waitingFraction: number; position: number;
-    driftMs: number; frameMeasured: boolean; starting: boolean; clockSynced: boolean; clockOffsetMs: number; clockRttMs: number };
+    driftMs: number; frameMeasured: boolean; pictureStepMs: number; targetMs: number; starting: boolean; clockSynced: boolean; clockOffsetMs: number; clockRttMs: number };
   stats(): { userActions: number; published: number; systemWrites: number; echoesAbsorbed: number; seeks: number;
     correctiveSeeks: number; seeksCutShort: number; rateChanges: number; frames: number };
 }

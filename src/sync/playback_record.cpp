@@ -105,6 +105,8 @@ const char* report_error_text(ReportError e) {
     case ReportError::BadAt: return "at is not a number in -1e15..1e15 ms";
     case ReportError::BadRtt: return "rtt is not a number in 0..600000 ms";
     case ReportError::BadName: return "name is not a string of at most 64 characters";
+    case ReportError::BadPicture: return "pic is not a number in -1000..1000 ms";
+    case ReportError::BadStep: return "step is not a number in 0..1000 ms";
   }
   return "unknown error";
 }
@@ -116,6 +118,8 @@ ReportError read_viewer_report(const ViewerReportFields& f, ViewerReport& out) {
   if (!number_in(f.at, -kMaxRecordAnchorMs, kMaxRecordAnchorMs)) return ReportError::BadAt;
   if (!absent(f.rtt) && !number_in(f.rtt, 0, kMaxReportRttMs)) return ReportError::BadRtt;
   if (!absent(f.name) && !text_within(f.name, 0, kMaxReportNameLength)) return ReportError::BadName;
+  if (!absent(f.picture) && !number_in(f.picture, -kMaxReportPictureMs, kMaxReportPictureMs)) return ReportError::BadPicture;
+  if (!absent(f.step) && !number_in(f.step, 0, kMaxReportStepMs)) return ReportError::BadStep;
 
   ViewerReport r;
   r.user_id = f.user_id.text;
@@ -124,6 +128,8 @@ ReportError read_viewer_report(const ViewerReportFields& f, ViewerReport& out) {
   r.fraction = f.fraction.number;
   r.at_shared_ms = f.at.number;
   r.rtt_ms = absent(f.rtt) ? 0.0 : f.rtt.number;
+  if (!absent(f.picture)) r.picture_ms = f.picture.number;
+  r.picture_step_ms = absent(f.step) ? 0.0 : f.step.number;
   out = std::move(r);
   return ReportError::Ok;
 }

@@ -75,14 +75,18 @@ struct ViewerReportFields {
   RecordField at;        // required
   RecordField rtt;       // optional (0)
   RecordField name;      // optional (the user id)
+  RecordField picture;   // "pic", optional (none)
+  RecordField step;      // "step", optional (0)
 };
 
 // The rules' bounds (database.rules.json, /watch-viewers/$sid/$uid).
 constexpr double kMaxReportHorizonSeconds = 1e9;  // horizon: [0, 1e9] (1e9: the whole file is here)
 constexpr double kMaxReportRttMs = 600000;         // rtt: [0, 600000]
 constexpr std::size_t kMaxReportNameLength = 64;   // name: at most 64 characters
+constexpr double kMaxReportPictureMs = 1000;       // pic: [-1000, 1000]
+constexpr double kMaxReportStepMs = 1000;          // step: [0, 1000]
 
-enum class ReportError : std::uint8_t { Ok = 0, BadUserId, BadHorizon, BadFraction, BadAt, BadRtt, BadName };
+enum class ReportError : std::uint8_t { Ok = 0, BadUserId, BadHorizon, BadFraction, BadAt, BadRtt, BadName, BadPicture, BadStep };
 
 const char* report_error_text(ReportError e);
 

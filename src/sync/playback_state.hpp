@@ -22,7 +22,9 @@
 // supersede the one it holds, so all converge on the same winner.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
+#include <limits>
 #include <string>
 
 namespace wt {
@@ -80,6 +82,13 @@ struct ViewerReport {
   double fraction = 0;      // "fraction": 0..1 of the file held (for the UI)
   double rtt_ms = 0;        // "rtt": round trip to the database, for scheduling margins
   double at_shared_ms = 0;  // "at": shared-clock time of the measurement (for staleness)
+  // "pic": where this viewer's picture settled against the group's timeline (ms, + ahead), measured
+  // by presented frames; NaN when it has none to say (not measured by frames, or correcting).
+  double picture_ms = std::numeric_limits<double>::quiet_NaN();
+  // "step": how far its picture moves at a time (ms: a whole frame where the browser keeps its frame
+  // cadence, a screen refresh where it does not); 0 while unknown.
+  double picture_step_ms = 0;
+  bool has_picture() const { return std::isfinite(picture_ms); }
 
   bool complete() const { return fraction >= 1.0; }
 };

@@ -158,8 +158,10 @@ void PlaybackSync::on_presented_frame(double now, double display_at, double medi
   const double ahead = std::clamp(now - display_at, -1000.0, 1000.0);
   // A frame is on screen for a frame interval: its middle is the element's clock on average.
   const double shown = media_s + frame_ms_ / 2000.0;
+  frame_report_ = true;
   on_player_report(now, paused ? media_s : std::max(0.0, shown + ahead * r / 1000.0), paused, seeking,
                    rate);
+  frame_report_ = false;
 }
 
 void PlaybackSync::on_player_report(double now, double position_s, bool paused, bool seeking,
@@ -209,6 +211,10 @@ void PlaybackSync::on_player_report(double now, double position_s, bool paused, 
     if (!settling_ && clock_.synced() && std::isfinite(cur_.anchor_shared_ms) &&
         cur_.moving_at(shared)) {
       const double d = (position_s - cur_.position_at(shared)) * 1000.0 / cur_.rate;
+      if (frame_report_) {
+        if (!drift_valid_) plateau_known_ = false, level_frames_ = 0;  // a new timeline
+        learn_step(d);
+      }
       // A short average (about 4 reports) smooths frame-quantised positions without lagging
       // the control loop noticeably.
       drift_ms_ = drift_valid_ ? drift_ms_ + 0.3 * (d - drift_ms_) : d;
@@ -242,11 +248,15 @@ void PlaybackSync::on_remote_state(double now, const PlaybackState& state) {
 void PlaybackSync::on_viewer_report(double now, const ViewerReport& report) {
   if (report.user_id == id_) return;  // our own numbers are fresher locally
   viewers_[report.user_id] = report;
+  steps_[report.user_id] = report.picture_step_ms;
+  if (report.has_picture()) pictures_[report.user_id] = Picture{report.picture_ms, report.at_shared_ms};
   evaluate(now);
 }
 
 void PlaybackSync::on_viewer_left(double now, const std::string& user_id) {
   viewers_.erase(user_id);
+  pictures_.erase(user_id);
+  steps_.erase(user_id);
   evaluate(now);
 }
 
@@ -324,6 +334,8 @@ std::optional<ViewerReport> PlaybackSync::poll_viewer_report(double now) {
   r.fraction = std::clamp(fraction_, 0.0, 1.0);
   r.rtt_ms = std::clamp(clock_.rtt_max_ms(), 0.0, kMaxReportRttMs);
   r.at_shared_ms = shared_now(now);
+  if (picture_settled()) r.picture_ms = std::clamp(drift_ms_, -kMaxReportPictureMs, kMaxReportPictureMs);
+  r.picture_step_ms = std::clamp(picture_step_ms_, 0.0, kMaxReportStepMs);
   bool send = report_forced_ || !last_report_;
   // Download progress alone (the fraction others show) goes out at a slower pace than what the
   // group's decisions use (completion, the horizon near the margins, the round trip).
@@ -336,7 +348,11 @@ std::optional<ViewerReport> PlaybackSync::poll_viewer_report(double now) {
     const bool decisive = r.complete() != o.complete() ||
                           std::fabs(r.horizon_s - o.horizon_s) >= horizon_step ||
                           std::fabs(r.rtt_ms - o.rtt_ms) > std::max(20.0, 0.25 * o.rtt_ms) ||
-                          r.display_name != o.display_name;
+                          r.display_name != o.display_name ||
+                          // where the picture settled, for the viewers who follow it
+                          r.has_picture() != o.has_picture() ||
+                          (r.has_picture() && std::fabs(r.picture_ms - o.picture_ms) >= cfg_.picture_report_ms) ||
+                          std::fabs(r.picture_step_ms - o.picture_step_ms) >= cfg_.picture_report_ms;
     send = decisive || std::fabs(r.fraction - o.fraction) >= 0.01;
     progress_only = !decisive;
     if (!send && !r.complete()) {
@@ -396,6 +412,8 @@ SyncStatus PlaybackSync::status(double now) const {
   s.position_s = group_position(now);
   s.drift_ms = drift_valid_ ? drift_ms_ : 0;
   s.frame_measured = by_frames_;
+  s.picture_step_ms = picture_step_ms_;
+  s.target_ms = picture_target();
   s.starting = cur_.state == GroupState::Playing &&
                (!std::isfinite(cur_.anchor_shared_ms) || shared_now(now) < cur_.anchor_shared_ms);
   switch (cur_.state) {
@@ -538,6 +556,61 @@ std::string PlaybackSync::most_lagging(double now, double position_s, double mar
     }
   }
   return worst;
+}
+
+void PlaybackSync::learn_step(double raw_drift_ms) {
+  if (level_frames_ > 0 && std::fabs(raw_drift_ms - level_ms_) <= cfg_.step_min_ms / 2) {
+    if (++level_frames_ != kSteadyFrames) return;
+  } else {
+    level_ms_ = raw_drift_ms;
+    level_frames_ = 1;
+    return;
+  }
+  // A new plateau: the step from the last one.
+  const double jump = std::fabs(level_ms_ - plateau_ms_);
+  const bool had = plateau_known_;
+  plateau_ms_ = level_ms_;
+  plateau_known_ = true;
+  const double least = std::max(cfg_.step_min_ms, cfg_.step_min_frames * frame_ms_);
+  // A change of more than a frame and a half is no step of the picture (a stall, a skip).
+  if (!had || jump < least || (frame_ms_ > 0 && jump > 1.5 * frame_ms_)) return;
+  step_jumps_[step_jump_n_++ % 8] = jump;
+  const int n = std::min(step_jump_n_, 8);
+  if (n < 3) return;
+  double sorted[8];
+  std::copy(step_jumps_, step_jumps_ + n, sorted);
+  std::nth_element(sorted, sorted + n / 2, sorted + n);
+  picture_step_ms_ = sorted[n / 2];
+}
+
+bool PlaybackSync::picture_settled() const {
+  return by_frames_ && drift_valid_ && !settling_ && !nudging_ && !landing_ &&
+         cur_.state == GroupState::Playing && std::isfinite(cur_.anchor_shared_ms);
+}
+
+double PlaybackSync::picture_target() const {
+  if (!by_frames_) return 0;
+  // The coarsest other picture settled since this start (ties: the lower user id) is the one to
+  // follow, if it is coarser than this viewer's own, or as coarse and its id lower.
+  // A step not known yet counts as the assumed one (a 60 Hz refresh), on both sides.
+  const auto known = [&](double step) { return step > 0 ? step : cfg_.assumed_step_ms; };
+  const std::string* lead = nullptr;
+  double lead_step = 0;
+  const auto coarser = [&](double step, const std::string& id, double than, const std::string& than_id) {
+    return step > than + cfg_.step_tolerance_ms ||
+           (std::fabs(step - than) <= cfg_.step_tolerance_ms && id < than_id);
+  };
+  for (const auto& [id, pic] : pictures_) {
+    if (pic.at < cur_.anchor_shared_ms || std::fabs(pic.ms) > cfg_.follow_max_ms) continue;
+    const auto s = steps_.find(id);
+    const double step = known(s == steps_.end() ? 0.0 : s->second);
+    if (lead == nullptr || coarser(step, id, lead_step, *lead)) {
+      lead = &id;
+      lead_step = step;
+    }
+  }
+  if (lead == nullptr || !coarser(lead_step, *lead, known(picture_step_ms_), id_)) return 0;
+  return pictures_.at(*lead).ms;
 }
 
 bool PlaybackSync::report_fresh(double now, const ViewerReport& r) const {
@@ -698,7 +771,8 @@ void PlaybackSync::seek_ahead(double now, double shared) {
 void PlaybackSync::correct_drift(double now, double shared) {
   if (cur_.state == GroupState::Waiting) control_deadline_ = clock_.to_local(cur_.anchor_shared_ms);
   if (settling_ || !drift_valid_) return;
-  const double d = drift_ms_;
+  const double target = picture_target();
+  const double d = drift_ms_ - target;
   const double seek_threshold = catch_up_ ? cfg_.catch_up_threshold_ms : cfg_.seek_threshold_ms;
   catch_up_ = false;
   if (std::fabs(d) > seek_threshold) {
@@ -725,8 +799,11 @@ void PlaybackSync::correct_drift(double now, double shared) {
   // to add up with the other viewers' (each may sit 20 ms off, in opposite directions). Measured
   // by presented frames, no band is narrower than 0.55 frames (SyncConfig::frame_band).
   if (landing_ && !nudging_ && now > landing_until_) landing_ = false;
+  // Following another viewer's picture, the band is this viewer's own step: it can place its
+  // picture that finely, and the one it follows cannot.
   const double band =
-      std::max(landing_ ? cfg_.landing_band_ms : cfg_.deadband_ms, cfg_.frame_band * frame_ms_);
+      target != 0 ? std::max(cfg_.follow_band_min_ms, cfg_.frame_band * (picture_step_ms_ > 0 ? picture_step_ms_ : cfg_.assumed_step_ms))
+                  : std::max(landing_ ? cfg_.landing_band_ms : cfg_.deadband_ms, cfg_.frame_band * frame_ms_);
   if (!nudging_) {
     if (std::fabs(d) > band) {
       nudging_ = true;

@@ -49,6 +49,17 @@
 //     chase their own transients. Once it runs, the start itself (players' start latency varies by
 //     tens of ms) is landed once with the same nudge to within 3 ms if it is off by more than
 //     10 ms (or 0.55 frames); the ±20 ms band then holds for steady playback.
+//   - Viewer to viewer: each picture moves in steps of its own, learnt from the plateaus of the
+//     per-frame drift (Chromium keeps its frame cadence and moves by a whole frame, 33 ms at 30 fps;
+//     Firefox by a 60 Hz refresh, 16.7 ms), so the bands above leave two viewers up to a band on
+//     either side of the timeline. A viewer whose picture is settled (measured by frames, not
+//     correcting) reports where it sits ("pic") and its step ("step"). Every viewer follows the
+//     viewer with the coarsest step (unknown counts as a refresh; between equals, the lowest user
+//     id), if that one is coarser than itself or as coarse with a lower id: it aims at that one's
+//     picture as settled since the group's last start, within 0.55 of its own step (at least 4 ms),
+//     instead of at the timeline. The coarsest viewer keeps to the timeline, so the group stays on it
+//     within a band; a follower that has not seen its picture move yet assumes a refresh and, if it
+//     moves by frames, learns so from its first overshoot.
 //   - Clock rate: the element's media clock and the shared clock tick at rates up to ±100 ppm apart
 //     (6 ms a minute). Left alone that builds a sawtooth up to the dead band on each viewer, in
 //     opposite phase on two viewers (60 ms apart). So the trend of the drift over quiet 40 s
@@ -101,6 +112,8 @@ struct SyncStatus {
   double position_s = 0;       // group position now
   double drift_ms = 0;         // this player minus the group, filtered (0 when not measured)
   bool frame_measured = false; // drift is measured by presented frames (else by currentTime)
+  double picture_step_ms = 0;  // how far this viewer's picture moves at a time (0: unknown)
+  double target_ms = 0;        // where it aims against the group: another viewer's settled picture, or 0
   bool starting = false;       // a start is scheduled and not reached yet
   bool clock_synced = false;
 };
@@ -132,6 +145,19 @@ struct SyncConfig {
   // picture moves by one frame at a time (33 ms at 30 fps), not smoothly. A band narrower than
   // half a frame would chase a step it cannot make smaller, and overshoot to the other side.
   double frame_band = 0.55;
+  // Viewer to viewer: a viewer whose picture moves in finer steps than another's (or as fine, and its
+  // user id higher) follows where that one's picture settled (its report's "pic") instead of the
+  // group's timeline, within frame_band x its own step (at least follow_band_min_ms). Steps are learnt from the jumps of the
+  // per-frame drift: at least step_min_ms, and step_min_frames frame intervals.
+  double follow_band_min_ms = 4;
+  // A follower that has not seen its own picture move yet takes its step for a 60 Hz refresh: if it
+  // moves by whole frames instead, its first corrections overshoot and teach it so.
+  double assumed_step_ms = 1000.0 / 60;
+  double follow_max_ms = 60;          // a settled picture further off than this is not followed
+  double step_min_ms = 5;
+  double step_min_frames = 0.3;
+  double step_tolerance_ms = 3;       // steps this close are as coarse as each other
+  double picture_report_ms = 2;       // a settled picture that moved this much is reported again
   double landing_ms = 4000;           // how long "right after" lasts
   double nudge_stop_ms = 3;           // nudging stops below this (hysteresis)
   double nudge_tau_ms = 2000;         // rate = 1 - drift / tau, i.e. drift halves in ~1.4 s
@@ -266,6 +292,11 @@ class PlaybackSync {
   // The viewer (self included) lacking the most before position + margin; "" when none.
   std::string most_lagging(double now, double position_s, double margin_s, bool include_self) const;
   bool report_fresh(double now, const ViewerReport& r) const;
+  // Where this viewer's picture aims, against the group's timeline (ms): where the viewer it
+  // follows settled, or 0 (see SyncConfig::follow_band_min_ms).
+  double picture_target() const;
+  bool picture_settled() const;
+  void learn_step(double raw_drift_ms);
   std::string name_of(const std::string& user_id) const;
 
   std::string id_;
@@ -330,6 +361,24 @@ class PlaybackSync {
   double frame_deltas_[15] = {};  // recent intervals between presented frames (media ms)
   int frame_delta_n_ = 0;
   double frame_ms_ = 0;       // their median: the movie's frame interval as presented (0: unknown)
+  bool frame_report_ = false; // the report being handled comes from a presented frame
+  // The per-frame drift holds still between the moves of the picture: a level it holds for
+  // kSteadyFrames frames is a plateau, and a step is the change from one plateau to the next (one
+  // move may show over two frames).
+  static constexpr int kSteadyFrames = 5;
+  double level_ms_ = 0;       // the per-frame drift's current level, and for how many frames
+  int level_frames_ = 0;
+  bool plateau_known_ = false;
+  double plateau_ms_ = 0;
+  double step_jumps_[8] = {}; // recent steps between plateaus (ms)
+  int step_jump_n_ = 0;
+  double picture_step_ms_ = 0;  // their median: how far this viewer's picture moves at a time (0: unknown)
+  struct Picture {
+    double ms = 0;        // where that viewer's picture settled against the group's timeline
+    double at = -std::numeric_limits<double>::infinity();  // shared time of the report that said so
+  };
+  std::map<std::string, Picture> pictures_;  // others' last settled pictures
+  std::map<std::string, double> steps_;      // others' picture steps (0: unknown)
   bool nudging_ = false;
   int nudge_sign_ = 0;
   bool landing_ = false;      // just started: the narrower band applies

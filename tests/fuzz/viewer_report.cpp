@@ -40,6 +40,8 @@ bool fields_from_bytes(const std::uint8_t* data, std::size_t size, wt::ViewerRep
     f.at = from_json(o, "at");
     f.rtt = from_json(o, "rtt");
     f.name = from_json(o, "name");
+    f.picture = from_json(o, "pic");
+    f.step = from_json(o, "step");
     return true;
   }
   if (size < 1 + 4 * 8) return false;
@@ -90,6 +92,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   FUZZ_CHECK(std::isfinite(r.at_shared_ms) && std::fabs(r.at_shared_ms) <= wt::kMaxRecordAnchorMs);
   FUZZ_CHECK(r.rtt_ms >= 0 && r.rtt_ms <= wt::kMaxReportRttMs);
   FUZZ_CHECK(!r.display_name.empty());
+  FUZZ_CHECK(std::isnan(r.picture_ms) || std::fabs(r.picture_ms) <= wt::kMaxReportPictureMs);
+  FUZZ_CHECK(r.picture_step_ms >= 0 && r.picture_step_ms <= wt::kMaxReportStepMs);
 
   wt::ViewerReportFields back;
   back.user_id = wt::RecordField::of(r.user_id);
@@ -98,10 +102,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   back.at = wt::RecordField::of(r.at_shared_ms);
   back.rtt = wt::RecordField::of(r.rtt_ms);
   back.name = f.name;  // (the display name may be the user id, which may be longer than a name)
+  if (r.has_picture()) back.picture = wt::RecordField::of(r.picture_ms);
+  back.step = wt::RecordField::of(r.picture_step_ms);
   wt::ViewerReport again;
   FUZZ_CHECK(wt::read_viewer_report(back, again) == wt::ReportError::Ok);
   FUZZ_CHECK(again.user_id == r.user_id && again.horizon_s == r.horizon_s && again.fraction == r.fraction &&
-             again.at_shared_ms == r.at_shared_ms && again.rtt_ms == r.rtt_ms && again.display_name == r.display_name);
+             again.at_shared_ms == r.at_shared_ms && again.rtt_ms == r.rtt_ms && again.display_name == r.display_name &&
+             again.has_picture() == r.has_picture() && (!r.has_picture() || again.picture_ms == r.picture_ms) &&
+             again.picture_step_ms == r.picture_step_ms);
 
   // A viewer of a playing group hears the report (from another viewer, or one in its own name),
   // then its user seeks: what it publishes must still pass the record reader.

@@ -409,6 +409,11 @@ test('database.rules.json: who may do what (rules-unit-testing style)', { timeou
     await assertFails(set(r(bob, 'watch-viewers/live/bob'), { ...report, at: 1e16 }), 'an instant beyond 1e15 ms');
     await assertSucceeds(set(r(bob, 'watch-viewers/live/bob'), { ...report, horizon: 1e9, fraction: 1 }), 'the whole file here (horizon 1e9)');
     await assertFails(set(r(bob, 'watch-viewers/live/bob'), { ...report, name: 'x'.repeat(65) }), 'a 65-character name');
+    await assertSucceeds(set(r(bob, 'watch-viewers/live/bob'), { ...report, pic: -12.5, step: 33.4 }), 'where his picture settled, and its step');
+    await assertFails(set(r(bob, 'watch-viewers/live/bob'), { ...report, pic: 1001 }), 'a picture offset beyond 1000 ms');
+    await assertFails(set(r(bob, 'watch-viewers/live/bob'), { ...report, pic: 'ahead' }), 'a picture offset that is no number');
+    await assertFails(set(r(bob, 'watch-viewers/live/bob'), { ...report, step: -1 }), 'a negative picture step');
+    await assertFails(set(r(bob, 'watch-viewers/live/bob'), { ...report, extra: 1 }), 'an unknown field');
     await assertSucceeds(onDisconnect(r(bob, 'watch-viewers/live/bob')).remove(), 'the recipient\'s report goes with his tab');
     await assertSucceeds(remove(r(bob, 'watch-viewers/live/bob')), 'the recipient removes his report');
     await assertFails(remove(r(mallory, 'watch-viewers/live')), 'a stranger removes the reports');

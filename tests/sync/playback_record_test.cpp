@@ -264,6 +264,14 @@ TEST_CASE("a viewer's report is read with the rules' bounds", "[record][report]"
   f.name = RecordField::of("");
   REQUIRE(wt::read_viewer_report(f, r) == wt::ReportError::Ok);
   CHECK(r.display_name == "bob");
+  // No picture said (absent): none, and its step unknown (0); said, both as written.
+  CHECK_FALSE(r.has_picture());
+  CHECK(r.picture_step_ms == 0);
+  f.picture = RecordField::of(-12.5);
+  f.step = RecordField::of(33.4);
+  REQUIRE(wt::read_viewer_report(f, r) == wt::ReportError::Ok);
+  CHECK(r.picture_ms == -12.5);
+  CHECK(r.picture_step_ms == 33.4);
 
   // The whole file here: horizon 1e9 (what the page reports then), fraction 1.
   f = valid_report();
@@ -295,6 +303,13 @@ TEST_CASE("a viewer's report is read with the rules' bounds", "[record][report]"
   CHECK(with([](auto& g) { g.rtt = RecordField::of(600001); }) == E::BadRtt);
   CHECK(with([](auto& g) { g.name = RecordField::of(std::string(65, 'n')); }) == E::BadName);
   CHECK(with([](auto& g) { g.name = RecordField::other(); }) == E::BadName);
+  CHECK(with([](auto& g) { g.picture = RecordField::of(1000.5); }) == E::BadPicture);
+  CHECK(with([](auto& g) { g.picture = RecordField::of(kNaN); }) == E::BadPicture);
+  CHECK(with([](auto& g) { g.picture = RecordField::of("ahead"); }) == E::BadPicture);
+  CHECK(with([](auto& g) { g.picture = RecordField::of(-1000); }) == E::Ok);
+  CHECK(with([](auto& g) { g.step = RecordField::of(-1); }) == E::BadStep);
+  CHECK(with([](auto& g) { g.step = RecordField::of(kInf); }) == E::BadStep);
+  CHECK(with([](auto& g) { g.step = RecordField::other(); }) == E::BadStep);
   // 64 characters as JavaScript counts them: 64 Cyrillic letters (128 bytes) fit.
   std::string cyrillic;
   for (int i = 0; i < 64; ++i) cyrillic += "\xd1\x84";
@@ -302,9 +317,9 @@ TEST_CASE("a viewer's report is read with the rules' bounds", "[record][report]"
 
   // Each reason has its own text; a refused report leaves the caller's alone.
   std::set<std::string> texts;
-  for (E e : {E::Ok, E::BadUserId, E::BadHorizon, E::BadFraction, E::BadAt, E::BadRtt, E::BadName})
+  for (E e : {E::Ok, E::BadUserId, E::BadHorizon, E::BadFraction, E::BadAt, E::BadRtt, E::BadName, E::BadPicture, E::BadStep})
     texts.insert(wt::report_error_text(e));
-  CHECK(texts.size() == 7);
+  CHECK(texts.size() == 9);
   wt::ViewerReport kept;
   kept.user_id = "kept";
   f = valid_report();

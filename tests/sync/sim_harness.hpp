@@ -80,6 +80,12 @@ struct ViewerSpec {
   // whatever playbackRate says) until it is this far from the element's clock, then drops or
   // repeats frames to meet it, as Chromium's compositor does; 0: it follows the clock exactly.
   double cadence_slack_ms = 0;
+  // > 0: a screen that refreshes this often (local clock): a picture changes only at a refresh, and
+  // frame callbacks come as browsers make them, once per new frame on screen (callback_lead_ms before
+  // that refresh), with currentTime every 100 ms while none come (paused, seeking, stalled). Drift
+  // samples then compare what is on screen as the browser tests do: the frame shown, plus the time
+  // since it went on screen. 0: a callback every 16-33 ms for the frame at that moment.
+  double refresh_ms = 0;
 };
 
 struct PlayerEvent {
@@ -178,6 +184,10 @@ struct SimViewer {
   double min_rate = 1, max_rate = 1;
   double cadence_pos = 0;       // cadence_slack_ms > 0: the picture showed cadence_pos at cadence_at
   double cadence_at = -1e18;
+  double next_refresh = -1e18;  // refresh_ms > 0: the next refresh (local), and the frame on screen
+  double shown_media = -1;      // since shown_at (local)
+  double shown_at = -1e18;
+  double idle_report_at = -1e18;
 
   double local(double t) const { return spec.clock_offset_ms + t * (1 + spec.clock_ppm * 1e-6); }
   double true_of(double l) const { return (l - spec.clock_offset_ms) / (1 + spec.clock_ppm * 1e-6); }
@@ -236,6 +246,13 @@ class SimHarness {
   // The media time on the viewer's screen now (unquantised): the element's clock, present_lag_ms
   // late, or the picture's own cadence (cadence_slack_ms).
   double picture(std::size_t i) const { return picture_at(viewers_[i], viewers_[i].local(t_)); }
+  // What the drift samples compare: the picture, or with refresh_ms the frame on screen and the
+  // time since it went there.
+  double seen(std::size_t i) const {
+    const SimViewer& v = viewers_[i];
+    if (v.spec.refresh_ms <= 0 || v.shown_media < 0) return picture(i);
+    return v.shown_media + (v.local(t_) - v.shown_at) / 1000.0;
+  }
   bool paused(std::size_t i) const { return viewers_[i].player.paused(); }
   bool seeking(std::size_t i) const { return viewers_[i].player.seeking(viewers_[i].local(t_)); }
   bool advancing(std::size_t i) const {
@@ -352,16 +369,49 @@ class SimHarness {
     if (v.spec.cadence_slack_ms <= 0 || v.cadence_at < -1e17 || !v.player.advancing(local)) return clock;
     return v.cadence_pos + (local - v.cadence_at) / 1000.0;
   }
-  // The cadence picture meets the element's clock again when it is too far from it, or whenever
-  // the element does not run at all (paused, seeking, stalled: the picture is the clock's frame).
+  // The cadence picture meets the element's clock again when it is too far from it: by a whole
+  // frame dropped or repeated where frames are whole (frame_ms), as Chromium does, else at once; and
+  // whenever the element does not run at all (paused, seeking, stalled: the picture is the clock's
+  // frame).
   static void keep_cadence(SimViewer& v, double local) {
     if (v.spec.cadence_slack_ms <= 0) return;
     const double clock = v.player.position(local - v.spec.present_lag_ms);
-    if (!v.player.advancing(local) ||
-        std::fabs(picture_at(v, local) - clock) * 1000.0 > v.spec.cadence_slack_ms) {
+    const double off = (picture_at(v, local) - clock) * 1000.0;
+    if (!v.player.advancing(local) || v.cadence_at < -1e17 ||
+        (std::fabs(off) > v.spec.cadence_slack_ms && (v.spec.frame_ms <= 0 || std::fabs(off) > 2 * v.spec.frame_ms))) {
       v.cadence_pos = clock;
       v.cadence_at = local;
+    } else if (std::fabs(off) > v.spec.cadence_slack_ms) {
+      v.cadence_pos -= std::copysign(v.spec.frame_ms / 1000.0, off);
     }
+  }
+
+  // The refreshes whose callback time has come: a new frame on screen at one is called back.
+  void present(SimViewer& v, double l) {
+    const double r = v.spec.refresh_ms, lead = v.spec.callback_lead_ms;
+    if (v.next_refresh < l - 1000) v.next_refresh = std::ceil((l + lead) / r) * r;  // first, or back from hidden
+    bool presented = false;
+    while (v.next_refresh - lead <= l + 1e-9) {
+      const double at = v.next_refresh;
+      v.next_refresh += r;
+      keep_cadence(v, at);
+      if (!v.player.advancing(at)) continue;
+      double media = picture_at(v, at);
+      if (v.spec.frame_ms > 0) {
+        const double f = v.spec.frame_ms / 1000.0;
+        media = std::floor(media / f + 1e-9) * f;
+      }
+      if (media == v.shown_media) continue;
+      v.shown_media = media;
+      v.shown_at = at;
+      presented = true;
+      v.core->on_presented_frame(l, at, media, v.player.paused(), v.player.seeking(l), v.player.rate());
+    }
+    if (!presented && !v.player.advancing(l) && l >= v.idle_report_at + 100) {
+      v.idle_report_at = l;
+      v.core->on_player_report(l, v.player.position(l), v.player.paused(), v.player.seeking(l), v.player.rate());
+    }
+    v.next_report_t = v.true_of(v.next_refresh - lead);
   }
 
   double next_wake(SimViewer& v) {
@@ -391,7 +441,9 @@ class SimHarness {
       }
       const double l = v.local(t_);
       if (t_ >= v.next_horizon_t) update_horizon(i);
-      if (v.visible && t_ >= v.next_report_t) {
+      if (v.visible && t_ >= v.next_report_t && v.spec.frame_callbacks && v.spec.refresh_ms > 0) {
+        present(v, l);
+      } else if (v.visible && t_ >= v.next_report_t) {
         if (v.spec.frame_callbacks) {
           // The frame that will be on screen at the display time, and when that is.
           const double display_at = l + v.spec.callback_lead_ms;
@@ -645,7 +697,7 @@ class SimHarness {
       if (!viewers_[i].joined || !advancing(i)) continue;
       for (std::size_t j = i + 1; j < viewers_.size(); ++j) {
         if (!viewers_[j].joined || !advancing(j)) continue;
-        worst = std::max(worst, std::fabs(picture(i) - picture(j)) * 1000.0);
+        worst = std::max(worst, std::fabs(seen(i) - seen(j)) * 1000.0);
       }
     }
     samples_.push_back(DriftSample{t_, worst});

@@ -52,7 +52,7 @@ async function watchAsItArrives({ browser, other }, info, format, { hz = ENGLISH
       },
     });
     await expect(session(p.alice.page, id).locator('.expect-line')).toHaveText(new RegExp(`^On ${p.bobId}'s side: Plays while it arrives\\.$`));
-    await expectUnlock(p.bob.page, id, m.size);
+    await expectUnlock(p.bob.page, id, m.size, { fast: true });
     await p.bob.page.screenshot({ path: info.outputPath(`${format}-unlocked.png`), fullPage: true });
     await watchWhileDownloading(p.alice.page, p.bob.page, id, { onPlaying: () => holdReads(p.alice.page, m, HOLD_PLAYING) });
     await heard(p.bob.page, hz, 'Bob, while it arrives');

@@ -166,7 +166,7 @@ test('a subtitle track inside an MKV shows while the file arrives; subtitle file
     await expect.poll(() => shown(p.alice.page).then((s) => s.labels)).toEqual(['sidecar.srt']);
 
     // At 5 s of the movie, Bob's browser shows "Line 2".
-    await expectUnlock(p.bob.page, id, m.size);
+    await expectUnlock(p.bob.page, id, m.size, { fast: true });
     await p.bob.page.evaluate(() => { document.getElementById('player').currentTime = 5; });
     await expect.poll(() => shown(p.bob.page).then((s) => s.active), { timeout: 15_000 }).toEqual(['Line 2']);
     await p.bob.page.screenshot({ path: info.outputPath('embedded-subtitle-shown.png'), fullPage: true });

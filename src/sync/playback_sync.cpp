@@ -12,6 +12,14 @@ namespace wt {
 
 namespace {
 constexpr double kInf = std::numeric_limits<double>::infinity();
+
+// The median of the first n (1..16) values (the upper one of the middle two for an even n).
+double median_of(const double* v, int n) {
+  double sorted[16];
+  std::copy(v, v + n, sorted);
+  std::nth_element(sorted, sorted + n / 2, sorted + n);
+  return sorted[n / 2];
+}
 constexpr double kSeekMatchS = 0.25;  // a 'seeking' event this close to a commanded seek is its echo
 }  // namespace
 
@@ -147,11 +155,7 @@ void PlaybackSync::on_presented_frame(double now, double display_at, double medi
   frame_media_ = media_s;
   if (!paused && !seeking && step > 1 && step < 250) {
     frame_deltas_[frame_delta_n_++ % 15] = step;
-    const int n = std::min(frame_delta_n_, 15);
-    double sorted[15];
-    std::copy(frame_deltas_, frame_deltas_ + n, sorted);
-    std::nth_element(sorted, sorted + n / 2, sorted + n);
-    frame_ms_ = sorted[n / 2];
+    frame_ms_ = median_of(frame_deltas_, std::min(frame_delta_n_, 15));
   }
   const double r = rate > 0 && std::isfinite(rate) ? rate : el_rate_;
   // A frame more than a second from now is no measure of the element now (a stale callback).
@@ -248,7 +252,6 @@ void PlaybackSync::on_remote_state(double now, const PlaybackState& state) {
 void PlaybackSync::on_viewer_report(double now, const ViewerReport& report) {
   if (report.user_id == id_) return;  // our own numbers are fresher locally
   viewers_[report.user_id] = report;
-  steps_[report.user_id] = report.picture_step_ms;
   if (report.has_picture()) pictures_[report.user_id] = Picture{report.picture_ms, report.at_shared_ms};
   evaluate(now);
 }
@@ -256,7 +259,6 @@ void PlaybackSync::on_viewer_report(double now, const ViewerReport& report) {
 void PlaybackSync::on_viewer_left(double now, const std::string& user_id) {
   viewers_.erase(user_id);
   pictures_.erase(user_id);
-  steps_.erase(user_id);
   evaluate(now);
 }
 
@@ -575,12 +577,7 @@ void PlaybackSync::learn_step(double raw_drift_ms) {
   // A change of more than a frame and a half is no step of the picture (a stall, a skip).
   if (!had || jump < least || (frame_ms_ > 0 && jump > 1.5 * frame_ms_)) return;
   step_jumps_[step_jump_n_++ % 8] = jump;
-  const int n = std::min(step_jump_n_, 8);
-  if (n < 3) return;
-  double sorted[8];
-  std::copy(step_jumps_, step_jumps_ + n, sorted);
-  std::nth_element(sorted, sorted + n / 2, sorted + n);
-  picture_step_ms_ = sorted[n / 2];
+  if (step_jump_n_ >= 3) picture_step_ms_ = median_of(step_jumps_, std::min(step_jump_n_, 8));
 }
 
 bool PlaybackSync::picture_settled() const {
@@ -602,8 +599,8 @@ double PlaybackSync::picture_target() const {
   };
   for (const auto& [id, pic] : pictures_) {
     if (pic.at < cur_.anchor_shared_ms || std::fabs(pic.ms) > cfg_.follow_max_ms) continue;
-    const auto s = steps_.find(id);
-    const double step = known(s == steps_.end() ? 0.0 : s->second);
+    const auto v = viewers_.find(id);
+    const double step = known(v == viewers_.end() ? 0.0 : v->second.picture_step_ms);
     if (lead == nullptr || coarser(step, id, lead_step, *lead)) {
       lead = &id;
       lead_step = step;

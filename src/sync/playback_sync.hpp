@@ -377,8 +377,7 @@ class PlaybackSync {
     double ms = 0;        // where that viewer's picture settled against the group's timeline
     double at = -std::numeric_limits<double>::infinity();  // shared time of the report that said so
   };
-  std::map<std::string, Picture> pictures_;  // others' last settled pictures
-  std::map<std::string, double> steps_;      // others' picture steps (0: unknown)
+  std::map<std::string, Picture> pictures_;  // others' last settled pictures (their steps: viewers_)
   bool nudging_ = false;
   int nudge_sign_ = 0;
   bool landing_ = false;      // just started: the narrower band applies

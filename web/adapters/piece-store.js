@@ -89,6 +89,8 @@ export async function openPieceStore({ name = 'watch-together' } = {}) {
   return new PieceStore(db, name);
 }
 
+/** @typedef {PieceStore} Store  the page's piece store, as openPieceStore() gives it (for other modules' JSDoc) */
+
 class PieceStore {
   #db;
   #name;

@@ -113,7 +113,7 @@ export class SubtitleTracks {
   // choice or the offset changed. onError(text): a file from the other viewer was left out.
   /**
    * @param {{ core: WatchCore, db: import('firebase/database').Database, userId: string, nameOf?: (id: string) => string,
-   *   video: HTMLVideoElement, store: Awaited<ReturnType<typeof import('../adapters/piece-store.js').openPieceStore>> | null,
+   *   video: HTMLVideoElement, store: import('../adapters/piece-store.js').Store | null,
    *   sessionId: string, onChange?: () => void, onError?: (text: string) => void }} options
    */
   constructor({ core, db, userId, nameOf = (id) => id, video, store, sessionId, onChange = () => {}, onError = () => {} }) {

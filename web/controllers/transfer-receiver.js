@@ -19,7 +19,7 @@ export class ReceiverDriver {
   // has its bytes while it is being stored, IndexedDB after). onStored(piece): it is stored now (it
   // counts in bytesVerified, the transfer's progress, from here on).
   /**
-   * @param {{ core: WatchCore, store: Awaited<ReturnType<typeof import('../adapters/piece-store.js').openPieceStore>>,
+   * @param {{ core: WatchCore, store: import('../adapters/piece-store.js').Store,
    *   manifest: import('../../src/bindings/watch_core').TransferManifest, ledger?: Uint8Array | null,
    *   onChange?: () => void, onDone?: () => void, onFatal?: (text: string, error: string) => void,
    *   onReject?: (piece: number, text: string) => void, onVerified?: (piece: number) => void,

@@ -220,7 +220,7 @@ export class TransferManager {
   // iceTransportPolicy 'relay' only for tests that must not go direct. names: user id → display name.
   /**
    * @param {{ core: WatchCore, db: import('firebase/database').Database,
-   *   store: Awaited<ReturnType<typeof import('../adapters/piece-store.js').openPieceStore>> | null,
+   *   store: import('../adapters/piece-store.js').Store | null,
    *   storeError?: Error | null, userId: string, iceServers?: RTCIceServer[] | (() => RTCIceServer[] | Promise<RTCIceServer[]>),
    *   iceTransportPolicy?: RTCIceTransportPolicy, peerConnection?: RTCPeerConnection | null, names?: Map<string, string> | null,
    *   onChange?: () => void, onFileReady?: (sessionId: string) => void, onError?: (text: string) => void,

@@ -136,19 +136,29 @@ PieceReceiver::Slot* PieceReceiver::free_slot() {
 
 // ---- input from the channel ----
 
-ReceiveError PieceReceiver::on_message(const std::uint8_t* data, std::size_t len, double now_ms) {
+ReceiveError PieceReceiver::on_message(const std::uint8_t* data, std::size_t len, double now_ms,
+                                       std::uint32_t lane) {
   if (phase_ == Phase::Failed) return ReceiveError::Inactive;
   FrameView f;
   const FrameError e = decode_frame(data, len, f);
   if (e != FrameError::Ok)
     return peer_error(ReceiveError::MalformedFrame,
                       std::string("A malformed message arrived (") + frame_error_name(e) + ").");
-  return on_frame(f, now_ms);
+  return on_frame(f, now_ms, lane);
 }
 
-ReceiveError PieceReceiver::on_frame(const FrameView& f, double now_ms) {
+ReceiveError PieceReceiver::on_frame(const FrameView& f, double now_ms, std::uint32_t lane) {
   if (phase_ == Phase::Failed) return ReceiveError::Inactive;
   const FrameType t = f.header.type;
+  if (lane != 0) {
+    // A lane lives inside the main connection: what still arrives on one after the main channel
+    // closed belongs to a connection that is over. A lane carries piece data and nothing else.
+    if (!connected_ || phase_ == Phase::Complete) return ReceiveError::None;
+    if (t != FrameType::PieceDigest && t != FrameType::Chunk)
+      return peer_error(ReceiveError::UnexpectedFrame, "An unexpected message arrived on an extra connection.");
+    lanes_used_ = true;
+    return t == FrameType::PieceDigest ? on_piece_digest(f, now_ms, lane) : on_chunk(f, now_ms, lane);
+  }
   if (t == FrameType::Manifest) return on_manifest(f, now_ms);
   if (t == FrameType::Ping || t == FrameType::Pong) return ReceiveError::None;  // the glue's RTT probe
   if (t == FrameType::Cancel) {
@@ -159,7 +169,7 @@ ReceiveError PieceReceiver::on_frame(const FrameView& f, double now_ms) {
   if (phase_ == Phase::Complete) return ReceiveError::None;  // late frames after the end
   if (!connected_ || (t != FrameType::PieceDigest && t != FrameType::Chunk))
     return peer_error(ReceiveError::UnexpectedFrame, "An unexpected message arrived.");
-  return t == FrameType::PieceDigest ? on_piece_digest(f, now_ms) : on_chunk(f, now_ms);
+  return t == FrameType::PieceDigest ? on_piece_digest(f, now_ms, 0) : on_chunk(f, now_ms, 0);
 }
 
 ReceiveError PieceReceiver::on_manifest(const FrameView& f, double now_ms) {
@@ -193,7 +203,7 @@ ReceiveError PieceReceiver::on_manifest(const FrameView& f, double now_ms) {
   return ReceiveError::None;
 }
 
-ReceiveError PieceReceiver::on_piece_digest(const FrameView& f, double now_ms) {
+ReceiveError PieceReceiver::on_piece_digest(const FrameView& f, double now_ms, std::uint32_t lane) {
   const std::uint32_t p = f.header.index;
   if (p >= layout_.piece_count())
     return peer_error(ReceiveError::PieceOutOfRange, "A piece number beyond the file arrived.");
@@ -215,21 +225,25 @@ ReceiveError PieceReceiver::on_piece_digest(const FrameView& f, double now_ms) {
   s->chunk_mask = 0;
   s->chunks_needed = layout_.chunk_count(p);
   s->quiet = false;
+  s->lane = lane;
   if (ignored_piece_ == p) ignored_piece_ = kNoPiece;
   scheduler_.on_activity(now_ms);
-  // The sender serves requests in order, one piece after another. A piece requested before this
-  // one that is still incomplete will get no more data: the channel dropped some of it (a
-  // partially reliable channel, maxPacketLifeTime). Ask again now rather than at the stall timeout.
+  // The sender serves requests in order, one piece after another on each lane. A piece requested
+  // before this one that is still incomplete will get no more data: the channel dropped some of it
+  // (a partially reliable channel, maxPacketLifeTime). Ask again now rather than at the stall
+  // timeout. With lanes, only a piece begun on the same lane tells: one not begun yet may be on its
+  // way on another.
   for (Slot& o : slots_)
     if (&o != s && !o.quiet && !o.urgent && !s->urgent && o.request_seq < s->request_seq &&
-        (o.state == Slot::State::AwaitDigest || o.state == Slot::State::Receiving)) {
+        ((o.state == Slot::State::AwaitDigest && !lanes_used_) ||
+         (o.state == Slot::State::Receiving && o.lane == lane))) {
       ++stats_.pieces_lost;
       restart_piece(o);
     }
   return ReceiveError::None;
 }
 
-ReceiveError PieceReceiver::on_chunk(const FrameView& f, double now_ms) {
+ReceiveError PieceReceiver::on_chunk(const FrameView& f, double now_ms, std::uint32_t lane) {
   const std::uint32_t p = f.header.index;
   const std::uint32_t c = f.header.sub;
   if (p >= layout_.piece_count())
@@ -241,6 +255,8 @@ ReceiveError PieceReceiver::on_chunk(const FrameView& f, double now_ms) {
     return peer_error(ReceiveError::UnrequestedPiece, "A piece that was not requested arrived.");
   }
   if (s->quiet) return ReceiveError::None;
+  // The tail of an earlier attempt on another lane (that lane closed, the piece went out again).
+  if (s->state == Slot::State::Receiving && s->lane != lane) return ReceiveError::None;
   if (s->state == Slot::State::AwaitDigest) {
     restart_piece(*s);
     return peer_error(ReceiveError::ChunkBeforeDigest, "Data arrived before its checksum.");
@@ -263,6 +279,7 @@ ReceiveError PieceReceiver::on_chunk(const FrameView& f, double now_ms) {
   std::memcpy(s->data.data() + layout_.chunk_offset_in_piece(c), f.payload, len);
   s->chunk_mask |= bit;
   stats_.chunk_bytes_received += len;
+  if (lane != 0) stats_.lane_chunk_bytes += len;
   scheduler_.on_activity(now_ms);
   if (std::uint32_t(popcount64(s->chunk_mask)) == s->chunks_needed) verify(*s);
   return ReceiveError::None;
@@ -517,10 +534,21 @@ void PieceReceiver::on_channel_open(double now_ms) {
   manifest_due_ = now_ms + config_.manifest_timeout_ms;
 }
 
+void PieceReceiver::on_lane_closed(std::uint32_t lane, double /*now_ms*/) {
+  if (lane == 0 || !connected_) return;
+  // The sender sends the piece again from its start, on another lane: wait for its PieceDigest.
+  for (Slot& s : slots_)
+    if (s.state == Slot::State::Receiving && s.lane == lane) {
+      s.state = Slot::State::AwaitDigest;
+      s.chunk_mask = 0;
+    }
+}
+
 void PieceReceiver::on_disconnected(double /*now_ms*/) {
   channel_open_ = false;
   if (!connected_) return;
   connected_ = false;
+  lanes_used_ = false;
   final_ack_sent_ = false;
   for (Slot& s : slots_)
     if (s.state == Slot::State::AwaitDigest || s.state == Slot::State::Receiving)

@@ -28,6 +28,13 @@
 //                  within manifest_timeout_ms (the sender's page is stuck, or its first frame was
 //                  lost), and without one neither side would ever send anything on it
 //
+// Lanes (see piece_sender.hpp): the sender may spread pieces over extra connections beside the main
+// channel. The glue feeds their messages with the lane's number (on_message(..., lane)); a lane
+// carries only PieceDigest and Chunk frames, and each attempt at a piece belongs to the lane its
+// PieceDigest came on (chunks of it on another lane are an older attempt's tail, dropped). When a
+// lane closes (on_lane_closed) the sender sends its unfinished piece again on another lane; the
+// stall timeout covers the case where it does not.
+//
 // Never stored unless verified: a piece's bytes leave the core (StorePiece) only after their
 // SHA-256 matched the PieceDigest announced for that piece in the current attempt. The ledger keeps
 // that digest with the piece, so that whatever reads a stored piece back (the whole-file check
@@ -137,6 +144,7 @@ struct ReceiverStats {
   std::uint32_t storage_pauses = 0;    // times storage ran full
   std::uint32_t storage_retries = 0;   // stores tried again while paused (scheduled or asked for)
   std::uint32_t stored_pieces_damaged = 0;  // stored pieces that read back damaged (fetched again)
+  std::uint64_t lane_chunk_bytes = 0;  // of chunk_bytes_received, on lanes 1..
 };
 
 class PieceReceiver {
@@ -146,8 +154,10 @@ class PieceReceiver {
   explicit PieceReceiver(const TransferManifest& manifest, const ReceiverConfig& config = {},
                          const std::vector<std::uint8_t>& stored_ledger = {});
 
-  ReceiveError on_message(const std::uint8_t* data, std::size_t len, double now_ms);
-  ReceiveError on_frame(const FrameView& frame, double now_ms);
+  ReceiveError on_message(const std::uint8_t* data, std::size_t len, double now_ms,
+                          std::uint32_t lane = 0);
+  ReceiveError on_frame(const FrameView& frame, double now_ms, std::uint32_t lane = 0);
+  void on_lane_closed(std::uint32_t lane, double now_ms);
   void on_channel_open(double now_ms);
   void on_disconnected(double now_ms);
   void on_timeout(double now_ms);
@@ -208,6 +218,7 @@ class PieceReceiver {
     bool refused = false;  // its store was refused for want of space (and has not succeeded since)
     std::uint64_t request_seq = 0;  // order of its latest Request: the sender serves in that order
     bool urgent = false;            // asked for with UrgentRequest: served out of that order
+    std::uint32_t lane = 0;         // Receiving: the lane its PieceDigest came on
     std::vector<std::uint8_t> data;
   };
   struct Pending {
@@ -218,8 +229,8 @@ class PieceReceiver {
   Slot* slot_of(std::uint32_t piece);
   Slot* free_slot();
   ReceiveError on_manifest(const FrameView& f, double now_ms);
-  ReceiveError on_piece_digest(const FrameView& f, double now_ms);
-  ReceiveError on_chunk(const FrameView& f, double now_ms);
+  ReceiveError on_piece_digest(const FrameView& f, double now_ms, std::uint32_t lane);
+  ReceiveError on_chunk(const FrameView& f, double now_ms, std::uint32_t lane);
   void verify(Slot& s);
   void advance_file_hash();
   void maybe_finish();
@@ -252,6 +263,7 @@ class PieceReceiver {
   Sha256Digest file_hash_result_{};
   bool read_back_pending_ = false;
   bool connected_ = false;
+  bool lanes_used_ = false;        // a frame came on a lane in this connection
   bool channel_open_ = false;      // a channel is open; until its Manifest, manifest_due_ counts
   double manifest_due_ = 0;
   bool final_ack_sent_ = false;

@@ -1,6 +1,8 @@
 #include "transfer/piece_sender.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <iterator>
 #include <cstring>
 
 namespace wt {
@@ -42,7 +44,10 @@ PieceSender::PieceSender(const TransferManifest& manifest, const SenderConfig& c
       // 'bufferedamountlow' fires only when bufferedAmount falls to the threshold from above, so
       // the threshold must lie below every level at which the sender waits (> high - one frame).
       low_water_(std::min(config.low_water_bytes, high_water_ - kMaxFrame)),
+      lane_high_water_(std::min(std::max(config.lane_high_water_bytes, 2 * kMaxFrame), kMaxHighWater)),
+      lane_low_water_(std::min(config.lane_low_water_bytes, lane_high_water_ - kMaxFrame)),
       max_strikes_(config.max_strikes),
+      config_(config),
       pacer_(config.upload_cap_bytes_per_s),
       queued_(layout_.piece_count(), 0),
       started_(layout_.piece_count(), 0),
@@ -84,6 +89,7 @@ void PieceSender::on_connected(double /*now_ms*/) {
 
 void PieceSender::on_disconnected(double /*now_ms*/) {
   connected_ = false;
+  std::fill(std::begin(lane_open_), std::end(lane_open_), false);
   receiver_paused_ = false;  // a receiver still paused says so again on the next connection
   control_.clear();
   queue_.clear();
@@ -92,6 +98,48 @@ void PieceSender::on_disconnected(double /*now_ms*/) {
     if (s.state == Slot::State::Reading) read_.stale = true;  // freed when the read completes
     else s.state = Slot::State::Free;
   }
+}
+
+// ---- lanes ----
+
+void PieceSender::on_lane_open(std::uint32_t lane, double /*now_ms*/) {
+  if (lane == 0 || lane >= kMaxLanes || !connected_ || phase_ == Phase::Failed) return;
+  lane_open_[lane] = true;
+}
+
+void PieceSender::on_lane_closed(std::uint32_t lane, double /*now_ms*/) {
+  if (lane == 0 || lane >= kMaxLanes || !lane_open_[lane]) return;
+  lane_open_[lane] = false;
+  // Its unfinished piece is read already: it goes out again, first, on the next lane with room
+  // (its seq is older than every other read piece's).
+  for (Slot& s : send_slots_)
+    if (s.state == Slot::State::Sending && s.lane == lane) {
+      s.state = Slot::State::Ready;
+      s.next = 0;
+      ++stats_.lane_pieces_returned;
+    }
+}
+
+void PieceSender::on_round_trip(double rtt_ms, double /*now_ms*/) {
+  if (!(rtt_ms > 0) || rtt_ms > 60'000) return;  // NaN, zero (a browser that rounds), absurd
+  if (min_rtt_ms_ < 0 || rtt_ms < min_rtt_ms_) min_rtt_ms_ = rtt_ms;
+}
+
+std::uint32_t PieceSender::wanted_lanes() const {
+  const std::uint32_t most = std::max<std::uint32_t>(1, std::min(config_.max_lanes, kMaxLanes));
+  if (min_rtt_ms_ < 0 || min_rtt_ms_ < config_.lane_min_rtt_ms || config_.lane_window_bytes <= 0) return 1;
+  // The rate to reach: the upload cap when there is one, else the planning rate; one association
+  // carries lane_window_bytes per round trip.
+  const double rate = pacer_.rate() > 0 ? pacer_.rate() : config_.lane_target_bytes_per_s;
+  const double lanes = std::ceil(rate * min_rtt_ms_ / 1000 / config_.lane_window_bytes);
+  return std::uint32_t(std::clamp(lanes, 1.0, double(most)));
+}
+
+std::uint32_t PieceSender::open_lanes() const {
+  if (!connected_) return 0;
+  std::uint32_t n = 1;
+  for (std::uint32_t l = 1; l < kMaxLanes; ++l) n += lane_open_[l] ? 1 : 0;
+  return n;
 }
 
 // ---- input ----
@@ -210,7 +258,8 @@ ReadRequest PieceSender::poll_read() {
   ReadRequest r;
   if (read_.outstanding || phase_ == Phase::Failed) return r;
   Slot* target = nullptr;
-  if (phase_ == Phase::Active && connected_ && !queue_.empty()) {
+  // One slot per open lane and one read ahead.
+  if (phase_ == Phase::Active && connected_ && !queue_.empty() && busy_slots() < open_lanes() + 1) {
     for (Slot& s : send_slots_)
       if (s.state == Slot::State::Free) {
         target = &s;
@@ -312,34 +361,55 @@ void PieceSender::on_read_failed(std::uint32_t piece, const std::string& reason)
 
 // ---- sending ----
 
-PieceSender::Slot* PieceSender::sending_slot() {
+std::uint32_t PieceSender::busy_slots() const {
+  std::uint32_t n = 0;
+  for (const Slot& s : send_slots_) n += s.state != Slot::State::Free ? 1 : 0;
+  return n;
+}
+
+PieceSender::Slot* PieceSender::sending_slot(std::uint32_t lane) {
   for (Slot& s : send_slots_)
-    if (s.state == Slot::State::Sending) return &s;
+    if (s.state == Slot::State::Sending && s.lane == lane) return &s;
+  return nullptr;
+}
+
+PieceSender::Slot* PieceSender::oldest_ready() {
   Slot* best = nullptr;
   for (Slot& s : send_slots_)
     if (s.state == Slot::State::Ready && (best == nullptr || s.seq < best->seq)) best = &s;
-  if (best != nullptr) {
-    best->state = Slot::State::Sending;
-    best->next = 0;
-  }
   return best;
 }
 
-Transmit PieceSender::poll_transmit(double now_ms, std::uint64_t buffered_amount) {
+Transmit PieceSender::poll_transmit(double now_ms, std::uint64_t buffered_amount, std::uint32_t lane) {
   Transmit t;
+  if (lane >= kMaxLanes || (lane > 0 && !lane_open_[lane])) return t;
+  const std::uint64_t high_water = high_water_bytes(lane);
   Slot* s = nullptr;
   std::size_t size = 0;
-  if (!control_.empty()) {
+  if (lane == 0 && !control_.empty()) {
     size = control_.front().size();
   } else if (connected_ && phase_ == Phase::Active) {
-    s = sending_slot();
-    if (s == nullptr) return t;
+    s = sending_slot(lane);
+    if (s == nullptr) {
+      // A lane takes the oldest read piece only once it has room for it to start, so that a full
+      // lane never holds a piece another lane could be sending.
+      Slot* ready = oldest_ready();
+      if (ready == nullptr) return t;
+      if (buffered_amount + frame_size(FrameType::PieceDigest, 0) > high_water) {
+        t.kind = Transmit::Kind::WaitBuffer;
+        return t;
+      }
+      s = ready;
+      s->state = Slot::State::Sending;
+      s->lane = lane;
+      s->next = 0;
+    }
     size = s->next == 0 ? frame_size(FrameType::PieceDigest, 0)
                         : frame_size(FrameType::Chunk, layout_.chunk_length(s->piece, s->next - 1));
   } else {
     return t;
   }
-  if (buffered_amount + size > high_water_) {
+  if (buffered_amount + size > high_water) {
     t.kind = Transmit::Kind::WaitBuffer;
     return t;
   }
@@ -358,6 +428,7 @@ Transmit PieceSender::poll_transmit(double now_ms, std::uint64_t buffered_amount
                         out_.size());
     queued_[s->piece] = 0;  // from now on a new request for it means "send it again"
     ++stats_.pieces_started;
+    if (lane > 0) ++stats_.lane_pieces_started;
     if (started_[s->piece] > 0) ++stats_.pieces_resent;
     if (started_[s->piece] < 255) ++started_[s->piece];
     ++s->next;
@@ -375,6 +446,7 @@ Transmit PieceSender::poll_transmit(double now_ms, std::uint64_t buffered_amount
   }
   pacer_.on_sent(now_ms, out_.size());
   stats_.bytes_sent += out_.size();
+  if (lane > 0) stats_.lane_bytes_sent += out_.size();
   t.kind = Transmit::Kind::Frame;
   t.data = out_.data();
   t.size = out_.size();

@@ -17,6 +17,17 @@
 // A piece goes out as one PieceDigest frame followed by its chunk frames, pieces one after another
 // in the order requested: a cut connection interrupts at most one piece.
 //
+// Lanes: one SCTP association carries about 64 KiB per round trip whatever its buffers (measured:
+// e2e/bench/figures.md, "Across a long path"), so across a long path the sender spreads pieces over
+// extra peer connections, lanes 1..kMaxLanes-1, beside the main channel (lane 0). The glue feeds
+// round-trip samples (on_round_trip); wanted_lanes() says how many lanes the path needs; the glue
+// opens them (signaled over the main channel) and reports each with on_lane_open/on_lane_closed,
+// and polls every open lane: poll_transmit(now, that channel's bufferedAmount, lane). Control
+// frames go on lane 0 only; each lane carries whole pieces, the oldest read piece going to the
+// first lane with room. A lane that closes gives its unfinished piece back, sent again from its
+// start on the next lane with room. Lanes live inside the main connection: on_disconnected closes
+// them all.
+//
 // The whole-file digest is a running SHA-256 over the pieces in file order. Pieces read for sending
 // in order feed it for free. A piece the receiver will never ask for (it already holds it, as its
 // ManifestAck and PieceOk frames say; e.g. after a resume or a seek) is read once more for hashing
@@ -46,7 +57,19 @@ struct SenderConfig {
   std::uint64_t low_water_bytes = 1ull << 20;  // for bufferedAmountLowThreshold
   double upload_cap_bytes_per_s = 0;           // 0 = no cap
   std::uint32_t max_strikes = 32;
+  // Lanes (above). Per lane: at most lane_high_water_bytes queued (a lane is for a long path, where
+  // more queue adds delay, not throughput); bytes one association carries per round trip; the rate
+  // to plan for when there is no upload cap; below lane_min_rtt_ms one lane is always enough.
+  std::uint64_t lane_high_water_bytes = 1ull << 20;
+  std::uint64_t lane_low_water_bytes = 256ull << 10;
+  double lane_window_bytes = 64 * 1024;
+  double lane_target_bytes_per_s = 8e6;
+  double lane_min_rtt_ms = 15;
+  std::uint32_t max_lanes = 4;  // at most kMaxLanes
 };
+
+// The main channel and the extra connections beside it (see the top of this file).
+constexpr std::uint32_t kMaxLanes = 4;
 
 enum class SendError : std::uint8_t {
   None = 0,
@@ -94,6 +117,9 @@ struct SenderStats {
   std::uint32_t hash_only_reads = 0;
   std::uint32_t urgent_requests = 0;  // UrgentRequest frames honoured
   std::uint32_t errors = 0;
+  std::uint32_t lane_pieces_started = 0;  // PieceDigest frames sent on lanes 1..
+  std::uint32_t lane_pieces_returned = 0;  // pieces a closing lane gave back unfinished
+  std::uint64_t lane_bytes_sent = 0;      // of bytes_sent, on lanes 1..
 };
 
 class PieceSender {
@@ -102,6 +128,16 @@ class PieceSender {
 
   void on_connected(double now_ms);
   void on_disconnected(double now_ms);
+  // Lanes 1..kMaxLanes-1 (lane 0 is the main channel: on_connected/on_disconnected). Ignored while
+  // the main channel is down or for a lane out of range.
+  void on_lane_open(std::uint32_t lane, double now_ms);
+  void on_lane_closed(std::uint32_t lane, double now_ms);
+  // A round-trip sample of the path (ms); the smallest one counts (queues only ever add to it).
+  void on_round_trip(double rtt_ms, double now_ms);
+  // How many lanes (the main channel included) the path needs: 1 until a round trip is known.
+  std::uint32_t wanted_lanes() const;
+  double min_round_trip_ms() const { return min_rtt_ms_; }
+  std::uint32_t open_lanes() const;  // the main channel included; 0 when disconnected
   SendError on_message(const std::uint8_t* data, std::size_t len, double now_ms);
   SendError on_frame(const FrameView& frame, double now_ms);
 
@@ -112,7 +148,8 @@ class PieceSender {
   SendError on_read(std::uint32_t piece, const std::uint8_t* data, std::size_t len, double now_ms);
   void on_read_failed(std::uint32_t piece, const std::string& reason);
 
-  Transmit poll_transmit(double now_ms, std::uint64_t buffered_amount);
+  // For lane 0 (the main channel) or an open lane; buffered_amount is that channel's.
+  Transmit poll_transmit(double now_ms, std::uint64_t buffered_amount, std::uint32_t lane = 0);
   void set_upload_cap(double bytes_per_s, double now_ms);
   void cancel(const std::string& reason);
 
@@ -123,8 +160,16 @@ class PieceSender {
   const TransferManifest& manifest() const { return manifest_; }
   const TransferLayout& layout() const { return layout_; }
   const SenderStats& stats() const { return stats_; }
-  std::uint64_t high_water_bytes() const { return high_water_; }
-  std::uint64_t low_water_bytes() const { return low_water_; }
+  // Per lane. Once the path is known to want lanes, the main channel is one lane among them from
+  // then on (a deeper queue on it would only hold pieces the lanes could be sending once they
+  // open). The glue sets each channel's bufferedAmountLowThreshold to low_water_bytes(lane) before
+  // every poll.
+  std::uint64_t high_water_bytes(std::uint32_t lane = 0) const {
+    return lane == 0 && !lane_sized() ? high_water_ : lane_high_water_;
+  }
+  std::uint64_t low_water_bytes(std::uint32_t lane = 0) const {
+    return lane == 0 && !lane_sized() ? low_water_ : lane_low_water_;
+  }
   std::uint32_t queued_pieces() const { return std::uint32_t(queue_.size()); }
   bool receiver_has(std::uint32_t piece) const;
   // Bytes the receiver holds verified, as its ManifestAck and PieceOk frames said (for progress).
@@ -140,6 +185,7 @@ class PieceSender {
     std::uint32_t piece = 0;
     std::uint64_t seq = 0;    // order of reading = order of sending
     std::uint32_t next = 0;   // 0: the PieceDigest goes next; k > 0: chunk k - 1
+    std::uint32_t lane = 0;   // Sending: the lane it goes out on
     Sha256Digest digest{};
     std::vector<std::uint8_t> data;
   };
@@ -150,7 +196,10 @@ class PieceSender {
     bool stale = false;  // the connection it was for is gone
   };
 
-  Slot* sending_slot();
+  bool lane_sized() const { return open_lanes() > 1 || wanted_lanes() > 1; }
+  Slot* sending_slot(std::uint32_t lane);
+  Slot* oldest_ready();
+  std::uint32_t busy_slots() const;
   bool in_send_slot(std::uint32_t piece) const;
   void advance_file_hash();
   SendError peer_error(SendError e, const std::string& text);
@@ -161,7 +210,12 @@ class PieceSender {
   TransferLayout layout_;
   std::uint64_t high_water_;
   std::uint64_t low_water_;
+  std::uint64_t lane_high_water_;
+  std::uint64_t lane_low_water_;
   std::uint32_t max_strikes_;
+  SenderConfig config_;
+  bool lane_open_[kMaxLanes] = {};  // [0] unused: the main channel is connected_
+  double min_rtt_ms_ = -1;          // < 0: no sample yet
   UploadPacer pacer_;
   bool connected_ = false;
   bool receiver_paused_ = false;
@@ -175,7 +229,7 @@ class PieceSender {
   std::vector<std::uint8_t> queued_;      // 1 while requested and not yet started
   std::vector<std::uint8_t> started_;     // sends started per piece (saturating), for stats
   std::vector<std::uint8_t> receiver_has_;  // bitfield: pieces the receiver holds
-  Slot send_slots_[2];
+  Slot send_slots_[kMaxLanes + 1];  // one per open lane, and one read ahead
   Slot hash_slot_;
   PendingRead read_;
   std::uint64_t next_seq_ = 0;

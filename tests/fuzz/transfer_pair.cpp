@@ -2,8 +2,9 @@
 // the Catch2 tests (tests/transfer/transfer_pair.hpp: an honest PieceSender and a PieceReceiver on
 // a simulated channel, with the glue's storage and file reads) is driven by the input, a list of
 // operations: let time pass, cut the channel, reload either page, fill or free the disk, damage a
-// stored piece, and inject messages of the fuzzer's own into either side (raw bytes, or a frame
-// with a valid header and any payload, as a lying peer would send).
+// stored piece, open and close lanes (extra connections), and inject messages of the fuzzer's own
+// into either side (raw bytes, or a frame with a valid header and any payload, as a lying peer
+// would send; into the receiver on the main channel or on a lane).
 //
 // The receiver knows the whole file's SHA-256 (the session record carries it), so:
 //   - it never reports the file done unless every piece is stored and is the file's, byte for byte
@@ -65,7 +66,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
   };
   for (int ops = 0; in.left && ops < 64; ++ops) {
-    const int op = in.byte() % 11;
+    const int op = in.byte() % 13;
     if (trace) std::fprintf(stderr, "op %d at %.0f ms: state %d, verified %llu, stored %zu\n", op, pair.now,
                             int(pair.rx->state()), (unsigned long long)pair.rx->bytes_verified(), pair.stored.size());
     switch (op) {
@@ -116,11 +117,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         const std::vector<std::uint8_t> payload = in.bytes(in.u16() % 70'000);
         const std::vector<std::uint8_t> frame = wt_test::frame_bytes(type, index, sub, payload, digest.data());
         if (frame.empty()) break;
-        if (to_receiver) pair.inject_to_receiver(frame);
+        if (to_receiver) pair.inject_to_receiver(frame, in.byte() % wt::kMaxLanes);
         else pair.inject_to_sender(frame);
         lied_to_sender = lied_to_sender || !to_receiver;
         break;
       }
+      case 11: pair.open_lane(1 + in.byte() % (wt::kMaxLanes - 1)); break;
+      case 12: pair.close_lane(1 + in.byte() % (wt::kMaxLanes - 1)); break;
     }
     check();
   }

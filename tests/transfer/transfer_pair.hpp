@@ -8,6 +8,8 @@
 // its stored pieces can be damaged in place.
 #pragma once
 
+#include <algorithm>
+#include <array>
 #include <cstdint>
 #include <cstring>
 #include <deque>
@@ -56,9 +58,14 @@ inline std::vector<std::uint8_t> frame_bytes(wt::FrameType type, std::uint32_t i
 
 // One direction of a data channel. A message waits in the send buffer (bufferedAmount) until the
 // link has transmitted it (serially, at bytes_per_ms), then arrives latency_ms later, in order.
+// With window_bytes, the association carries at most that many bytes per round trip (2 latencies),
+// as one SCTP association does across a long path: its rate is min(bytes_per_ms, window / rtt).
 class SimLink {
  public:
-  SimLink(double bytes_per_ms, double latency_ms) : rate_(bytes_per_ms), latency_(latency_ms) {}
+  SimLink(double bytes_per_ms, double latency_ms, double window_bytes = 0)
+      : rate_(window_bytes > 0 && latency_ms > 0 ? std::min(bytes_per_ms, window_bytes / (2 * latency_ms))
+                                                  : bytes_per_ms),
+        latency_(latency_ms) {}
 
   void send(double now, std::vector<std::uint8_t> msg) {
     const double start = free_at_ > now ? free_at_ : now;
@@ -116,13 +123,16 @@ struct PairOptions {
   long corrupt_chunk_frame = -1;      // flip a byte in the n-th Chunk frame sent (0-based)
   long drop_chunk_frame = -1;         // lose the n-th Chunk frame (a partially reliable channel)
   std::size_t disk_pieces = std::numeric_limits<std::size_t>::max();  // room in "IndexedDB"
+  double window_bytes = 0;            // per association and round trip (SimLink); 0: no limit
+  bool follow_wanted_lanes = false;   // open lanes as the sender wants them, right after connect()
 };
 
 class TransferPair {
  public:
   TransferPair(const std::vector<std::uint8_t>& file, PairOptions opt = {})
-      : file_(file), opt_(opt), down_(opt.link_bytes_per_ms, opt.latency_ms),
-        up_(opt.link_bytes_per_ms, opt.latency_ms) {
+      : file_(file), opt_(opt), up_(opt.link_bytes_per_ms, opt.latency_ms, opt.window_bytes) {
+    for (std::uint32_t l = 0; l < wt::kMaxLanes; ++l)
+      down_.emplace_back(opt.link_bytes_per_ms, opt.latency_ms, opt.window_bytes);
     sender_manifest_.transfer_id = "session-1:movie";
     sender_manifest_.file_name = "movie.mp4";
     sender_manifest_.mime_type = "video/mp4";
@@ -146,6 +156,26 @@ class TransferPair {
   void connect() {
     connected_ = true;
     tx->on_connected(now);
+    if (opt_.follow_wanted_lanes) {
+      // The glue's probe at the channel's open: one round trip of the path.
+      tx->on_round_trip(2 * opt_.latency_ms, now);
+      for (std::uint32_t l = 1; l < tx->wanted_lanes(); ++l) open_lane(l);
+    }
+    pump();
+  }
+  // An extra connection (lane) opens, or closes with whatever it had in flight.
+  void open_lane(std::uint32_t lane) {
+    if (!connected_) return;  // a lane is signaled over the main channel
+    lane_open_.at(lane) = true;
+    tx->on_lane_open(lane, now);
+    pump();
+  }
+  void close_lane(std::uint32_t lane) {
+    if (!lane_open_.at(lane)) return;
+    lane_open_.at(lane) = false;
+    down_.at(lane).kill();
+    tx->on_lane_closed(lane, now);
+    rx->on_lane_closed(lane, now);
     pump();
   }
   // The channel dies: everything buffered or in flight is lost; both sides notice.
@@ -153,9 +183,10 @@ class TransferPair {
     ++cuts;
     in_flight_at_cut = unacked_.size();
     unacked_.clear();
-    down_.kill();
+    for (SimLink& d : down_) d.kill();
     up_.kill();
     connected_ = false;
+    lane_open_.fill(false);
     tx->on_disconnected(now);
     rx->on_disconnected(now);
     pump();
@@ -206,8 +237,8 @@ class TransferPair {
   bool step_event() { return step(); }
   // A message of the test's own, delivered at once as a lying peer would send it (not through the
   // link, so it is never lost or delayed), to the receiver or to the sender.
-  void inject_to_receiver(const std::vector<std::uint8_t>& msg) {
-    deliver_to_receiver(msg);
+  void inject_to_receiver(const std::vector<std::uint8_t>& msg, std::uint32_t lane = 0) {
+    deliver_to_receiver(msg, lane);
     pump();
   }
   void inject_to_sender(const std::vector<std::uint8_t>& msg) {
@@ -233,13 +264,14 @@ class TransferPair {
   std::vector<wt::PieceRange> requests_seen;       // Request frames as the receiver sent them
   std::vector<bool> urgent_seen;                   // ... and whether each was an UrgentRequest
   std::map<std::uint32_t, int> attempts_delivered;  // PieceDigest frames (an attempt begins) that reached the receiver
-  std::uint64_t max_buffered = 0;                  // largest bufferedAmount right after a send
+  std::uint64_t max_buffered = 0;                  // largest bufferedAmount right after a send (any lane)
   std::uint64_t data_frame_bytes_sent = 0;
   double first_data_send_ms = -1, last_data_send_ms = -1;
   int unverified_stores = 0;  // StorePiece bytes that differ from the source (must stay 0)
   int read_backs = 0;
   int cuts = 0, receiver_reloads = 0;
   long chunk_frames_sent = 0;
+  long lane_frames_sent = 0;  // frames handed to lanes 1..
   // Storage full: stores refused, StorePiece actions for a piece refused before (retries) and
   // when, Pause frames the receiver sent (on, off), Requests it sent between a Pause and its end.
   int stores_refused = 0;
@@ -281,7 +313,8 @@ class TransferPair {
   };
 
   double next_event_time() const {
-    double t = std::min(down_.next_arrival(), up_.next_arrival());
+    double t = up_.next_arrival();
+    for (const SimLink& d : down_) t = std::min(t, d.next_arrival());
     if (!stores_.empty()) t = std::min(t, stores_.front().at);
     if (!file_reads_.empty()) t = std::min(t, file_reads_.front().at);
     if (!read_backs_.empty()) t = std::min(t, read_backs_.front().at);
@@ -295,7 +328,8 @@ class TransferPair {
     if (t == kNever) return false;
     if (t > now) now = t;
     std::vector<std::uint8_t> msg;
-    while (down_.pop_arrived(now, msg)) deliver_to_receiver(msg);
+    for (std::uint32_t l = 0; l < down_.size(); ++l)
+      while (down_[l].pop_arrived(now, msg)) deliver_to_receiver(msg, l);
     while (up_.pop_arrived(now, msg)) deliver_to_sender(msg);
     while (!stores_.empty() && stores_.front().at <= now) {
       Timed s = std::move(stores_.front());
@@ -331,7 +365,7 @@ class TransferPair {
     tx->on_message(msg.data(), msg.size(), now);
   }
 
-  void deliver_to_receiver(const std::vector<std::uint8_t>& msg) {
+  void deliver_to_receiver(const std::vector<std::uint8_t>& msg, std::uint32_t lane = 0) {
     wt::FrameView v;
     if (wt::decode_frame(msg.data(), msg.size(), v) == wt::FrameError::Ok) {
       if (v.header.type == wt::FrameType::PieceDigest) ++attempts_delivered[v.header.index];
@@ -340,7 +374,7 @@ class TransferPair {
         if (v.header.sub + 1 == rx->layout().chunk_count(v.header.index)) unacked_.erase(v.header.index);
       }
     }
-    rx->on_message(msg.data(), msg.size(), now);
+    rx->on_message(msg.data(), msg.size(), now, lane);
   }
 
   void pump() {
@@ -411,21 +445,29 @@ class TransferPair {
     }
     tx_wake_ = kNever;
     if (!connected_) return any;
-    for (;;) {
-      const wt::Transmit t = tx->poll_transmit(now, down_.buffered(now));
-      if (t.kind == wt::Transmit::Kind::Frame) {
-        any = true;
-        std::vector<std::uint8_t> bytes(t.data, t.data + t.size);
-        if (note_sent(bytes)) down_.send(now, std::move(bytes));
-        max_buffered = std::max(max_buffered, down_.buffered(now));
-        continue;
+    for (std::uint32_t l = 0; l < down_.size(); ++l) {
+      if (l > 0 && !lane_open_[l]) continue;
+      SimLink& d = down_[l];
+      for (;;) {
+        const wt::Transmit t = tx->poll_transmit(now, d.buffered(now), l);
+        if (t.kind == wt::Transmit::Kind::Frame) {
+          any = true;
+          std::vector<std::uint8_t> bytes(t.data, t.data + t.size);
+          if (note_sent(bytes)) {
+            if (l > 0) ++lane_frames_sent;
+            d.send(now, std::move(bytes));
+          }
+          max_buffered = std::max(max_buffered, d.buffered(now));
+          continue;
+        }
+        if (t.kind == wt::Transmit::Kind::WaitBuffer)
+          tx_wake_ = std::min(tx_wake_, d.drains_to(now, tx->low_water_bytes(l)));
+        else if (t.kind == wt::Transmit::Kind::WaitUntil)
+          tx_wake_ = std::min(tx_wake_, t.wait_until_ms);
+        break;
       }
-      if (t.kind == wt::Transmit::Kind::WaitBuffer)
-        tx_wake_ = down_.drains_to(now, tx->low_water_bytes());
-      else if (t.kind == wt::Transmit::Kind::WaitUntil)
-        tx_wake_ = t.wait_until_ms;
-      return any;
     }
+    return any;
   }
 
   // Records a frame handed to the channel; false when the channel is to lose it.
@@ -448,7 +490,9 @@ class TransferPair {
   PairOptions opt_;
   wt::TransferManifest sender_manifest_, receiver_manifest_;
   bool decode_ok_ = false;
-  SimLink down_, up_;
+  std::vector<SimLink> down_;  // sender → receiver, per lane (0: the main channel)
+  SimLink up_;                 // receiver → sender: the main channel only
+  std::array<bool, wt::kMaxLanes> lane_open_{};
   bool connected_ = false;
   double tx_wake_ = kNever;
   std::deque<Timed> stores_, file_reads_, read_backs_;

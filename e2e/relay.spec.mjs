@@ -12,11 +12,13 @@ import { iceConfigFromEnv } from '../tools/ice-config.mjs';
 import { browserName, openAs, reopen, test, userIds } from './support/pages.mjs';
 import { MiB, cutConnection, instrument, makeFile, savedSha256, sendFile, session, setUploadLimit, sha256sum, transferView, waitReady } from './support/transfer-helpers.mjs';
 import { startTurnServer } from './support/turn-server.mjs';
+import { startUdpDelay } from './support/udp-delay.mjs';
 
 const SECRET = 'relay-test-secret';
-let dir, file, fileSum, turn, web;
+let dir, file, fileSum, turn, web, far;
 // What the page server hands out as ICE servers now: 'good' credentials, 'wrong' ones (signed with
-// another secret: the relay refuses them), or 'none' (no relay at all). Always relay-only.
+// another secret: the relay refuses them), 'none' (no relay at all), or 'far' (good ones, reached
+// through the delaying UDP relay `far`: a 100 ms longer round trip). Always relay-only.
 let relayMode = 'good';
 
 test.beforeAll(async () => {
@@ -24,17 +26,20 @@ test.beforeAll(async () => {
   file = makeFile(join(dir, 'relayed movie.mp4'), 20 * 1000 * 1000 + 4321);
   fileSum = sha256sum(file);
   turn = await startTurnServer({ secret: SECRET });
+  far = await startUdpDelay({ host: turn.ip, targetPort: turn.port, delayMs: 25 });
   const base = await (await fetch(`${process.env.WT_BASE_URL}/config.json`)).json();
   const iceFor = {
     good: iceConfigFromEnv({ WT_TURN_URLS: turn.url, WT_TURN_SECRET: SECRET, WT_ICE_TRANSPORT_POLICY: 'relay' }),
     wrong: iceConfigFromEnv({ WT_TURN_URLS: turn.url, WT_TURN_SECRET: 'not-the-secret', WT_ICE_TRANSPORT_POLICY: 'relay' }),
     none: iceConfigFromEnv({ WT_ICE_TRANSPORT_POLICY: 'relay' }),
+    far: iceConfigFromEnv({ WT_TURN_URLS: `turn:${turn.ip}:${far.port}?transport=udp`, WT_TURN_SECRET: SECRET, WT_ICE_TRANSPORT_POLICY: 'relay' }),
   };
   web = await startStaticServer({ clientConfig: async () => ({ ...base, ...(await iceFor[relayMode]()) }), port: 0, testBundle: true });
 });
 
 test.afterAll(async () => {
   await web?.close();
+  far?.close();
   await turn?.close();  // by its own process id
   rmSync(dir, { recursive: true, force: true });
 });
@@ -138,6 +143,33 @@ test('a relay that refuses the credentials, then no relay at all: "Could not con
   bobPage = await reopen({ ...bob, page: bobPage }, bobId, { baseUrl: web.url });
   await waitReady(bobPage, id);
   expect(await savedSha256(bobPage, id, dir)).toBe(fileSum);
+  expect(alice.errors).toEqual([]);
+  expect(bob.errors).toEqual([]);
+  await Promise.all([alice.context.close(), bob.context.close()]);
+});
+
+test('across a 100 ms longer round trip the sender measures the path and spreads the file over extra connections (lanes), which arrives byte-identical', async ({ browser }, info) => {
+  relayMode = 'far';
+  const name = browserName(browser);
+  const [aliceId, bobId] = users('lanes');
+  const alice = await open(browser, aliceId, instrument);
+  const bob = await open(browser, bobId, instrument);
+  const started = Date.now();
+  const id = await sendFile(alice.page, bob.page, bobId, file, { notAMovie: true });
+  await expect(linkText(bob.page, id)).toHaveText('Relayed connection', { timeout: 30_000 });
+  // The sender's core saw the round trip (the relay adds 4 × 25 ms) and asked for four lanes; the
+  // pages opened them over the main channel: four connected peer connections on each side.
+  await expect.poll(() => bob.page.evaluate(() => window.__pcs.filter((pc) => pc.connectionState === 'connected').length), { timeout: 30_000 }).toBe(4);
+  await bob.page.screenshot({ path: info.outputPath('lanes-transferring.png'), fullPage: true });
+  await waitReady(bob.page, id, 120_000);
+  const seconds = (Date.now() - started) / 1000;
+  expect(await savedSha256(bob.page, id, dir)).toBe(fileSum);
+  const sent = (await transferView(alice.page, id)).stats;
+  const got = (await transferView(bob.page, id)).stats;
+  console.log(`20 MB ${name}→${name} across +100 ms: ${seconds.toFixed(1)} s; sender ${JSON.stringify(sent)}; receiver lane bytes ${got.laneChunkBytes}`);
+  expect(sent.minRoundTripMs).toBeGreaterThanOrEqual(100);
+  expect(sent.lanePiecesStarted).toBeGreaterThanOrEqual(6);
+  expect(got.laneChunkBytes).toBeGreaterThan(10 * MiB);
   expect(alice.errors).toEqual([]);
   expect(bob.errors).toEqual([]);
   await Promise.all([alice.context.close(), bob.context.close()]);

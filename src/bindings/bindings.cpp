@@ -342,6 +342,11 @@ class Sender {
 
   void onConnected(double now) { s_.on_connected(now); }
   void onDisconnected(double now) { s_.on_disconnected(now); }
+  void onLaneOpen(unsigned lane, double now) { s_.on_lane_open(lane, now); }
+  void onLaneClosed(unsigned lane, double now) { s_.on_lane_closed(lane, now); }
+  void onRoundTrip(double rtt_ms, double now) { s_.on_round_trip(rtt_ms, now); }
+  unsigned wantedLanes() const { return s_.wanted_lanes(); }
+  unsigned openLanes() const { return s_.open_lanes(); }
   val messageWindow() { return bytes_view(window_.data(), window_.size()); }
   std::string onMessage(double len, double now) {
     const std::size_t n = len > double(window_.size()) ? 0 : std::size_t(len);  // too big: malformed
@@ -370,8 +375,8 @@ class Sender {
   void onReadFailed(unsigned piece, std::string reason) { s_.on_read_failed(piece, reason); }
   // The next frame to send (a heap view), or null: then waitUntil() says whether the upload cap's
   // timer is what holds it back. No object per frame: this is called for every 64 KiB sent.
-  val pollFrame(double now, double buffered) {
-    const wt::Transmit t = s_.poll_transmit(now, to_size(buffered));
+  val pollFrame(double now, double buffered, unsigned lane) {
+    const wt::Transmit t = s_.poll_transmit(now, to_size(buffered), lane);
     wait_until_ = t.kind == wt::Transmit::Kind::WaitUntil ? t.wait_until_ms : kNever;
     return t.kind == wt::Transmit::Kind::Frame ? bytes_view(t.data, t.size) : val::null();
   }
@@ -395,7 +400,7 @@ class Sender {
   double receiverBytes() const { return double(s_.receiver_bytes()); }
   // The receiver said its storage is full (a Pause frame): waiting, not failed.
   bool receiverPaused() const { return s_.receiver_paused(); }
-  double lowWater() const { return double(s_.low_water_bytes()); }
+  double lowWater(unsigned lane) const { return double(s_.low_water_bytes(lane)); }
   val stats() const {
     const wt::SenderStats& st = s_.stats();
     val o = val::object();
@@ -407,6 +412,10 @@ class Sender {
     o.set("piecesBad", st.pieces_bad);
     o.set("hashOnlyReads", st.hash_only_reads);
     o.set("errors", st.errors);
+    o.set("lanePiecesStarted", st.lane_pieces_started);
+    o.set("lanePiecesReturned", st.lane_pieces_returned);
+    o.set("laneBytesSent", double(st.lane_bytes_sent));
+    o.set("minRoundTripMs", s_.min_round_trip_ms());
     return o;
   }
 
@@ -439,10 +448,12 @@ class Receiver {
         window_(kMessageWindow) {}
 
   val messageWindow() { return bytes_view(window_.data(), window_.size()); }
-  std::string onMessage(double len, double now) {
+  // lane: 0 for the main channel, 1.. for an extra connection's (piece_receiver.hpp).
+  std::string onMessage(double len, double now, unsigned lane) {
     const std::size_t n = len > double(window_.size()) ? 0 : std::size_t(len);
-    return error_name(r_.on_message(window_.data(), n, now));
+    return error_name(r_.on_message(window_.data(), n, now, lane));
   }
+  void onLaneClosed(unsigned lane, double now) { r_.on_lane_closed(lane, now); }
   void onChannelOpen(double now) { r_.on_channel_open(now); }
   void onDisconnected(double now) { r_.on_disconnected(now); }
   void onTimeout(double now) { r_.on_timeout(now); }
@@ -518,6 +529,7 @@ class Receiver {
     o.set("storageRetries", st.storage_retries);
     o.set("storedPiecesDamaged", st.stored_pieces_damaged);
     o.set("silentChannels", st.silent_channels);
+    o.set("laneChunkBytes", double(st.lane_chunk_bytes));
     return o;
   }
 
@@ -1271,6 +1283,11 @@ EMSCRIPTEN_BINDINGS(watch_core) {
       .function("receiverBytes", &Sender::receiverBytes)
       .function("receiverPaused", &Sender::receiverPaused)
       .function("lowWater", &Sender::lowWater)
+      .function("onLaneOpen", &Sender::onLaneOpen)
+      .function("onLaneClosed", &Sender::onLaneClosed)
+      .function("onRoundTrip", &Sender::onRoundTrip)
+      .function("wantedLanes", &Sender::wantedLanes)
+      .function("openLanes", &Sender::openLanes)
       .function("stats", &Sender::stats);
 
   class_<Receiver>("PieceReceiver")
@@ -1279,6 +1296,7 @@ EMSCRIPTEN_BINDINGS(watch_core) {
       .function("onMessage", &Receiver::onMessage)
       .function("onChannelOpen", &Receiver::onChannelOpen)
       .function("onDisconnected", &Receiver::onDisconnected)
+      .function("onLaneClosed", &Receiver::onLaneClosed)
       .function("onTimeout", &Receiver::onTimeout)
       .function("nextDeadline", &Receiver::nextDeadline)
       .function("onPieceStored", &Receiver::onPieceStored)

@@ -84,6 +84,15 @@ export interface TransferManifest {
 export interface PieceSender extends EmbindObject {
   onConnected(nowMs: number): void;
   onDisconnected(nowMs: number): void;
+  /** Lanes: extra connections beside the main channel (lane 0), 1 .. 3; see piece_sender.hpp. */
+  onLaneOpen(lane: number, nowMs: number): void;
+  onLaneClosed(lane: number, nowMs: number): void;
+  /** A round-trip sample of the path in ms (the smallest counts). */
+  onRoundTrip(rttMs: number, nowMs: number): void;
+  /** Lanes the path needs, the main channel included (1 until a round trip is known). */
+  wantedLanes(): number;
+  /** Lanes open, the main channel included; 0 when disconnected. */
+  openLanes(): number;
   /** Write a received message here (when it fits), then call onMessage with its length. */
   messageWindow(): Uint8Array;
   onMessage(length: number, nowMs: number): string;
@@ -94,7 +103,7 @@ export interface PieceSender extends EmbindObject {
   completeRead(piece: number, length: number, nowMs: number): string;
   onReadFailed(piece: number, reason: string): void;
   /** The next frame (a heap view, valid until the next call: send it at once), or null. */
-  pollFrame(nowMs: number, bufferedAmount: number): Uint8Array | null;
+  pollFrame(nowMs: number, bufferedAmount: number, lane: number): Uint8Array | null;
   /** After pollFrame() gave null: when the upload cap lets the next frame go (ms), or Infinity
    *  (the channel's buffer is full and 'bufferedamountlow' will come, or nothing is left to send). */
   waitUntil(): number;
@@ -108,10 +117,11 @@ export interface PieceSender extends EmbindObject {
   receiverBytes(): number;
   /** The receiver paused because its storage is full (it said so with a Pause frame): waiting, not failed. */
   receiverPaused(): boolean;
-  /** For bufferedAmountLowThreshold. */
-  lowWater(): number;
+  /** For that lane's bufferedAmountLowThreshold (it changes as lanes open and close: set it before each poll). */
+  lowWater(lane: number): number;
   stats(): { bytesSent: number; piecesSent: number; piecesStarted: number; piecesResent: number; piecesAcked: number;
-    piecesBad: number; hashOnlyReads: number; errors: number };
+    piecesBad: number; hashOnlyReads: number; errors: number; lanePiecesStarted: number; lanePiecesReturned: number;
+    laneBytesSent: number; minRoundTripMs: number };
 }
 
 export interface ReceiverAction {
@@ -128,7 +138,10 @@ export interface ReceiverAction {
 
 export interface PieceReceiver extends EmbindObject {
   messageWindow(): Uint8Array;
-  onMessage(length: number, nowMs: number): string;
+  /** lane: 0 for the main channel, 1 .. 3 for an extra connection's. */
+  onMessage(length: number, nowMs: number, lane: number): string;
+  /** An extra connection closed: its unfinished piece comes again on another. */
+  onLaneClosed(lane: number, nowMs: number): void;
   /** A data channel opened: its Manifest is due within the configured time, or a 'reconnect' action comes. */
   onChannelOpen(nowMs: number): void;
   onDisconnected(nowMs: number): void;
@@ -164,7 +177,7 @@ export interface PieceReceiver extends EmbindObject {
   bytesVerified(): number;
   stats(): { chunkBytesReceived: number; piecesVerified: number; piecesRejected: number; errors: number; stalls: number;
     piecesLost: number; connections: number; storagePauses: number; storageRetries: number; storedPiecesDamaged: number;
-    silentChannels: number };
+    silentChannels: number; laneChunkBytes: number };
 }
 
 /** A download's stored ledger (the 'ledger' bytes of its record), to check its pieces against the SHA-256 each

@@ -586,3 +586,182 @@ export function adoptPeerConnection(pc, { id = ADOPTED_CHANNEL_ID, onChannel = (
     get pc() { return pc; },
   };
 }
+
+// ---- lanes ---------------------------------------------------------------------------------------
+// Extra connections beside a session's channel, for a long path: one SCTP association carries about
+// 64 KiB per round trip whatever its buffers (e2e/bench/figures.md, "Across a long path"), so the
+// sender's core asks for more connections as the round trip grows, and the transfer spreads its
+// pieces over them (piece_sender.hpp). They are signaled over the main channel itself, as text
+// messages (the transfer's frames are binary; a page that does not know lanes ignores text): the
+// offer, the answer and each side's candidates as they are gathered. They take the same ICE servers
+// and policy, and close with the main channel. The initiator (the sender) also measures the path:
+// the selected candidate pair's currentRoundTripTime (ICE's own checks, on the network thread, so
+// neither a busy page nor data queued on the channel adds to it), soon after the channel opens and
+// every 2 s after; the core keeps the smallest. A browser that reports none (Firefox reports 0 on a
+// path shorter than a millisecond) gives no sample: one connection.
+export const LANE_LABEL = 'file-transfer-lane';
+const LANE_TAG = 'wt-lane';
+const LANE_ATTEMPTS = 3;  // a lane that failed this often on one channel is not tried again
+
+// The selected pair's round trip in ms, or null (Firefox reports 0 on a short path).
+async function pairRoundTrip(pc) {
+  const stats = await pc.getStats();
+  /** @type {number | null} */
+  let rtt = null;
+  stats.forEach((r) => {
+    if (r.type === 'transport' && r.selectedCandidatePairId) rtt ??= stats.get(r.selectedCandidatePairId)?.currentRoundTripTime ?? null;
+  });
+  if (rtt == null) stats.forEach((r) => { if (r.type === 'candidate-pair' && (r.selected || r.nominated) && r.state === 'succeeded') rtt ??= r.currentRoundTripTime ?? null; });
+  return rtt && rtt > 0 ? rtt * 1000 : null;
+}
+
+/**
+ * @param {RTCDataChannel} channel the session's open channel
+ * @param {RTCPeerConnection | null} pc its connection (for round trips from getStats)
+ * @param {{ initiator: boolean, iceServers?: PeerLinkOptions['iceServers'], iceTransportPolicy?: RTCIceTransportPolicy,
+ *   wanted?: () => number, onRoundTrip?: (ms: number) => void,
+ *   onLane?: (lane: number, channel: RTCDataChannel) => void, maxLanes?: number }} options
+ */
+export function openLanes(channel, pc, { initiator, iceServers = [], iceTransportPolicy = 'all', wanted = () => 1, onRoundTrip = () => {}, onLane = () => {}, maxLanes = 4 }) {
+  const lanes = new Map();     // lane number → { pc, channel, events, remoteSet, remoteQueue }
+  const attempts = new Map();  // lane number → attempts made on this channel
+  const early = new Map();     // lane number → candidates that came before its connection was made
+  const events = new AbortController();
+  let closed = false;
+  let statsTimer = null;
+  let firstTimer = null;
+  const send = (msg) => {
+    if (closed || channel.readyState !== 'open') return;
+    try { channel.send(JSON.stringify({ [LANE_TAG]: msg })); } catch { /* closing */ }
+  };
+  const servers = () => Promise.resolve(typeof iceServers === 'function' ? iceServers() : iceServers).then((s) => s ?? []);
+  const failed = (n, l) => (e) => {
+    if (lanes.get(n) !== l) return;
+    console.warn(`peer-link: lane ${n}: ${e.message}`);
+    drop(n);
+  };
+
+  function drop(n) {
+    const l = lanes.get(n);
+    if (!l) return;
+    lanes.delete(n);
+    l.events.abort();
+    try { l.channel?.close(); } catch { /* closed */ }
+    try { l.pc.close(); } catch { /* closed */ }
+  }
+
+  // A new lane's connection: its candidates go to the other side as they are gathered.
+  function track(n, lanePc) {
+    const l = { pc: lanePc, channel: null, events: new AbortController(), remoteSet: false, remoteQueue: early.get(n) ?? [] };
+    early.delete(n);
+    lanes.set(n, l);
+    const { signal } = l.events;
+    lanePc.addEventListener('icecandidate', (e) => { if (e.candidate?.candidate) send({ lane: n, candidate: candidateRecord(e.candidate) }); }, { signal });
+    lanePc.addEventListener('connectionstatechange', () => { if (lanePc.connectionState === 'failed') drop(n); }, { signal });
+    return l;
+  }
+
+  function remoteSet(n, l) {
+    l.remoteSet = true;
+    for (const c of l.remoteQueue.splice(0)) l.pc.addIceCandidate(c).catch(failed(n, l));
+  }
+
+  function useLaneChannel(n, l, ch) {
+    l.channel = ch;
+    ch.binaryType = 'arraybuffer';
+    const { signal } = l.events;
+    let told = false;  // an answerer's channel may be open already and still fire 'open'
+    const opened = () => {
+      if (told || closed || lanes.get(n) !== l) return;
+      told = true;
+      onLane(n, ch);
+    };
+    ch.addEventListener('open', opened, { signal });
+    ch.addEventListener('close', () => { if (lanes.get(n) === l) drop(n); }, { signal });
+    if (ch.readyState === 'open') opened();
+  }
+
+  // Initiator: lanes up to what the core wants, each tried a few times at most.
+  function ensure() {
+    if (closed || !initiator) return;
+    const want = Math.min(maxLanes, Math.max(1, wanted()));
+    for (let n = 1; n < want; n++) {
+      if (lanes.has(n) || (attempts.get(n) ?? 0) >= LANE_ATTEMPTS) continue;
+      attempts.set(n, (attempts.get(n) ?? 0) + 1);
+      offerLane(n).catch((e) => { console.warn(`peer-link: lane ${n}: ${e.message}`); drop(n); });
+    }
+  }
+
+  async function offerLane(n) {
+    const lanePc = new RTCPeerConnection({ iceServers: await servers(), iceTransportPolicy });
+    if (closed) { lanePc.close(); return; }
+    const l = track(n, lanePc);
+    useLaneChannel(n, l, lanePc.createDataChannel(LANE_LABEL, { ordered: true }));
+    await lanePc.setLocalDescription(await lanePc.createOffer());
+    if (lanes.get(n) === l) send({ lane: n, offer: description(lanePc.localDescription) });
+  }
+
+  async function answerLane(n, offer) {
+    drop(n);
+    const lanePc = new RTCPeerConnection({ iceServers: await servers(), iceTransportPolicy });
+    if (closed) { lanePc.close(); return; }
+    const l = track(n, lanePc);
+    lanePc.addEventListener('datachannel', (e) => { if (e.channel.label === LANE_LABEL && lanes.get(n) === l) useLaneChannel(n, l, e.channel); }, { signal: l.events.signal });
+    await lanePc.setRemoteDescription(offer);
+    remoteSet(n, l);
+    await lanePc.setLocalDescription(await lanePc.createAnswer());
+    if (lanes.get(n) === l) send({ lane: n, answer: description(lanePc.localDescription) });
+  }
+
+  function sample(ms) {
+    if (closed || !(ms > 0)) return;
+    try { onRoundTrip(ms); } catch (e) { console.error('peer-link onRoundTrip:', e); }
+    ensure();
+  }
+
+  channel.addEventListener('message', (ev) => {
+    if (typeof ev.data !== 'string' || closed) return;
+    let msg;
+    try { msg = JSON.parse(ev.data)?.[LANE_TAG]; } catch { return; }
+    if (!msg || typeof msg !== 'object') return;
+    const n = msg.lane;
+    if (!Number.isInteger(n) || n < 1 || n >= maxLanes) return;
+    else if (msg.offer?.type === 'offer' && !initiator) {
+      early.delete(n);  // what follows the offer belongs to it
+      answerLane(n, msg.offer).catch((e) => { console.warn(`peer-link: lane ${n}: ${e.message}`); drop(n); });
+    } else if (msg.answer?.type === 'answer' && initiator) {
+      const l = lanes.get(n);
+      if (l && l.pc.signalingState === 'have-local-offer') l.pc.setRemoteDescription(msg.answer).then(() => remoteSet(n, l), failed(n, l));
+    } else if (msg.candidate && typeof msg.candidate === 'object') {
+      const l = lanes.get(n);
+      if (!l) {
+        // The answerer's connection is made once the ICE servers are in hand: keep them until then.
+        if (!initiator) early.set(n, [...(early.get(n) ?? []), msg.candidate].slice(-64));
+        return;
+      }
+      if (l.remoteSet) l.pc.addIceCandidate(msg.candidate).catch(failed(n, l));
+      else l.remoteQueue.push(msg.candidate);
+    }
+  }, { signal: events.signal });
+
+  function close() {
+    if (closed) return;
+    closed = true;
+    events.abort();
+    clearTimeout(firstTimer);
+    clearInterval(statsTimer);
+    for (const n of [...lanes.keys()]) drop(n);
+  }
+  channel.addEventListener('close', close, { signal: events.signal });
+
+  if (initiator) {
+    // Asked again every 2 s even without a sample: what the core wants moves with the upload cap.
+    const measure = () => {
+      if (!pc) ensure();
+      else pairRoundTrip(pc).then((ms) => { if (ms) sample(ms); else ensure(); }, () => ensure());
+    };
+    firstTimer = setTimeout(measure, 250);
+    statsTimer = setInterval(measure, 2000);
+  }
+  return { close };
+}

@@ -43,6 +43,7 @@ export class ReceiverDriver {
     this.ledgerRestore = this.receiver.ledgerRestore();  // "ok", "empty", or why an old ledger was not usable
     this.writer = new PieceWriter(store, this.transferId, WRITER_OPTIONS);
     this.channel = null;
+    this.lanes = new Map();  // lane (1..) → its open channel (an extra connection: peer-link's openLanes)
     this.timer = null;
     this.closed = false;
   }
@@ -63,15 +64,38 @@ export class ReceiverDriver {
     if (!ch) return;
     this.channel = null;
     ch.onmessage = ch.onclose = null;
+    for (const lane of this.lanes.values()) lane.onmessage = lane.onclose = null;
+    this.lanes.clear();
     if (this.closed) return;
     this.receiver.onDisconnected(this.now());
     this.drain();
   }
 
-  onMessage(data) {
+  onMessage(data, lane = 0) {
     const now = this.now();
-    if (this.closed || !feedMessage(this.receiver, data, now)) return;
+    if (this.closed || !feedMessage(this.receiver, data, now, lane)) return;
     this.drain({ message: true, now });
+  }
+
+  // A lane beside the main channel: the sender spreads pieces over it; the core checks each attempt
+  // belongs to the lane its checksum came on.
+  attachLane(lane, channel) {
+    if (this.closed || !this.channel) return;
+    this.detachLane(lane);
+    this.lanes.set(lane, channel);
+    channel.binaryType = 'arraybuffer';
+    channel.onmessage = (ev) => this.onMessage(ev.data, lane);
+    channel.onclose = () => { if (this.lanes.get(lane) === channel) this.detachLane(lane); };
+  }
+
+  detachLane(lane) {
+    const ch = this.lanes.get(lane);
+    if (!ch) return;
+    this.lanes.delete(lane);
+    ch.onmessage = ch.onclose = null;
+    if (this.closed) return;
+    this.receiver.onLaneClosed(lane, this.now());
+    this.drain();
   }
 
   // Carries out everything the core asks for, then arms its timer. Most messages are a chunk that

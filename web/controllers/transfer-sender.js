@@ -1,7 +1,8 @@
-// Drives the core's PieceSender: File slices in, frames out on the `file-transfer` data channel.
-// The core decides what to read, what to send and when the channel is full; this loop only carries
-// bytes and events (reads one piece at a time, sends while the core says so, waits on
-// 'bufferedamountlow' or the upload cap's timer).
+// Drives the core's PieceSender: File slices in, frames out on the `file-transfer` data channel and
+// on the lanes beside it (extra connections across a long path; peer-link's openLanes). The core
+// decides what to read, what to send on which lane and when a channel is full, and how many lanes
+// the path needs; this loop only carries bytes and events (reads one piece at a time, sends while
+// the core says so, waits on 'bufferedamountlow' or the upload cap's timer).
 import { feedMessage } from './channel-message.js';
 
 /** @typedef {import('../../src/bindings/watch_core').WatchCore} WatchCore */
@@ -18,6 +19,7 @@ export class SenderDriver {
     this.now = now;
     this.sender = new core.PieceSender(manifest, { uploadCapBytesPerSecond });
     this.channel = null;
+    this.lanes = new Map();  // lane (1..) → its open channel
     this.reading = false;
     this.timer = null;
     this.closed = false;
@@ -28,7 +30,6 @@ export class SenderDriver {
     this.detach();
     this.channel = channel;
     channel.binaryType = 'arraybuffer';
-    channel.bufferedAmountLowThreshold = this.sender.lowWater();
     channel.onbufferedamountlow = () => this.pump();
     channel.onmessage = (ev) => this.onMessage(ev.data);
     channel.onclose = () => { if (this.channel === channel) this.detach(); };
@@ -36,15 +37,47 @@ export class SenderDriver {
     this.pump();
   }
 
-  // The channel is gone (closed by the peer, the network, or a reconnect).
+  // The channel is gone (closed by the peer, the network, or a reconnect): its lanes go with it.
   detach() {
     const ch = this.channel;
     if (!ch) return;
     this.channel = null;
     ch.onbufferedamountlow = ch.onmessage = ch.onclose = null;
+    for (const lane of this.lanes.values()) lane.onbufferedamountlow = lane.onclose = null;
+    this.lanes.clear();
     this.sender.onDisconnected(this.now());
     this.onChange();
   }
+
+  // A lane opened beside the main channel (peer-link's openLanes): the core spreads pieces over it.
+  attachLane(lane, channel) {
+    if (this.closed || !this.channel) return;
+    this.detachLane(lane);
+    this.lanes.set(lane, channel);
+    channel.binaryType = 'arraybuffer';
+    channel.onbufferedamountlow = () => this.pump();
+    channel.onclose = () => { if (this.lanes.get(lane) === channel) this.detachLane(lane); };
+    this.sender.onLaneOpen(lane, this.now());
+    this.pump();
+  }
+
+  // Its unfinished piece goes out again on another lane (the core decides).
+  detachLane(lane) {
+    const ch = this.lanes.get(lane);
+    if (!ch) return;
+    this.lanes.delete(lane);
+    ch.onbufferedamountlow = ch.onclose = null;
+    this.sender.onLaneClosed(lane, this.now());
+    this.pump();
+  }
+
+  // A round trip of the path (ms): the core decides from it how many lanes it wants.
+  onRoundTrip(ms) {
+    if (!this.closed) this.sender.onRoundTrip(ms, this.now());
+  }
+
+  // One once there is nothing left to send.
+  get wantedLanes() { return this.closed || this.sender.state() !== 'sending' ? 1 : this.sender.wantedLanes(); }
 
   onMessage(data) {
     if (!feedMessage(this.sender, data, this.now())) return;
@@ -62,14 +95,18 @@ export class SenderDriver {
     this.startRead();
     clearTimeout(this.timer);
     this.timer = null;
-    const ch = this.channel;
-    if (!ch || ch.readyState !== 'open') return;
+    if (!this.channel || this.channel.readyState !== 'open') return;
     const now = this.now();  // one reading per pump: its frames go out within microseconds
-    for (let frame = this.sender.pollFrame(now, ch.bufferedAmount); frame; frame = this.sender.pollFrame(now, ch.bufferedAmount)) {
-      try {
-        ch.send(frame);
-      } catch {
-        return;  // the channel closed under us; its close event brings the reconnect
+    for (const [lane, ch] of [[0, this.channel], ...this.lanes]) {
+      if (ch.readyState !== 'open') continue;
+      // The core's low-water mark for this lane moves as lanes open and close.
+      ch.bufferedAmountLowThreshold = this.sender.lowWater(lane);
+      for (let frame = this.sender.pollFrame(now, ch.bufferedAmount, lane); frame; frame = this.sender.pollFrame(now, ch.bufferedAmount, lane)) {
+        try {
+          ch.send(frame);
+        } catch {
+          break;  // the channel closed under us; its close event brings the reconnect (or the lane's return)
+        }
       }
     }
     // The upload cap holds the next frame until then; otherwise 'bufferedamountlow', the next read

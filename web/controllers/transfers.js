@@ -4,7 +4,7 @@
 // reports bytesDownloaded and the transfer's events back to the machine, and cleans up stored
 // pieces on the core's schedule. The recipient is the link's offerer: it holds the
 // ledger, so it is the side that reconnects (after a dropped channel or a reload).
-import { openSessionLink } from '../adapters/peer-link.js';
+import { openLanes, openSessionLink } from '../adapters/peer-link.js';
 import { estimateStorage, requestPersistence, saveFile } from '../adapters/piece-store.js';
 import { deleteSessionRecords, isEnded, reportBytesDownloaded } from '../adapters/sessions.js';
 import { damagedPieces } from './stored-file.js';
@@ -50,6 +50,7 @@ class Transfer {
     this.reportTimer = null;
     this.driver = null;
     this.link = null;
+    this.lanes = null;  // peer-link's openLanes on the current channel
     this.linkType = null;  // peer-link's report on the open connection: { type: 'direct' | 'relayed', ... }
     this.closed = false;
   }
@@ -83,7 +84,19 @@ class Transfer {
     this.link = openSessionLink({
       adopt: this.mgr.peerConnection,
       db, sessionId: this.session.id, selfId: userId, peerId: this.other, role: this.role === 'receiver' ? 'offerer' : 'answerer', iceServers, iceTransportPolicy,
-      onChannel: (channel) => { if (!this.closed) this.driver.attach(channel); },
+      onChannel: (channel) => {
+        if (this.closed) return;
+        this.driver.attach(channel);
+        // Lanes beside it across a long path: the sender's core decides how many from the round trip.
+        const sender = this.role === 'sender' ? /** @type {SenderDriver} */ (this.driver) : null;
+        this.lanes?.close();
+        this.lanes = openLanes(channel, this.link?.pc ?? null, {
+          initiator: Boolean(sender), iceServers, iceTransportPolicy,
+          wanted: () => sender?.wantedLanes ?? 1,
+          onRoundTrip: (ms) => sender?.onRoundTrip(ms),
+          onLane: (lane, ch) => { if (!this.closed) this.driver.attachLane(lane, ch); },
+        });
+      },
       onLink: (link) => {
         this.linkType = link;
         this.changed();
@@ -202,6 +215,7 @@ class Transfer {
     this.closed = true;
     clearTimeout(this.reportTimer);
     clearInterval(this.aliveTimer);
+    this.lanes?.close();
     this.link?.close();
     this.driver?.close();
     this.progress.delete();

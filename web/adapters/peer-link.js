@@ -595,13 +595,14 @@ export function adoptPeerConnection(pc, { id = ADOPTED_CHANNEL_ID, onChannel = (
 // messages (the transfer's frames are binary; a page that does not know lanes ignores text): the
 // offer, the answer and each side's candidates as they are gathered. They take the same ICE servers
 // and policy, and close with the main channel. The initiator (the sender) also measures the path:
-// the selected candidate pair's currentRoundTripTime (ICE's own checks, on the network thread, so
-// neither a busy page nor data queued on the channel adds to it), soon after the channel opens and
-// every 2 s after; the core keeps the smallest. A browser that reports none (Firefox reports 0 on a
-// path shorter than a millisecond) gives no sample: one connection.
+// the selected candidate pair's currentRoundTripTime (ICE's own checks: a busy page does not add to
+// it), when the channel opens and later while it is quiet (see measure below); the core keeps the
+// smallest. A browser that reports none (Firefox reports 0 on a path shorter than a millisecond)
+// gives no sample: one connection.
 export const LANE_LABEL = 'file-transfer-lane';
 const LANE_TAG = 'wt-lane';
 const LANE_ATTEMPTS = 3;  // a lane that failed this often on one channel is not tried again
+const QUIET_BYTES = 64 * 1024;  // a channel holding less than this is quiet enough to measure
 
 // The selected pair's round trip in ms, or null (Firefox reports 0 on a short path).
 async function pairRoundTrip(pc) {
@@ -629,7 +630,6 @@ export function openLanes(channel, pc, { initiator, iceServers = [], iceTranspor
   const events = new AbortController();
   let closed = false;
   let statsTimer = null;
-  let firstTimer = null;
   const send = (msg) => {
     if (closed || channel.readyState !== 'open') return;
     try { channel.send(JSON.stringify({ [LANE_TAG]: msg })); } catch { /* closing */ }
@@ -748,20 +748,25 @@ export function openLanes(channel, pc, { initiator, iceServers = [], iceTranspor
     if (closed) return;
     closed = true;
     events.abort();
-    clearTimeout(firstTimer);
     clearInterval(statsTimer);
     for (const n of [...lanes.keys()]) drop(n);
   }
   channel.addEventListener('close', close, { signal: events.signal });
 
   if (initiator) {
-    // Asked again every 2 s even without a sample: what the core wants moves with the upload cap.
-    const measure = () => {
-      if (!pc) ensure();
+    // At once (both browsers know the pair's round trip from the checks that made it, and nothing
+    // is queued yet: measured 104-106 ms at the open across the test's +100 ms path), then every 2 s,
+    // counted only while the channel is quiet: on one machine, a round trip read while a transfer
+    // fills the channel measured 15 ms and more (busy network thread), enough to open lanes where
+    // none help. Asked again every 2 s even without a sample: what the core wants moves with the
+    // upload cap.
+    const measure = (always) => {
+      const quiet = always || channel.bufferedAmount < QUIET_BYTES;
+      if (!pc || !quiet) ensure();
       else pairRoundTrip(pc).then((ms) => { if (ms) sample(ms); else ensure(); }, () => ensure());
     };
-    firstTimer = setTimeout(measure, 250);
-    statsTimer = setInterval(measure, 2000);
+    measure(true);
+    statsTimer = setInterval(() => measure(false), 2000);
   }
   return { close };
 }

@@ -63,6 +63,7 @@ const ALL_BENCHMARKS = [
   ['relay', `Transfer through a TURN relay vs direct, Chromium → Chromium (coturn here, better of ${RELAY_ROUNDS})`, relayBench, {}],
   ['wan', 'Transfer across a 100 ms longer round trip (coturn behind a delaying UDP relay, here), Chromium → Chromium: the product against one bare channel', wanBench, {
     wan100_transfer_ratio_vs_raw: ['>= 3', (v) => v >= 3],
+    wan100_first_frame_s: ['<= 1.5', (v) => v <= 1.5],
   }],
   ['reconnect', `A killed peer connection replaced, Chromium ↔ Chromium (each side in turn)`, reconnectBench, {
     reconnect_max_ms: ['<= 5000', (v) => v <= 5000],

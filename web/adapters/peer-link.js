@@ -600,6 +600,7 @@ export function adoptPeerConnection(pc, { id = ADOPTED_CHANNEL_ID, onChannel = (
 // smallest. A browser that reports none (Firefox reports 0 on a path shorter than a millisecond)
 // gives no sample: one connection.
 export const LANE_LABEL = 'file-transfer-lane';
+const LANE_CONTROL_LABEL = 'file-transfer-lanes';
 const LANE_TAG = 'wt-lane';
 const LANE_ATTEMPTS = 3;  // a lane that failed this often on one channel is not tried again
 const QUIET_BYTES = 64 * 1024;  // a channel holding less than this is quiet enough to measure
@@ -630,9 +631,14 @@ export function openLanes(channel, pc, { initiator, iceServers = [], iceTranspor
   const events = new AbortController();
   let closed = false;
   let statsTimer = null;
+  // The initiator's signaling goes on a channel of its own once the other side has answered on it
+  // (see below); until then, and everything the other side sends, on the main channel.
+  let control = null;
+  let viaControl = false;
   const send = (msg) => {
-    if (closed || channel.readyState !== 'open') return;
-    try { channel.send(JSON.stringify({ [LANE_TAG]: msg })); } catch { /* closing */ }
+    const ch = viaControl && control?.readyState === 'open' ? control : channel;
+    if (closed || ch.readyState !== 'open') return;
+    try { ch.send(JSON.stringify({ [LANE_TAG]: msg })); } catch { /* closing */ }
   };
   const servers = () => Promise.resolve(typeof iceServers === 'function' ? iceServers() : iceServers).then((s) => s ?? []);
   const failed = (n, l) => (e) => {
@@ -719,13 +725,14 @@ export function openLanes(channel, pc, { initiator, iceServers = [], iceTranspor
     ensure();
   }
 
-  channel.addEventListener('message', (ev) => {
+  const onMessage = (ev) => {
     if (typeof ev.data !== 'string' || closed) return;
     let msg;
     try { msg = JSON.parse(ev.data)?.[LANE_TAG]; } catch { return; }
     if (!msg || typeof msg !== 'object') return;
     const n = msg.lane;
-    if (!Number.isInteger(n) || n < 1 || n >= maxLanes) return;
+    if (msg.hello && initiator && ev.target === control) viaControl = true;
+    else if (!Number.isInteger(n) || n < 1 || n >= maxLanes) return;
     else if (msg.offer?.type === 'offer' && !initiator) {
       early.delete(n);  // what follows the offer belongs to it
       answerLane(n, msg.offer).catch((e) => { console.warn(`peer-link: lane ${n}: ${e.message}`); drop(n); });
@@ -742,13 +749,34 @@ export function openLanes(channel, pc, { initiator, iceServers = [], iceTranspor
       if (l.remoteSet) l.pc.addIceCandidate(msg.candidate).catch(failed(n, l));
       else l.remoteQueue.push(msg.candidate);
     }
-  }, { signal: events.signal });
+  };
+  channel.addEventListener('message', onMessage, { signal: events.signal });
+  // The control channel: negotiated (no handshake), the main channel's id + 1 on both sides. An
+  // association takes turns between its streams, so a candidate sent on it does not wait behind
+  // the megabyte of pieces queued on the main channel (it did: across the +100 ms path the lanes
+  // opened seconds late). The other side says hello on it when it opens; only then does the
+  // initiator use it (a page without it, or a host connection where that id is taken, keeps the
+  // main channel).
+  if (pc && channel.id != null) {
+    try {
+      control = pc.createDataChannel(LANE_CONTROL_LABEL, { negotiated: true, id: channel.id + 1, ordered: true });
+      control.addEventListener('message', onMessage, { signal: events.signal });
+      if (!initiator) {
+        const hello = () => { try { control?.send(JSON.stringify({ [LANE_TAG]: { hello: 1 } })); } catch { /* closing */ } };
+        if (control.readyState === 'open') hello();
+        else control.addEventListener('open', hello, { signal: events.signal });
+      }
+    } catch {
+      control = null;  // the id is taken: signaling stays on the main channel
+    }
+  }
 
   function close() {
     if (closed) return;
     closed = true;
     events.abort();
     clearInterval(statsTimer);
+    try { control?.close(); } catch { /* closed */ }
     for (const n of [...lanes.keys()]) drop(n);
   }
   channel.addEventListener('close', close, { signal: events.signal });

@@ -453,6 +453,7 @@ class Receiver {
     const std::size_t n = len > double(window_.size()) ? 0 : std::size_t(len);
     return error_name(r_.on_message(window_.data(), n, now, lane));
   }
+  void onLaneOpen(unsigned lane, double now) { r_.on_lane_open(lane, now); }
   void onLaneClosed(unsigned lane, double now) { r_.on_lane_closed(lane, now); }
   void onChannelOpen(double now) { r_.on_channel_open(now); }
   void onDisconnected(double now) { r_.on_disconnected(now); }
@@ -1296,6 +1297,7 @@ EMSCRIPTEN_BINDINGS(watch_core) {
       .function("onMessage", &Receiver::onMessage)
       .function("onChannelOpen", &Receiver::onChannelOpen)
       .function("onDisconnected", &Receiver::onDisconnected)
+      .function("onLaneOpen", &Receiver::onLaneOpen)
       .function("onLaneClosed", &Receiver::onLaneClosed)
       .function("onTimeout", &Receiver::onTimeout)
       .function("nextDeadline", &Receiver::nextDeadline)

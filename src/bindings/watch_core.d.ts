@@ -140,6 +140,8 @@ export interface PieceReceiver extends EmbindObject {
   messageWindow(): Uint8Array;
   /** lane: 0 for the main channel, 1 .. 3 for an extra connection's. */
   onMessage(length: number, nowMs: number, lane: number): string;
+  /** An extra connection opened: a piece asked for earlier may now come on it. */
+  onLaneOpen(lane: number, nowMs: number): void;
   /** An extra connection closed: its unfinished piece comes again on another. */
   onLaneClosed(lane: number, nowMs: number): void;
   /** A data channel opened: its Manifest is due within the configured time, or a 'reconnect' action comes. */

@@ -534,6 +534,10 @@ void PieceReceiver::on_channel_open(double now_ms) {
   manifest_due_ = now_ms + config_.manifest_timeout_ms;
 }
 
+void PieceReceiver::on_lane_open(std::uint32_t lane, double /*now_ms*/) {
+  if (lane != 0 && connected_) lanes_used_ = true;
+}
+
 void PieceReceiver::on_lane_closed(std::uint32_t lane, double /*now_ms*/) {
   if (lane == 0 || !connected_) return;
   // The sender sends the piece again from its start, on another lane: wait for its PieceDigest.

@@ -157,6 +157,8 @@ class PieceReceiver {
   ReceiveError on_message(const std::uint8_t* data, std::size_t len, double now_ms,
                           std::uint32_t lane = 0);
   ReceiveError on_frame(const FrameView& frame, double now_ms, std::uint32_t lane = 0);
+  // A lane opened: from now on a piece asked for earlier may be on its way on another lane.
+  void on_lane_open(std::uint32_t lane, double now_ms);
   void on_lane_closed(std::uint32_t lane, double now_ms);
   void on_channel_open(double now_ms);
   void on_disconnected(double now_ms);
@@ -263,7 +265,7 @@ class PieceReceiver {
   Sha256Digest file_hash_result_{};
   bool read_back_pending_ = false;
   bool connected_ = false;
-  bool lanes_used_ = false;        // a frame came on a lane in this connection
+  bool lanes_used_ = false;        // a lane opened (or sent a frame) in this connection
   bool channel_open_ = false;      // a channel is open; until its Manifest, manifest_due_ counts
   double manifest_due_ = 0;
   bool final_ack_sent_ = false;

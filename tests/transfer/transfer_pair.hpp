@@ -168,6 +168,7 @@ class TransferPair {
     if (!connected_) return;  // a lane is signaled over the main channel
     lane_open_.at(lane) = true;
     tx->on_lane_open(lane, now);
+    rx->on_lane_open(lane, now);
     pump();
   }
   void close_lane(std::uint32_t lane) {

@@ -687,10 +687,12 @@ export function openLanes(channel, pc, { initiator, iceServers = [], iceTranspor
     if (ch.readyState === 'open') opened();
   }
 
-  // Initiator: lanes up to what the core wants, each tried a few times at most.
+  // Initiator: lanes up to what the core wants, each tried a few times at most; those beyond it
+  // close (the upload limit was lowered, or nothing is left to send).
   function ensure() {
     if (closed || !initiator) return;
     const want = Math.min(maxLanes, Math.max(1, wanted()));
+    for (const n of [...lanes.keys()]) if (n >= want) drop(n);
     for (let n = 1; n < want; n++) {
       if (lanes.has(n) || (attempts.get(n) ?? 0) >= LANE_ATTEMPTS) continue;
       attempts.set(n, (attempts.get(n) ?? 0) + 1);

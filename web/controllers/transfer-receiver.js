@@ -86,6 +86,7 @@ export class ReceiverDriver {
     channel.binaryType = 'arraybuffer';
     channel.onmessage = (ev) => this.onMessage(ev.data, lane);
     channel.onclose = () => { if (this.lanes.get(lane) === channel) this.detachLane(lane); };
+    this.receiver.onLaneOpen(lane, this.now());
   }
 
   detachLane(lane) {

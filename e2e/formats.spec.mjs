@@ -171,7 +171,7 @@ test('HEVC in Matroska: Firefox watches it while it arrives; Chromium, which can
     const p = await pair(browser, other, 'mkv-hevc', { gated: true });
     try {
       const id = await sendFile(p.alice.page, p.bob.page, p.bobId, m.path, { beforeAccept: () => holdReads(p.alice.page, m, HOLD_START) });
-      await expectUnlock(p.bob.page, id, m.size);
+      await expectUnlock(p.bob.page, id, m.size, { fast: true });
       await p.bob.page.evaluate(() => { document.getElementById('player').play().catch(() => {}); });
       await expect.poll(() => presentedFrames(p.bob.page), { timeout: 20_000 }).toBeGreaterThan(30);
       expect(await fraction(p.bob.page, id)).toBeLessThan(1);

@@ -25,7 +25,7 @@ async function progressive(aliceBrowser, bobBrowser, tag, m, testInfo, { unlockB
   try {
     // Held after her fingerprint, which reads the file whole before the invitation.
     id = await sendFile(p.alice.page, p.bob.page, p.bobId, m.path, { beforeAccept: () => holdReads(p.alice.page, m, HOLD_START) });
-    const st = await expectUnlock(p.bob.page, id, m.size, { unlockBefore });
+    const st = await expectUnlock(p.bob.page, id, m.size, { unlockBefore, fast: true });
     console.log(`${tag}: unlocked by the ${st.rule} rule at ${(st.unlockedAt * 100).toFixed(1)}%`);
     await p.bob.page.screenshot({ path: testInfo.outputPath(`${tag}-unlocked.png`), fullPage: true });
     await watchWhileDownloading(p.alice.page, p.bob.page, id, { onPlaying: () => holdReads(p.alice.page, m, HOLD_PLAYING) });
@@ -69,7 +69,7 @@ test('an audio-only file (AAC in MP4) plays while it arrives, to the other brows
   try {
     // A small file (about 4.6 MB): held from 30%, the piece before its last two.
     id = await sendFile(p.alice.page, p.bob.page, p.bobId, m.path, { beforeAccept: () => holdReads(p.alice.page, m, 0.3) });
-    await expectUnlock(p.bob.page, id, m.size);
+    await expectUnlock(p.bob.page, id, m.size, { fast: true });
     await p.bob.page.evaluate(() => { document.getElementById('player').play().catch(() => {}); });
     // No frames to count: the element's clock runs over what has arrived.
     await expect.poll(() => currentTime(p.bob.page), { timeout: 20_000 }).toBeGreaterThan(3)
@@ -109,7 +109,7 @@ test('a download that falls behind pauses both players with the waiting message,
     // Alice's reads are held at 30% (about 27 s of the 90 s movie): the download stops there for
     // certain, however fast or slow this machine is.
     id = await sendFile(p.alice.page, p.bob.page, p.bobId, m.path, { beforeAccept: () => holdReads(p.alice.page, m, 0.3) });
-    await expectUnlock(p.bob.page, id, m.size);
+    await expectUnlock(p.bob.page, id, m.size, { fast: true });
     // Bob plays from 18 s, within what has arrived: playback reaches the held part in seconds.
     await p.bob.page.evaluate(() => {
       const v = document.getElementById('player');

@@ -37,9 +37,10 @@ export const capFor = (m, seconds) => Math.max(0.1, Math.floor(m.size / 1e5 / se
 export const fraction = async (page, id) => (await transferView(page, id))?.fraction ?? 1;
 
 // Bob's Play unlocks before the file is complete, by the rule the core reports. By the fraction rule,
-// within two pieces of the spec's 25% while the file arrives at a paced rate; `fast`: it arrives at
-// full speed up to a hold, where pieces outrun the page's set-up (a movie read by the remux worker:
-// its walk, the browser's decoder probes), so only the rule's 25% and the incomplete file are checked.
+// within two pieces of the spec's 25% while the file arrives at a paced rate; `fast` (every gated
+// pair): it arrives at full speed up to a hold, where pieces outrun the page's set-up (the core
+// unlocks only once the player's pipeline is up: the container walk, the browser's codec checks, the
+// remux worker), so only the rule's 25% and the incomplete file are checked.
 export async function expectUnlock(bob, id, size, { unlockBefore = 1, fast = false } = {}) {
   await expect(bob.locator('#playback-status')).toHaveAttribute('data-unlocked', 'true', { timeout: 90_000 });
   const st = await playbackStatus(bob);

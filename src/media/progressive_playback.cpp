@@ -115,6 +115,7 @@ void ProgressivePlayback::set_duration(double duration_s) {
 
 void ProgressivePlayback::set_playable(bool playable, double now_ms) {
   playable_ = playable;
+  playability_known_ = true;
   evaluate(now_ms);
 }
 
@@ -212,7 +213,7 @@ void ProgressivePlayback::evaluate(double now_ms) {
   UnlockRule rule = UnlockRule::None;
   if (complete()) {
     rule = UnlockRule::Complete;
-  } else if (playable_ && index_ready()) {
+  } else if (playable_ && playability_known_ && index_ready()) {
     const double duration = duration_s();
     const double ahead = horizon_s() - position_s_;
     const auto need = [&](double margin) { return duration > 0 ? std::min(margin, duration - position_s_) : margin; };

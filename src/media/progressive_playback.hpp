@@ -10,7 +10,9 @@
 //        set_index_complete(), set_duration(...)
 //        request_range(...)        the demuxer waits for bytes that have not arrived (clear_request)
 //        set_playable(bool)        whether this browser can play the file progressively (MSE and
-//                                  the codecs); false: it plays only once it has fully arrived
+//                                  the codecs); false: it plays only once it has fully arrived.
+//                                  Until it is called, play does not unlock (but for "complete"):
+//                                  pieces may outrun the glue's codec checks
 //        set_position(now, pos)    the playhead (or where a seek is going)
 //        on_timeout(now)           at next_deadline()
 //   Out: fetch_plan()              what the transfer must fetch first (the receiver's scheduler)
@@ -173,6 +175,7 @@ class ProgressivePlayback {
   bool index_complete_ = false;
   double duration_s_ = 0;
   bool playable_ = true;
+  bool playability_known_ = false;  // set_playable was called: play never unlocks before
   double position_s_ = 0;
   bool unlocked_ = false;
   UnlockRule rule_ = UnlockRule::None;

@@ -23,6 +23,7 @@ constexpr std::uint64_t kSize = 100 * kMiB;
 
 ProgressivePlayback synthetic(const ProgressiveConfig& c = {}) {
   ProgressivePlayback p(kSize, c);
+  p.set_playable(true, 0);  // the glue's pipeline is up
   for (int s = 0; s < 100; ++s) p.add_index_point(s, std::uint64_t(s) * kMiB);
   p.set_duration(kDuration);
   p.set_index_complete(0);
@@ -105,6 +106,7 @@ TEST_CASE("a little slower than playback: adaptive once the rest will arrive bef
 
 TEST_CASE("nothing unlocks without the index or with too little playable ahead", "[media][progressive]") {
   ProgressivePlayback p(kSize);
+  p.set_playable(true, 0);  // the glue's pipeline is up
   p.set_duration(kDuration);
   arrive(p, 0, 10, 0, 50);  // half the file, but no index yet
   CHECK_FALSE(p.status(0).unlocked);
@@ -164,6 +166,7 @@ TEST_CASE("a seek beyond the horizon fetches from that point's keyframe; a seek 
 
 TEST_CASE("a seek reads from the keyframe before it, not from a data-only point", "[media][progressive]") {
   ProgressivePlayback p(kSize);
+  p.set_playable(true, 0);  // the glue's pipeline is up
   // A point every half second; a keyframe every 2 s.
   for (int h = 0; h < 200; ++h) p.add_index_point(h * 0.5, std::uint64_t(h) * kMiB / 2, h % 4 == 0);
   p.set_duration(kDuration);
@@ -180,6 +183,7 @@ TEST_CASE("a seek reads from the keyframe before it, not from a data-only point"
 TEST_CASE("an index at the end of the file is fetched before anything else", "[media][progressive]") {
   const auto file = wt_test::fixture("moov_end.mp4");
   ProgressivePlayback p(file.size());
+  p.set_playable(true, 0);  // the glue's pipeline is up
   // The first piece arrives; the walk reads it and learns that the moov is at the end.
   p.on_piece_held(0, 10);
   const wt::ByteRange want = p.container_wanted();
@@ -205,6 +209,7 @@ TEST_CASE("an index at the end of the file is fetched before anything else", "[m
   big[mdat_at + 3] = std::uint8_t(mdat_size);
   big.insert(big.end(), file.begin() + std::ptrdiff_t(moov.offset), file.end());
   ProgressivePlayback q(big.size());
+  q.set_playable(true, 0);  // the glue's pipeline is up
   q.on_piece_held(0, 10);
   REQUIRE(q.feed_container(0, big.data(), wt::kPieceSize, 10));
   const wt::FetchPlan plan = q.fetch_plan();
@@ -322,6 +327,7 @@ TEST_CASE("a piece the player first hears of as stored (verified before it opene
   CHECK(p.status(2000).stored_fraction == Approx(0.07));
   // The last, short piece counts its own length; everything stored is 100%.
   ProgressivePlayback q(10 * kMiB + 1000);
+  q.set_playable(true, 0);  // the glue's pipeline is up
   for (std::uint32_t piece = 0; piece <= 10; ++piece) q.on_piece_stored(piece, 3000);
   CHECK(q.status(3000).stored_fraction == Approx(1.0));
   CHECK(q.status(3000).text == "Everything has arrived — 100%");
@@ -383,6 +389,7 @@ TEST_CASE("an MP4's index is ready once the walk has read its moov: no demuxer n
           "[media][progressive]") {
   const auto file = wt_test::fixture("faststart.mp4");
   ProgressivePlayback p(file.size());
+  p.set_playable(true, 0);  // the glue's pipeline is up
   CHECK_FALSE(p.index_ready());
   hold(p, file, 0, 10);
   REQUIRE(p.walk().index_read());
@@ -405,6 +412,7 @@ TEST_CASE("a MOV whose moov is at the end: the moov's piece first, then its samp
   const auto big = grow_mdat("camera.mov", 20 * kMiB);
   const std::uint32_t last = last_piece(big);
   ProgressivePlayback p(big.size());
+  p.set_playable(true, 0);  // the glue's pipeline is up
   hold(p, big, 0, 10);
   CHECK(p.walk().format() == wt::ContainerFormat::Mov);
   CHECK_FALSE(p.index_ready());
@@ -424,6 +432,7 @@ TEST_CASE("Matroska with its Cues at the end: the Cues' piece first", "[media][p
   const auto file = wt_test::fixture("noisy.mkv");
   REQUIRE(file.size() > wt::kPieceSize);
   ProgressivePlayback p(file.size());
+  p.set_playable(true, 0);  // the glue's pipeline is up
   hold(p, file, 0, 10);
   CHECK(p.walk().format() == wt::ContainerFormat::Matroska);
   CHECK(p.walk().tracks_known());  // the Tracks came before the detour to the Cues
@@ -451,6 +460,7 @@ TEST_CASE("a transport stream's tail is fetched first; with it, its points are e
   for (std::size_t i = 0; i < (6u << 20) / 188; ++i) file.insert(file.end(), null.begin(), null.end());
   file.insert(file.end(), small.begin() + split, small.end());
   ProgressivePlayback p(file.size());
+  p.set_playable(true, 0);  // the glue's pipeline is up
   CHECK(p.fetch_plan().urgent.count == 0);  // nothing known before the first piece
   hold(p, file, 0, 10);
   REQUIRE(p.walk().format() == wt::ContainerFormat::MpegTs);
@@ -507,6 +517,7 @@ TEST_CASE("the index need stays ahead of a demand read", "[media][progressive]")
   const auto big = grow_mdat("moov_end.mp4", 20 * kMiB);
   const std::uint32_t last = last_piece(big);
   ProgressivePlayback p(big.size());
+  p.set_playable(true, 0);  // the glue's pipeline is up
   hold(p, big, 0, 10);
   p.request_range(5 * kMiB, 10, 20);
   CHECK(p.fetch_plan().urgent == wt::PieceRange{last, 1});  // the moov first
@@ -515,4 +526,27 @@ TEST_CASE("the index need stays ahead of a demand read", "[media][progressive]")
   CHECK(p.walk().index_read());
   CHECK(p.fetch_plan().urgent == wt::PieceRange{5, 1});  // then the read the demuxer waits on
   CHECK_FALSE(p.status(30).index_needed);
+}
+
+TEST_CASE("play does not unlock before the glue says whether this browser can play the file: pieces "
+          "that outrun its codec checks unlock nothing, and a file found unplayable waits for the end",
+          "[media][progressive]") {
+  for (const bool playable : {true, false}) {
+    ProgressivePlayback p(kSize);
+    for (int s = 0; s < 100; ++s) p.add_index_point(s, std::uint64_t(s) * kMiB);
+    p.set_duration(kDuration);
+    p.set_index_complete(0);
+    // Half the file, fast: far past 25% and the margin, while the codec checks are still running.
+    const double t = arrive(p, 0, 100, 0, 50);
+    CHECK_FALSE(unlocked(p));
+    CHECK(p.status(t).text.rfind("Preparing playback", 0) == 0);
+    p.set_playable(playable, t);
+    INFO("playable: " << playable);
+    CHECK(unlocked(p) == playable);
+    if (!playable) {
+      arrive(p, t, 100, 50, 50);
+      CHECK(unlocked(p));
+      CHECK(p.status(0).rule == wt::UnlockRule::Complete);
+    }
+  }
 }

@@ -250,6 +250,7 @@ export class ProgressivePlayer {
     this.webmInit = c.mediaStart;  // the head (EBML header, Segment, Info, Tracks) is the init segment
     this.feedAt = c.mediaStart;
     this.setUp = true;
+    this.policy.setPlayable(true, this.now());  // the pipeline is up: play may unlock from here
   }
 
   // The MP4's moov has been read (onReady ran during an append): tracks, index, init segments.
@@ -271,6 +272,7 @@ export class ProgressivePlayer {
       this.mse.append(init.id, init.buffer).catch((e) => this.fail(`the init segment could not be appended: ${e.message}`));
     }
     this.setUp = true;
+    this.policy.setPlayable(true, this.now());  // the pipeline is up: play may unlock from here
     this.segmenter.begin();  // media segments, queued after the init segments
   }
 
@@ -323,6 +325,7 @@ export class ProgressivePlayer {
     if (info.duration > 0 && !(this.policy.duration() > 0)) this.policy.setDuration(info.duration);
     this.mse.setDuration(this.policy.duration() || info.duration);
     this.setUp = true;
+    this.policy.setPlayable(true, this.now());  // the pipeline is up: play may unlock from here
     this.remux.playhead(this.video.currentTime, this.policy.feedAheadS());
     this.remux.play(this.video.currentTime, { video: !!videoType, audio: audio && { number: audio.number, convert: audio.convert } });
     this.report();

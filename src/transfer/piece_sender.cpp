@@ -127,6 +127,8 @@ void PieceSender::on_round_trip(double rtt_ms, double /*now_ms*/) {
 
 std::uint32_t PieceSender::wanted_lanes() const {
   const std::uint32_t most = std::max<std::uint32_t>(1, std::min(config_.max_lanes, kMaxLanes));
+  // Nothing left to send (complete or failed): no lane is worth keeping.
+  if (phase_ != Phase::Active) return 1;
   if (min_rtt_ms_ < 0 || min_rtt_ms_ < config_.lane_min_rtt_ms || config_.lane_window_bytes <= 0) return 1;
   // The rate to reach: the upload cap when there is one, else the planning rate; one association
   // carries lane_window_bytes per round trip.

@@ -134,7 +134,8 @@ class PieceSender {
   void on_lane_closed(std::uint32_t lane, double now_ms);
   // A round-trip sample of the path (ms); the smallest one counts (queues only ever add to it).
   void on_round_trip(double rtt_ms, double now_ms);
-  // How many lanes (the main channel included) the path needs: 1 until a round trip is known.
+  // How many lanes (the main channel included) the path needs: 1 until a round trip is known, and
+  // once nothing is left to send.
   std::uint32_t wanted_lanes() const;
   double min_round_trip_ms() const { return min_rtt_ms_; }
   std::uint32_t open_lanes() const;  // the main channel included; 0 when disconnected

@@ -218,3 +218,15 @@ TEST_CASE("once a lane is open, a piece asked for earlier and not begun is not t
     CHECK(rx.stats().pieces_lost == (lane_open ? 0u : 1u));
   }
 }
+
+TEST_CASE("no lane is wanted once nothing is left to send", "[transfer][lanes]") {
+  PairOptions o = long_path();
+  o.follow_wanted_lanes = true;
+  TransferPair pair(file(), o);
+  pair.connect();
+  CHECK(pair.tx->wanted_lanes() == 4);
+  REQUIRE(pair.run_to_end());
+  pair.advance_by(200);  // the receiver's Complete frame reaches the sender
+  REQUIRE(pair.tx->state() == wt::SenderState::Complete);
+  CHECK(pair.tx->wanted_lanes() == 1);
+}

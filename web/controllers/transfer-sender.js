@@ -76,8 +76,7 @@ export class SenderDriver {
     if (!this.closed) this.sender.onRoundTrip(ms, this.now());
   }
 
-  // One once there is nothing left to send.
-  get wantedLanes() { return this.closed || this.sender.state() !== 'sending' ? 1 : this.sender.wantedLanes(); }
+  get wantedLanes() { return this.closed ? 1 : this.sender.wantedLanes(); }
 
   onMessage(data) {
     if (!feedMessage(this.sender, data, this.now())) return;

@@ -120,7 +120,8 @@ async function firstFrameRun(browser, baseUrl, movie, seconds) {
     const b = await p.bob.page.evaluate(() => window.__bench);
     const firstFrame = (b.firstFrameAt - accepted) / 1000;
     const to25 = (marks.at25 - accepted) / 1000;
-    log(`first frame ${firstFrame.toFixed(1)} s after Accept (unlocked at ${((b.unlockedAt - accepted) / 1000).toFixed(1)} s), 25% at ${to25.toFixed(1)} s`);
+    const steps = b.timeline.filter(([t]) => t <= b.firstFrameAt).map(([t, what]) => `${((t - accepted) / 1000).toFixed(2)} ${what}`);
+    log(`first frame ${firstFrame.toFixed(1)} s after Accept (unlocked at ${((b.unlockedAt - accepted) / 1000).toFixed(1)} s; ${steps.join(', ')}), 25% at ${to25.toFixed(1)} s`);
     // Watch to the end at 1x, counting stalls: the element running dry, or the group waiting.
     let groupWaits = 0, wasWaiting = false;
     for (;;) {

@@ -830,7 +830,7 @@ class Progressive {
     double v = 0;
     if (read_number(o, "unlockFraction", v) && v > 0) c.unlock_fraction = v;
     if (!o["adaptive"].isUndefined()) c.adaptive = o["adaptive"].as<bool>();
-    if (read_number(o, "minAheadS", v) && v > 0) c.min_ahead_s = v;
+    if (read_number(o, "minAheadS", v) && v > 0) c.margins.resume_s = v;
     if (read_number(o, "stallNoticeMs", v) && v > 0) c.stall_notice_ms = v;
     return c;
   }

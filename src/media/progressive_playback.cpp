@@ -174,7 +174,8 @@ void ProgressivePlayback::record_rate(double now_ms) {
 }
 
 double ProgressivePlayback::rate_bps(double now_ms) const {
-  if (rate_samples_.size() < 2) return 0;
+  // One sample per piece held: the first one opens the span, the others arrived within it.
+  if (rate_samples_.size() < std::size_t(config_.min_rate_pieces) + 1 || rate_samples_.size() < 2) return 0;
   const auto& first = rate_samples_.front();
   const double span = now_ms - first.first;
   if (span < config_.min_rate_span_ms) return 0;
@@ -187,9 +188,7 @@ double ProgressivePlayback::gain(double now_ms) const {
   return rate_bps(now_ms) * config_.rate_safety / (double(layout_.file_size()) / duration);
 }
 
-double ProgressivePlayback::min_ahead(double now_ms) const {
-  return gain(now_ms) >= config_.fast_gain ? config_.fast_min_ahead_s : config_.min_ahead_s;
-}
+double ProgressivePlayback::min_ahead(double now_ms) const { return config_.margins.resume(gain(now_ms)); }
 
 bool ProgressivePlayback::will_not_catch_up(double now_ms, double ahead_s) const {
   const double rate = rate_bps(now_ms) * config_.rate_safety;
@@ -217,7 +216,7 @@ void ProgressivePlayback::evaluate(double now_ms) {
     const double duration = duration_s();
     const double ahead = horizon_s() - position_s_;
     const auto need = [&](double margin) { return duration > 0 ? std::min(margin, duration - position_s_) : margin; };
-    if (fraction >= config_.unlock_fraction && ahead >= need(config_.min_ahead_s) - 1e-9) rule = UnlockRule::Fraction;
+    if (fraction >= config_.unlock_fraction && ahead >= need(config_.margins.resume_s) - 1e-9) rule = UnlockRule::Fraction;
     else if (config_.adaptive && ahead >= need(min_ahead(now_ms)) - 1e-9 && will_not_catch_up(now_ms, ahead)) rule = UnlockRule::Adaptive;
   }
   if (rule == UnlockRule::None) return;

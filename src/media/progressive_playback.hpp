@@ -27,14 +27,14 @@
 //     which its points are estimated).
 //   - Then a demand read: the bytes a demuxer (the remux worker) is waiting for, until they are held.
 //   - Play unlocks (once, then stays unlocked; the sync core pauses the group if the download falls
-//     behind) when the index is in and enough is playable ahead of the playhead (min_ahead_s, or
-//     to the end; fast_min_ahead_s when the download gains media fast_gain times as fast as
-//     playback uses it, since the gap then only grows), and either
+//     behind) when the index is in and enough is playable ahead of the playhead (or to the end):
+//     the margin the sync core resumes with at the download's measured gain (DownloadMargins:
+//     12 s; 5 s at 1.5x playback, 2 s at 3x, since the gap then only grows), and either
 //       * "fraction": unlock_fraction of the file (the spec's 25%) is verified, or
 //       * "adaptive": the download rate measured over the last rate_window_ms, derated by
 //         rate_safety, shows that playing on at 1x from the playhead will not catch up with the
 //         download before its end (linear model: the download frontier advances rate/bitrate media
-//         seconds per second), with min_ahead_s to spare; or
+//         seconds per second), with that margin to spare; or
 //       * "complete": the whole file is here (the only rule for a file that cannot play progressively).
 //   - Priority: a playhead beyond the contiguous data (a seek ahead, a late join) makes the
 //     transfer fetch from that point's keyframe, then sequentially on, then fill the gaps; a
@@ -51,6 +51,7 @@
 
 #include "media/container_walk.hpp"
 #include "media/media_index.hpp"
+#include "sync/download_margins.hpp"
 #include "transfer/transfer_layout.hpp"
 
 namespace wt {
@@ -58,11 +59,10 @@ namespace wt {
 struct ProgressiveConfig {
   double unlock_fraction = 0.25;   // the spec's rule; 1 (or more) turns it off
   bool adaptive = true;            // the earlier rule
-  double min_ahead_s = 12;         // playable media ahead at unlock (the sync core's resume margin)
-  double fast_gain = 1.5;          // a download this much faster than playback (derated) ...
-  double fast_min_ahead_s = 5;     // ... unlocks with this much ahead (the sync core's fast resume)
+  DownloadMargins margins;         // playable media ahead at unlock: margins.resume(gain)
   double rate_window_ms = 8000;    // the download rate is measured over this long ...
-  double min_rate_span_ms = 2000;  // ... and trusted only after this much of it
+  double min_rate_span_ms = 1000;  // ... and trusted only after this much of it
+  std::uint32_t min_rate_pieces = 2;  // ... in which at least this many pieces arrived
   double rate_safety = 0.8;        // the rate the adaptive rule counts on, of the measured one
   double stall_notice_ms = 10000;
   double feed_ahead_s = 30;        // the player is fed this far ahead of the playhead

@@ -392,7 +392,7 @@ double PlaybackSync::poll_timeout() const {
   if (clock_.synced() && horizon_known_ && std::isfinite(cur_.anchor_shared_ms)) {
     // When the group will reach the point where this download becomes too short.
     if (cur_.state == GroupState::Playing && fraction_ < 1) {
-      const double when = cur_.shared_time_of(horizon_s_ - cfg_.enter_waiting_margin_s);
+      const double when = cur_.shared_time_of(horizon_s_ - own_enter_waiting_margin());
       if (std::isfinite(when)) consider(clock_.to_local(when));
     }
     // When a wait for us has really stopped the group, and we may resume it.
@@ -441,7 +441,7 @@ SyncStatus PlaybackSync::status(double now) const {
         s.text = "Waiting for " + name_of(cur_.waiting_for) + "'s download…";
       }
       if (known) {
-        const double margin = cur_.waiting_for == id_ ? own_resume_margin() : cfg_.resume_margin_s;
+        const double margin = cur_.waiting_for == id_ ? own_resume_margin() : cfg_.margins.resume_s;
         const double need = std::max(1e-9, std::min(margin,
                                                      duration() > 0 ? duration() - cur_.position_s : kInf));
         s.resume_progress = s.waiting_fraction >= 1 ? 1.0
@@ -490,7 +490,7 @@ void PlaybackSync::user_action(double now, Action a, double position_s) {
       break;
     case Action::Play: {
       // If someone's download is already too short here, the play becomes a wait for them.
-      const std::string lag = most_lagging(now, rec.position_s, cfg_.enter_waiting_margin_s, true);
+      const std::string lag = most_lagging(now, rec.position_s, cfg_.margins.enter_waiting_s, own_enter_waiting_margin());
       if (!lag.empty()) {
         rec.state = GroupState::Waiting;
         rec.waiting_for = lag;
@@ -540,12 +540,12 @@ void PlaybackSync::adopt(const PlaybackState& rec) {
 }
 
 std::string PlaybackSync::most_lagging(double now, double position_s, double margin_s,
-                                       bool include_self) const {
+                                       double self_margin_s) const {
   const double limit = duration() > 0 ? duration() - 0.5 : kInf;
   const double need = std::min(position_s + margin_s, limit);
   std::string worst;
   double worst_h = kInf;
-  if (include_self && horizon_known_ && fraction_ < 1 && horizon_s_ < need) {
+  if (self_margin_s >= 0 && horizon_known_ && fraction_ < 1 && horizon_s_ < std::min(position_s + self_margin_s, limit)) {
     worst = id_;
     worst_h = horizon_s_;
   }
@@ -638,7 +638,7 @@ void PlaybackSync::check_download(double now) {
 
   if (cur_.state == GroupState::Playing && fraction_ < 1) {
     const double target = cur_.position_at(shared);
-    if (horizon_s_ >= std::min(target + cfg_.enter_waiting_margin_s, limit)) return;
+    if (horizon_s_ >= std::min(target + own_enter_waiting_margin(), limit)) return;
     PlaybackState rec = cur_;
     rec.seq = next_playback_seq(max_seq_);
     rec.updated_by = id_;
@@ -670,7 +670,7 @@ void PlaybackSync::check_download(double now) {
     PlaybackState rec = cur_;
     rec.seq = next_playback_seq(max_seq_);
     rec.updated_by = id_;
-    const std::string other = most_lagging(now, p, cfg_.resume_margin_s, false);
+    const std::string other = most_lagging(now, p, cfg_.margins.resume_s);
     if (!other.empty()) {
       rec.waiting_for = other;  // hand the wait over rather than resume and stop again at once
       set_local_record(now, std::move(rec), true, -1);

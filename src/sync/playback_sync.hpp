@@ -74,8 +74,9 @@
 //     playback pauses the group at most once per 8 s of media it gains, not on every piece. A
 //     viewer whose download gains media at least 1.5x as fast as playback uses (set_download_gain)
 //     resumes at 5 s instead: the gap then grows by itself, so no second wait follows, and a seek
-//     into data not yet downloaded plays within seconds. A
-//     play click while a viewer (by its report, if under 15 s old) lacks 4 s becomes a wait for
+//     into data not yet downloaded plays within seconds; at 3x it resumes at 2 s and stops below
+//     1 s of its own (DownloadMargins, shared with the unlock rule). A play click while a viewer
+//     (by its report, if under 15 s old; this one by its own margin) lacks 4 s becomes a wait for
 //     that viewer: still the clicker's one write. A viewer that left (on_viewer_left, or a report
 //     gone stale) no longer holds the group: the next play click starts it.
 //   - Late join, reload, reconnect, tab visible again: the viewer is placed at the group's current
@@ -92,6 +93,7 @@
 #include <string>
 
 #include "sync/clock_estimator.hpp"
+#include "sync/download_margins.hpp"
 #include "sync/playback_state.hpp"
 
 namespace wt {
@@ -173,10 +175,7 @@ struct SyncConfig {
   double max_hold_ms = 2000;          // a paused player further ahead than this seeks back instead
   double trim_window_ms = 40000;      // quiet playing time over which the drift trend is measured
   double max_trim = 5e-4;             // a learned rate trim stays within ±0.05 % (clocks: ±100 ppm)
-  double enter_waiting_margin_s = 4;
-  double resume_margin_s = 12;
-  double fast_gain = 1.5;             // a download at least this much faster than playback ...
-  double fast_resume_margin_s = 5;    // ... resumes with this much ahead
+  DownloadMargins margins;            // when a download too short stops the group, and resumes it
   double report_interval_ms = 250;    // viewer reports at most this often
   double progress_report_interval_ms = 1000;  // and when only the download fraction moved, this often
   double report_heartbeat_ms = 5000;  // and at least this often while the download is incomplete
@@ -289,8 +288,9 @@ class PlaybackSync {
   double lead_ms(bool others_must_seek) const;
   double duration() const { return duration_s_ > 0 ? duration_s_ : cur_.duration_s; }
   double seek_budget_ms() const { return seek_est_ms_ + 2 * seek_dev_ms_ + cfg_.seek_margin_ms; }
-  // The viewer (self included) lacking the most before position + margin; "" when none.
-  std::string most_lagging(double now, double position_s, double margin_s, bool include_self) const;
+  // The viewer lacking the most before position + margin (this one by its own margin, when that is
+  // given: its gain is known here, the others' is not); "" when none.
+  std::string most_lagging(double now, double position_s, double margin_s, double self_margin_s = -1) const;
   bool report_fresh(double now, const ViewerReport& r) const;
   // Where this viewer's picture aims, against the group's timeline (ms): where the viewer it
   // follows settled, or 0 (see SyncConfig::follow_band_min_ms).
@@ -317,9 +317,8 @@ class PlaybackSync {
   double horizon_s_ = 0;
   double fraction_ = 0;
   double download_gain_ = 0;
-  double own_resume_margin() const {
-    return download_gain_ >= cfg_.fast_gain ? cfg_.fast_resume_margin_s : cfg_.resume_margin_s;
-  }
+  double own_resume_margin() const { return cfg_.margins.resume(download_gain_); }
+  double own_enter_waiting_margin() const { return cfg_.margins.enter_waiting(download_gain_); }
   std::optional<ViewerReport> last_report_;
   double last_report_at_;
   bool report_forced_ = true;

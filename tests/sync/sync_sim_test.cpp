@@ -331,6 +331,69 @@ TEST_CASE("a download twice as fast as playback resumes the group at 5 s ahead, 
   }
 }
 
+TEST_CASE("a download three times as fast as playback plays with 2 s ahead at once, and never runs dry", "[sim]") {
+  for (const double gain : {2.0, 3.5}) {
+    CAPTURE(gain);
+    std::vector<ViewerSpec> v = group(2, 100);
+    v[1].join_at_ms = 800;       // Bob unlocked with 2 s ahead, and gains 3 s of media per second:
+    v[1].horizon_start_s = 2;    // 2.6 s ahead when he clicks
+    v[1].horizon_rate = 3;
+    SimHarness h(21, v);
+    h.run_until(1000);  // both joined
+    h.core(1).set_download_gain(gain);
+    REQUIRE(h.user_play(1));
+    double min_lead = 1e9;
+    bool waited = false;
+    while (h.now() < 20000) {
+      h.run_for(50);
+      if (h.server().state && h.server().state->state == GroupState::Waiting) waited = true;
+      if (h.advancing(1)) min_lead = std::min(min_lead, h.viewer(1).player.horizon() - h.position(1));
+    }
+    CHECK(h.advancing(0));
+    CHECK(h.advancing(1));
+    if (gain >= 3) {
+      // Quick: Bob's click starts the group (his one write), and the gap only grows from there.
+      CHECK_FALSE(waited);
+      CHECK(h.viewer(1).writes == 1);
+      CHECK(min_lead > 1);
+    } else {
+      // Fast but not quick: 2.6 s is short of the 4 s margin, so the click waits for 5 s first.
+      CHECK(waited);
+      CHECK(h.viewer(1).writes == 2);
+      CHECK(min_lead > 4);
+    }
+  }
+}
+
+TEST_CASE("a quick download that stops dead: the group stops for it before its element runs dry", "[sim]") {
+  std::vector<ViewerSpec> v = group(2, 100);
+  v[1].join_at_ms = 800;
+  v[1].horizon_start_s = 2;
+  v[1].horizon_rate = 3;
+  SimHarness h(22, v);
+  h.run_until(1000);
+  h.core(1).set_download_gain(3.5);
+  REQUIRE(h.user_play(1));
+  h.run_for(3000);
+  REQUIRE(h.advancing(1));
+  // The download stops: the horizon stays where it is, and the glue still reports the gain it
+  // measured (it decays only as its rate window moves on): the tightest case.
+  auto& bob = h.viewer(1).spec;
+  bob.horizon_start_s = h.viewer(1).player.horizon();
+  bob.horizon_rate = 0;
+  double min_lead = 1e9;
+  while (h.now() < 40000) {
+    h.run_for(20);
+    min_lead = std::min(min_lead, h.viewer(1).player.horizon() - h.position(1));
+  }
+  REQUIRE(h.server().state);
+  CHECK(h.server().state->state == GroupState::Waiting);
+  CHECK(h.server().state->waiting_for == "bob");
+  // Stopped with media still ahead on both: no element ran dry.
+  CHECK(min_lead > 0.2);
+  CHECK(h.viewer(0).player.horizon() - h.position(0) > 0.2);
+}
+
 TEST_CASE("a play click while a viewer lacks data waits for them instead of starting", "[sim]") {
   std::vector<ViewerSpec> v = group(3, 100);
   v[1].horizon_start_s = 2;  // Bob has 2 s and gains 0.8 s per second

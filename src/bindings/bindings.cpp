@@ -755,6 +755,9 @@ class Progressive {
   Progressive(double file_size, val config) : p_(to_size(file_size), config_from_js(config)) {}
 
   void onPieceHeld(unsigned piece, double now) { p_.on_piece_held(piece, now); }
+  void onBytesArrived(double bytes, double now) {
+    if (std::isfinite(bytes) && bytes > 0) p_.on_bytes_arrived(std::uint64_t(bytes), now);
+  }
   void onPieceStored(unsigned piece, double now) { p_.on_piece_stored(piece, now); }
   void restoreHeld(unsigned piece) { p_.restore_held(piece); }
   void onPieceLost(unsigned piece) { p_.on_piece_lost(piece); }
@@ -1350,6 +1353,7 @@ EMSCRIPTEN_BINDINGS(watch_core) {
   class_<Progressive>("ProgressivePlayback")
       .constructor<double, val>()
       .function("onPieceHeld", &Progressive::onPieceHeld)
+      .function("onBytesArrived", &Progressive::onBytesArrived)
       .function("onPieceStored", &Progressive::onPieceStored)
       .function("restoreHeld", &Progressive::restoreHeld)
       .function("onPieceLost", &Progressive::onPieceLost)

@@ -406,6 +406,9 @@ export interface ProgressiveStatus {
 export interface ProgressivePlayback extends EmbindObject {
   /** A piece was verified: playable from memory while it is being stored. */
   onPieceHeld(piece: number, nowMs: number): void;
+  /** Bytes of the file that came off the wire (a chunk's payload, not verified yet): from the first
+   * call on, the download rate is measured by these, trusted after half a second. */
+  onBytesArrived(bytes: number, nowMs: number): void;
   /** Its storage committed (held first, if it was not): the status text's percent counts these. */
   onPieceStored(piece: number, nowMs: number): void;
   /** A piece stored before this session (from the ledger). */

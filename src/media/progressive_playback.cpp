@@ -128,9 +128,18 @@ void ProgressivePlayback::set_position(double now_ms, double position_s) {
 void ProgressivePlayback::on_timeout(double now_ms) { evaluate(now_ms); }
 
 double ProgressivePlayback::next_deadline() const {
-  if (complete() || last_progress_ms_ < 0) return std::numeric_limits<double>::infinity();
+  constexpr double kNone = std::numeric_limits<double>::infinity();
+  if (complete() || last_progress_ms_ < 0) return kNone;
   const double notice = last_progress_ms_ + config_.stall_notice_ms;
-  return notice > now_ms_ ? notice : std::numeric_limits<double>::infinity();
+  double next = notice > now_ms_ ? notice : kNone;
+  // The moment the download rate starts to count, which may unlock play before the next piece.
+  const std::size_t enough = arrivals_reported_ ? 2 : std::size_t(config_.min_rate_pieces) + 1;
+  if (!unlocked_ && rate_samples_.size() >= enough) {
+    const double span = arrivals_reported_ ? config_.min_arrival_span_ms : config_.min_rate_span_ms;
+    const double trusted = rate_samples_.front().first + span;
+    if (trusted > now_ms_) next = std::min(next, trusted);
+  }
+  return next;
 }
 
 double ProgressivePlayback::duration_s() const { return duration_s_ > 0 ? duration_s_ : walk_.duration_s(); }
@@ -167,18 +176,31 @@ double ProgressivePlayback::horizon_s() const {
   return std::max(position_s_, pts[k].time_s);
 }
 
+void ProgressivePlayback::on_bytes_arrived(std::uint64_t bytes, double now_ms) {
+  if (!arrivals_reported_) rate_samples_.clear();  // from now on the rate counts arrivals
+  arrivals_reported_ = true;
+  bytes_arrived_ += bytes;
+  const bool close = rate_samples_.size() >= 2 && now_ms - rate_samples_[rate_samples_.size() - 2].first < kMinSampleGapMs;
+  if (close) rate_samples_.back() = {now_ms, bytes_arrived_};
+  else rate_samples_.emplace_back(now_ms, bytes_arrived_);
+  while (rate_samples_.size() > 2 && rate_samples_[1].first <= now_ms - config_.rate_window_ms) rate_samples_.pop_front();
+  now_ms_ = std::max(now_ms_, now_ms);
+}
+
 void ProgressivePlayback::record_rate(double now_ms) {
+  if (arrivals_reported_) return;
   rate_samples_.emplace_back(now_ms, bytes_held());
   // Keep one sample older than the window, so the span covers all of it.
   while (rate_samples_.size() > 2 && rate_samples_[1].first <= now_ms - config_.rate_window_ms) rate_samples_.pop_front();
 }
 
 double ProgressivePlayback::rate_bps(double now_ms) const {
-  // One sample per piece held: the first one opens the span, the others arrived within it.
-  if (rate_samples_.size() < std::size_t(config_.min_rate_pieces) + 1 || rate_samples_.size() < 2) return 0;
+  // By pieces: one sample per piece held, the first one opening the span, the others within it.
+  const std::size_t enough = arrivals_reported_ ? 2 : std::size_t(config_.min_rate_pieces) + 1;
+  if (rate_samples_.size() < enough) return 0;
   const auto& first = rate_samples_.front();
   const double span = now_ms - first.first;
-  if (span < config_.min_rate_span_ms) return 0;
+  if (span < (arrivals_reported_ ? config_.min_arrival_span_ms : config_.min_rate_span_ms)) return 0;
   return double(rate_samples_.back().second - first.second) / (span / 1000);
 }
 

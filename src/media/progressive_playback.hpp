@@ -2,6 +2,8 @@
 // Time is passed in; the glue feeds it what happened and carries out what it says.
 //
 //   In:  on_piece_held(piece)      a piece was verified (playable from memory while it is stored)
+//        on_bytes_arrived(n)       n bytes of the file came off the wire (not verified yet): the
+//                                  download rate, measured by the chunk rather than the piece
 //        on_piece_stored(piece)    ... and is now stored; restore_held(piece) for every piece
 //                                  restored from the ledger after a reload
 //        feed_container(...)       bytes the container walk asked for (wanted()), from held pieces
@@ -31,7 +33,9 @@
 //     the margin the sync core resumes with at the download's measured gain (DownloadMargins:
 //     12 s; 5 s at 1.5x playback, 2 s at 3x, since the gap then only grows), and either
 //       * "fraction": unlock_fraction of the file (the spec's 25%) is verified, or
-//       * "adaptive": the download rate measured over the last rate_window_ms, derated by
+//       * "adaptive": the download rate measured over the last rate_window_ms (the bytes coming off
+//         the wire, trusted after min_arrival_span_ms; where the glue reports none, the pieces
+//         held, trusted after min_rate_span_ms and min_rate_pieces), derated by
 //         rate_safety, shows that playing on at 1x from the playhead will not catch up with the
 //         download before its end (linear model: the download frontier advances rate/bitrate media
 //         seconds per second), with that margin to spare; or
@@ -63,6 +67,7 @@ struct ProgressiveConfig {
   double rate_window_ms = 8000;    // the download rate is measured over this long ...
   double min_rate_span_ms = 1000;  // ... and trusted only after this much of it
   std::uint32_t min_rate_pieces = 2;  // ... in which at least this many pieces arrived
+  double min_arrival_span_ms = 500;   // measured by the bytes arriving: trusted after this long
   double rate_safety = 0.8;        // the rate the adaptive rule counts on, of the measured one
   double stall_notice_ms = 10000;
   double feed_ahead_s = 30;        // the player is fed this far ahead of the playhead
@@ -117,6 +122,9 @@ class ProgressivePlayback {
   // A piece held before this session (restored from the ledger, so stored): no progress, no rate.
   void restore_held(std::uint32_t piece);
   void on_piece_lost(std::uint32_t piece);  // a stored piece was found damaged and is fetched again
+  // Bytes of the file that came off the wire (a chunk's payload), verified or not: from the first
+  // call on, the download rate counts these (a 64 KiB step) instead of the pieces held (1 MiB).
+  void on_bytes_arrived(std::uint64_t bytes, double now_ms);
 
   const ContainerWalk& walk() const { return walk_; }
   ByteRange container_wanted() const { return walk_.wanted(); }
@@ -183,7 +191,12 @@ class ProgressivePlayback {
   FetchPlan plan_;
   bool urgent_is_index_ = false;
   ByteRange request_;
-  std::deque<std::pair<double, std::uint64_t>> rate_samples_;  // (now, bytes held)
+  // (now, bytes held), or (now, bytes arrived) once the glue reports arrivals: at most one sample
+  // per kMinSampleGapMs then.
+  std::deque<std::pair<double, std::uint64_t>> rate_samples_;
+  bool arrivals_reported_ = false;
+  std::uint64_t bytes_arrived_ = 0;
+  static constexpr double kMinSampleGapMs = 50;
   double last_progress_ms_ = -1;  // when a piece last arrived (-1: before the first input)
   double now_ms_ = 0;
 };

@@ -99,6 +99,37 @@ TEST_CASE("three times as fast as playback: play unlocks a second after the firs
   CHECK(st.ahead_s == Approx(2));
 }
 
+TEST_CASE("by the chunks off the wire, the rate counts after 0.5 s: play unlocks with the second piece",
+          "[media][progressive]") {
+  // 4 MiB/s in 64 KiB chunks (one every 15.6 ms), each piece held when its 16th chunk is in; the
+  // glue's timer fires at next_deadline().
+  auto p = synthetic();
+  const double chunk_ms = 1000.0 / 64;
+  double t = 0;
+  std::uint32_t chunks = 0;
+  while (!p.status(t).unlocked && chunks < 64 * 16) {
+    const double next = t + chunk_ms;
+    if (p.next_deadline() <= next) {
+      t = p.next_deadline();
+      p.on_timeout(t);
+      if (p.status(t).unlocked) break;
+    }
+    t = next;
+    p.on_bytes_arrived(64 * 1024, t);
+    if (++chunks % 16 == 0) p.on_piece_held(chunks / 16 - 1, t);
+  }
+  const auto st = p.status(t);
+  REQUIRE(st.unlocked);
+  CHECK(st.rule == UnlockRule::Adaptive);
+  CHECK(st.gain == Approx(3.2).epsilon(0.05));
+  CHECK(st.ahead_s == Approx(2));
+  // Half a second after the first chunk (at 15.6 ms), just after the second piece (at 500 ms).
+  CHECK(chunks == 32);
+  CHECK(t == Approx(515.6).margin(0.1));
+  CHECK(p.next_deadline() > 1000);  // then only the stall notice
+  // By the pieces (the glue reporting no arrivals) the same download unlocks at 1250 ms.
+}
+
 TEST_CASE("the download rate counts only after a second and two pieces: a burst of pieces proves nothing",
           "[media][progressive]") {
   auto p = synthetic();
@@ -111,6 +142,13 @@ TEST_CASE("the download rate counts only after a second and two pieces: a burst 
   p.on_timeout(1010);
   CHECK(p.status(1010).rate_bps == Approx(9.0 * kMiB));
   CHECK(p.status(1010).unlocked);
+  // The core asks to be woken the moment the rate starts to count (it may unlock play then).
+  auto r = synthetic();
+  for (std::uint32_t i = 0; i < 6; ++i) r.on_piece_held(i, 100.0 * (i + 1));
+  CHECK(r.next_deadline() == Approx(1100));
+  r.on_timeout(1100);
+  CHECK(r.status(1100).unlocked);
+  CHECK(r.next_deadline() == Approx(600 + 10000));  // then only the stall notice
   // Two pieces at the start, a second apart, are one interval: not enough either.
   auto q = synthetic();
   q.on_piece_held(0, 0);

@@ -685,6 +685,8 @@ export class WatchSessionsView {
         player.restoreAll();
       } else {
         player.restore(receiver.heldPieces());
+        const p = player;
+        receiver.onArrived = (bytes) => p.onBytesArrived(bytes);
       }
     } else {
       url = URL.createObjectURL(this.files.get(session.id));

@@ -109,6 +109,11 @@ export class ProgressivePlayer {
     this.arrived();
   }
 
+  // A message of the transfer came off the wire: the core measures the download rate by these.
+  onBytesArrived(bytes) {
+    if (!this.closed) this.policy.onBytesArrived(bytes, this.now());
+  }
+
   // Stored now: the status line's percent counts it (held first, if it was verified before this
   // player existed).
   onPieceStored(piece) {

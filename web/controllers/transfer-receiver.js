@@ -46,6 +46,8 @@ export class ReceiverDriver {
     this.lanes = new Map();  // lane (1..) → its open channel (an extra connection: peer-link's openLanes)
     this.timer = null;
     this.closed = false;
+    /** @type {((bytes: number) => void) | null} every message's size as it comes off the wire (the player's download rate) */
+    this.onArrived = null;
   }
 
   attach(channel) {
@@ -74,6 +76,7 @@ export class ReceiverDriver {
   onMessage(data, lane = 0) {
     const now = this.now();
     if (this.closed || !feedMessage(this.receiver, data, now, lane)) return;
+    this.onArrived?.(data.byteLength);
     this.drain({ message: true, now });
   }
 

@@ -3,7 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 
-const H264 = ['-c:v', 'libx264', '-preset', 'veryfast', '-profile:v', 'high', '-bf', '2', '-pix_fmt', 'yuv420p'];
+const H264 = ['-c:v', 'libx264', '-preset', 'superfast', '-profile:v', 'high', '-bf', '2', '-pix_fmt', 'yuv420p'];
 const HEVC = ['-c:v', 'libx265', '-preset', 'ultrafast', '-x265-params', 'log-level=error'];
 const AAC = ['aac', '-b:a', '96k'];
 

@@ -59,7 +59,8 @@ struct SenderConfig {
   // drains at (measured from bufferedAmount while it stays above zero), within
   // [min_high_water_bytes, the mark above]; initial_high_water_bytes until the first measure. So an
   // urgent request waits behind a quarter of a second of queued data on a slow link, not seconds,
-  // and a fast link keeps its deep queue. 0: the fixed marks above.
+  // and a fast link keeps its deep queue. Not across a long path (lanes wanted): the lanes keep
+  // their fixed mark. 0: the fixed marks always.
   double queue_target_ms = 250;
   std::uint64_t min_high_water_bytes = 256ull << 10;
   std::uint64_t initial_high_water_bytes = 1ull << 20;

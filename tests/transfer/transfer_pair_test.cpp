@@ -327,6 +327,23 @@ TEST_CASE("the sender's queue follows the link: a quarter of a second of a slow 
   }
 }
 
+TEST_CASE("across a long path (lanes wanted) the queue keeps its fixed mark, whatever the channel drains",
+          "[transfer][pair][flow][lanes]") {
+  PairOptions opt;
+  opt.link_bytes_per_ms = 2'000;
+  opt.latency_ms = 50;  // 100 ms round trip: the sender wants lanes; none opens here
+  const std::vector<std::uint8_t> file = wt_test::random_bytes(8 * 1024 * 1024, 5);
+  TransferPair pair(file, opt);
+  pair.connect();
+  pair.tx->on_round_trip(100, pair.now);
+  REQUIRE(pair.tx->wanted_lanes() > 1);
+  REQUIRE(pair.run_until([&] { return pair.now > 2000; }));
+  CHECK(pair.tx->drain_rate() > 0);  // measured, and not used
+  CHECK(pair.tx->high_water_bytes(0) == wt::SenderConfig{}.lane_high_water_bytes);
+  REQUIRE(pair.run_to_end());
+  require_identical(pair, file);
+}
+
 TEST_CASE("on a slow link an urgent request waits behind a quarter of a second of queued data, not seconds",
           "[transfer][pair][seek]") {
   // 2 MB/s, no upload cap: before, the 4 MiB queue alone held a seek's piece back 2 s.

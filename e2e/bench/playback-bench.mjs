@@ -89,6 +89,10 @@ export function armBob(page, { seekTo = null } = {}) {
   }, seekTo);
 }
 
+// Bob's timeline (armBob) from `from` to his first frame, in seconds after `from`: "1.23 ahead 3 s, …".
+export const timelineSince = (b, from) => b.timeline.filter(([t]) => t >= from && t <= b.firstFrameAt)
+  .map(([t, what]) => `${((t - from) / 1000).toFixed(2)} ${what}`).join(', ');
+
 export async function pair(browser, baseUrl, tag) {
   const alice = await openAs(browser, baseUrl, `alice-${tag}`);
   const bob = await openAs(browser, baseUrl, `bob-${tag}`);
@@ -120,8 +124,7 @@ async function firstFrameRun(browser, baseUrl, movie, seconds) {
     const b = await p.bob.page.evaluate(() => window.__bench);
     const firstFrame = (b.firstFrameAt - accepted) / 1000;
     const to25 = (marks.at25 - accepted) / 1000;
-    const steps = b.timeline.filter(([t]) => t <= b.firstFrameAt).map(([t, what]) => `${((t - accepted) / 1000).toFixed(2)} ${what}`);
-    log(`first frame ${firstFrame.toFixed(1)} s after Accept (unlocked at ${((b.unlockedAt - accepted) / 1000).toFixed(1)} s; ${steps.join(', ')}), 25% at ${to25.toFixed(1)} s`);
+    log(`first frame ${firstFrame.toFixed(1)} s after Accept (unlocked at ${((b.unlockedAt - accepted) / 1000).toFixed(1)} s; ${timelineSince(b, accepted)}), 25% at ${to25.toFixed(1)} s`);
     // Watch to the end at 1x, counting stalls: the element running dry, or the group waiting.
     let groupWaits = 0, wasWaiting = false;
     for (;;) {
@@ -157,9 +160,7 @@ async function seekRun(browser, baseUrl, movie, seconds) {
       });
     const b = await p.bob.page.evaluate(() => window.__bench);
     const s = (b.firstFrameAt - b.unlockedAt) / 1000;
-    const steps = b.timeline.filter(([t]) => t >= b.unlockedAt && t <= b.firstFrameAt)
-      .map(([t, what]) => `${((t - b.unlockedAt) / 1000).toFixed(2)} ${what}`);
-    log(`seek to ${target} s right after unlock: first frame there after ${s.toFixed(1)} s (${steps.join(', ')})`);
+    log(`seek to ${target} s right after unlock: first frame there after ${s.toFixed(1)} s (${timelineSince(b, b.unlockedAt)})`);
     return { seek_unfetched_to_frame_s: round(s) };
   } finally {
     await p.close();

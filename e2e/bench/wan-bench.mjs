@@ -30,7 +30,7 @@ import { makeMovie } from '../support/media-helpers.mjs';
 import { MiB, makeFile, sendFile } from '../support/transfer-helpers.mjs';
 import { startTurnServer } from '../support/turn-server.mjs';
 import { startUdpDelay } from '../support/udp-delay.mjs';
-import { armBob, pair } from './playback-bench.mjs';
+import { armBob, pair, timelineSince } from './playback-bench.mjs';
 import { productRun, rawRun } from './transfer-bench.mjs';
 
 const FILE_BYTES = Math.max(1, Number(process.env.WT_BENCH_WAN_MIB) || 24) * MiB;
@@ -82,8 +82,7 @@ export async function wanBench({ db }) {
       await p.bob.page.waitForFunction(() => window.__bench.firstFrameAt !== null, null, { timeout: 120_000, polling: 50 });
       const b = await p.bob.page.evaluate(() => window.__bench);
       const s = (b.firstFrameAt - started) / 1000;
-      const steps = b.timeline.filter(([t]) => t <= b.firstFrameAt).map(([t, what]) => `${((t - started) / 1000).toFixed(2)} ${what}`);
-      process.stderr.write(`  first frame across +100 ms at 2 MB/s: ${s.toFixed(2)} s (unlocked at ${((b.unlockedAt - started) / 1000).toFixed(2)} s; ${steps.join(', ')})\n`);
+      process.stderr.write(`  first frame across +100 ms at 2 MB/s: ${s.toFixed(2)} s (unlocked at ${((b.unlockedAt - started) / 1000).toFixed(2)} s; ${timelineSince(b, started)})\n`);
       return s;
     } finally {
       await p.close();

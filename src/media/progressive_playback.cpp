@@ -133,10 +133,8 @@ double ProgressivePlayback::next_deadline() const {
   const double notice = last_progress_ms_ + config_.stall_notice_ms;
   double next = notice > now_ms_ ? notice : kNone;
   // The moment the download rate starts to count, which may unlock play before the next piece.
-  const std::size_t enough = arrivals_reported_ ? 2 : std::size_t(config_.min_rate_pieces) + 1;
-  if (!unlocked_ && rate_samples_.size() >= enough) {
-    const double span = arrivals_reported_ ? config_.min_arrival_span_ms : config_.min_rate_span_ms;
-    const double trusted = rate_samples_.front().first + span;
+  if (!unlocked_ && rate_samples_.size() >= rate_samples_needed()) {
+    const double trusted = rate_samples_.front().first + rate_span_needed_ms();
     if (trusted > now_ms_) next = std::min(next, trusted);
   }
   return next;
@@ -183,24 +181,35 @@ void ProgressivePlayback::on_bytes_arrived(std::uint64_t bytes, double now_ms) {
   const bool close = rate_samples_.size() >= 2 && now_ms - rate_samples_[rate_samples_.size() - 2].first < kMinSampleGapMs;
   if (close) rate_samples_.back() = {now_ms, bytes_arrived_};
   else rate_samples_.emplace_back(now_ms, bytes_arrived_);
-  while (rate_samples_.size() > 2 && rate_samples_[1].first <= now_ms - config_.rate_window_ms) rate_samples_.pop_front();
+  trim_rate_window(now_ms);
   now_ms_ = std::max(now_ms_, now_ms);
 }
 
 void ProgressivePlayback::record_rate(double now_ms) {
   if (arrivals_reported_) return;
   rate_samples_.emplace_back(now_ms, bytes_held());
-  // Keep one sample older than the window, so the span covers all of it.
+  trim_rate_window(now_ms);
+}
+
+// Keep one sample older than the window, so the span covers all of it.
+void ProgressivePlayback::trim_rate_window(double now_ms) {
   while (rate_samples_.size() > 2 && rate_samples_[1].first <= now_ms - config_.rate_window_ms) rate_samples_.pop_front();
 }
 
+// By pieces, one sample per piece held: the first opens the span, min_rate_pieces more within it.
+std::size_t ProgressivePlayback::rate_samples_needed() const {
+  return arrivals_reported_ ? 2 : std::size_t(config_.min_rate_pieces) + 1;
+}
+
+double ProgressivePlayback::rate_span_needed_ms() const {
+  return arrivals_reported_ ? config_.min_arrival_span_ms : config_.min_rate_span_ms;
+}
+
 double ProgressivePlayback::rate_bps(double now_ms) const {
-  // By pieces: one sample per piece held, the first one opening the span, the others within it.
-  const std::size_t enough = arrivals_reported_ ? 2 : std::size_t(config_.min_rate_pieces) + 1;
-  if (rate_samples_.size() < enough) return 0;
+  if (rate_samples_.size() < rate_samples_needed()) return 0;
   const auto& first = rate_samples_.front();
   const double span = now_ms - first.first;
-  if (span < (arrivals_reported_ ? config_.min_arrival_span_ms : config_.min_rate_span_ms)) return 0;
+  if (span < rate_span_needed_ms()) return 0;
   return double(rate_samples_.back().second - first.second) / (span / 1000);
 }
 

@@ -163,6 +163,9 @@ class ProgressivePlayback {
   void evaluate(double now_ms);
   void update_plan(double now_ms);
   void record_rate(double now_ms);
+  void trim_rate_window(double now_ms);
+  std::size_t rate_samples_needed() const;  // before the rate counts ...
+  double rate_span_needed_ms() const;       // ... and the span they must cover
   double rate_bps(double now_ms) const;
   bool will_not_catch_up(double now_ms, double ahead_s) const;
   PieceRange missing_pieces(ByteRange r) const;

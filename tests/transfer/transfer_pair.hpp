@@ -461,8 +461,13 @@ class TransferPair {
           max_buffered = std::max(max_buffered, d.buffered(now));
           continue;
         }
-        if (t.kind == wt::Transmit::Kind::WaitBuffer)
-          tx_wake_ = std::min(tx_wake_, d.drains_to(now, tx->low_water_bytes(l)));
+        if (t.kind == wt::Transmit::Kind::WaitBuffer) {
+          // The glue's 'bufferedamountlow' at the low-water mark as it stands after the polls: it
+          // fires only when bufferedAmount falls to it from above. A sender that waited at or
+          // below its own mark would never be woken (a stall the tests see).
+          const std::uint64_t low = tx->low_water_bytes(l);
+          if (d.buffered(now) > low) tx_wake_ = std::min(tx_wake_, d.drains_to(now, low));
+        }
         else if (t.kind == wt::Transmit::Kind::WaitUntil)
           tx_wake_ = std::min(tx_wake_, t.wait_until_ms);
         break;

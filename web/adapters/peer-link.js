@@ -597,15 +597,18 @@ export function adoptPeerConnection(pc, { id = ADOPTED_CHANNEL_ID, onChannel = (
 // and policy, and close with the main channel. The initiator (the sender) also measures the path:
 // the selected candidate pair's currentRoundTripTime (ICE's own checks: a busy page does not add to
 // it), when the channel opens and later while it is quiet (see measure below); the core keeps the
-// smallest. A browser that reports none (Firefox reports 0 on a path shorter than a millisecond)
-// gives no sample: one connection.
+// smallest. A browser that reports none gives no sample: one connection.
 export const LANE_LABEL = 'file-transfer-lane';
 const LANE_CONTROL_LABEL = 'file-transfer-lanes';
 const LANE_TAG = 'wt-lane';
 const LANE_ATTEMPTS = 3;  // a lane that failed this often on one channel is not tried again
 const QUIET_BYTES = 64 * 1024;  // a channel holding less than this is quiet enough to measure
 
-// The selected pair's round trip in ms, or null (Firefox reports 0 on a short path).
+// The selected pair's round trip in ms, or null when none is known. Firefox reports 0 for a path
+// shorter than a millisecond: that is a sample too (0.5 ms), so that the core's smallest-sample rule
+// has the truth from the open on, and a reading taken later while a transfer loads this machine
+// (15 ms and more, measured) cannot open lanes on one machine (clean-clone run cc19: a Firefox
+// sender on loopback sent 73 of 100 MB over lanes).
 async function pairRoundTrip(pc) {
   const stats = await pc.getStats();
   /** @type {number | null} */
@@ -614,7 +617,8 @@ async function pairRoundTrip(pc) {
     if (r.type === 'transport' && r.selectedCandidatePairId) rtt ??= stats.get(r.selectedCandidatePairId)?.currentRoundTripTime ?? null;
   });
   if (rtt == null) stats.forEach((r) => { if (r.type === 'candidate-pair' && (r.selected || r.nominated) && r.state === 'succeeded') rtt ??= r.currentRoundTripTime ?? null; });
-  return rtt && rtt > 0 ? rtt * 1000 : null;
+  if (rtt == null || !(rtt >= 0)) return null;
+  return rtt > 0 ? rtt * 1000 : 0.5;
 }
 
 /**

@@ -98,8 +98,6 @@ export class SenderDriver {
     const now = this.now();  // one reading per pump: its frames go out within microseconds
     for (const [lane, ch] of [[0, this.channel], ...this.lanes]) {
       if (ch.readyState !== 'open') continue;
-      // The core's low-water mark for this lane moves as lanes open and close.
-      ch.bufferedAmountLowThreshold = this.sender.lowWater(lane);
       for (let frame = this.sender.pollFrame(now, ch.bufferedAmount, lane); frame; frame = this.sender.pollFrame(now, ch.bufferedAmount, lane)) {
         try {
           ch.send(frame);
@@ -107,6 +105,13 @@ export class SenderDriver {
           break;  // the channel closed under us; its close event brings the reconnect (or the lane's return)
         }
       }
+      // The core's low-water mark for this lane as it stands after these polls (it moves as lanes
+      // open and close, and with the rate the channel drains at, measured by the first poll):
+      // 'bufferedamountlow' fires only when bufferedAmount falls to it from above, and the core
+      // waits only above it. Set before the polls, a mark that fell during them left the channel
+      // below the old one with no event to come: the sender stalled mid-piece (clean-clone run
+      // cc19, a transfer at 0% for 15 s).
+      ch.bufferedAmountLowThreshold = this.sender.lowWater(lane);
     }
     // The upload cap holds the next frame until then; otherwise 'bufferedamountlow', the next read
     // or the next message pumps again.

@@ -83,7 +83,6 @@ void PieceSender::on_connected(double /*now_ms*/) {
   connected_ = true;
   strikes_ = 0;
   control_.clear();
-  for (DrainMeter& m : drain_) m = DrainMeter{};  // a new channel, maybe a new path
   std::vector<std::uint8_t> m = encode_manifest_frame(manifest_);
   if (!m.empty()) control_.push_back(std::move(m));
 }
@@ -106,7 +105,6 @@ void PieceSender::on_disconnected(double /*now_ms*/) {
 void PieceSender::on_lane_open(std::uint32_t lane, double /*now_ms*/) {
   if (lane == 0 || lane >= kMaxLanes || !connected_ || phase_ == Phase::Failed) return;
   lane_open_[lane] = true;
-  drain_[lane] = DrainMeter{};
 }
 
 void PieceSender::on_lane_closed(std::uint32_t lane, double /*now_ms*/) {
@@ -384,57 +382,9 @@ PieceSender::Slot* PieceSender::oldest_ready() {
   return best;
 }
 
-std::uint64_t PieceSender::high_water_bytes(std::uint32_t lane) const {
-  const std::uint64_t base = lane == 0 && !lane_sized() ? high_water_ : lane_high_water_;
-  // Across a long path (lanes wanted) every channel keeps the fixed lane mark: measured there
-  // (wan bench, +100 ms), lanes whose queues followed their drain rate delivered the pieces that
-  // make playback contiguous seconds later (first frame 7.6 s against 4.6 s).
-  if (lane >= kMaxLanes || config_.queue_target_ms <= 0 || lane_sized()) return base;
-  const double rate = drain_[lane].rate;
-  const std::uint64_t floor = std::max<std::uint64_t>(config_.min_high_water_bytes, 2 * kMaxFrame);
-  const std::uint64_t follow = rate > 0 ? std::uint64_t(rate * config_.queue_target_ms / 1000)
-                                        : config_.initial_high_water_bytes;
-  return std::min(base, std::max(floor, follow));
-}
-
-std::uint64_t PieceSender::low_water_bytes(std::uint32_t lane) const {
-  const std::uint64_t base = lane == 0 && !lane_sized() ? low_water_ : lane_low_water_;
-  // Half the mark once it is below the configured one: 'bufferedamountlow' must come while an
-  // eighth of a second of data is still queued (and below every level the sender waits at).
-  const std::uint64_t high = high_water_bytes(lane);
-  return std::min(base, high / 2);
-}
-
-// Between two polls at different times the channel drained what it held after the first minus
-// what it holds now. Only an interval that ends with data still queued measures the link (an empty
-// buffer may have been empty for most of it); an empty one says the link is at least that fast.
-void PieceSender::measure_drain(std::uint32_t lane, double now_ms, std::uint64_t buffered) {
-  DrainMeter& m = drain_[lane];
-  if (m.last_ms >= 0 && now_ms > m.last_ms) {
-    const std::uint64_t drained = m.after > buffered ? m.after - buffered : 0;
-    const double dt = now_ms - m.last_ms;
-    if (buffered > 0) {
-      m.drained += drained;
-      m.busy_ms += dt;
-      constexpr double kWindowMs = 200;
-      if (m.busy_ms >= kWindowMs) {
-        const double sample = double(m.drained) * 1000 / m.busy_ms;
-        m.rate = m.rate > 0 ? 0.5 * m.rate + 0.5 * sample : sample;
-        m.drained = 0;
-        m.busy_ms = 0;
-      }
-    } else if (drained > 0 && m.rate > 0) {
-      m.rate = std::max(m.rate, double(drained) * 1000 / dt);
-    }
-  }
-  m.last_ms = now_ms;
-  m.after = buffered;
-}
-
 Transmit PieceSender::poll_transmit(double now_ms, std::uint64_t buffered_amount, std::uint32_t lane) {
   Transmit t;
   if (lane >= kMaxLanes || (lane > 0 && !lane_open_[lane])) return t;
-  measure_drain(lane, now_ms, buffered_amount);
   const std::uint64_t high_water = high_water_bytes(lane);
   Slot* s = nullptr;
   std::size_t size = 0;
@@ -497,7 +447,6 @@ Transmit PieceSender::poll_transmit(double now_ms, std::uint64_t buffered_amount
     }
   }
   pacer_.on_sent(now_ms, out_.size());
-  drain_[lane].after = buffered_amount + out_.size();
   stats_.bytes_sent += out_.size();
   if (lane > 0) stats_.lane_bytes_sent += out_.size();
   t.kind = Transmit::Kind::Frame;

@@ -55,15 +55,6 @@ struct SenderConfig {
   // channel whose buffer reaches 16 MiB; 4 MiB keeps the SCTP pipe full on fast links with room to spare.
   std::uint64_t high_water_bytes = 4ull << 20;
   std::uint64_t low_water_bytes = 1ull << 20;  // for bufferedAmountLowThreshold
-  // The queue follows the link: each channel's high water is about queue_target_ms of the rate it
-  // drains at (measured from bufferedAmount while it stays above zero), within
-  // [min_high_water_bytes, the mark above]; initial_high_water_bytes until the first measure. So an
-  // urgent request waits behind a quarter of a second of queued data on a slow link, not seconds,
-  // and a fast link keeps its deep queue. Not across a long path (lanes wanted): the lanes keep
-  // their fixed mark. 0: the fixed marks always.
-  double queue_target_ms = 250;
-  std::uint64_t min_high_water_bytes = 256ull << 10;
-  std::uint64_t initial_high_water_bytes = 1ull << 20;
   double upload_cap_bytes_per_s = 0;           // 0 = no cap
   std::uint32_t max_strikes = 32;
   // Lanes (above). Per lane: at most lane_high_water_bytes queued (a lane is for a long path, where
@@ -174,11 +165,12 @@ class PieceSender {
   // then on (a deeper queue on it would only hold pieces the lanes could be sending once they
   // open). The glue sets each channel's bufferedAmountLowThreshold to low_water_bytes(lane) before
   // every poll.
-  // Both follow the lane's measured drain rate (SenderConfig::queue_target_ms).
-  std::uint64_t high_water_bytes(std::uint32_t lane = 0) const;
-  std::uint64_t low_water_bytes(std::uint32_t lane = 0) const;
-  // The rate this lane's channel drained its buffer at, bytes/s (0: not measured yet).
-  double drain_rate(std::uint32_t lane = 0) const { return lane < kMaxLanes ? drain_[lane].rate : 0; }
+  std::uint64_t high_water_bytes(std::uint32_t lane = 0) const {
+    return lane == 0 && !lane_sized() ? high_water_ : lane_high_water_;
+  }
+  std::uint64_t low_water_bytes(std::uint32_t lane = 0) const {
+    return lane == 0 && !lane_sized() ? low_water_ : lane_low_water_;
+  }
   std::uint32_t queued_pieces() const { return std::uint32_t(queue_.size()); }
   bool receiver_has(std::uint32_t piece) const;
   // Bytes the receiver holds verified, as its ManifestAck and PieceOk frames said (for progress).
@@ -206,16 +198,6 @@ class PieceSender {
   };
 
   bool lane_sized() const { return open_lanes() > 1 || wanted_lanes() > 1; }
-  // What one channel drains, measured between polls while its buffer never ran empty.
-  struct DrainMeter {
-    double last_ms = -1;       // the last poll's now (-1: none since the channel opened)
-    std::uint64_t after = 0;   // bufferedAmount after that poll's frame
-    std::uint64_t drained = 0;  // bytes drained over busy_ms, since the last estimate
-    double busy_ms = 0;
-    double rate = 0;           // bytes/s; 0: not measured yet
-  };
-  void measure_drain(std::uint32_t lane, double now_ms, std::uint64_t buffered);
-  DrainMeter drain_[kMaxLanes];
   Slot* sending_slot(std::uint32_t lane);
   Slot* oldest_ready();
   std::uint32_t busy_slots() const;

@@ -285,7 +285,6 @@ TEST_CASE("flow control never lets bufferedAmount exceed the high-water mark",
     opt.link_bytes_per_ms = 2'000;  // 2 MB/s: the sender outruns the link and must wait
     opt.sender.high_water_bytes = high;
     opt.sender.low_water_bytes = high / 4;
-    opt.sender.queue_target_ms = 0;  // the fixed mark (the queue that follows the link: below)
     const std::vector<std::uint8_t> file = wt_test::random_bytes(6 * 1024 * 1024 + 777, 99);
     TransferPair pair(file, opt);
     pair.connect();
@@ -293,80 +292,6 @@ TEST_CASE("flow control never lets bufferedAmount exceed the high-water mark",
     require_identical(pair, file);
     CHECK(pair.max_buffered <= high);
     CHECK(pair.max_buffered + wt::frame_size(wt::FrameType::Chunk, wt::kChunkSize) > high);  // it filled up
-  }
-}
-
-TEST_CASE("the sender's queue follows the link: a quarter of a second of a slow link, the whole mark on a fast one",
-          "[transfer][pair][flow]") {
-  for (const double mb_per_s : {2.0, 20.0}) {
-    CAPTURE(mb_per_s);
-    PairOptions opt;
-    opt.link_bytes_per_ms = mb_per_s * 1000;
-    // 5 s at the slow rate, 2.5 s at the fast one, and more to send after that.
-    const std::size_t mib = mb_per_s < 10 ? 16 : 64;
-    const std::vector<std::uint8_t> file = wt_test::random_bytes(mib * 1024 * 1024 + 777, 7);
-    TransferPair pair(file, opt);
-    pair.connect();
-    std::uint64_t late_max = 0;  // the high-water mark once the rate is measured (after 1 s)
-    const double until = mb_per_s < 10 ? 5000 : 2500;
-    REQUIRE(pair.run_until([&] {
-      if (pair.now > 1000) late_max = std::max(late_max, pair.tx->high_water_bytes());
-      return pair.now > until;
-    }));
-    CHECK(pair.tx->drain_rate() == Approx(mb_per_s * 1e6).epsilon(0.1));
-    if (mb_per_s < 10) {
-      CHECK(late_max <= std::uint64_t(0.25 * 2e6 * 1.1));  // about 250 ms of the link
-      CHECK(pair.max_buffered <= (std::uint64_t(1) << 20));  // never more than the first mark
-    } else {
-      CHECK(late_max == std::uint64_t(4) << 20);  // 250 ms would be 5 MB: the configured mark
-    }
-    REQUIRE(pair.run_to_end());
-    require_identical(pair, file);
-    // The link stayed busy: the whole file in its time at the link's rate, within 3%.
-    CHECK(pair.now < double(file.size()) / (mb_per_s * 1000) * 1.03 + 200);
-  }
-}
-
-TEST_CASE("across a long path (lanes wanted) the queue keeps its fixed mark, whatever the channel drains",
-          "[transfer][pair][flow][lanes]") {
-  PairOptions opt;
-  opt.link_bytes_per_ms = 2'000;
-  opt.latency_ms = 50;  // 100 ms round trip: the sender wants lanes; none opens here
-  const std::vector<std::uint8_t> file = wt_test::random_bytes(8 * 1024 * 1024, 5);
-  TransferPair pair(file, opt);
-  pair.connect();
-  pair.tx->on_round_trip(100, pair.now);
-  REQUIRE(pair.tx->wanted_lanes() > 1);
-  REQUIRE(pair.run_until([&] { return pair.now > 2000; }));
-  CHECK(pair.tx->drain_rate() > 0);  // measured, and not used
-  CHECK(pair.tx->high_water_bytes(0) == wt::SenderConfig{}.lane_high_water_bytes);
-  REQUIRE(pair.run_to_end());
-  require_identical(pair, file);
-}
-
-TEST_CASE("on a slow link an urgent request waits behind a quarter of a second of queued data, not seconds",
-          "[transfer][pair][seek]") {
-  // 2 MB/s, no upload cap: before, the 4 MiB queue alone held a seek's piece back 2 s.
-  for (const double target : {250.0, 0.0}) {
-    CAPTURE(target);
-    PairOptions opt;
-    opt.link_bytes_per_ms = 2'000;
-    opt.sender.queue_target_ms = target;  // 0: the fixed 4 MiB mark, for comparison
-    const std::vector<std::uint8_t> file = wt_test::random_bytes(24 * 1024 * 1024, 11);
-    TransferPair pair(file, opt);
-    pair.rx->set_window(5);  // what the player's plan asks for at 2 MB/s (1.5 s of it + 2)
-    pair.connect();
-    REQUIRE(pair.run_until([&] { return pair.rx->ledger().verified_count() >= 3; }));
-    const double asked = pair.now;
-    pair.rx->seek_to_piece(20);
-    REQUIRE(pair.run_until([&] { return pair.rx->ledger().has(20); }));
-    const double waited = pair.now - asked;
-    CAPTURE(waited);
-    // The piece being sent (at most 1 MiB: 0.52 s), what is queued, then the piece itself (0.52 s).
-    if (target > 0) CHECK(waited < 1.4 * 1000);
-    else CHECK(waited > 2.5 * 1000);
-    REQUIRE(pair.run_to_end());
-    require_identical(pair, file);
   }
 }
 

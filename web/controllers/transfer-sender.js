@@ -106,11 +106,8 @@ export class SenderDriver {
         }
       }
       // The core's low-water mark for this lane as it stands after these polls (it moves as lanes
-      // open and close, and with the rate the channel drains at, measured by the first poll):
-      // 'bufferedamountlow' fires only when bufferedAmount falls to it from above, and the core
-      // waits only above it. Set before the polls, a mark that fell during them left the channel
-      // below the old one with no event to come: the sender stalled mid-piece (clean-clone run
-      // cc19, a transfer at 0% for 15 s).
+      // open and close): 'bufferedamountlow' fires only when bufferedAmount falls to it from
+      // above, and the core waits only above the mark it has when it says WaitBuffer.
       ch.bufferedAmountLowThreshold = this.sender.lowWater(lane);
     }
     // The upload cap holds the next frame until then; otherwise 'bufferedamountlow', the next read

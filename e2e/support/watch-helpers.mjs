@@ -37,10 +37,13 @@ export const capFor = (m, seconds) => Math.max(0.1, Math.floor(m.size / 1e5 / se
 export const fraction = async (page, id) => (await transferView(page, id))?.fraction ?? 1;
 
 // Bob's Play unlocks before the file is complete, by the rule the core reports. By the fraction rule,
-// within two pieces of the spec's 25% while the file arrives at a paced rate; `fast` (every gated
-// pair): it arrives at full speed up to a hold, where pieces outrun the page's set-up (the core
-// unlocks only once the player's pipeline is up: the container walk, the browser's codec checks, the
-// remux worker), so only the rule's 25% and the incomplete file are checked.
+// within two pieces of the spec's 25% while the file arrives at a paced rate; by the adaptive rule,
+// below 25% at a paced rate. `fast` (every gated pair): it arrives at full speed up to a hold, where
+// pieces outrun the page's set-up (the core unlocks only once the player's pipeline is up: the
+// container walk, the browser's codec checks, the remux worker), so only the rule's 25% and the
+// incomplete file are checked: a download three times as fast as playback unlocks by the adaptive
+// rule with 2 s ahead (DownloadMargins), which may be past 25% by then while the fraction rule
+// still wants its 12 s.
 export async function expectUnlock(bob, id, size, { unlockBefore = 1, fast = false } = {}) {
   await expect(bob.locator('#playback-status')).toHaveAttribute('data-unlocked', 'true', { timeout: 90_000 });
   const st = await playbackStatus(bob);
@@ -51,7 +54,7 @@ export async function expectUnlock(bob, id, size, { unlockBefore = 1, fast = fal
     if (!fast) expect(st.unlockedAt).toBeLessThan(0.25 + 2 * 1048576 / size);  // within two pieces of the spec's 25%
   } else {
     expect(st.rule).toBe('adaptive');
-    expect(st.unlockedAt).toBeLessThan(0.25);
+    if (!fast) expect(st.unlockedAt).toBeLessThan(0.25);
   }
   expect(await fraction(bob, id)).toBeLessThan(1);
   return st;

@@ -299,9 +299,12 @@ void ProgressivePlayback::update_plan(double now_ms) {
   if (layout_.piece_at(from) != layout_.piece_at(plan_.from_byte)) next.from_byte = from;
   const double rate = rate_bps(now_ms);
   next.window_pieces = config_.min_window;
+  // While the index is still wanted the window stays small, so that its pieces, asked for the
+  // moment the walk knows where they are, wait behind few others at the sender.
+  const bool index_pending = urgent_is_index_ || !index_ready();
   if (!playable_) {
     next.window_pieces = config_.max_window;  // nothing to seek in: the transfer's own window
-  } else if (rate > 0) {
+  } else if (rate > 0 && !index_pending) {
     const double pieces = std::ceil(rate * config_.fetch_lead_s / kPieceSize) + 2;
     next.window_pieces = std::uint32_t(std::clamp(pieces, double(config_.min_window), double(config_.max_window)));
   }

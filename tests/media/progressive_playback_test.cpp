@@ -315,6 +315,17 @@ TEST_CASE("an index at the end of the file is fetched before anything else", "[m
   CHECK(q.fetch_plan().urgent.count == 0);
 }
 
+TEST_CASE("while the index is still wanted, pieces in flight stay few, whatever the rate", "[media][progressive]") {
+  ProgressivePlayback p(kSize);
+  p.set_playable(true, 0);
+  p.set_duration(kDuration);
+  const double t = arrive(p, 0, 10, 0, 20);  // 10 MiB/s, but no index yet
+  CHECK(p.fetch_plan().window_pieces == 4);
+  for (int s = 0; s < 100; ++s) p.add_index_point(s, std::uint64_t(s) * kMiB);
+  p.set_index_complete(t);
+  CHECK(p.fetch_plan().window_pieces == 17);  // then the rate's: ceil(15) + 2
+}
+
 TEST_CASE("pieces in flight follow the download rate, so that a seek waits for little", "[media][progressive]") {
   auto slow = synthetic();
   CHECK(slow.fetch_plan().window_pieces == 4);  // before the rate is known

@@ -109,6 +109,12 @@ export class ProgressivePlayer {
     this.arrived();
   }
 
+  // The player's pipeline is up (whichever path the plan took): play may unlock from here.
+  pipelineUp() {
+    this.setUp = true;
+    this.policy.setPlayable(true, this.now());
+  }
+
   // A message of the transfer came off the wire: the core measures the download rate by these.
   onBytesArrived(bytes) {
     if (!this.closed) this.policy.onBytesArrived(bytes, this.now());
@@ -254,8 +260,7 @@ export class ProgressivePlayer {
     this.mse.setDuration(c.duration);
     this.webmInit = c.mediaStart;  // the head (EBML header, Segment, Info, Tracks) is the init segment
     this.feedAt = c.mediaStart;
-    this.setUp = true;
-    this.policy.setPlayable(true, this.now());  // the pipeline is up: play may unlock from here
+    this.pipelineUp();
   }
 
   // The MP4's moov has been read (onReady ran during an append): tracks, index, init segments.
@@ -276,8 +281,7 @@ export class ProgressivePlayer {
     for (const init of this.segmenter.initSegments(info.tracks.map((t) => t.id))) {
       this.mse.append(init.id, init.buffer).catch((e) => this.fail(`the init segment could not be appended: ${e.message}`));
     }
-    this.setUp = true;
-    this.policy.setPlayable(true, this.now());  // the pipeline is up: play may unlock from here
+    this.pipelineUp();
     this.segmenter.begin();  // media segments, queued after the init segments
   }
 
@@ -329,8 +333,7 @@ export class ProgressivePlayer {
     if (!this.mse.tracks.size) return this.unplayable('this movie has no picture or sound this browser can play');
     if (info.duration > 0 && !(this.policy.duration() > 0)) this.policy.setDuration(info.duration);
     this.mse.setDuration(this.policy.duration() || info.duration);
-    this.setUp = true;
-    this.policy.setPlayable(true, this.now());  // the pipeline is up: play may unlock from here
+    this.pipelineUp();
     this.remux.playhead(this.video.currentTime, this.policy.feedAheadS());
     this.remux.play(this.video.currentTime, { video: !!videoType, audio: audio && { number: audio.number, convert: audio.convert } });
     this.report();
